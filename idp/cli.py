@@ -1,0 +1,116 @@
+"""The `idp` command line: argument parsing and error reporting only; the work lives elsewhere.
+
+Every failure is one line on stderr and a distinct exit code, never a traceback:
+1 general failure, 2 invalid request or usage, 3 dropped by a sensor filter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from idp.catalog import DEFAULT_CATALOG, Catalog, CatalogError, load_catalog, model_for
+from idp.contract import RequestError, parse_request, request_schema
+from idp.settings import Settings, SettingsError, load_settings
+
+EXIT_FAILURE = 1
+EXIT_INVALID = 2
+
+
+class CommandError(Exception):
+    """A failure to report as one line with an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _read(path: str) -> bytes:
+    try:
+        return sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        raise CommandError(f"{path}: {exc.strerror}", EXIT_INVALID) from exc
+
+
+def _catalog(args: argparse.Namespace) -> Catalog:
+    spec = getattr(args, "catalog", None)
+    return load_catalog(spec) if spec else DEFAULT_CATALOG
+
+
+def cmd_compile(args: argparse.Namespace, settings: Settings) -> int:
+    from idp.compile import CompileError, compile_to
+
+    try:
+        names = compile_to(Path(args.out), settings, _catalog(args))
+    except CompileError as exc:
+        raise CommandError(str(exc)) from exc
+    print(f"wrote {len(names)} files to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    model = model_for(args.kind, _catalog(args))
+    request = parse_request(model, _read(args.file), settings.allowed_regions)
+    print(f"{args.file}: valid {model.kind} request {request.request_id}", file=sys.stderr)
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
+    model = model_for(args.kind, _catalog(args))
+    print(json.dumps(request_schema(model, settings.allowed_regions), indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="idp", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, help="YAML settings file (env IDP_* wins over it)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(handler=handler)
+        return command
+
+    def kind_and_file(command: argparse.ArgumentParser) -> None:
+        command.add_argument("kind", help="resource kind: " + ", ".join(DEFAULT_CATALOG))
+        command.add_argument("file", help="request JSON file, or - for stdin")
+
+    compile_cmd = add("compile", cmd_compile, "write every object as YAML with a kustomization")
+    compile_cmd.add_argument("--out", default="dist", help="output folder (default: dist)")
+    compile_cmd.add_argument("--catalog", help="module:attribute of another catalog")
+    kind_and_file(add("validate", cmd_validate, "check a request against its kind's contract"))
+    add("schema", cmd_schema, "print a kind's request JSON Schema").add_argument(
+        "kind", help="resource kind: " + ", ".join(DEFAULT_CATALOG)
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        code: int = args.handler(args, settings)
+        return code
+    except RequestError as exc:
+        for line in exc.problems:
+            print(f"{getattr(args, 'file', 'request')}: {line}", file=sys.stderr)
+        return EXIT_INVALID
+    except (CatalogError, SettingsError) as exc:
+        print(f"idp: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except CommandError as exc:
+        print(f"idp: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""`idp compile`: every object the platform defines, written as YAML with a kustomization.
+
+The output folder is replaced as a whole: the new files are written to a sibling folder first
+and swapped in, so a failure leaves the previous output untouched and no stale file survives.
+The same settings and catalog give byte-identical files on every run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from idp.catalog import DEFAULT_CATALOG, Catalog
+from idp.manifests import Manifest, file_name, kustomization, to_yaml
+from idp.settings import Settings
+
+MARKER = ".idp-compiled"
+
+
+class CompileError(RuntimeError):
+    """The output cannot be written where asked."""
+
+
+def build(settings: Settings, catalog: Catalog = DEFAULT_CATALOG) -> list[Manifest]:
+    """Every manifest of the platform, in a stable order."""
+    import events
+    import workflows
+
+    manifests = [*workflows.manifests(settings, catalog), *events.manifests(settings, catalog)]
+    names = [file_name(m) for m in manifests]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise CompileError(f"two objects would be written to the same file: {duplicated}")
+    return manifests
+
+
+def render_files(manifests: list[Manifest]) -> dict[str, str]:
+    """File name to YAML text, including `kustomization.yaml`."""
+    files = {file_name(m): to_yaml(m) for m in manifests}
+    files["kustomization.yaml"] = to_yaml(kustomization(files))
+    return files
+
+
+def write(files: dict[str, str], out: Path) -> None:
+    """Replace `out` with exactly `files`; refuse to clear a folder this tool did not write."""
+    out = out.resolve()
+    if out.exists():
+        if not out.is_dir():
+            raise CompileError(f"--out {out}: exists and is not a folder")
+        if any(out.iterdir()) and not (out / MARKER).exists():
+            raise CompileError(
+                f"--out {out}: folder is not empty and was not written by idp compile; "
+                "choose an empty or new folder"
+            )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for name, text in files.items():
+            (staging / name).write_text(text, encoding="utf-8")
+        (staging / MARKER).write_text("written by idp compile; replaced on every run\n")
+        os.chmod(staging, 0o755)
+        if out.exists():
+            retired = out.with_name(f".{out.name}.old")
+            shutil.rmtree(retired, ignore_errors=True)
+            out.rename(retired)
+            staging.rename(out)
+            shutil.rmtree(retired)
+        else:
+            staging.rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def compile_to(out: Path, settings: Settings, catalog: Catalog = DEFAULT_CATALOG) -> list[str]:
+    """Build, render and write; returns the file names written."""
+    files = render_files(build(settings, catalog))
+    write(files, out)
+    return sorted(files)

@@ -1,0 +1,161 @@
+"""The request contract (version 1): one pydantic model per kind, the common fields shared.
+
+This is the only place the contract is written. The webhook filters, the sensors' parameter
+mapping, the WorkflowTemplates' arguments, `idp schema`, `idp validate` and the validate step
+all derive from these models; the Terraform variables are checked against them by a test.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from idp.settings import DEFAULT_REGIONS, format_validation_error
+
+CONTRACT_VERSION = 1
+MAX_STRING = 256
+REQUEST_ID_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,34}[a-z0-9])?$"
+NAME_PATTERN = r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$"
+EMAIL_PATTERN = r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
+VM_SIZE_PATTERN = r"^Standard_[A-Za-z0-9_]{2,40}$"
+DB_SKU_PATTERN = r"^[A-Za-z0-9_]{1,40}$"
+_FORBIDDEN = re.compile(r"\{\{|\}\}|[\x00-\x1f\x7f]")
+
+
+class RequestError(ValueError):
+    """A request that breaks the contract; `problems` holds one line per bad field."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _no_templating(value: str) -> str:
+    if _FORBIDDEN.search(value):
+        raise ValueError("must not contain '{{', '}}' or control characters")
+    return value
+
+
+SafeStr = Annotated[str, Field(max_length=MAX_STRING), AfterValidator(_no_templating)]
+Environment = Literal["dev", "test", "staging", "prod"]
+Action = Literal["provision", "destroy"]
+
+
+class RequestBase(BaseModel):
+    """Fields every kind takes. Subclasses set `kind` and narrow `resource_type`."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    kind: ClassVar[str]
+
+    request_id: Annotated[SafeStr, Field(pattern=REQUEST_ID_PATTERN)] = Field(
+        description="Idempotency key; a lowercase UUID fits"
+    )
+    name: Annotated[SafeStr, Field(pattern=NAME_PATTERN)] = Field(
+        description="Stem of every Azure name"
+    )
+    environment: Environment
+    region: SafeStr = Field(description="One of the platform's allowed Azure regions")
+    cloud_provider: Literal["azure"] = "azure"
+    resource_type: str
+    requester_name: Annotated[SafeStr, Field(min_length=1, max_length=100)]
+    requester_email: Annotated[SafeStr, Field(pattern=EMAIL_PATTERN)]
+    action: Action = "provision"
+
+    @field_validator("region")
+    @classmethod
+    def _region_allowed(cls, value: str, info: ValidationInfo) -> str:
+        allowed = allowed_regions(info.context)
+        if value not in allowed:
+            raise ValueError(f"must be one of the allowed regions: {', '.join(allowed)}")
+        return value
+
+    @field_validator("requester_name")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if not value.isprintable() or not value.strip():
+            raise ValueError("must be printable characters, not only spaces")
+        return value
+
+
+class ComputeRequest(RequestBase):
+    """An AKS cluster or a Linux VM."""
+
+    kind: ClassVar[str] = "compute"
+    resource_type: Literal["kubernetes", "vm"]
+    node_count: Annotated[int, Field(ge=1, le=100)] = 1
+    vm_size: Annotated[SafeStr, Field(pattern=VM_SIZE_PATTERN)] = "Standard_D2s_v5"
+
+
+class StorageRequest(RequestBase):
+    """A storage account with a blob container or a file share."""
+
+    kind: ClassVar[str] = "storage"
+    resource_type: Literal["blob", "fileshare"]
+    sku: Literal["Standard_LRS", "Standard_GRS", "Standard_ZRS", "Premium_LRS"] = "Standard_LRS"
+    quota_gb: Annotated[int, Field(ge=1, le=5120)] = 100
+
+
+class DatabaseRequest(RequestBase):
+    """A PostgreSQL flexible server, a Cosmos DB account or a Redis cache."""
+
+    kind: ClassVar[str] = "database"
+    resource_type: Literal["postgresql", "cosmosdb", "redis"]
+    sku: Annotated[SafeStr, Field(pattern=DB_SKU_PATTERN)] | None = Field(
+        None, description="Empty for the default of the resource type"
+    )
+    storage_gb: Annotated[int, Field(ge=32, le=16384)] = 32
+
+
+REQUEST_MODELS: tuple[type[RequestBase], ...] = (ComputeRequest, StorageRequest, DatabaseRequest)
+
+
+def allowed_regions(context: object) -> tuple[str, ...]:
+    """The regions in a validation context (`{"allowed_regions": ...}`), else the defaults."""
+    if isinstance(context, Mapping) and context.get("allowed_regions"):
+        return tuple(context["allowed_regions"])
+    return DEFAULT_REGIONS
+
+
+def parse_request(
+    model: type[RequestBase], payload: str | bytes, regions: tuple[str, ...] = DEFAULT_REGIONS
+) -> RequestBase:
+    """Parse a JSON document into `model`, or raise RequestError with one line per problem."""
+    try:
+        data = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RequestError([f"(request): not valid JSON ({exc})"]) from exc
+    return validate_request(model, data, regions)
+
+
+def validate_request(
+    model: type[RequestBase], data: Any, regions: tuple[str, ...] = DEFAULT_REGIONS
+) -> RequestBase:
+    """Validate already-decoded JSON; a non-object is reported as such."""
+    if not isinstance(data, dict):
+        raise RequestError([f"(request): must be a JSON object, got {type(data).__name__}"])
+    try:
+        return model.model_validate(data, context={"allowed_regions": regions})
+    except ValidationError as exc:
+        raise RequestError(format_validation_error(exc)) from exc
+
+
+def request_schema(model: type[RequestBase], regions: tuple[str, ...]) -> dict[str, Any]:
+    """The JSON Schema of a kind's request, with the allowed regions as an enum."""
+    schema = model.model_json_schema()
+    schema["properties"]["region"]["enum"] = list(regions)
+    schema["$id"] = f"urn:idp:request:{model.kind}:v{CONTRACT_VERSION}"
+    schema["additionalProperties"] = False
+    return schema

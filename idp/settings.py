@@ -1,0 +1,193 @@
+"""The one settings model: every name and default the platform uses, in one place.
+
+Precedence, highest first: environment variables (`IDP_...`, nested fields joined with `__`,
+for example `IDP_TERRAFORM_BACKEND__STORAGE_ACCOUNT`), then a YAML file given with `--config`,
+then the defaults documented on each field. Everything else in the project derives its names
+from an instance of `Settings`; nothing repeats them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from idp import __version__
+
+DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"
+Name = Annotated[str, Field(pattern=DNS_SUBDOMAIN)]
+Label = Annotated[str, Field(pattern=DNS_LABEL)]
+DURATION = r"^([0-9]+(s|m|h|d))+$"
+
+DEFAULT_REGIONS = (
+    "eastus",
+    "eastus2",
+    "centralus",
+    "westus2",
+    "westus3",
+    "northeurope",
+    "westeurope",
+    "uksouth",
+)
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used; the message names the field and the rule."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SecretKey(_Section):
+    """A key inside a Kubernetes Secret: the only way the platform refers to a secret value."""
+
+    name: Name
+    key: Annotated[str, Field(pattern=r"^[-._a-zA-Z0-9]+$")]
+
+
+class TerraformBackend(_Section):
+    """Where Terraform state lives (azurerm backend); the key is derived per stack."""
+
+    resource_group: str = Field("rg-idp-tfstate", description="Resource group of the state account")
+    storage_account: Annotated[str, Field(pattern=r"^[a-z0-9]{3,24}$")] = Field(
+        "idptfstate", description="Storage account holding the state blobs"
+    )
+    container: Annotated[str, Field(pattern=r"^[a-z0-9](-?[a-z0-9]){2,62}$")] = Field(
+        "tfstate", description="Blob container for state files"
+    )
+
+
+class ArtifactRepository(_Section):
+    """The Azure Blob artifact repository, published as the `artifact-repositories` ConfigMap."""
+
+    configmap: Name = "artifact-repositories"
+    key: Label = "azure-blob"
+    endpoint: Annotated[str, Field(pattern=r"^https://[^\s{}]+$")] = (
+        "https://idpartifacts.blob.core.windows.net"
+    )
+    container: Annotated[str, Field(pattern=r"^[a-z0-9](-?[a-z0-9]){2,62}$")] = "argo-artifacts"
+    use_sdk_creds: bool = Field(
+        True, description="Use the pod's Azure identity; when false, account_key_secret is used"
+    )
+    account_key_secret: SecretKey = SecretKey(name="artifact-storage", key="account-key")
+
+
+class Settings(BaseSettings):
+    """Every name and default of the platform. See the module docstring for precedence."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="IDP_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    namespace: Label = Field("argo-events", description="Namespace of every object")
+    eventbus_name: Name = Field("default", description="Argo Events EventBus name")
+    eventbus_type: Literal["jetstream", "native"] = Field(
+        "jetstream", description="JetStream (default) or the NATS streaming `native` bus"
+    )
+    jetstream_version: Annotated[str, Field(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")] = Field(
+        "2.10.10", description="NATS JetStream version, pinned (never `latest`)"
+    )
+    eventbus_replicas: Annotated[int, Field(ge=3, le=9)] = 3
+    webhook_eventsource: Name = Field("webhook", description="Webhook EventSource name")
+    webhook_port: Annotated[int, Field(ge=1024, le=65535)] = 12000
+    webhook_max_payload_bytes: Annotated[int, Field(ge=1024, le=1048576)] = 65536
+    webhook_token_secret: SecretKey = SecretKey(name="webhook-token", key="token")
+    platform_secret: Name = Field(
+        "platformsecrets", description="Secret with Azure service-principal values, if used"
+    )
+    workflow_service_account: Name = "idp-workflow"
+    sensor_service_account: Name = "idp-sensor"
+    image_repository: Annotated[str, Field(pattern=r"^[a-z0-9.\-:/_]+$")] = Field(
+        "ghcr.io/example-org/platform-tools",
+        description="Repository of the platform-tools image (no tag)",
+    )
+    image_tag: Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")] = Field(
+        __version__, description="Tag of the image; defaults to the project version"
+    )
+    artifact_repository: ArtifactRepository = ArtifactRepository()
+    terraform_backend: TerraformBackend = TerraformBackend()
+    allowed_regions: tuple[str, ...] = Field(
+        DEFAULT_REGIONS, min_length=1, description="Azure regions a request may name"
+    )
+    approval_timeout: Annotated[str, Field(pattern=DURATION)] = Field(
+        "24h", description="How long an approval waits before it counts as NO"
+    )
+    azure_auth: Literal["workload-identity", "secret-env", "secret-volume"] = Field(
+        "workload-identity",
+        description="How steps get Azure credentials: workload identity or the platform Secret",
+    )
+    azure_client_id: str = Field(
+        "", description="Client id of the workload identity (annotates the service account)"
+    )
+    callback_url: Annotated[str, Field(pattern=r"^(https?://[^\s{}]+)?$")] = Field(
+        "", description="Where notify POSTs run status; empty disables it"
+    )
+    argo_ui_url: Annotated[str, Field(pattern=r"^(https?://[^\s{}]+)?$")] = Field(
+        "https://argo.example.internal", description="Base URL of the Argo UI, for links"
+    )
+
+    @field_validator("allowed_regions")
+    @classmethod
+    def _regions_are_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for region in value:
+            if not re.fullmatch(r"[a-z][a-z0-9]{1,30}", region):
+                raise ValueError(f"{region!r} is not an Azure region name (lowercase, no spaces)")
+        if len(set(value)) != len(value):
+            raise ValueError("regions must not repeat")
+        return value
+
+    @property
+    def image(self) -> str:
+        """The full image reference every step runs in."""
+        return f"{self.image_repository}:{self.image_tag}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment wins over the file (passed as init values), which wins over defaults.
+        return (env_settings, init_settings)
+
+
+def format_validation_error(error: ValidationError, prefix: str = "") -> list[str]:
+    """One line per problem: `field: rule (got value)`."""
+    lines = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(part) for part in item["loc"]) or "(request)"
+        got = item.get("input")
+        shown = "" if item["type"] == "missing" or isinstance(got, dict) else f" (got {got!r:.60})"
+        lines.append(f"{prefix}{where}: {item['msg']}{shown}")
+    return lines
+
+
+def load_settings(config: Path | None = None) -> Settings:
+    """Settings from defaults, an optional YAML file and the environment; errors name the field."""
+    values: dict[str, Any] = {}
+    if config is not None:
+        try:
+            loaded = yaml.safe_load(config.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise SettingsError(f"settings file {config}: {exc.strerror}") from exc
+        except yaml.YAMLError as exc:
+            raise SettingsError(f"settings file {config}: not valid YAML ({exc})") from exc
+        if loaded is not None and not isinstance(loaded, dict):
+            raise SettingsError(f"settings file {config}: must be a mapping of setting names")
+        values = loaded or {}
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise SettingsError("; ".join(format_validation_error(exc, "settings."))) from exc
