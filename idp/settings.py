@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import SettingsError as EnvParseError
 
 from idp import __version__
 
@@ -191,3 +192,6 @@ def load_settings(config: Path | None = None) -> Settings:
         return Settings(**values)
     except ValidationError as exc:
         raise SettingsError("; ".join(format_validation_error(exc, "settings."))) from exc
+    except EnvParseError as exc:
+        # pydantic-settings names the field; list and nested values must be JSON in IDP_* vars
+        raise SettingsError(f"settings: {exc} (lists and sections in IDP_* must be JSON)") from exc
