@@ -57,20 +57,27 @@ def write(files: dict[str, str], out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        for name, text in files.items():
-            (staging / name).write_text(text, encoding="utf-8")
-        (staging / MARKER).write_text("written by idp compile; replaced on every run\n")
-        os.chmod(staging, 0o755)
-        if out.exists():
-            retired = out.with_name(f".{out.name}.old")
-            shutil.rmtree(retired, ignore_errors=True)
-            out.rename(retired)
-            staging.rename(out)
-            shutil.rmtree(retired)
-        else:
-            staging.rename(out)
+        _swap_in(files, staging, out)
+    except OSError as exc:
+        raise CompileError(f"--out {out}: cannot write ({exc})") from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap_in(files: dict[str, str], staging: Path, out: Path) -> None:
+    """Fill `staging`, then put it in place of `out` with two renames."""
+    for name, text in files.items():
+        (staging / name).write_text(text, encoding="utf-8")
+    (staging / MARKER).write_text("written by idp compile; replaced on every run\n")
+    os.chmod(staging, 0o755)  # noqa: S103 - mkdtemp is 0700; output is for everyone to read
+    if not out.exists():
+        staging.rename(out)
+        return
+    retired = out.with_name(f".{out.name}.old")
+    shutil.rmtree(retired, ignore_errors=True)
+    out.rename(retired)
+    staging.rename(out)
+    shutil.rmtree(retired)
 
 
 def compile_to(out: Path, settings: Settings, catalog: Catalog = DEFAULT_CATALOG) -> list[str]:

@@ -106,6 +106,9 @@ class Settings(BaseSettings):
         "platformsecrets", description="Secret with Azure service-principal values, if used"
     )
     workflow_service_account: Name = "idp-workflow"
+    step_settings_configmap: Name = Field(
+        "idp-step-settings", description="ConfigMap of the IDP_* settings every step pod reads"
+    )
     sensor_service_account: Name = "idp-sensor"
     image_repository: Annotated[str, Field(pattern=r"^[a-z0-9.\-:/_]+$")] = Field(
         "ghcr.io/example-org/platform-tools",
@@ -128,6 +131,12 @@ class Settings(BaseSettings):
     )
     azure_client_id: str = Field(
         "", description="Client id of the workload identity (annotates the service account)"
+    )
+    ttl_after_success: Annotated[int, Field(ge=0)] = Field(
+        86400, description="Seconds a succeeded workflow is kept before it is deleted"
+    )
+    ttl_after_failure: Annotated[int, Field(ge=0)] = Field(
+        604800, description="Seconds a failed workflow is kept, for investigation"
     )
     callback_url: Annotated[str, Field(pattern=r"^(https?://[^\s{}]+)?$")] = Field(
         "", description="Where notify POSTs run status; empty disables it"

@@ -1,0 +1,72 @@
+"""`idp validate`, `idp schema` and the CLI's error discipline (one line, no traceback)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from idp.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "requests"
+
+
+def write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "request.json"
+    path.write_text(text)
+    return str(path)
+
+
+def test_validate_accepts_a_valid_request(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "compute", str(EXAMPLES / "compute.json")]) == 0
+    assert "valid compute request" in capsys.readouterr().err
+
+
+def test_validate_prints_one_line_per_bad_field_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = json.loads((EXAMPLES / "compute.json").read_text())
+    data.update(node_count=101, region="mars")
+    path = write(tmp_path, json.dumps(data))
+    assert main(["validate", "compute", path]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(": ")[1] for line in lines] == ["region", "node_count"]
+    assert all(line.startswith(path) for line in lines)
+
+
+def test_validate_reports_a_file_that_is_not_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", "storage", write(tmp_path, "not json")]) == 2
+    err = capsys.readouterr().err
+    assert "not valid JSON" in err
+    assert "Traceback" not in err
+
+
+def test_validate_reports_a_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "storage", "/nonexistent/request.json"]) == 2
+    assert capsys.readouterr().err.strip().endswith("No such file or directory")
+
+
+def test_unknown_kind_names_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "network", str(EXAMPLES / "compute.json")]) == 2
+    err = capsys.readouterr().err
+    assert err == "idp: kind: unknown kind 'network'; known kinds: compute, database, storage\n"
+
+
+def test_schema_prints_the_json_schema_with_regions(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "database"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["properties"]["resource_type"]["enum"] == ["postgresql", "cosmosdb", "redis"]
+    assert "westeurope" in schema["properties"]["region"]["enum"]
+
+
+def test_invalid_settings_file_names_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "idp.yaml"
+    config.write_text("webhook_port: 80\n")
+    assert main(["--config", str(config), "schema", "compute"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("idp: settings.webhook_port: Input should be greater than or equal to")

@@ -1,0 +1,90 @@
+"""`idp compile`: complete, deterministic output that replaces the folder as a whole."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from idp.cli import main
+from idp.compile import MARKER, CompileError, compile_to, render_files, write
+from idp.manifests import Manifest, file_name
+from idp.settings import Settings
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_output_is_byte_identical_on_every_run(tmp_path: Path, settings: Settings) -> None:
+    compile_to(tmp_path / "a", settings)
+    compile_to(tmp_path / "b", settings)
+    first = snapshot(tmp_path / "a")
+    compile_to(tmp_path / "a", settings)
+    assert snapshot(tmp_path / "a") == first == snapshot(tmp_path / "b")
+
+
+def test_kustomization_lists_every_object_file(tmp_path: Path, settings: Settings) -> None:
+    compile_to(tmp_path / "out", settings)
+    kustomization = yaml.safe_load((tmp_path / "out" / "kustomization.yaml").read_text())
+    written = sorted(p.name for p in (tmp_path / "out").glob("*.yaml"))
+    assert kustomization["resources"] == [n for n in written if n != "kustomization.yaml"]
+
+
+def test_each_file_holds_the_object_it_is_named_after(manifests: list[Manifest]) -> None:
+    for name, text in render_files(manifests).items():
+        if name != "kustomization.yaml":
+            assert file_name(yaml.safe_load(text)) == name
+
+
+def test_stale_files_are_removed(tmp_path: Path, settings: Settings) -> None:
+    out = tmp_path / "dist"
+    compile_to(out, settings)
+    (out / "workflowtemplate-retired.yaml").write_text("kind: WorkflowTemplate\n")
+    compile_to(out, settings)
+    assert not (out / "workflowtemplate-retired.yaml").exists()
+
+
+def test_a_folder_it_did_not_write_is_left_alone(tmp_path: Path, settings: Settings) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(CompileError, match="was not written by idp compile"):
+        compile_to(tmp_path, settings)
+    assert snapshot(tmp_path) == {"notes.txt": b"mine"}
+
+
+def test_a_write_that_fails_midway_keeps_the_previous_output(
+    tmp_path: Path, settings: Settings
+) -> None:
+    out = tmp_path / "dist"
+    compile_to(out, settings)
+    before = snapshot(out)
+    with pytest.raises(CompileError, match="cannot write"):
+        write({"a.yaml": "kind: A\n", "missing-folder/b.yaml": "kind: B\n"}, out)
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+
+
+def test_cli_compile_writes_the_folder(tmp_path: Path) -> None:
+    assert main(["compile", "--out", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / MARKER).is_file()
+    assert (tmp_path / "out" / "kustomization.yaml").is_file()
+
+
+def test_every_object_lives_in_the_settings_namespace(
+    manifests: list[Manifest], settings: Settings
+) -> None:
+    assert {m["metadata"]["namespace"] for m in manifests} == {settings.namespace}
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
+def test_kubectl_kustomize_accepts_the_output(tmp_path: Path, settings: Settings) -> None:
+    names = compile_to(tmp_path / "out", settings)
+    result = subprocess.run(
+        ["kubectl", "kustomize", str(tmp_path / "out")], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    built = list(yaml.safe_load_all(result.stdout))
+    assert len(built) == len(names) - 1

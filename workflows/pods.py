@@ -1,0 +1,144 @@
+"""How every step pod runs: image, security context, writable scratch space, Azure credentials.
+
+The step programs run as `python -m workflows.steps <command>` in the platform-tools image.
+Root file systems are read-only; `/work` (Terraform working copy) and `/tmp` (outputs Argo
+collects) are emptyDir volumes. Request values reach a step only through the `IDP_REQUEST`
+environment variable, never in a shell script's text.
+"""
+
+from __future__ import annotations
+
+from hera.workflows import Artifact, ConfigMapEnvFrom, Container, Env, Parameter, SecretEnvFrom
+from hera.workflows import models as m
+
+from idp.settings import Settings
+
+STEP_COMMAND = ["python", "-m", "workflows.steps"]
+MODULES_DIR = "/opt/idp/terraform"
+WORK_DIR = "/work"
+OUT_DIR = "/tmp/outputs"  # noqa: S108 - inside the pod, on its own emptyDir
+INPUTS_DIR = "/tmp/inputs"  # noqa: S108 - inside the pod, on its own emptyDir
+UID = 10001
+PLATFORM_SECRET_MOUNT = "/var/run/secrets/platform"  # noqa: S105 - a mount path, no secret
+SCRATCH_VOLUMES = (("work", WORK_DIR), ("tmp", "/tmp"))  # noqa: S108 - a pod emptyDir
+
+
+def pod_security_context() -> m.PodSecurityContext:
+    return m.PodSecurityContext(
+        run_as_non_root=True,
+        run_as_user=UID,
+        run_as_group=UID,
+        fs_group=UID,
+        seccomp_profile=m.SeccompProfile(type="RuntimeDefault"),
+    )
+
+
+def container_security_context() -> m.SecurityContext:
+    return m.SecurityContext(
+        allow_privilege_escalation=False,
+        privileged=False,
+        read_only_root_filesystem=True,
+        run_as_non_root=True,
+        capabilities=m.Capabilities(drop=["ALL"]),
+    )
+
+
+def volumes(settings: Settings) -> list[m.Volume]:
+    """Scratch emptyDirs, plus the platform Secret when credentials come as files."""
+    found = [m.Volume(name=name, empty_dir=m.EmptyDirVolumeSource()) for name, _ in SCRATCH_VOLUMES]
+    if settings.azure_auth == "secret-volume":
+        found.append(
+            m.Volume(
+                name="platform-secret",
+                secret=m.SecretVolumeSource(
+                    secret_name=settings.platform_secret, default_mode=0o440
+                ),
+            )
+        )
+    return found
+
+
+def _mounts(settings: Settings) -> list[m.VolumeMount]:
+    found = [m.VolumeMount(name=name, mount_path=path) for name, path in SCRATCH_VOLUMES]
+    if settings.azure_auth == "secret-volume":
+        found.append(
+            m.VolumeMount(name="platform-secret", mount_path=PLATFORM_SECRET_MOUNT, read_only=True)
+        )
+    return found
+
+
+def step_environment(settings: Settings) -> dict[str, str]:
+    """The settings a step reads, as the same IDP_* variables the CLI understands.
+
+    Published once as a ConfigMap that every step pod takes with envFrom.
+    """
+    backend = settings.terraform_backend
+    pairs = {
+        "IDP_NAMESPACE": settings.namespace,
+        "IDP_TERRAFORM_BACKEND__RESOURCE_GROUP": backend.resource_group,
+        "IDP_TERRAFORM_BACKEND__STORAGE_ACCOUNT": backend.storage_account,
+        "IDP_TERRAFORM_BACKEND__CONTAINER": backend.container,
+        "IDP_ALLOWED_REGIONS": '["' + '","'.join(settings.allowed_regions) + '"]',
+        "IDP_AZURE_AUTH": settings.azure_auth,
+        "IDP_CALLBACK_URL": settings.callback_url,
+        "IDP_ARGO_UI_URL": settings.argo_ui_url,
+        "TF_IN_AUTOMATION": "1",
+        "TF_INPUT": "0",
+        "HOME": WORK_DIR,
+    }
+    if settings.azure_auth == "secret-volume":
+        pairs["IDP_PLATFORM_SECRET_DIR"] = PLATFORM_SECRET_MOUNT
+    return pairs
+
+
+def step(
+    name: str,
+    args: list[str],
+    settings: Settings,
+    *,
+    deadline_seconds: int,
+    inputs: list[Parameter | Artifact] | None = None,
+    outputs: list[Parameter | Artifact] | None = None,
+    retry: bool = False,
+    cpu: str = "100m",
+    memory: str = "256Mi",
+) -> Container:
+    """A step pod running one sub-command of the step program with the platform's guards."""
+    env_from: list[ConfigMapEnvFrom | SecretEnvFrom] = [
+        ConfigMapEnvFrom(name=settings.step_settings_configmap)
+    ]
+    if settings.azure_auth == "secret-env":
+        env_from.append(SecretEnvFrom(name=settings.platform_secret))
+    return Container(
+        name=name,
+        image=settings.image,
+        image_pull_policy="IfNotPresent",
+        command=STEP_COMMAND,
+        args=args,
+        env=[Env(name="IDP_REQUEST", value="{{workflow.parameters.request}}")],
+        env_from=env_from,
+        inputs=inputs or [],
+        outputs=outputs or [],
+        volume_mounts=_mounts(settings),
+        security_context=container_security_context(),
+        active_deadline_seconds=deadline_seconds,
+        retry_strategy=read_retry() if retry else None,
+        resources=m.ResourceRequirements(
+            requests={"cpu": m.Quantity(cpu), "memory": m.Quantity(memory)},
+            limits={"memory": m.Quantity(_double(memory))},
+        ),
+    )
+
+
+def _double(quantity: str) -> str:
+    number, unit = quantity[:-2], quantity[-2:]
+    return f"{int(number) * 2}{unit}"
+
+
+def read_retry() -> m.RetryStrategy:
+    """Retries for steps that only read: on Argo/Kubernetes errors, never on a step's failure."""
+    return m.RetryStrategy(
+        limit=m.IntOrString(3),
+        retry_policy="OnError",
+        backoff=m.Backoff(duration="10s", factor=m.IntOrString(2), max_duration="5m"),
+    )
