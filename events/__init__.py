@@ -1,12 +1,33 @@
-"""Argo Events objects: the EventBus, the webhook EventSource and one Sensor per kind."""
+"""Argo Events objects: the EventBus, the webhook EventSource and one Sensor per kind.
+
+Hera is imported only inside `manifests`, as in `workflows`.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from idp.catalog import Catalog
 from idp.manifests import Manifest
 from idp.settings import Settings
 
 
-def manifests(settings: Settings, catalog: Catalog) -> list[Manifest]:
-    """Every event-side object (filled in by the event pipeline issue)."""
-    return []
+def manifests(
+    settings: Settings, catalog: Catalog, templates: Mapping[str, Manifest]
+) -> list[Manifest]:
+    """The bus, the webhook, the sensors' RBAC, and a Sensor per kind.
+
+    `templates` maps each kind to its compiled WorkflowTemplate: a sensor's parameters are
+    derived from that template's argument list.
+    """
+    from events.eventbus import event_bus
+    from events.rbac import sensor_rbac
+    from events.sensors import sensor
+    from events.webhook import event_source
+
+    return [
+        event_bus(settings).manifest(),
+        event_source(settings, catalog),
+        *sensor_rbac(settings),
+        *(sensor(model, templates[kind], settings) for kind, model in catalog.items()),
+    ]

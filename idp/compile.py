@@ -28,7 +28,11 @@ def build(settings: Settings, catalog: Catalog = DEFAULT_CATALOG) -> list[Manife
     import events
     import workflows
 
-    manifests = [*workflows.manifests(settings, catalog), *events.manifests(settings, catalog)]
+    templates = workflows.templates(settings, catalog)
+    manifests = [
+        *workflows.manifests(settings, templates),
+        *events.manifests(settings, catalog, templates),
+    ]
     names = [file_name(m) for m in manifests]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:

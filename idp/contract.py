@@ -48,7 +48,15 @@ def _no_templating(value: str) -> str:
     return value
 
 
-SafeStr = Annotated[str, Field(max_length=MAX_STRING), AfterValidator(_no_templating)]
+# Constraints come before the validator, so that they show in the JSON Schema.
+_NoTemplating = AfterValidator(_no_templating)
+SafeStr = Annotated[str, Field(max_length=MAX_STRING), _NoTemplating]
+RequestId = Annotated[str, Field(pattern=REQUEST_ID_PATTERN, max_length=MAX_STRING), _NoTemplating]
+StackName = Annotated[str, Field(pattern=NAME_PATTERN, max_length=MAX_STRING), _NoTemplating]
+Email = Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=MAX_STRING), _NoTemplating]
+PersonName = Annotated[str, Field(min_length=1, max_length=100), _NoTemplating]
+VmSize = Annotated[str, Field(pattern=VM_SIZE_PATTERN, max_length=MAX_STRING), _NoTemplating]
+DbSku = Annotated[str, Field(pattern=DB_SKU_PATTERN, max_length=MAX_STRING), _NoTemplating]
 Environment = Literal["dev", "test", "staging", "prod"]
 Action = Literal["provision", "destroy"]
 
@@ -60,18 +68,14 @@ class RequestBase(BaseModel):
 
     kind: ClassVar[str]
 
-    request_id: Annotated[SafeStr, Field(pattern=REQUEST_ID_PATTERN)] = Field(
-        description="Idempotency key; a lowercase UUID fits"
-    )
-    name: Annotated[SafeStr, Field(pattern=NAME_PATTERN)] = Field(
-        description="Stem of every Azure name"
-    )
+    request_id: RequestId = Field(description="Idempotency key; a lowercase UUID fits")
+    name: StackName = Field(description="Stem of every Azure name")
     environment: Environment
     region: SafeStr = Field(description="One of the platform's allowed Azure regions")
     cloud_provider: Literal["azure"] = "azure"
     resource_type: str
-    requester_name: Annotated[SafeStr, Field(min_length=1, max_length=100)]
-    requester_email: Annotated[SafeStr, Field(pattern=EMAIL_PATTERN)]
+    requester_name: PersonName
+    requester_email: Email
     action: Action = "provision"
 
     @field_validator("region")
@@ -96,7 +100,7 @@ class ComputeRequest(RequestBase):
     kind: ClassVar[str] = "compute"
     resource_type: Literal["kubernetes", "vm"]
     node_count: Annotated[int, Field(ge=1, le=100)] = 1
-    vm_size: Annotated[SafeStr, Field(pattern=VM_SIZE_PATTERN)] = "Standard_D2s_v5"
+    vm_size: VmSize = "Standard_D2s_v5"
 
 
 class StorageRequest(RequestBase):
@@ -113,9 +117,7 @@ class DatabaseRequest(RequestBase):
 
     kind: ClassVar[str] = "database"
     resource_type: Literal["postgresql", "cosmosdb", "redis"]
-    sku: Annotated[SafeStr, Field(pattern=DB_SKU_PATTERN)] | None = Field(
-        None, description="Empty for the default of the resource type"
-    )
+    sku: DbSku | None = Field(None, description="Empty for the default of the resource type")
     storage_gb: Annotated[int, Field(ge=32, le=16384)] = 32
 
 

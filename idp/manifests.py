@@ -40,3 +40,45 @@ def kustomization(files: Iterable[str]) -> Manifest:
         "kind": "Kustomization",
         "resources": sorted(files),
     }
+
+
+PART_OF = {"app.kubernetes.io/part-of": "idp"}
+
+
+def metadata(name: str, namespace: str, **extra: dict[str, str]) -> dict[str, object]:
+    """Object metadata with the platform's label (and any non-empty extra maps)."""
+    return {
+        "name": name,
+        "namespace": namespace,
+        "labels": dict(PART_OF),
+        **{key: value for key, value in extra.items() if value},
+    }
+
+
+def service_account_with_role(
+    name: str,
+    namespace: str,
+    rules: list[dict[str, list[str]]],
+    annotations: dict[str, str] | None = None,
+) -> list[Manifest]:
+    """A ServiceAccount, a Role with exactly `rules`, and the binding between them."""
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": metadata(name, namespace, annotations=annotations or {}),
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": metadata(name, namespace),
+            "rules": rules,
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": metadata(name, namespace),
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+            "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": namespace}],
+        },
+    ]

@@ -1,7 +1,7 @@
 """Hera WorkflowTemplates of the provisioning pipeline, one per kind, and what they need.
 
-Hera is imported only inside `manifests`: the step programs in `workflows.steps` are imported
-in every pod and must not pay for Hera's import.
+Hera is imported only inside the functions: the step programs in `workflows.steps` are
+imported in every pod and must not pay for Hera's import.
 """
 
 from __future__ import annotations
@@ -11,15 +11,20 @@ from idp.manifests import Manifest
 from idp.settings import Settings
 
 
-def manifests(settings: Settings, catalog: Catalog) -> list[Manifest]:
-    """The service account and Role, the artifact repository, and one template per kind."""
+def templates(settings: Settings, catalog: Catalog) -> dict[str, Manifest]:
+    """Each kind's compiled WorkflowTemplate, by kind."""
     from workflows.pipeline import workflow_template
+
+    return {kind: workflow_template(model, settings).to_dict() for kind, model in catalog.items()}
+
+
+def manifests(settings: Settings, templates: dict[str, Manifest]) -> list[Manifest]:
+    """The service account and Role, the step settings, the artifact repository, the templates."""
     from workflows.support import artifact_repository, step_settings, workflow_rbac
 
-    templates = [workflow_template(model, settings).to_dict() for model in catalog.values()]
     return [
         *workflow_rbac(settings),
         step_settings(settings),
         artifact_repository(settings),
-        *templates,
+        *templates.values(),
     ]

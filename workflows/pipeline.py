@@ -20,6 +20,7 @@ from hera.workflows import models as m
 
 from idp.catalog import argument_defaults
 from idp.contract import RequestBase
+from idp.manifests import PART_OF
 from idp.settings import Settings
 from workflows.pods import (
     INPUTS_DIR,
@@ -263,7 +264,7 @@ def workflow_template(model: type[RequestBase], settings: Settings) -> WorkflowT
     """The kind's WorkflowTemplate, as Hera builds it."""
     kind = model.kind
     labels = {
-        "app.kubernetes.io/part-of": "idp",
+        **PART_OF,
         "app.kubernetes.io/managed-by": "idp-compile",
         "idp.platform/kind": kind,
     }
@@ -311,7 +312,7 @@ def workflow_template(model: type[RequestBase], settings: Settings) -> WorkflowT
 
 
 def _pod_labels(settings: Settings) -> dict[str, str]:
-    labels = {"app.kubernetes.io/part-of": "idp"}
+    labels = dict(PART_OF)
     if settings.azure_auth == "workload-identity":
         labels["azure.workload.identity/use"] = "true"
     return labels
