@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from idp.catalog import Catalog
+from idp.contract import RequestBase
 from idp.manifests import Manifest
 from idp.settings import Settings
 
@@ -31,3 +32,12 @@ def manifests(
         *sensor_rbac(settings),
         *(sensor(model, templates[kind], settings) for kind, model in catalog.items()),
     ]
+
+
+def kind_sensor(model: type[RequestBase], settings: Settings) -> Manifest:
+    """One kind's Sensor, built from that kind's WorkflowTemplate (for `idp render`)."""
+    import workflows
+    from events.sensors import sensor
+
+    template = workflows.templates(settings, {model.kind: model})[model.kind]
+    return sensor(model, template, settings)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from idp.settings import Settings, SettingsError, load_settings
 
 EXIT_FAILURE = 1
 EXIT_INVALID = 2
+EXIT_DROPPED = 3
 
 
 class CommandError(Exception):
@@ -67,6 +69,30 @@ def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
+    from events import kind_sensor
+    from events.render import Dropped, TriggerFailed, event_from_text, render
+    from idp.manifests import to_yaml
+
+    model = model_for(args.kind, _catalog(args))
+    text = _read(args.file)
+    try:
+        workflow = render(kind_sensor(model, settings), event_from_text(text))
+    except Dropped as exc:
+        raise CommandError(
+            f"{args.file}: dropped by {model.kind}'s sensor: {exc}", EXIT_DROPPED
+        ) from None
+    except TriggerFailed as exc:
+        raise CommandError(f"{args.file}: the trigger would fail: {exc}") from exc
+    try:
+        parse_request(model, text, settings.allowed_regions)
+    except RequestError as exc:
+        for line in exc.problems:
+            print(f"{args.file}: note: the validate step will fail: {line}", file=sys.stderr)
+    sys.stdout.write(to_yaml(workflow))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="idp", description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, help="YAML settings file (env IDP_* wins over it)")
@@ -85,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     compile_cmd.add_argument("--out", default="dist", help="output folder (default: dist)")
     compile_cmd.add_argument("--catalog", help="module:attribute of another catalog")
     kind_and_file(add("validate", cmd_validate, "check a request against its kind's contract"))
+    kind_and_file(add("render", cmd_render, "print the Workflow the kind's sensor would create"))
     add("schema", cmd_schema, "print a kind's request JSON Schema").add_argument(
         "kind", help="resource kind: " + ", ".join(DEFAULT_CATALOG)
     )
@@ -110,6 +137,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # the contract: one line, never a traceback
+        if os.environ.get("IDP_DEBUG") == "1":
+            raise
+        print(
+            f"idp: internal error: {type(exc).__name__}: {exc} (IDP_DEBUG=1 shows more)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":

@@ -1,0 +1,211 @@
+"""The provisioning WorkflowTemplates: approval, gating, artifact hand-over, guards."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+
+from idp.catalog import DEFAULT_CATALOG, argument_defaults
+from idp.compile import build
+from idp.manifests import Manifest
+from idp.settings import Settings
+
+KINDS = sorted(DEFAULT_CATALOG)
+
+
+def template_of(manifests: list[Manifest], kind: str) -> Manifest:
+    (found,) = [
+        m
+        for m in manifests
+        if m["kind"] == "WorkflowTemplate" and m["metadata"]["name"] == f"{kind}-provision-workflow"
+    ]
+    return found
+
+
+def templates_by_name(wt: Manifest) -> dict[str, dict[str, Any]]:
+    return {t["name"]: t for t in wt["spec"]["templates"]}
+
+
+def tasks_by_name(wt: Manifest) -> dict[str, dict[str, Any]]:
+    dag = templates_by_name(wt)[wt["spec"]["entrypoint"]]["dag"]
+    return {t["name"]: t for t in dag["tasks"]}
+
+
+@pytest.fixture(params=KINDS)
+def wt(request: pytest.FixtureRequest, manifests: list[Manifest]) -> Manifest:
+    return template_of(manifests, request.param)
+
+
+def test_plan_approve_and_apply_templates_exist(wt: Manifest) -> None:
+    assert {"plan", "approve", "apply"} <= set(templates_by_name(wt))
+
+
+def test_arguments_are_the_request_fields_then_the_whole_request(wt: Manifest) -> None:
+    kind = wt["metadata"]["name"].removesuffix("-provision-workflow")
+    parameters = wt["spec"]["arguments"]["parameters"]
+    defaults = argument_defaults(DEFAULT_CATALOG[kind])
+    assert [p["name"] for p in parameters] == [*defaults, "request"]
+    for parameter in parameters[:-1]:
+        assert parameter.get("value") == defaults[parameter["name"]]
+
+
+def test_the_dag_runs_the_steps_in_order(wt: Manifest) -> None:
+    tasks = tasks_by_name(wt)
+    chain = ["validate", "preflight", "plan", "approve", "apply", "verify", "report"]
+    for before, after in itertools.pairwise(chain):
+        assert tasks[after]["depends"].split(".")[0] == before
+
+
+def test_approval_is_a_suspend_with_a_yes_no_choice_defaulting_to_no(wt: Manifest) -> None:
+    approve = templates_by_name(wt)["approve"]
+    assert approve["suspend"]["duration"] == "24h"
+    (choice,) = [p for p in approve["inputs"]["parameters"] if p["name"] == "approve"]
+    assert (choice["enum"], choice["default"]) == (["YES", "NO"], "NO")
+    (output,) = approve["outputs"]["parameters"]
+    assert output == {**output, "name": "approve", "valueFrom": {"supplied": {}}}
+
+
+def test_approval_node_shows_the_plan_summary_and_sha256(wt: Manifest) -> None:
+    arguments = {
+        p["name"]: p["value"] for p in tasks_by_name(wt)["approve"]["arguments"]["parameters"]
+    }
+    assert arguments == {
+        "summary": "{{tasks.plan.outputs.parameters.summary}}",
+        "sha256": "{{tasks.plan.outputs.parameters.sha256}}",
+    }
+
+
+def test_approval_is_skipped_when_the_plan_has_no_changes(wt: Manifest) -> None:
+    assert (
+        tasks_by_name(wt)["approve"]["when"]
+        == "{{tasks.plan.outputs.parameters.has_changes}} == true"
+    )
+
+
+def test_apply_runs_only_after_a_yes(wt: Manifest) -> None:
+    apply = tasks_by_name(wt)["apply"]
+    assert apply["depends"] == "approve.Succeeded"
+    assert apply["when"] == "{{tasks.approve.outputs.parameters.approve}} == YES"
+
+
+def test_apply_gets_the_planned_file_and_its_approved_sha256(wt: Manifest) -> None:
+    task = tasks_by_name(wt)["apply"]["arguments"]
+    assert task["artifacts"] == [{"name": "plan", "from": "{{tasks.plan.outputs.artifacts.plan}}"}]
+    assert task["parameters"] == [
+        {"name": "sha256", "value": "{{tasks.plan.outputs.parameters.sha256}}"}
+    ]
+    container = templates_by_name(wt)["apply"]["container"]
+    args = container["args"]
+    assert args[args.index("--sha256") + 1] == "{{inputs.parameters.sha256}}"
+    assert (
+        args[args.index("--plan") + 1]
+        == templates_by_name(wt)["apply"]["inputs"]["artifacts"][0]["path"]
+    )
+
+
+def test_plan_publishes_the_plan_its_json_and_text_and_three_parameters(wt: Manifest) -> None:
+    outputs = templates_by_name(wt)["plan"]["outputs"]
+    assert [a["name"] for a in outputs["artifacts"]] == ["plan", "plan-json", "plan-text"]
+    assert [p["name"] for p in outputs["parameters"]] == ["has_changes", "summary", "sha256"]
+
+
+def test_one_mutex_per_stack(wt: Manifest) -> None:
+    kind = wt["metadata"]["name"].removesuffix("-provision-workflow")
+    assert wt["spec"]["synchronization"]["mutexes"] == [
+        {"name": f"{kind}-{{{{workflow.parameters.environment}}}}-{{{{workflow.parameters.name}}}}"}
+    ]
+
+
+def test_every_container_step_is_locked_down(wt: Manifest) -> None:
+    assert wt["spec"]["securityContext"]["runAsNonRoot"] is True
+    for template in wt["spec"]["templates"]:
+        if "container" not in template:
+            continue
+        context = template["container"]["securityContext"]
+        assert context["allowPrivilegeEscalation"] is False
+        assert context["readOnlyRootFilesystem"] is True
+        assert context["capabilities"] == {"drop": ["ALL"]}
+        assert template["activeDeadlineSeconds"] > 0
+
+
+def test_request_values_reach_steps_only_through_the_environment(wt: Manifest) -> None:
+    for template in wt["spec"]["templates"]:
+        container = template.get("container")
+        if container is None:
+            continue
+        assert container["command"] == ["python", "-m", "workflows.steps"]
+        assert "workflow.parameters" not in " ".join(container["args"])
+        assert container["env"] == [
+            {"name": "IDP_REQUEST", "value": "{{workflow.parameters.request}}"}
+        ]
+
+
+def test_only_reading_steps_retry_and_only_on_errors(wt: Manifest) -> None:
+    templates = templates_by_name(wt)
+    assert "retryStrategy" not in templates["apply"]
+    for name in ("validate", "preflight", "verify", "report"):
+        assert templates[name]["retryStrategy"]["retryPolicy"] == "OnError"
+
+
+def test_finished_pods_and_workflows_are_cleaned_up(wt: Manifest) -> None:
+    assert wt["spec"]["podGC"]["strategy"] == "OnPodSuccess"
+    assert wt["spec"]["ttlStrategy"]["secondsAfterSuccess"] > 0
+
+
+def test_workflow_runs_as_its_own_service_account(wt: Manifest, settings: Settings) -> None:
+    assert wt["spec"]["serviceAccountName"] == settings.workflow_service_account != "default"
+
+
+def test_every_outcome_notifies_once(wt: Manifest) -> None:
+    tasks = tasks_by_name(wt)
+    phases = {
+        name: {p["name"]: p["value"] for p in t["arguments"]["parameters"]}["phase"]
+        for name, t in tasks.items()
+        if t["template"] == "notify"
+    }
+    assert sorted(phases.values()) == ["awaiting-approval", "no-changes", "rejected", "succeeded"]
+    exit_dag = templates_by_name(wt)[wt["spec"]["onExit"]]["dag"]["tasks"]
+    assert [t["when"] for t in exit_dag] == ["{{workflow.status}} != Succeeded"]
+
+
+def test_executor_role_grants_only_task_results(
+    manifests: list[Manifest], settings: Settings
+) -> None:
+    (role,) = [
+        m
+        for m in manifests
+        if m["kind"] == "Role" and m["metadata"]["name"] == settings.workflow_service_account
+    ]
+    assert role["rules"] == [
+        {
+            "apiGroups": ["argoproj.io"],
+            "resources": ["workflowtaskresults"],
+            "verbs": ["create", "patch"],
+        }
+    ]
+
+
+@pytest.mark.parametrize("mode", ["secret-env", "secret-volume"])
+def test_platform_secret_is_referenced_never_inlined(mode: str) -> None:
+    settings = Settings.model_validate({"azure_auth": mode})
+    wt = template_of(build(settings), "compute")
+    plan = templates_by_name(wt)["plan"]["container"]
+    if mode == "secret-env":
+        assert {"secretRef": {"name": "platformsecrets"}} in plan["envFrom"]
+    else:
+        volumes = {v["name"]: v for v in wt["spec"]["volumes"]}
+        assert volumes["platform-secret"]["secret"]["secretName"] == "platformsecrets"
+
+
+def test_artifact_repository_configmap_matches_the_template_reference(
+    manifests: list[Manifest], wt: Manifest
+) -> None:
+    ref = wt["spec"]["artifactRepositoryRef"]
+    (configmap,) = [
+        m
+        for m in manifests
+        if m["kind"] == "ConfigMap" and m["metadata"]["name"] == ref["configMap"]
+    ]
+    assert "azure:" in configmap["data"][ref["key"]]
