@@ -84,14 +84,16 @@ def put(document: Any, path: str, value: str, operation: str = "overwrite") -> N
     if isinstance(node, list):
         if not last.isdigit() or int(last) >= len(node):
             raise PathError(f"path {path!r}: no list element {last}")
-        index: int | str = int(last)
+        node[int(last)] = _combine(node[int(last)], value, operation)
     else:
-        index = last
-    current = node[index] if isinstance(node, list) else node.get(index, "")
+        node[last] = _combine(node.get(last, ""), value, operation)
+
+
+def _combine(current: object, value: str, operation: str) -> str:
     if operation == "append":
-        value = f"{current}{value}"
-    elif operation == "prepend":
-        value = f"{value}{current}"
-    elif operation not in ("overwrite", ""):
-        raise PathError(f"operation {operation!r}: must be overwrite, append or prepend")
-    node[index] = value
+        return f"{current}{value}"
+    if operation == "prepend":
+        return f"{value}{current}"
+    if operation in ("overwrite", ""):
+        return value
+    raise PathError(f"operation {operation!r}: must be overwrite, append or prepend")
