@@ -1,0 +1,54 @@
+"""Azure credentials in the environment, whichever way the pod got them, for SDK and Terraform.
+
+The platform Secret may arrive as environment variables (`secret-env`) or as files
+(`secret-volume`: one file per variable in `IDP_PLATFORM_SECRET_DIR`); workload identity
+injects AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE. The Azure SDK reads
+AZURE_*, Terraform's azurerm provider and backend read ARM_*: each side is filled from the
+other where unset. Values are never printed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+SECRET_DIR_ENV = "IDP_PLATFORM_SECRET_DIR"  # noqa: S105 - a variable name
+_VARIABLE = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
+_PAIRS = (
+    ("AZURE_CLIENT_ID", "ARM_CLIENT_ID"),
+    ("AZURE_TENANT_ID", "ARM_TENANT_ID"),
+    ("AZURE_CLIENT_SECRET", "ARM_CLIENT_SECRET"),
+    ("AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID"),
+)
+
+
+def secret_files(folder: Path) -> dict[str, str]:
+    """`NAME -> value` for each file of a mounted Secret whose name is a variable name."""
+    found: dict[str, str] = {}
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if _VARIABLE.fullmatch(path.name) and path.is_file():
+            found[path.name] = path.read_text(encoding="utf-8").strip()
+    return found
+
+
+def azure_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """The variables to add to `env` (never overriding one already set)."""
+    merged = dict(env)
+    added: dict[str, str] = {}
+
+    def add(name: str, value: str) -> None:
+        if value and not merged.get(name):
+            merged[name] = added[name] = value
+
+    if env.get(SECRET_DIR_ENV):
+        for name, value in secret_files(Path(env[SECRET_DIR_ENV])).items():
+            add(name, value)
+    for azure_name, arm_name in _PAIRS:
+        add(arm_name, merged.get(azure_name, ""))
+        add(azure_name, merged.get(arm_name, ""))
+    token_file = merged.get("AZURE_FEDERATED_TOKEN_FILE", "")
+    if token_file:
+        add("ARM_OIDC_TOKEN_FILE_PATH", token_file)
+        add("ARM_USE_OIDC", "true")
+    return added

@@ -1,0 +1,67 @@
+"""The settings and the request a step works on: `IDP_REQUEST` checked against its kind's model.
+
+Imported only by the commands that need a request (it loads pydantic and the contract); every
+problem becomes a StepError with exit code 2, one line per bad field, as `idp validate` prints.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Any
+
+from idp.catalog import CatalogError, model_for
+from idp.contract import REQUEST_ID_PATTERN, RequestBase, RequestError, parse_request
+from idp.settings import Settings, SettingsError, load_settings
+from workflows.steps.errors import EXIT_INVALID, StepError
+
+REQUEST_ENV = "IDP_REQUEST"
+
+
+def settings() -> Settings:
+    """Settings from the environment (`IDP_*`)."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise StepError(str(exc), code=EXIT_INVALID) from exc
+
+
+def _payload() -> str:
+    payload = os.environ.get(REQUEST_ENV)
+    if not payload:
+        raise StepError(f"{REQUEST_ENV} is not set: it must hold the request JSON", code=2)
+    return payload
+
+
+def load(kind: str, current: Settings) -> RequestBase:
+    """The request in `IDP_REQUEST`, valid for `kind` and the allowed regions of `current`."""
+    try:
+        model = model_for(kind)
+    except CatalogError as exc:
+        raise StepError(str(exc), code=EXIT_INVALID) from exc
+    try:
+        return parse_request(model, _payload(), current.allowed_regions)
+    except RequestError as exc:
+        raise StepError(*(f"request: {line}" for line in exc.problems), code=EXIT_INVALID) from exc
+
+
+def lenient(kind: str, current: Settings) -> tuple[RequestBase | None, dict[str, str]]:
+    """For notify, which must report even a bad request: the valid request if there is one,
+    and the request id and kind as far as they can be read safely."""
+    fields = {"request_id": "", "kind": kind}
+    try:
+        request = load(kind, current)
+    except StepError:
+        pass
+    else:
+        fields["request_id"] = request.request_id
+        return request, fields
+    try:
+        data: Any = json.loads(os.environ.get(REQUEST_ENV, ""))
+    except ValueError:
+        data = None
+    found = data.get("request_id") if isinstance(data, dict) else None
+    if isinstance(found, str) and re.fullmatch(REQUEST_ID_PATTERN, found):
+        fields["request_id"] = found
+    return None, fields
