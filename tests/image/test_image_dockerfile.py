@@ -6,6 +6,7 @@ the Dockerfile the way a reviewer would and hold it to the rules of the image's 
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import shlex
 import shutil
@@ -364,3 +365,28 @@ def test_hadolint_reports_nothing() -> None:
         timeout=120,
     )
     assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
+
+
+# --- the build context ---------------------------------------------------------------------------
+
+
+def test_the_build_context_leaves_out_local_state_but_not_what_the_image_copies(
+    instructions: list[Instruction],
+) -> None:
+    lines = (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    for required in (".git", ".venv", ".tools", "dist", "**/__pycache__", "**/.terraform"):
+        assert required in patterns, f".dockerignore does not leave out {required}"
+    sources = [
+        word.rstrip("/")
+        for ins in instructions
+        if ins.keyword == "COPY" and "--from" not in ins.args
+        for word in ins.args.split()[:-1]
+    ]
+    assert "terraform" in sources and "pyproject.toml" in sources
+    for source in sources:
+        parts = Path(source).parts
+        prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        excluded = [p for p in patterns if any(fnmatch.fnmatch(x, p) for x in prefixes)]
+        assert not excluded, f"COPY {source} is left out of the context by {excluded}"
+        assert (ROOT / source).exists(), f"COPY {source}: not in the repository"
