@@ -197,3 +197,17 @@ def test_an_unknown_engine_is_refused(tmp_path: Path) -> None:
     result = run([str(BUILD_IMAGE), "--engine", "rkt"], clean_env({}))
     assert result.returncode == 2
     assert "unknown engine 'rkt'" in result.stderr
+
+
+def test_extra_build_args_pass_through_but_not_the_version(tmp_path: Path) -> None:
+    log = fake_engine(tmp_path / "bin", "podman")
+    env = clean_env({}, tmp_path / "bin")
+    extra = ["--build-arg", f"KUBELOGIN_SHA256_ARM64={'a' * 64}", "--platform", "linux/arm64"]
+    result = run([str(BUILD_IMAGE), "--engine", "podman", *extra], env)
+    assert result.returncode == 0, result.stderr
+    (build,) = log.read_text(encoding="utf-8").splitlines()
+    assert f"--build-arg KUBELOGIN_SHA256_ARM64={'a' * 64}" in build
+    assert f"--build-arg VERSION={__version__}" in build
+    refused = run([str(BUILD_IMAGE), "--engine", "podman", "--build-arg", "VERSION=9.9.9"], env)
+    assert refused.returncode == 2 and "VERSION" in refused.stderr
+    assert len(log.read_text(encoding="utf-8").splitlines()) == 1
