@@ -94,7 +94,7 @@ def preflight(client: Any, subscription: str, region: str, providers: Iterable[s
             + ", ".join(missing)
         )
     if problems:
-        raise StepError("preflight failed: " + "; ".join(problems))
+        raise StepError("; ".join(problems))
     return list(providers)
 
 
@@ -113,7 +113,7 @@ def verify(client: Any, request_id: str, expected: Iterable[str], *, destroyed: 
     if destroyed:
         if present:
             raise StepError(
-                f"verify failed: {len(present)} resources tagged request_id={request_id} remain"
+                f"{len(present)} resources tagged request_id={request_id} remain"
                 f" after destroy: {', '.join(sorted(present))}"
             )
         return 0
@@ -121,7 +121,6 @@ def verify(client: Any, request_id: str, expected: Iterable[str], *, destroyed: 
     missing = sorted(item for item in expected if item.lower() not in known)
     if missing:
         raise StepError(
-            f"verify failed: not found in Azure with tag request_id={request_id}: "
-            + ", ".join(missing)
+            f"not found in Azure with tag request_id={request_id}: " + ", ".join(missing)
         )
     return len(known)

@@ -150,7 +150,8 @@ class Status:
 def shown_url(url: str) -> str:
     """A URL without its query and credentials, for logs."""
     parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
 
 
 def post(
@@ -185,7 +186,7 @@ def post(
             reason = str(getattr(exc, "reason", exc)) or type(exc).__name__
         if attempt < attempts:
             sleep(backoff * 2 ** (attempt - 1))
-    raise StepError(f"callback {shown_url(url)} failed after {attempt} attempts: {reason}")
+    raise StepError(f"callback {shown_url(url)} failed: {reason} (attempts: {attempt})")
 
 
 @dataclass(frozen=True)

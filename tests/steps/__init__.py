@@ -1,0 +1,1 @@
+"""Tests of the step programs (`python -m workflows.steps`)."""
