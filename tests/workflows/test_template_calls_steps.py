@@ -1,0 +1,35 @@
+"""The compiled templates call the step program with arguments it accepts."""
+
+from __future__ import annotations
+
+import pytest
+
+from idp.manifests import Manifest
+from workflows.steps.cli import build_parser
+
+
+def containers(manifests: list[Manifest]) -> list[tuple[str, list[str]]]:
+    return [
+        (f"{m['metadata']['name']}/{t['name']}", t["container"]["args"])
+        for m in manifests
+        if m["kind"] == "WorkflowTemplate"
+        for t in m["spec"]["templates"]
+        if "container" in t
+    ]
+
+
+def test_every_step_container_parses_with_the_step_program(manifests: list[Manifest]) -> None:
+    parser = build_parser()
+    called = containers(manifests)
+    assert called, "no step containers compiled"
+    for where, args in called:
+        try:
+            parsed = parser.parse_args(args)
+        except SystemExit:  # argparse reports and exits on an unknown argument
+            pytest.fail(f"{where}: the step program refuses {args}")
+        assert parsed.command == args[0], where
+
+
+def test_every_step_command_is_used_by_the_templates(manifests: list[Manifest]) -> None:
+    used = {args[0] for _, args in containers(manifests)}
+    assert used == {"validate", "preflight", "plan", "apply", "verify", "report", "notify"}
