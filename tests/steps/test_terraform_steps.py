@@ -78,6 +78,15 @@ def test_plan_of_a_bad_request_exits_2_before_terraform(steps: Steps) -> None:
     assert not (steps.tmp / "plan-pod").exists()
 
 
+def test_plan_and_apply_accept_relative_folders(steps: Steps) -> None:
+    relative = ["--kind", "compute", "--module", str(FIXTURE_MODULE), "--backend", "local"]
+    passed(steps.run("plan", *relative, "--work", "pod", "--out", "out", "--state-dir", "st"))
+    sha256 = (steps.tmp / "out" / "sha256").read_text()
+    apply = ["--work", "pod2", "--plan", "out/plan.tfplan", "--sha256", sha256]
+    passed(steps.run("apply", *relative[:4], *apply))
+    assert (steps.tmp / "st" / "compute" / "dev" / "demo.tfstate").is_file()
+
+
 def test_plan_runs_from_a_read_only_module(steps: Steps) -> None:
     module = steps.tmp / "read-only-module"
     module.mkdir()

@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -52,14 +51,20 @@ def _human_error(text: str) -> str:
     return _one_line(lines[-1]) if lines else ""
 
 
-@dataclass
 class Terraform:
     """The Terraform binary, run in one working directory with a fixed environment."""
 
-    cwd: Path
-    env: Mapping[str, str] = field(default_factory=lambda: terraform_env(os.environ))
-    binary: str = TERRAFORM
-    log: TextIO = field(default_factory=lambda: sys.stdout)
+    def __init__(
+        self,
+        cwd: Path,
+        env: Mapping[str, str] | None = None,
+        binary: str = TERRAFORM,
+        log: TextIO | None = None,
+    ) -> None:
+        self.cwd = cwd
+        self.env = terraform_env(os.environ if env is None else env)
+        self.binary = binary
+        self.log = sys.stdout if log is None else log
 
     def _popen(self, args: Sequence[str], merge_stderr: bool) -> subprocess.Popen[str]:
         try:

@@ -59,7 +59,7 @@ def prepare(module: Path, work: Path) -> Path:
     """Copy `module` to a fresh `WORK/stack` (contents only, writable) and return that folder."""
     if not (module.is_dir() and any(module.glob("*.tf"))):
         raise StepError(f"module {module}: not a folder with Terraform files")
-    stack = work / STACK
+    stack = work.resolve() / STACK
     if stack.exists():
         shutil.rmtree(stack)
     for folder, dirs, files in os.walk(module):
