@@ -3,9 +3,8 @@
 (a) `python -m workflows.steps validate` on a valid request against the floor `python -c pass`:
     target at most 0.35 s above the floor.
 (b) plan + apply of the `terraform_data` fixture module through the step programs (plan and
-    apply in separate work folders, as in separate pods) against the same Terraform commands
-    run directly in one prepared folder (init, plan -out, show -json, apply): target at most
-    15% added.
+    apply in separate work folders, as in separate pods) against the same Terraform commands,
+    with the same flags, run directly in two prepared folders: target at most 15% added.
 
 Medians of IDP_BENCH_RUNS runs (default 7), the two sides interleaved so they see the same
 machine load; each cycle starts from an empty state. Exits 1 when a target is missed.
@@ -103,32 +102,58 @@ def step_cycle(folder: Path, env: dict[str, str]) -> float:
 
 
 def direct_cycle(folder: Path, env: dict[str, str]) -> float:
-    """The same Terraform commands, run directly in a prepared copy of the module."""
-    work = folder / "work"
-    work.mkdir()
-    for source in MODULE.glob("*.tf"):
-        shutil.copyfile(source, work / source.name)
+    """The Terraform commands the steps issue, with the same flags, run directly.
+
+    Plan pod: init with the backend, plan, then show -json and show -no-color side by side.
+    Apply pod: a fresh copy, init without the backend, apply of the saved plan.
+    """
+    plan_pod, apply_pod = folder / "plan-pod", folder / "apply-pod"
+    for work in (plan_pod, apply_pod):
+        work.mkdir()
+        for source in MODULE.glob("*.tf"):
+            shutil.copyfile(source, work / source.name)
     values = ComputeRequest.model_validate(REQUEST).model_dump(mode="json")
-    (work / "request.tfvars.json").write_text(json.dumps(values))
+    (plan_pod / "request.tfvars.json").write_text(json.dumps(values))
     env = {**env, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
     state = folder / "state" / "compute" / "dev" / "bench.tfstate"
     state.parent.mkdir(parents=True)
+    plan_file = plan_pod / "plan.tfplan"
 
-    def terraform(*args: str, ok: tuple[int, ...] = (0,)) -> None:
+    def terraform(work: Path, *args: str, ok: tuple[int, ...] = (0,)) -> None:
         checked(run(["terraform", *args], env, cwd=work), f"terraform {args[0]}", ok)
 
+    def show_both() -> None:
+        shows = [
+            subprocess.Popen(
+                ["terraform", "show", flag, str(plan_file)],
+                cwd=plan_pod,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for flag in ("-json", "-no-color")
+        ]
+        for show in shows:
+            checked(show.wait(), "terraform show")
+
     def cycle() -> None:
-        terraform("init", "-input=false", f"-backend-config=path={state}")
         terraform(
+            plan_pod, "init", "-json", "-no-color", "-input=false", f"-backend-config=path={state}"
+        )
+        terraform(
+            plan_pod,
             "plan",
+            "-json",
+            "-no-color",
             "-input=false",
             "-detailed-exitcode",
-            "-out=plan.tfplan",
+            f"-out={plan_file}",
             "-var-file=request.tfvars.json",
             ok=(0, 2),
         )
-        terraform("show", "-json", "plan.tfplan")
-        terraform("apply", "-input=false", "plan.tfplan")
+        show_both()
+        terraform(apply_pod, "init", "-json", "-no-color", "-input=false", "-backend=false")
+        terraform(apply_pod, "apply", "-json", "-no-color", "-input=false", str(plan_file))
 
     return timed(cycle)
 

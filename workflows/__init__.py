@@ -6,9 +6,12 @@ imported in every pod and must not pay for Hera's import.
 
 from __future__ import annotations
 
-from idp.catalog import Catalog
-from idp.manifests import Manifest
-from idp.settings import Settings
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the pods import workflows.steps, and with it this file: keep it free
+    from idp.catalog import Catalog
+    from idp.manifests import Manifest
+    from idp.settings import Settings
 
 
 def templates(settings: Settings, catalog: Catalog) -> dict[str, Manifest]:
