@@ -1,7 +1,13 @@
 """The `idp` command line: argument parsing and error reporting only; the work lives elsewhere.
 
 Every failure is one line on stderr and a distinct exit code, never a traceback:
-1 general failure, 2 invalid request or usage, 3 dropped by a sensor filter.
+1 general failure, 2 invalid request or usage, 3 dropped by a sensor filter; and for the commands
+that talk to a server (`submit`, `run`, `trigger`, `approve`; constants in `idp.argo.errors`):
+4 server unreachable (refused, unknown host, timeout), 5 TLS failure, 6 unauthorized (401),
+7 forbidden (403), 8 not found (404), 9 conflict (409: already exists, or changed meanwhile),
+10 server error (5xx), 11 rejected (another 4xx, or a WorkflowTemplate that fails the server's
+lint), 12 no approval waits (finished, answered or not reached), 13 gave up waiting (--wait),
+14 the workflow failed (--wait).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from idp.argo import arguments as argo
 from idp.catalog import DEFAULT_CATALOG, Catalog, CatalogError, load_catalog, model_for
 from idp.contract import RequestError, parse_request, request_schema
 from idp.settings import Settings, SettingsError, load_settings
@@ -93,6 +100,42 @@ def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _argo(run: Callable[[], int]) -> int:
+    """Run a command that talks to a server; its errors carry their own exit codes."""
+    from idp.argo.errors import ArgoError
+
+    try:
+        return run()
+    except ArgoError as exc:
+        raise CommandError(str(exc), exc.code) from None
+
+
+def cmd_submit(args: argparse.Namespace, settings: Settings) -> int:
+    from idp.argo import submit
+
+    return _argo(lambda: submit.command(args, settings, _catalog(args)))
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from idp.argo import run
+
+    model, text = model_for(args.kind, _catalog(args)), _read(args.file)
+    return _argo(lambda: run.command(args, settings, model, text))
+
+
+def cmd_trigger(args: argparse.Namespace, settings: Settings) -> int:
+    from idp.argo import trigger
+
+    model, text = model_for(args.kind, _catalog(args)), _read(args.file)
+    return _argo(lambda: trigger.command(args, settings, model, text))
+
+
+def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
+    from idp.argo import approve
+
+    return _argo(lambda: approve.command(args, settings))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="idp", description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, help="YAML settings file (env IDP_* wins over it)")
@@ -115,6 +158,14 @@ def build_parser() -> argparse.ArgumentParser:
     add("schema", cmd_schema, "print a kind's request JSON Schema").add_argument(
         "kind", help="resource kind: " + ", ".join(DEFAULT_CATALOG)
     )
+    argo.submit(add("submit", cmd_submit, "create or update every object on an Argo Server"))
+    run_cmd = add("run", cmd_run, "submit one Workflow from a kind's template, without the webhook")
+    kind_and_file(run_cmd)
+    argo.run(run_cmd)
+    trigger_cmd = add("trigger", cmd_trigger, "validate a request, then POST it to the webhook")
+    kind_and_file(trigger_cmd)
+    argo.trigger(trigger_cmd)
+    argo.approve(add("approve", cmd_approve, "answer a workflow's pending approval"))
     return parser
 
 

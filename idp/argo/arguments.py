@@ -1,0 +1,121 @@
+"""The command-line flags of `idp submit`, `idp run`, `idp trigger` and `idp approve`.
+
+Only argparse here, so that building the parser stays cheap; `idp.cli` registers the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from idp.argo.connection import DEFAULT_TIMEOUT
+
+
+def _connection(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Argo Server (each flag overrides its ARGO_* variable)")
+    group.add_argument("--server", help="host:port, or an http(s) URL (ARGO_SERVER)")
+    group.add_argument(
+        "--namespace", "-n", help="namespace (ARGO_NAMESPACE; default: the settings' namespace)"
+    )
+    group.add_argument(
+        "--token-file", type=Path, help="file holding the bearer token (else ARGO_TOKEN)"
+    )
+    group.add_argument(
+        "--secure",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="https (ARGO_SECURE, default) or --no-secure for plain http",
+    )
+    group.add_argument(
+        "--insecure-skip-verify",
+        action="store_true",
+        default=None,
+        help="do not verify the server's certificate (ARGO_INSECURE_SKIP_VERIFY)",
+    )
+    group.add_argument("--base-href", help="path prefix behind an ingress (ARGO_BASE_HREF)")
+    group.add_argument(
+        "--request-timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"per request (default {DEFAULT_TIMEOUT:g})",
+    )
+
+
+def submit(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print what would change; write nothing"
+    )
+    parser.add_argument(
+        "--no-kubectl",
+        action="store_true",
+        help="do not run kubectl; print the command for what the Argo Server does not manage",
+    )
+    parser.add_argument("--catalog", help="module:attribute of another catalog")
+    _connection(parser)
+
+
+def run(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="follow the run until it finishes or waits for approval",
+    )
+    parser.add_argument(
+        "--interval", type=float, default=5.0, metavar="SECONDS", help="poll interval (default 5)"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=1800.0,
+        metavar="SECONDS",
+        help="give up waiting after this long (default 1800)",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="let the Argo Server check the Workflow (server dry run) without creating it",
+    )
+    _connection(parser)
+
+
+def trigger(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--url", required=True, help="webhook URL; a bare host:port URL gets /KIND appended"
+    )
+    parser.add_argument(
+        "--token-file", type=Path, help="file holding the webhook token (else IDP_WEBHOOK_TOKEN)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=10.0, metavar="SECONDS", help="per attempt (default 10)"
+    )
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=3,
+        help="retries on connection errors and 5xx (default 3)",
+    )
+    parser.add_argument(
+        "--backoff",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="first retry delay, doubled each time (default 1)",
+    )
+    parser.add_argument(
+        "--insecure-skip-verify",
+        action="store_true",
+        help="do not verify the webhook's TLS certificate",
+    )
+
+
+def approve(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("workflow", help="the workflow's name, e.g. compute-<request_id>")
+    answer = parser.add_mutually_exclusive_group(required=True)
+    answer.add_argument(
+        "--yes", dest="answer", action="store_const", const="YES", help="apply the plan"
+    )
+    answer.add_argument(
+        "--no", dest="answer", action="store_const", const="NO", help="reject the plan"
+    )
+    _connection(parser)

@@ -1,0 +1,323 @@
+"""The Argo Server API calls idp makes, with one error mapping for all of them.
+
+WorkflowTemplates and Workflows go through Hera's `WorkflowsService`. EventSources and Sensors
+are sent as plain JSON to the Argo Server's event-source and sensor endpoints, through the same
+session, token and error mapping: Hera 7.1's `EventsService` goes through the `hera.events`
+models, which drop the webhook fields of the compiled EventSource and cannot parse the Sensor's
+retry strategy, so they cannot carry these objects unchanged.
+
+Every failure becomes an ArgoError of one line that names the server, the request and what to
+check, with its own exit code (`idp.argo.errors`). The token never appears in a message.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any, Protocol, TypeVar
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from hera.workflows import WorkflowsService
+from hera.workflows import models as hm
+from pydantic import BaseModel, ValidationError
+from urllib3.exceptions import InsecureRequestWarning
+
+from idp.argo.connection import Connection
+from idp.argo.errors import (
+    EXIT_FAILURE,
+    EXIT_TLS,
+    EXIT_UNREACHABLE,
+    ArgoError,
+    HttpError,
+    code_for_status,
+)
+from idp.manifests import Manifest
+
+MANAGED_KINDS = ("WorkflowTemplate", "EventSource", "Sensor")
+_EVENTS = {"EventSource": ("event-sources", "eventSource"), "Sensor": ("sensors", "sensor")}
+_HINTS = {
+    401: "check ARGO_TOKEN or --token-file: the token is missing, expired or not accepted",
+    403: "the token's service account lacks permission for this; check its Role in the namespace",
+    404: "check the name and the namespace (ARGO_NAMESPACE, --namespace) and ARGO_BASE_HREF",
+    409: "it already exists, or it changed on the server since it was read",
+}
+_SERVER_HINT = (
+    "the server failed; check the argo-server logs (kubectl -n argo logs deploy/argo-server)"
+)
+_REJECTED_HINT = "the server rejected the request"
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """`text` on a single line, cut to `limit` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _server_message(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return one_line(response.text) or "(no message)"
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return one_line(body["message"])
+    return one_line(response.text)
+
+
+def _reason(exc: BaseException) -> str:
+    """The useful part of a requests/urllib3 error: `Connection refused`, `wrong version number`."""
+    text = str(exc)
+    for pattern in (r"\[SSL: [A-Z_]+\] ([^(')\"]+)", r"\[Errno -?\d+\] ([^(')\"]+)"):
+        found = re.search(pattern, text)
+        if found:
+            return found.group(1).strip().rstrip(".,")
+    if "timed out" in text.lower():
+        return "timed out"
+    return one_line(text, 160) or type(exc).__name__
+
+
+def send(
+    session: requests.Session, connection: Connection, method: str, url: str, **kwargs: Any
+) -> requests.Response:
+    """One request; connection failures and error statuses raise ArgoError."""
+    kwargs.setdefault("timeout", connection.timeout)
+    where = f"{method.upper()} {urlsplit(url).path}"
+    server = f"Argo Server {connection.server}"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", InsecureRequestWarning)
+            response = session.request(method, url, **kwargs)
+    except requests.exceptions.SSLError as exc:
+        raise ArgoError(
+            f"{server}: TLS failed ({_reason(exc)}); check ARGO_SECURE (--no-secure for a "
+            "plain-http server), the CA bundle (REQUESTS_CA_BUNDLE) or ARGO_INSECURE_SKIP_VERIFY",
+            EXIT_TLS,
+        ) from None
+    except requests.exceptions.ReadTimeout:
+        raise ArgoError(
+            f"{server}: no answer to {where} within {connection.timeout:g}s; "
+            "check the server's health or raise --request-timeout",
+            EXIT_UNREACHABLE,
+        ) from None
+    except requests.exceptions.ConnectionError as exc:
+        raise ArgoError(
+            f"{server}: cannot connect ({_reason(exc)}); check ARGO_SERVER or --server and that "
+            "the server is reachable (kubectl -n argo port-forward svc/argo-server 2746:2746)",
+            EXIT_UNREACHABLE,
+        ) from None
+    except requests.exceptions.RequestException as exc:
+        raise ArgoError(f"{server}: {where} failed: {_reason(exc)}", EXIT_FAILURE) from None
+    if not response.ok:
+        status = response.status_code
+        hint = _HINTS.get(status, _SERVER_HINT if status >= 500 else _REJECTED_HINT)
+        raise HttpError(
+            f"{server}: {status} {response.reason} on {where}: {_server_message(response)}; {hint}",
+            code_for_status(status),
+            status,
+        )
+    return response
+
+
+class _Workflows(WorkflowsService):
+    """Hera's WorkflowsService whose every request goes through `send`."""
+
+    def __init__(self, connection: Connection, session: requests.Session) -> None:
+        super().__init__(
+            host=connection.url,
+            verify_ssl=connection.verify,
+            token=connection.token,
+            namespace=connection.namespace,
+            session=session,
+        )
+        self.connection = connection
+
+    def _request(self, method: str, **kwargs: Any) -> requests.Response:
+        url = kwargs.pop("url")
+        return send(self.session, self.connection, method, url, **kwargs)
+
+
+class _Request(Protocol):
+    def model_dump_json(
+        self, *, exclude_none: bool, by_alias: bool, exclude_unset: bool, exclude_defaults: bool
+    ) -> str: ...
+
+
+@contextmanager
+def _hera(connection: Connection) -> Iterator[None]:
+    """Around a Hera call: its answer must fit Hera's model; its deprecation noise is hidden.
+
+    (Hera 7.1 calls pydantic's deprecated `.json()`, which is not the user's concern.)
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            yield
+        except ValidationError as exc:
+            raise ArgoError(
+                f"Argo Server {connection.server}: its answer does not fit Hera's model "
+                f"({exc.error_count()} problems); check that --server is an Argo Server"
+            ) from None
+
+
+def _plain(model: BaseModel) -> Manifest:
+    dumped: Manifest = model.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return dumped
+
+
+def _model(cls: type[Model], manifest: Manifest) -> Model:
+    try:
+        return cls.model_validate(manifest)
+    except ValidationError as exc:
+        raise ArgoError(
+            f"{_label(manifest)}: Hera's {cls.__name__} model cannot hold it ({exc.error_count()} "
+            "problems); apply the compiled YAML with kubectl instead"
+        ) from None
+
+
+def _faithful(request: _Request, key: str, manifest: Manifest) -> None:
+    """Refuse to send an object that Hera's serialisation would change."""
+    sent = json.loads(
+        request.model_dump_json(
+            exclude_none=True, by_alias=True, exclude_unset=True, exclude_defaults=True
+        )
+    )
+    if sent.get(key) != manifest:
+        raise ArgoError(
+            f"{_label(manifest)}: Hera's model would send it changed; "
+            "apply the compiled YAML with kubectl instead"
+        )
+
+
+def _label(manifest: Manifest) -> str:
+    return f"{manifest.get('kind')}/{manifest.get('metadata', {}).get('name')}"
+
+
+class ArgoClient:
+    """The calls `idp submit`, `idp run` and `idp approve` make, on plain dicts."""
+
+    def __init__(self, connection: Connection, session: requests.Session | None = None) -> None:
+        self.connection = connection
+        self._session = session or requests.Session()
+        self._workflows = _Workflows(connection, self._session)
+
+    def __enter__(self) -> ArgoClient:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._session.close()
+
+    @property
+    def namespace(self) -> str:
+        return self.connection.namespace
+
+    # -- EventSources and Sensors: plain JSON through the same session and mapping
+
+    def _events(self, method: str, kind: str, name: str = "", body: Manifest | None = None) -> Any:
+        resource, key = _EVENTS[kind]
+        path = f"api/v1/{resource}/{self.namespace}" + (f"/{name}" if name else "")
+        headers = {"Authorization": self._workflows.token} if self._workflows.token else {}
+        data = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            data = json.dumps({key: body})
+        response = send(
+            self._session,
+            self.connection,
+            method,
+            urljoin(self.connection.url, path),
+            headers=headers,
+            data=data,
+            verify=self.connection.verify,
+        )
+        try:
+            return response.json()
+        except ValueError:
+            raise ArgoError(
+                f"Argo Server {self.connection.server}: {method.upper()} {path} answered with "
+                "something that is not JSON; check --server and ARGO_BASE_HREF"
+            ) from None
+
+    # -- objects of `idp submit`
+
+    def lint_template(self, manifest: Manifest) -> None:
+        """Ask the server's lint endpoint; a rejection raises HttpError (exit 11)."""
+        request = hm.WorkflowTemplateLintRequest(template=_model(hm.WorkflowTemplate, manifest))
+        _faithful(request, "template", manifest)
+        with _hera(self.connection):
+            self._workflows.lint_workflow_template(request, namespace=self.namespace)
+
+    def get(self, kind: str, name: str) -> Manifest | None:
+        """The live object, or None when it does not exist."""
+        try:
+            if kind == "WorkflowTemplate":
+                with _hera(self.connection):
+                    found = self._workflows.get_workflow_template(name, namespace=self.namespace)
+                return _plain(found)
+            live: Manifest = self._events("get", kind, name)
+            return live
+        except HttpError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def create(self, manifest: Manifest) -> Manifest:
+        """Create the object; 409 (it exists) raises HttpError."""
+        kind = manifest["kind"]
+        if kind != "WorkflowTemplate":
+            created: Manifest = self._events("post", kind, body=manifest)
+            return created
+        request = hm.WorkflowTemplateCreateRequest(template=_model(hm.WorkflowTemplate, manifest))
+        _faithful(request, "template", manifest)
+        with _hera(self.connection):
+            return _plain(self._workflows.create_workflow_template(request, self.namespace))
+
+    def update(self, manifest: Manifest) -> Manifest:
+        """Replace the object; `manifest` carries the live `metadata.resourceVersion`."""
+        kind, name = manifest["kind"], manifest["metadata"]["name"]
+        if kind != "WorkflowTemplate":
+            updated: Manifest = self._events("put", kind, name, body=manifest)
+            return updated
+        request = hm.WorkflowTemplateUpdateRequest(template=_model(hm.WorkflowTemplate, manifest))
+        _faithful(request, "template", manifest)
+        with _hera(self.connection):
+            return _plain(self._workflows.update_workflow_template(name, request, self.namespace))
+
+    # -- workflows of `idp run` and `idp approve`
+
+    def create_workflow(self, manifest: Manifest, *, server_dry_run: bool = False) -> Manifest:
+        """Submit a Workflow; with `server_dry_run` the server checks it and creates nothing."""
+        workflow = _model(hm.Workflow, manifest)
+        request = hm.WorkflowCreateRequest(
+            workflow=workflow, server_dry_run=True if server_dry_run else None
+        )
+        _faithful(request, "workflow", manifest)
+        with _hera(self.connection):
+            return _plain(self._workflows.create_workflow(request, namespace=self.namespace))
+
+    def get_workflow(self, name: str) -> Manifest:
+        with _hera(self.connection):
+            return _plain(self._workflows.get_workflow(name, namespace=self.namespace))
+
+    def set_outputs(self, name: str, node_id: str, outputs: dict[str, str]) -> Manifest:
+        """Set a node's output parameters (`PUT .../set`), as the Argo UI does before resuming."""
+        request = hm.WorkflowSetRequest(
+            node_field_selector=f"id={node_id}", output_parameters=json.dumps(outputs)
+        )
+        with _hera(self.connection):
+            return _plain(self._workflows.set_workflow(name, request, namespace=self.namespace))
+
+    def resume(self, name: str, node_id: str) -> Manifest:
+        """Resume one suspended node (`PUT .../resume`)."""
+        request = hm.WorkflowResumeRequest(node_field_selector=f"id={node_id}")
+        with _hera(self.connection):
+            return _plain(self._workflows.resume_workflow(name, request, namespace=self.namespace))

@@ -1,0 +1,145 @@
+"""Where the Argo Server is and how to reach it, following the argo CLI's conventions.
+
+Read from the environment as the argo CLI reads it; a flag overrides its variable:
+
+| variable | flag | meaning |
+|---|---|---|
+| `ARGO_SERVER` | `--server` | `host:port` (a URL with `http://` or `https://` is accepted too) |
+| `ARGO_NAMESPACE` | `--namespace` | the namespace; default `settings.namespace` |
+| `ARGO_TOKEN` | `--token-file` | the bearer token (`Bearer ...` or bare); never printed |
+| `ARGO_SECURE` | `--secure`, `--no-secure` | https (default, as in the argo CLI) or http |
+| `ARGO_INSECURE_SKIP_VERIFY` | `--insecure-skip-verify` | do not verify the server's certificate |
+| `ARGO_BASE_HREF` | `--base-href` | path prefix when the server sits behind an ingress |
+| `ARGO_HTTP1` | | accepted; idp always uses the HTTP/1 REST API (`ARGO_HTTP1=true`) |
+
+Booleans are read as the argo CLI reads them (`true`, `1`, `t`, `false`, `0`, `f`, ...). A CA
+bundle for a private certificate authority comes from `REQUESTS_CA_BUNDLE`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from idp.argo.errors import UsageError
+from idp.settings import DNS_LABEL
+
+DEFAULT_TIMEOUT = 30.0
+_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Everything needed to send a request; the token stays out of `repr`."""
+
+    url: str
+    namespace: str
+    token: str | None = field(default=None, repr=False)
+    verify: bool = True
+    timeout: float = DEFAULT_TIMEOUT
+
+    @property
+    def server(self) -> str:
+        """The server as shown in messages: the base URL without its trailing slash."""
+        return self.url.rstrip("/")
+
+
+def parse_bool(name: str, text: str) -> bool:
+    """A boolean variable, read as Go's strconv.ParseBool (what the argo CLI uses)."""
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise UsageError(f"{name}={text!r}: expected true or false")
+
+
+def _flag(env: Mapping[str, str], name: str, given: bool | None, default: bool) -> bool:
+    if given is not None:
+        return given
+    text = env.get(name, "")
+    return parse_bool(name, text) if text else default
+
+
+def server_url(server: str, secure: bool, base_href: str = "") -> str:
+    """The base URL (ending in `/`) for `host:port` or a full http(s) URL."""
+    text = server.strip()
+    if "://" not in text:
+        text = f"{'https' if secure else 'http'}://{text}"
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise UsageError(f"Argo Server {server!r}: expected host:port or an http(s) URL")
+    try:
+        parts.port  # noqa: B018 - validates the port
+    except ValueError:
+        raise UsageError(f"Argo Server {server!r}: the port is not a number") from None
+    path = "/".join(p for p in (parts.path + "/" + base_href).split("/") if p)
+    return f"{parts.scheme}://{parts.netloc}/{path + '/' if path else ''}"
+
+
+def read_token(path: Path) -> str:
+    """The token in `path`, stripped; an unreadable or empty file is a usage error."""
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise UsageError(f"--token-file {path}: {reason}") from exc
+    if not token:
+        raise UsageError(f"--token-file {path}: the file is empty")
+    return token
+
+
+def resolve(
+    env: Mapping[str, str],
+    default_namespace: str,
+    *,
+    server: str | None = None,
+    namespace: str | None = None,
+    token_file: Path | None = None,
+    secure: bool | None = None,
+    insecure_skip_verify: bool | None = None,
+    base_href: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Connection:
+    """The connection from flags (when given) over ARGO_* variables over defaults."""
+    address = server or env.get("ARGO_SERVER", "")
+    if not address:
+        raise UsageError(
+            "no Argo Server: set ARGO_SERVER=host:port or pass --server "
+            "(for example after kubectl -n argo port-forward svc/argo-server 2746:2746)"
+        )
+    if env.get("ARGO_HTTP1"):
+        parse_bool("ARGO_HTTP1", env["ARGO_HTTP1"])  # accepted for compatibility; always HTTP/1
+    url = server_url(
+        address,
+        _flag(env, "ARGO_SECURE", secure, True),
+        base_href if base_href is not None else env.get("ARGO_BASE_HREF", ""),
+    )
+    chosen = namespace or env.get("ARGO_NAMESPACE") or default_namespace
+    if not re.fullmatch(DNS_LABEL, chosen):
+        raise UsageError(f"namespace {chosen!r}: not a valid Kubernetes namespace name")
+    token = read_token(token_file) if token_file else env.get("ARGO_TOKEN", "").strip() or None
+    verify = not _flag(env, "ARGO_INSECURE_SKIP_VERIFY", insecure_skip_verify, False)
+    if timeout <= 0:
+        raise UsageError(f"--request-timeout {timeout}: must be more than 0 seconds")
+    return Connection(url=url, namespace=chosen, token=token, verify=verify, timeout=timeout)
+
+
+def from_args(args: argparse.Namespace, default_namespace: str) -> Connection:
+    """The connection for parsed command-line flags (see `idp.argo.arguments`) and os.environ."""
+    return resolve(
+        os.environ,
+        default_namespace,
+        server=args.server,
+        namespace=args.namespace,
+        token_file=args.token_file,
+        secure=args.secure,
+        insecure_skip_verify=args.insecure_skip_verify,
+        base_href=args.base_href,
+        timeout=args.request_timeout,
+    )

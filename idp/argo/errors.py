@@ -1,0 +1,60 @@
+"""The failures of the Argo commands, each with its own exit code.
+
+Codes 1 to 3 are the ones `idp.cli` already uses (a test proves they agree); 4 and up belong to
+the commands that talk to a server. `idp.cli` documents all of them in its docstring.
+"""
+
+from __future__ import annotations
+
+EXIT_FAILURE = 1
+EXIT_INVALID = 2
+EXIT_DROPPED = 3
+EXIT_UNREACHABLE = 4
+EXIT_TLS = 5
+EXIT_UNAUTHORIZED = 6
+EXIT_FORBIDDEN = 7
+EXIT_NOT_FOUND = 8
+EXIT_CONFLICT = 9
+EXIT_SERVER_ERROR = 10
+EXIT_REJECTED = 11
+EXIT_NOT_WAITING = 12
+EXIT_TIMEOUT = 13
+EXIT_WORKFLOW_FAILED = 14
+
+
+class ArgoError(Exception):
+    """A failure to report as one line; `code` is the exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class UsageError(ArgoError):
+    """Connection settings or arguments that cannot be used."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, EXIT_INVALID)
+
+
+class HttpError(ArgoError):
+    """The server answered with an error status; `status` is the HTTP status code."""
+
+    def __init__(self, message: str, code: int, status: int) -> None:
+        super().__init__(message, code)
+        self.status = status
+
+
+def code_for_status(status: int) -> int:
+    """The exit code of an HTTP error status."""
+    if status == 401:
+        return EXIT_UNAUTHORIZED
+    if status == 403:
+        return EXIT_FORBIDDEN
+    if status == 404:
+        return EXIT_NOT_FOUND
+    if status == 409:
+        return EXIT_CONFLICT
+    if status >= 500:
+        return EXIT_SERVER_ERROR
+    return EXIT_REJECTED

@@ -1,0 +1,144 @@
+"""`idp run KIND FILE`: submit one Workflow from the kind's template, bypassing the webhook.
+
+The request is validated locally, then the Workflow is exactly what the kind's Sensor would
+create for it (`events.render`, the code behind `idp render`): the same name
+(`<kind>-<request_id>`, so a second run of the same request meets 409) and the same arguments.
+`--wait` polls the workflow and prints each node's phase as it changes, until the workflow
+finishes or waits at the approval, within a bounded total time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+from idp.argo import status
+from idp.argo.client import ArgoClient
+from idp.argo.connection import from_args
+from idp.argo.errors import (
+    EXIT_CONFLICT,
+    EXIT_DROPPED,
+    EXIT_TIMEOUT,
+    EXIT_WORKFLOW_FAILED,
+    ArgoError,
+    HttpError,
+    UsageError,
+)
+from idp.contract import RequestBase, parse_request
+from idp.manifests import Manifest
+from idp.settings import Settings
+
+Print = Callable[[str], None]
+
+
+def workflow_for(model: type[RequestBase], text: bytes, settings: Settings) -> Manifest:
+    """The Workflow the kind's Sensor would create; RequestError for an invalid request."""
+    from events import kind_sensor
+    from events.render import Dropped, TriggerFailed, event_from_text, render
+
+    parse_request(model, text, settings.allowed_regions)
+    try:
+        return render(kind_sensor(model, settings), event_from_text(text))
+    except Dropped as exc:
+        raise ArgoError(f"dropped by {model.kind}'s sensor: {exc}", EXIT_DROPPED) from None
+    except TriggerFailed as exc:
+        raise ArgoError(f"{model.kind}'s sensor could not build the Workflow: {exc}") from None
+
+
+def create(client: ArgoClient, workflow: Manifest, *, dry_run: bool = False) -> Manifest:
+    """Submit `workflow`; 409 becomes a clear `already exists`."""
+    name = workflow["metadata"]["name"]
+    try:
+        return client.create_workflow(workflow, server_dry_run=dry_run)
+    except HttpError as exc:
+        if exc.status != 409:
+            raise
+        raise ArgoError(
+            f"Workflow {name} already exists in namespace {client.namespace}: this request_id "
+            f"was run before; a new run needs a new request_id (follow the existing one with "
+            f"idp approve {name} when it waits, or in the Argo UI)",
+            EXIT_CONFLICT,
+        ) from None
+
+
+def follow(
+    client: ArgoClient,
+    name: str,
+    *,
+    interval: float,
+    timeout: float,
+    ui_url: str,
+    out: Print = print,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Print node phases as they change until the run finishes or waits for approval."""
+    seen: dict[str, str] = {}
+    deadline = clock() + timeout
+    link = status.ui_link(ui_url, client.namespace, name)
+    while True:
+        workflow = client.get_workflow(name)
+        for node in status.nodes(workflow):
+            node_phase = str(node.get("phase") or "Pending")
+            if seen.get(node.get("id", "")) != node_phase:
+                seen[node.get("id", "")] = node_phase
+                note = f"  {node['message']}" if node.get("message") else ""
+                out(f"  {node.get('displayName') or node.get('name')!s:<28} {node_phase}{note}")
+        phase = status.phase(workflow)
+        if phase in status.FINISHED:
+            message = (workflow.get("status") or {}).get("message")
+            if phase == "Succeeded":
+                out(f"run       {name}: Succeeded")
+                return
+            raise ArgoError(
+                f"workflow {name} {phase}" + (f": {message}" if message else "") + f"; see {link}",
+                EXIT_WORKFLOW_FAILED,
+            )
+        waiting = status.pending(workflow)
+        if waiting:
+            node = waiting[0]
+            summary = status.parameter(node, "inputs", "summary") or "(no summary)"
+            sha = status.parameter(node, "inputs", "sha256") or "(no sha256)"
+            out(f"run       {name}: waiting for approval of the plan: {summary} (sha256 {sha})")
+            out(f"          answer with: idp approve {name} --yes   (or --no); or in {link}")
+            return
+        left = deadline - clock()
+        if left <= 0:
+            raise ArgoError(
+                f"stopped waiting after {timeout:g}s: workflow {name} is {phase} and keeps "
+                f"running on the server; follow it in {link}",
+                EXIT_TIMEOUT,
+            )
+        sleep(min(interval, left))
+
+
+def command(
+    args: argparse.Namespace, settings: Settings, model: type[RequestBase], text: bytes
+) -> int:
+    """`idp run` from parsed arguments."""
+    if args.interval < 0 or args.timeout <= 0:
+        raise UsageError("--interval must be 0 or more and --timeout more than 0 seconds")
+    connection = from_args(args, settings.namespace)
+    workflow = workflow_for(model, text, settings)
+    name = workflow["metadata"]["name"]
+    if workflow["metadata"].get("namespace", connection.namespace) != connection.namespace:
+        raise UsageError(
+            f"the Workflow belongs in namespace {workflow['metadata']['namespace']!r} "
+            f"(settings.namespace), not {connection.namespace!r} (ARGO_NAMESPACE or --namespace)"
+        )
+    with ArgoClient(connection) as client:
+        create(client, workflow, dry_run=args.dry_run)
+        if args.dry_run:
+            print(f"run       {name}: the Argo Server accepts it (server dry run); not created")
+            return 0
+        print(f"run       {name}: submitted to namespace {client.namespace} on {connection.server}")
+        if args.wait:
+            follow(
+                client,
+                name,
+                interval=args.interval,
+                timeout=args.timeout,
+                ui_url=settings.argo_ui_url,
+            )
+    return 0

@@ -1,0 +1,199 @@
+"""`idp submit`: create or update every compiled object on a cluster.
+
+In this order, so that a predictable failure leaves nothing half-written:
+
+1. every WorkflowTemplate goes through the Argo Server's lint endpoint (nothing is written
+   unless all pass; this also proves the server is reachable and the token works);
+2. the objects the Argo Server does not manage go to `kubectl apply --server-side` (or, without
+   kubectl or a context, the exact command to run is printed);
+3. each WorkflowTemplate, EventSource and Sensor is read; a missing one is created, a different
+   one is updated with the live `resourceVersion`, an equal one is left alone. A create that
+   meets 409 (created meanwhile) falls back to read-and-update.
+
+"Equal" means: every top-level field but `metadata` is the same, and every label and annotation
+we set is present with our value (the server may add its own, and those are kept on update).
+An update replaces the object in one request; a failed update leaves the old object in place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from idp.argo import kubectl
+from idp.argo.client import MANAGED_KINDS, ArgoClient
+from idp.argo.connection import from_args
+from idp.argo.errors import EXIT_REJECTED, ArgoError, HttpError, UsageError
+from idp.catalog import Catalog
+from idp.manifests import Manifest
+from idp.settings import Settings
+
+Action = Literal["created", "updated", "unchanged"]
+Print = Callable[[str], None]
+_METADATA_MAPS = ("labels", "annotations")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened (or, in a dry run, would happen) to one object."""
+
+    label: str
+    action: Action
+
+
+def label(manifest: Manifest) -> str:
+    return f"{manifest['kind']}/{manifest['metadata']['name']}"
+
+
+def differs(desired: Manifest, live: Manifest) -> bool:
+    """True when `live` lacks something `desired` sets (see the module docstring)."""
+    for key, value in desired.items():
+        if key not in ("metadata", "apiVersion", "kind") and live.get(key) != value:
+            return True
+    live_meta = live.get("metadata") or {}
+    for key in _METADATA_MAPS:
+        have = live_meta.get(key) or {}
+        if any(have.get(k) != v for k, v in (desired["metadata"].get(key) or {}).items()):
+            return True
+    return False
+
+
+def replacement(desired: Manifest, live: Manifest) -> Manifest:
+    """`desired`, carrying the live resourceVersion and the labels/annotations others set."""
+    body = copy.deepcopy(desired)
+    live_meta = live.get("metadata") or {}
+    meta = body["metadata"]
+    meta["resourceVersion"] = live_meta.get("resourceVersion")
+    for key in _METADATA_MAPS:
+        merged = {**(live_meta.get(key) or {}), **(meta.get(key) or {})}
+        if merged:
+            meta[key] = merged
+    return body
+
+
+def put(client: ArgoClient, desired: Manifest, *, dry_run: bool) -> Action:
+    """Create, update or leave one object."""
+    live = client.get(desired["kind"], desired["metadata"]["name"])
+    if live is None:
+        if dry_run:
+            return "created"
+        try:
+            client.create(desired)
+            return "created"
+        except HttpError as exc:
+            if exc.status != 409:
+                raise
+        live = client.get(desired["kind"], desired["metadata"]["name"])
+        if live is None:
+            raise ArgoError(f"{label(desired)}: the server says it exists but cannot find it")
+    if not differs(desired, live):
+        return "unchanged"
+    if not dry_run:
+        client.update(replacement(desired, live))
+    return "updated"
+
+
+def lint(client: ArgoClient, templates: list[Manifest]) -> None:
+    for template in templates:
+        try:
+            client.lint_template(template)
+        except HttpError as exc:
+            if exc.status in (400, 422):
+                raise ArgoError(
+                    f"{label(template)}: the Argo Server's lint rejects it; nothing was written: "
+                    f"{exc}",
+                    EXIT_REJECTED,
+                ) from None
+            raise
+
+
+def _others(
+    others: list[Manifest], tool: kubectl.Kubectl | None, manual: str, dry_run: bool, out: Print
+) -> None:
+    kinds = ", ".join(sorted({m["kind"] for m in others}))
+    if tool is None:
+        out(
+            f"kubectl   not available (no kubectl on PATH, no current context, or --no-kubectl): "
+            f"{len(others)} objects the Argo Server does not manage ({kinds}) were not applied; "
+            "run:"
+        )
+        out(f"  {manual}")
+        return
+    if dry_run:
+        changed = kubectl.diff(tool, others)
+        out(
+            f"kubectl   context {tool.context}: kubectl diff --server-side finds "
+            f"{len(changed)} of {len(others)} objects ({kinds}) to change"
+        )
+        for name in changed:
+            out(f"  would apply {name}")
+        return
+    lines = kubectl.apply(tool, others)
+    out(
+        f"kubectl   context {tool.context}: applied {len(others)} objects ({kinds}) with "
+        "kubectl apply --server-side"
+    )
+    for line in lines:
+        out(f"  {line}")
+
+
+def submit(
+    client: ArgoClient,
+    manifests: list[Manifest],
+    *,
+    dry_run: bool,
+    tool: kubectl.Kubectl | None,
+    manual: str,
+    out: Print = print,
+) -> list[Outcome]:
+    """Put every object on the cluster (see the module docstring); returns what happened."""
+    for manifest in manifests:
+        if manifest["metadata"].get("namespace", client.namespace) != client.namespace:
+            raise UsageError(
+                f"{label(manifest)} belongs in namespace {manifest['metadata']['namespace']!r} "
+                f"(settings.namespace), not {client.namespace!r} (ARGO_NAMESPACE or --namespace); "
+                "unset one or set IDP_NAMESPACE to the same namespace"
+            )
+    managed = [m for m in manifests if m["kind"] in MANAGED_KINDS]
+    others = [m for m in manifests if m["kind"] not in MANAGED_KINDS]
+    templates = [m for m in managed if m["kind"] == "WorkflowTemplate"]
+    lint(client, templates)
+    out(f"lint      {len(templates)} WorkflowTemplates pass the Argo Server's lint")
+    if others:
+        _others(others, tool, manual, dry_run, out)
+    outcomes = []
+    prefix = "would be " if dry_run else ""
+    for manifest in managed:
+        action = put(client, manifest, dry_run=dry_run)
+        outcomes.append(Outcome(label(manifest), action))
+        shown = action if action == "unchanged" else prefix + action
+        out(f"{shown:<17} {label(manifest)}")
+    counts = ", ".join(
+        f"{sum(o.action == a for o in outcomes)} {a}" for a in ("created", "updated", "unchanged")
+    )
+    where = f"namespace {client.namespace} on {client.connection.server}"
+    if dry_run:
+        out(f"dry run: {len(outcomes)} objects in {where} ({counts}); nothing was written")
+    else:
+        out(f"submit: {len(outcomes)} objects in {where}: {counts}")
+    return outcomes
+
+
+def command(args: argparse.Namespace, settings: Settings, catalog: Catalog) -> int:
+    """`idp submit` from parsed arguments."""
+    from idp.compile import CompileError, build
+
+    connection = from_args(args, settings.namespace)
+    try:
+        manifests = build(settings, catalog)
+    except CompileError as exc:
+        raise ArgoError(str(exc)) from None
+    others = [m for m in manifests if m["kind"] not in MANAGED_KINDS]
+    tool = None if args.no_kubectl or not others else kubectl.find()
+    manual = kubectl.manual_command(others, args.config)
+    with ArgoClient(connection) as client:
+        submit(client, manifests, dry_run=args.dry_run, tool=tool, manual=manual)
+    return 0

@@ -1,0 +1,313 @@
+"""A real HTTP server on loopback that answers like the Argo Server and checks every request.
+
+Each request is first checked against the Argo Server's OpenAPI spec (`tests.argo.contract`);
+a violation is recorded (the fixture fails the test at teardown) and answered with 400. Then the
+fake applies, in order: a required bearer token (401), failures a test injected (any status),
+and the API itself on an in-memory store of WorkflowTemplates, EventSources, Sensors and
+Workflows: create (409 when it exists), get (404), update (requires the live resourceVersion,
+409 when stale), lint, and for Workflows `set` (output parameters of supplied nodes) and
+`resume` (a Running suspend node becomes Succeeded). Errors have the server's shape:
+`{"code": <gRPC code>, "message": ...}`.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from tests.argo.contract import Contract
+
+Manifest = dict[str, Any]
+_GRPC = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 500: 13, 501: 12, 503: 14}
+_RESOURCES = {
+    "workflow-templates": ("WorkflowTemplate", "template", "workflowtemplates.argoproj.io"),
+    "event-sources": ("EventSource", "eventSource", "eventsources.argoproj.io"),
+    "sensors": ("Sensor", "sensor", "sensors.argoproj.io"),
+    "workflows": ("Workflow", "workflow", "workflows.argoproj.io"),
+}
+CREATOR_LABEL = "workflows.argoproj.io/creator"
+
+
+class Reply(Exception):
+    """An error answer: HTTP status and message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Recorded:
+    """One request as the fake received it."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    body: Any
+    authorization: str | None
+    template: str | None = None
+
+
+@dataclass
+class Failure:
+    method: str
+    path: re.Pattern[str]
+    status: int
+    message: str
+    times: int
+
+
+@dataclass
+class FakeArgo:
+    """The server's state; tests read and steer it."""
+
+    contract: Contract
+    url: str = ""
+    token: str | None = None
+    store: dict[tuple[str, str, str], Manifest] = field(default_factory=dict)
+    requests: list[Recorded] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    progress: dict[str, list[Manifest]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _versions: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
+
+    # -- steering and reading
+
+    def fail(
+        self, method: str, path: str, status: int, message: str = "injected", times: int = 1
+    ) -> None:
+        """Answer the next `times` requests matching `method` and the `path` regex with `status`."""
+        self.failures.append(Failure(method, re.compile(path), status, message, times))
+
+    def writes(self) -> list[Recorded]:
+        """Requests that change state (lint and dry runs excluded)."""
+        return [
+            r
+            for r in self.requests
+            if r.method in ("POST", "PUT", "DELETE")
+            and not r.path.endswith("/lint")
+            and not (isinstance(r.body, dict) and r.body.get("serverDryRun"))
+        ]
+
+    def get(self, resource: str, namespace: str, name: str) -> Manifest | None:
+        return self.store.get((resource, namespace, name))
+
+    def put_workflow(self, workflow: Manifest) -> None:
+        meta = workflow["metadata"]
+        self.store[("workflows", meta["namespace"], meta["name"])] = copy.deepcopy(workflow)
+
+    # -- the request path
+
+    def handle(
+        self, method: str, target: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[int, Any]:
+        parts = urlsplit(target)
+        query = parse_qs(parts.query, keep_blank_values=True)
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        operation, problems = self.contract.check(
+            method, parts.path, query, raw, headers.get("content-type", "")
+        )
+        with self.lock:
+            record = Recorded(
+                method,
+                parts.path,
+                query,
+                body,
+                headers.get("authorization"),
+                operation.template if operation else None,
+            )
+            self.requests.append(record)
+            self.violations += problems
+            try:
+                if problems:
+                    raise Reply(400, "contract violation: " + "; ".join(problems))
+                if (
+                    self.token is not None
+                    and headers.get("authorization") != f"Bearer {self.token}"
+                ):
+                    raise Reply(401, "token not valid. See https://argo-workflows.readthedocs.io/")
+                for failure in self.failures:
+                    if (
+                        failure.times
+                        and failure.method == method
+                        and failure.path.search(parts.path)
+                    ):
+                        failure.times -= 1
+                        raise Reply(failure.status, failure.message)
+                assert operation is not None
+                return 200, self._route(method, operation.template, parts.path, body)
+            except Reply as reply:
+                return reply.status, {"code": _GRPC.get(reply.status, 2), "message": str(reply)}
+
+    def _route(self, method: str, template: str, path: str, body: Any) -> Manifest:
+        segments = path.strip("/").split("/")
+        resource, namespace = segments[2], segments[3]
+        if resource not in _RESOURCES:
+            self.violations.append(f"{method} {template}: the client should not call this")
+            raise Reply(501, "not implemented by the fake")
+        _, key, group = _RESOURCES[resource]
+        name = segments[4] if len(segments) > 4 else ""
+        action = segments[5] if len(segments) > 5 else ""
+        if method == "POST" and name == "lint":
+            return copy.deepcopy(body[key])
+        if method == "POST" and not name:
+            return self._create(
+                resource, namespace, body[key], group, bool(body.get("serverDryRun"))
+            )
+        if method == "GET" and name and not action:
+            return self._read(resource, namespace, name, group)
+        if method == "PUT" and name and not action:
+            return self._update(resource, namespace, name, body[key], group)
+        if resource == "workflows" and method == "PUT" and action in ("set", "resume"):
+            workflow = self._existing(resource, namespace, name, group)
+            matching = _select(workflow, body.get("nodeFieldSelector", ""))
+            if action == "set":
+                _set_outputs(matching, json.loads(body.get("outputParameters") or "{}"))
+            else:
+                _resume(matching)
+            return copy.deepcopy(workflow)
+        self.violations.append(f"{method} {template}: the client should not call this")
+        raise Reply(501, "not implemented by the fake")
+
+    def _existing(self, resource: str, namespace: str, name: str, group: str) -> Manifest:
+        found = self.store.get((resource, namespace, name))
+        if found is None:
+            raise Reply(404, f'{group} "{name}" not found')
+        return found
+
+    def _read(self, resource: str, namespace: str, name: str, group: str) -> Manifest:
+        found = self._existing(resource, namespace, name, group)
+        steps = self.progress.get(name)
+        if resource == "workflows" and steps:
+            found["status"] = copy.deepcopy(steps.pop(0))
+        return copy.deepcopy(found)
+
+    def _create(
+        self, resource: str, namespace: str, obj: Manifest, group: str, dry_run: bool
+    ) -> Manifest:
+        meta = obj["metadata"]
+        if meta.get("namespace", namespace) != namespace:
+            raise Reply(400, "the namespace of the object does not match the URL")
+        if (resource, namespace, meta["name"]) in self.store:
+            raise Reply(409, f'{group} "{meta["name"]}" already exists')
+        stored = copy.deepcopy(obj)
+        stored["metadata"].update(
+            namespace=namespace,
+            uid=f"uid-{meta['name']}",
+            resourceVersion=str(next(self._versions)),
+            generation=1,
+            creationTimestamp="2024-05-01T10:00:00Z",
+        )
+        if resource == "workflow-templates":
+            stored["metadata"].setdefault("labels", {})[CREATOR_LABEL] = "system-serviceaccount"
+        if resource in ("event-sources", "sensors"):
+            stored["status"] = {}
+        if not dry_run:
+            self.store[(resource, namespace, meta["name"])] = stored
+        return copy.deepcopy(stored)
+
+    def _update(
+        self, resource: str, namespace: str, name: str, obj: Manifest, group: str
+    ) -> Manifest:
+        live = self._existing(resource, namespace, name, group)
+        meta = obj["metadata"]
+        if meta.get("name") != name:
+            raise Reply(400, "the name of the object does not match the URL")
+        if not meta.get("resourceVersion"):
+            raise Reply(
+                400, "metadata.resourceVersion: Invalid value: must be specified for an update"
+            )
+        if meta["resourceVersion"] != live["metadata"]["resourceVersion"]:
+            raise Reply(
+                409,
+                f'Operation cannot be fulfilled on {group} "{name}": the object has been '
+                "modified; please apply your changes to the latest version and try again",
+            )
+        stored = copy.deepcopy(obj)
+        stored["metadata"].update(
+            namespace=namespace,
+            uid=live["metadata"]["uid"],
+            creationTimestamp=live["metadata"]["creationTimestamp"],
+            resourceVersion=str(next(self._versions)),
+            generation=live["metadata"]["generation"] + 1,
+        )
+        if "status" in live:
+            stored["status"] = live["status"]
+        self.store[(resource, namespace, name)] = stored
+        return copy.deepcopy(stored)
+
+
+def _select(workflow: Manifest, selector: str) -> list[Manifest]:
+    """Nodes matching an Argo node field selector of `field=value` terms joined by commas."""
+    terms = [term.split("=", 1) for term in selector.split(",") if term]
+    if not terms or any(
+        len(t) != 2 or t[0] not in ("id", "templateName", "displayName") for t in terms
+    ):
+        raise Reply(400, f"unsupported nodeFieldSelector {selector!r}")
+    nodes = (workflow.get("status") or {}).get("nodes") or {}
+    found = [n for n in nodes.values() if all(n.get(k) == v for k, v in terms)]
+    if not found:
+        raise Reply(400, f"no node matches {selector!r}")
+    return found
+
+
+def _set_outputs(nodes: list[Manifest], values: dict[str, str]) -> None:
+    for node in nodes:
+        if node.get("type") != "Suspend" or node.get("phase") != "Running":
+            raise Reply(400, "currently, set only targets suspend nodes that are running")
+        parameters = (node.get("outputs") or {}).get("parameters") or []
+        for name, value in values.items():
+            target = [
+                p for p in parameters if p["name"] == name and "supplied" in p.get("valueFrom", {})
+            ]
+            if not target:
+                raise Reply(400, f"node {node['id']} has no supplied output parameter {name!r}")
+            target[0]["value"] = value
+
+
+def _resume(nodes: list[Manifest]) -> None:
+    for node in nodes:
+        if node.get("type") == "Suspend" and node.get("phase") == "Running":
+            node["phase"] = "Succeeded"
+            node["finishedAt"] = "2024-05-01T11:00:00Z"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeArgo
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        headers = {key.lower(): value for key, value in self.headers.items()}
+        status, payload = self.fake.handle(self.command, self.path, headers, raw)
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the tests read the fake's records, not its log."""
+
+
+def serve(fake: FakeArgo) -> ThreadingHTTPServer:
+    """Start the fake on a free loopback port in a daemon thread; sets `fake.url`."""
+    handler = type("Handler", (_Handler,), {"fake": fake})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    return server
