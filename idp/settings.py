@@ -141,6 +141,16 @@ class Settings(BaseSettings):
     callback_url: Annotated[str, Field(pattern=r"^(https?://[^\s{}]+)?$")] = Field(
         "", description="Where notify POSTs run status; empty disables it"
     )
+    smtp_host: str = Field("", description="SMTP relay (STARTTLS) for e-mails; empty disables")
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
+    smtp_from: str = Field("", description="Sender address; defaults to idp@<smtp_host>")
+    approvers: str = Field(
+        "", description="Comma-separated e-mail addresses told when an approval waits"
+    )
+    notify_secret: Name = Field(
+        "idp-notify",
+        description="Secret with optional keys smtp-username, smtp-password, callback-token",
+    )
     argo_ui_url: Annotated[str, Field(pattern=r"^(https?://[^\s{}]+)?$")] = Field(
         "https://argo.example.internal", description="Base URL of the Argo UI, for links"
     )

@@ -36,6 +36,16 @@ ENTRYPOINT = "provision"
 PLAN_ARTIFACTS = {"plan": "plan.tfplan", "plan-json": "plan.json", "plan-text": "plan.txt"}
 PLAN_PARAMETERS = ("has_changes", "summary", "sha256")
 APPROVAL = "approve"
+# The notify template's inputs and the step-program flag each one is passed as.
+NOTIFY_INPUTS = {
+    "phase": "--phase",
+    "summary": "--summary",
+    "outputs": "--outputs",
+    "approval": "--approval",
+    "started": "--waited-from",
+    "finished": "--waited-until",
+    "failures": "--failures",
+}
 
 
 def template_name(kind: str) -> str:
@@ -139,24 +149,18 @@ def _templates(kind: str, settings: Settings) -> list[Container | Suspend | DAG]
             Artifact(name="terraform-outputs", path=f"{OUT_DIR}/outputs.json"),
         ],
     )
+    passed = [
+        arg
+        for name, flag in NOTIFY_INPUTS.items()
+        for arg in (flag, f"{{{{inputs.parameters.{name}}}}}")
+    ]
     notify = step(
         "notify",
         [
             "notify",
             "--kind",
             kind,
-            "--phase",
-            "{{inputs.parameters.phase}}",
-            "--summary",
-            "{{inputs.parameters.summary}}",
-            "--outputs",
-            "{{inputs.parameters.outputs}}",
-            "--approval",
-            "{{inputs.parameters.approval}}",
-            "--waited-from",
-            "{{inputs.parameters.started}}",
-            "--waited-until",
-            "{{inputs.parameters.finished}}",
+            *passed,
             "--approval-timeout",
             settings.approval_timeout,
             "--workflow",
@@ -167,12 +171,10 @@ def _templates(kind: str, settings: Settings) -> list[Container | Suspend | DAG]
         settings,
         deadline_seconds=120,
         retry=True,
+        notify_secrets=True,
         inputs=[
-            Parameter(name="phase"),
-            *(
-                Parameter(name=name, default="")
-                for name in ("summary", "outputs", "approval", "started", "finished")
-            ),
+            Parameter(name=name) if name == "phase" else Parameter(name=name, default="")
+            for name in NOTIFY_INPUTS
         ],
     )
     return [_dag(), validate, preflight, plan, approve, apply, verify, report, notify]
@@ -255,7 +257,13 @@ def _exit_handler() -> DAG:
     return DAG(
         name="on-exit",
         tasks=[
-            _notify_task("notify-failed", None, "{{workflow.status}} != Succeeded", phase="failed")
+            _notify_task(
+                "notify-failed",
+                None,
+                "{{workflow.status}} != Succeeded",
+                phase="failed",
+                failures="{{workflow.failures}}",
+            )
         ],
     )
 

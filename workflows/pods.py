@@ -8,7 +8,15 @@ environment variable, never in a shell script's text.
 
 from __future__ import annotations
 
-from hera.workflows import Artifact, ConfigMapEnvFrom, Container, Env, Parameter, SecretEnvFrom
+from hera.workflows import (
+    Artifact,
+    ConfigMapEnvFrom,
+    Container,
+    Env,
+    Parameter,
+    SecretEnv,
+    SecretEnvFrom,
+)
 from hera.workflows import models as m
 
 from idp.settings import Settings
@@ -82,6 +90,10 @@ def step_environment(settings: Settings) -> dict[str, str]:
         "IDP_AZURE_AUTH": settings.azure_auth,
         "IDP_CALLBACK_URL": settings.callback_url,
         "IDP_ARGO_UI_URL": settings.argo_ui_url,
+        "IDP_SMTP_HOST": settings.smtp_host,
+        "IDP_SMTP_PORT": str(settings.smtp_port),
+        "IDP_SMTP_FROM": settings.smtp_from,
+        "IDP_APPROVERS": settings.approvers,
         "TF_IN_AUTOMATION": "1",
         "TF_INPUT": "0",
         "HOME": WORK_DIR,
@@ -100,6 +112,7 @@ def step(
     inputs: list[Parameter | Artifact] | None = None,
     outputs: list[Parameter | Artifact] | None = None,
     retry: bool = False,
+    notify_secrets: bool = False,
     cpu: str = "100m",
     memory: str = "256Mi",
 ) -> Container:
@@ -115,7 +128,10 @@ def step(
         image_pull_policy="IfNotPresent",
         command=STEP_COMMAND,
         args=args,
-        env=[Env(name="IDP_REQUEST", value="{{workflow.parameters.request}}")],
+        env=[
+            Env(name="IDP_REQUEST", value="{{workflow.parameters.request}}"),
+            *(_notify_secrets(settings) if notify_secrets else []),
+        ],
         env_from=env_from,
         inputs=inputs or [],
         outputs=outputs or [],
@@ -128,6 +144,21 @@ def step(
             limits={"memory": m.Quantity(_double(memory))},
         ),
     )
+
+
+NOTIFY_SECRET_KEYS = {
+    "IDP_SMTP_USERNAME": "smtp-username",
+    "IDP_SMTP_PASSWORD": "smtp-password",
+    "IDP_CALLBACK_TOKEN": "callback-token",
+}
+
+
+def _notify_secrets(settings: Settings) -> list[SecretEnv]:
+    """Credentials of the notify step only, each optional, from the notify Secret."""
+    return [
+        SecretEnv(name=name, secret_name=settings.notify_secret, secret_key=key, optional=True)
+        for name, key in NOTIFY_SECRET_KEYS.items()
+    ]
 
 
 def _double(quantity: str) -> str:

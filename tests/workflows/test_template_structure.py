@@ -137,9 +137,21 @@ def test_request_values_reach_steps_only_through_the_environment(wt: Manifest) -
             continue
         assert container["command"] == ["python", "-m", "workflows.steps"]
         assert "workflow.parameters" not in " ".join(container["args"])
-        assert container["env"] == [
-            {"name": "IDP_REQUEST", "value": "{{workflow.parameters.request}}"}
-        ]
+        request, *others = container["env"]
+        assert request == {"name": "IDP_REQUEST", "value": "{{workflow.parameters.request}}"}
+        assert all("value" not in variable for variable in others)
+
+
+def test_only_the_notify_step_sees_the_notify_credentials(wt: Manifest, settings: Settings) -> None:
+    for template in wt["spec"]["templates"]:
+        if "container" not in template:
+            continue
+        secrets = {
+            v["valueFrom"]["secretKeyRef"]["name"]
+            for v in template["container"]["env"]
+            if "valueFrom" in v
+        }
+        assert secrets == ({settings.notify_secret} if template["name"] == "notify" else set())
 
 
 def test_only_reading_steps_retry_and_only_on_errors(wt: Manifest) -> None:
