@@ -1,0 +1,66 @@
+"""A stand-in for the webhook EventSource: answers from a script, records what it received."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class FakeWebhook:
+    """`answers` are used in order; the last one repeats. The webhook's success is 200 `success`."""
+
+    answers: list[tuple[int, str, dict[str, str]]] = field(
+        default_factory=lambda: [(200, "success", {})]
+    )
+    received: list[Received] = field(default_factory=list)
+    url: str = ""
+
+    def answer(self, request: Received) -> tuple[int, str, dict[str, str]]:
+        self.received.append(request)
+        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeWebhook
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        headers = {key.lower(): value for key, value in self.headers.items()}
+        status, text, extra = self.fake.answer(Received("POST", self.path, headers, body))
+        data = text.encode()
+        self.send_response(status)
+        for key, value in extra.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@contextmanager
+def serving(fake: FakeWebhook) -> Iterator[FakeWebhook]:
+    handler = type("Handler", (_Handler,), {"fake": fake})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()

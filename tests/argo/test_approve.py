@@ -1,0 +1,169 @@
+"""`idp approve`: set the approval node's output and resume it, as the Argo UI does."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from idp.argo.errors import EXIT_NOT_FOUND, EXIT_NOT_WAITING, EXIT_SERVER_ERROR
+from idp.cli import main
+from idp.manifests import Manifest
+from idp.settings import load_settings
+from tests.argo import statuses
+from tests.argo.fake_argo import FakeArgo
+from tests.argo.workflows import name_of, rendered
+
+
+@pytest.fixture
+def waiting(fake: FakeArgo) -> Manifest:
+    """A compute run on the fake, waiting at its approval."""
+    workflow = rendered("compute")
+    workflow["status"] = statuses.waiting(name_of(workflow))
+    fake.put_workflow(workflow)
+    return workflow
+
+
+def approval_of(fake: FakeArgo, workflow: Manifest) -> Manifest:
+    live = fake.get("workflows", workflow["metadata"]["namespace"], name_of(workflow))
+    assert live is not None
+    node: Manifest = live["status"]["nodes"][f"{name_of(workflow)}-4"]
+    return node
+
+
+def sent(fake: FakeArgo, action: str) -> list[Manifest]:
+    return [r.body for r in fake.requests if r.method == "PUT" and r.path.endswith(f"/{action}")]
+
+
+@pytest.mark.parametrize("answer", ["YES", "NO"])
+def test_approve_sets_the_answer_then_resumes_that_node(
+    fake: FakeArgo, waiting: Manifest, answer: str
+) -> None:
+    name = name_of(waiting)
+    assert main(["approve", name, f"--{answer.lower()}"]) == 0
+    selector = f"id={name}-4"
+    assert sent(fake, "set") == [
+        {"nodeFieldSelector": selector, "outputParameters": json.dumps({"approve": answer})}
+    ]
+    assert sent(fake, "resume") == [{"nodeFieldSelector": selector}]
+    puts = [r.path.rsplit("/", 1)[1] for r in fake.requests if r.method == "PUT"]
+    assert puts == ["set", "resume"]
+
+
+@pytest.mark.parametrize("answer", ["YES", "NO"])
+def test_approve_leaves_the_node_succeeded_with_the_answer(
+    fake: FakeArgo, waiting: Manifest, answer: str
+) -> None:
+    assert main(["approve", name_of(waiting), f"--{answer.lower()}"]) == 0
+    node = approval_of(fake, waiting)
+    assert node["phase"] == "Succeeded"
+    assert node["outputs"]["parameters"][0]["value"] == answer
+
+
+def test_approve_reports_the_plan_it_answered(
+    waiting: Manifest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["approve", name_of(waiting), "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert f"{name_of(waiting)}: answered YES for plan sha256 {statuses.SHA256}" in out
+
+
+def test_approve_refuses_when_the_plan_is_still_running(
+    fake: FakeArgo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workflow = rendered("compute")
+    name = name_of(workflow)
+    workflow["status"] = statuses.status(
+        name, "Running", ("validate", "Succeeded"), ("plan", "Running")
+    )
+    fake.put_workflow(workflow)
+    assert main(["approve", name, "--yes"]) == EXIT_NOT_WAITING
+    err = capsys.readouterr().err
+    assert err == (
+        f"idp: workflow {name} is Running and has not reached its approval yet "
+        "(idp run --wait follows it): nothing waits for approval\n"
+    )
+    assert fake.writes() == []
+
+
+def test_approve_refuses_an_approval_already_answered(
+    fake: FakeArgo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workflow = rendered("compute")
+    name = name_of(workflow)
+    approval = statuses.approval_node(name, phase="Succeeded", answer="YES")
+    workflow["status"] = statuses.status(name, "Running", ("apply", "Running"), approval=approval)
+    fake.put_workflow(workflow)
+    assert main(["approve", name, "--no"]) == EXIT_NOT_WAITING
+    assert "already answered YES" in capsys.readouterr().err
+    assert fake.writes() == []
+
+
+def test_approve_refuses_a_finished_workflow(
+    fake: FakeArgo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workflow = rendered("compute")
+    name = name_of(workflow)
+    approval = statuses.approval_node(name, phase="Succeeded", answer="NO")
+    workflow["status"] = statuses.status(
+        name, "Succeeded", ("plan", "Succeeded"), approval=approval
+    )
+    fake.put_workflow(workflow)
+    assert main(["approve", name, "--yes"]) == EXIT_NOT_WAITING
+    assert capsys.readouterr().err == (
+        f"idp: workflow {name} already finished (Succeeded, answered NO): "
+        "nothing waits for approval\n"
+    )
+    assert fake.writes() == []
+
+
+def test_approve_refuses_a_failed_workflow_whose_approval_still_shows_running(
+    fake: FakeArgo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workflow = rendered("compute")
+    name = name_of(workflow)
+    workflow["status"] = statuses.status(name, "Failed", approval=statuses.approval_node(name))
+    fake.put_workflow(workflow)
+    assert main(["approve", name, "--yes"]) == EXIT_NOT_WAITING
+    assert "already finished (Failed)" in capsys.readouterr().err
+    assert fake.writes() == []
+
+
+def test_approve_refuses_a_run_whose_approval_was_skipped(
+    fake: FakeArgo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workflow = rendered("compute")
+    name = name_of(workflow)
+    approval = statuses.approval_node(name, phase="Skipped")
+    workflow["status"] = statuses.status(name, "Running", approval=approval)
+    fake.put_workflow(workflow)
+    assert main(["approve", name, "--yes"]) == EXIT_NOT_WAITING
+    assert "skipped its approval (the plan has no changes)" in capsys.readouterr().err
+
+
+def test_approve_of_a_missing_workflow_says_not_found(
+    fake: FakeArgo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["approve", "compute-nope", "--yes"]) == EXIT_NOT_FOUND
+    assert capsys.readouterr().err == (
+        f"idp: workflow compute-nope not found in namespace {load_settings().namespace} "
+        f"on {fake.url}: "
+        "check the name (idp run prints it) and --namespace\n"
+    )
+
+
+def test_a_failed_resume_says_the_answer_was_recorded(
+    fake: FakeArgo, waiting: Manifest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.fail("PUT", "/resume$", 500, "resume failed")
+    assert main(["approve", name_of(waiting), "--yes"]) == EXIT_SERVER_ERROR
+    err = capsys.readouterr().err
+    assert err.startswith(f"idp: workflow {name_of(waiting)}: the answer YES was recorded")
+    assert "run the same command again" in err
+
+
+def test_approve_needs_yes_or_no(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["approve", "compute-x"])
+    assert exited.value.code == 2
+    assert "one of the arguments --yes --no is required" in capsys.readouterr().err
