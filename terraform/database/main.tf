@@ -65,6 +65,7 @@ resource "random_password" "postgresql" {
 
 resource "azurerm_postgresql_flexible_server" "this" {
   #checkov:skip=CKV2_AZURE_57:Private endpoints are out of scope for a self-service server; public network access is off, so the network team attaches one
+  #checkov:skip=CKV_AZURE_136:Geo-redundant backups are on for prod (geo_redundant_backup_enabled follows var.environment); dev and test do not pay for them
   count = local.is_postgresql ? 1 : 0
 
   name                          = "psql-${local.stem}-${local.suffix}"
