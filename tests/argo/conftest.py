@@ -34,6 +34,8 @@ def _isolated(
         return
     for name in _VARIABLES:
         monkeypatch.delenv(name, raising=False)
+    for name in ("NO_PROXY", "no_proxy"):  # the fakes listen on loopback: never via a proxy
+        monkeypatch.setenv(name, "127.0.0.1,localhost")
     empty = tmp_path / "empty-path"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from idp.argo.errors import (
@@ -81,6 +83,24 @@ def test_a_wrong_token_is_never_printed(
     assert main(["submit", "--no-kubectl"]) == EXIT_UNAUTHORIZED
     captured = capsys.readouterr()
     assert "wrong-token-4f1c" not in captured.out + captured.err
+
+
+def test_the_right_token_opens_every_endpoint(
+    fake: FakeArgo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake.token = "the-real-token"
+    monkeypatch.setenv("ARGO_TOKEN", "the-real-token")
+    assert main(["submit", "--no-kubectl"]) == 0
+    paths = {r.template for r in fake.requests}
+    assert {"/api/v1/event-sources/{namespace}", "/api/v1/sensors/{namespace}"} <= paths
+    assert {r.authorization for r in fake.requests} == {"Bearer the-real-token"}
+
+
+def test_a_token_file_may_hold_the_bearer_prefix(fake: FakeArgo, tmp_path: Path) -> None:
+    fake.token = "the-real-token"
+    token = tmp_path / "token"
+    token.write_text("Bearer the-real-token\n")
+    assert main(["approve", "compute-x", "--yes", "--token-file", str(token)]) == EXIT_NOT_FOUND
 
 
 STATUSES = [
