@@ -13,10 +13,10 @@ check, with its own exit code (`idp.argo.errors`). The token never appears in a 
 from __future__ import annotations
 
 import json
-import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urljoin, urlsplit
@@ -30,11 +30,14 @@ from urllib3.exceptions import InsecureRequestWarning
 from idp.argo.connection import Connection
 from idp.argo.errors import (
     EXIT_FAILURE,
+    EXIT_REJECTED,
     EXIT_TLS,
     EXIT_UNREACHABLE,
     ArgoError,
     HttpError,
     code_for_status,
+    one_line,
+    reason,
 )
 from idp.manifests import Manifest
 
@@ -53,12 +56,6 @@ _REJECTED_HINT = "the server rejected the request"
 Model = TypeVar("Model", bound=BaseModel)
 
 
-def one_line(text: str, limit: int = 300) -> str:
-    """`text` on a single line, cut to `limit` characters."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
-
-
 def _server_message(response: requests.Response) -> str:
     try:
         body = response.json()
@@ -69,16 +66,11 @@ def _server_message(response: requests.Response) -> str:
     return one_line(response.text)
 
 
-def _reason(exc: BaseException) -> str:
-    """The useful part of a requests/urllib3 error: `Connection refused`, `wrong version number`."""
-    text = str(exc)
-    for pattern in (r"\[SSL: [A-Z_]+\] ([^(')\"]+)", r"\[Errno -?\d+\] ([^(')\"]+)"):
-        found = re.search(pattern, text)
-        if found:
-            return found.group(1).strip().rstrip(".,")
-    if "timed out" in text.lower():
-        return "timed out"
-    return one_line(text, 160) or type(exc).__name__
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "error"
 
 
 def send(
@@ -86,6 +78,7 @@ def send(
 ) -> requests.Response:
     """One request; connection failures and error statuses raise ArgoError."""
     kwargs.setdefault("timeout", connection.timeout)
+    kwargs.setdefault("allow_redirects", False)  # the token goes to the server named, no further
     where = f"{method.upper()} {urlsplit(url).path}"
     server = f"Argo Server {connection.server}"
     try:
@@ -94,7 +87,7 @@ def send(
             response = session.request(method, url, **kwargs)
     except requests.exceptions.SSLError as exc:
         raise ArgoError(
-            f"{server}: TLS failed ({_reason(exc)}); check ARGO_SECURE (--no-secure for a "
+            f"{server}: TLS failed ({reason(exc)}); check ARGO_SECURE (--no-secure for a "
             "plain-http server), the CA bundle (REQUESTS_CA_BUNDLE) or ARGO_INSECURE_SKIP_VERIFY",
             EXIT_TLS,
         ) from None
@@ -106,17 +99,25 @@ def send(
         ) from None
     except requests.exceptions.ConnectionError as exc:
         raise ArgoError(
-            f"{server}: cannot connect ({_reason(exc)}); check ARGO_SERVER or --server and that "
+            f"{server}: cannot connect ({reason(exc)}); check ARGO_SERVER or --server and that "
             "the server is reachable (kubectl -n argo port-forward svc/argo-server 2746:2746)",
             EXIT_UNREACHABLE,
         ) from None
     except requests.exceptions.RequestException as exc:
-        raise ArgoError(f"{server}: {where} failed: {_reason(exc)}", EXIT_FAILURE) from None
-    if not response.ok:
-        status = response.status_code
-        hint = _HINTS.get(status, _SERVER_HINT if status >= 500 else _REJECTED_HINT)
+        raise ArgoError(f"{server}: {where} failed: {reason(exc)}", EXIT_FAILURE) from None
+    status = response.status_code
+    if 300 <= status < 400:
         raise HttpError(
-            f"{server}: {status} {response.reason} on {where}: {_server_message(response)}; {hint}",
+            f"{server}: {status} on {where} redirects to {response.headers.get('Location')}; "
+            "point --server (and ARGO_BASE_HREF) at the Argo Server itself",
+            EXIT_REJECTED,
+            status,
+        )
+    if not response.ok:
+        hint = _HINTS.get(status, _SERVER_HINT if status >= 500 else _REJECTED_HINT)
+        phrase = response.reason or _phrase(status)
+        raise HttpError(
+            f"{server}: {status} {phrase} on {where}: {_server_message(response)}; {hint}",
             code_for_status(status),
             status,
         )
@@ -161,6 +162,11 @@ def _hera(connection: Connection) -> Iterator[None]:
             raise ArgoError(
                 f"Argo Server {connection.server}: its answer does not fit Hera's model "
                 f"({exc.error_count()} problems); check that --server is an Argo Server"
+            ) from None
+        except ValueError:
+            raise ArgoError(
+                f"Argo Server {connection.server}: its answer is not JSON; "
+                "check that --server (and ARGO_BASE_HREF) point at an Argo Server"
             ) from None
 
 

@@ -6,6 +6,8 @@ the commands that talk to a server. `idp.cli` documents all of them in its docst
 
 from __future__ import annotations
 
+import re
+
 EXIT_FAILURE = 1
 EXIT_INVALID = 2
 EXIT_DROPPED = 3
@@ -58,3 +60,23 @@ def code_for_status(status: int) -> int:
     if status >= 500:
         return EXIT_SERVER_ERROR
     return EXIT_REJECTED
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """`text` on a single line, cut to `limit` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def reason(exc: BaseException) -> str:
+    """The useful words of a transport error: `Connection refused`, `wrong version number`."""
+    text = str(exc)
+    for pattern in (r"\[SSL: [A-Z_]+\] ([^(')\"]+)", r"\[Errno -?\d+\] ([^(')\"]+)"):
+        found = re.search(pattern, text)
+        if found:
+            return found.group(1).strip().rstrip(".,")
+    if isinstance(exc, TimeoutError) or "timed out" in text.lower():
+        return "timed out"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return one_line(text, 160) or type(exc).__name__

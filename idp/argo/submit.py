@@ -115,10 +115,10 @@ def _others(
 ) -> None:
     kinds = ", ".join(sorted({m["kind"] for m in others}))
     if tool is None:
+        done = "are not checked in a dry run" if dry_run else "were not applied"
         out(
             f"kubectl   not available (no kubectl on PATH, no current context, or --no-kubectl): "
-            f"{len(others)} objects the Argo Server does not manage ({kinds}) were not applied; "
-            "run:"
+            f"{len(others)} objects the Argo Server does not manage ({kinds}) {done}; run:"
         )
         out(f"  {manual}")
         return

@@ -22,7 +22,6 @@ from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from idp.argo.client import one_line
 from idp.argo.connection import read_token
 from idp.argo.errors import (
     EXIT_TLS,
@@ -31,6 +30,8 @@ from idp.argo.errors import (
     HttpError,
     UsageError,
     code_for_status,
+    one_line,
+    reason,
 )
 from idp.contract import RequestBase, parse_request
 from idp.settings import Settings
@@ -103,12 +104,8 @@ def _is_tls(exc: BaseException) -> bool:
 
 
 def _why(exc: BaseException) -> str:
-    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-    if isinstance(reason, TimeoutError):
-        return "timed out"
-    if isinstance(reason, OSError) and reason.strerror:
-        return reason.strerror
-    return one_line(str(reason), 160) or type(reason).__name__
+    cause = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    return reason(cause) if isinstance(cause, BaseException) else one_line(str(cause), 160)
 
 
 def _delay(backoff: float, attempt: int, retry_after: str | None) -> float:

@@ -36,11 +36,12 @@ CREATOR_LABEL = "workflows.argoproj.io/creator"
 
 
 class Reply(Exception):
-    """An error answer: HTTP status and message."""
+    """An error answer: HTTP status, message and extra headers."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.headers = headers or {}
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Failure:
     status: int
     message: str
     times: int
+    headers: dict[str, str]
 
 
 @dataclass
@@ -82,10 +84,18 @@ class FakeArgo:
     # -- steering and reading
 
     def fail(
-        self, method: str, path: str, status: int, message: str = "injected", times: int = 1
+        self,
+        method: str,
+        path: str,
+        status: int,
+        message: str = "injected",
+        *,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
     ) -> None:
         """Answer the next `times` requests matching `method` and the `path` regex with `status`."""
-        self.failures.append(Failure(method, re.compile(path), status, message, times))
+        failure = Failure(method, re.compile(path), status, message, times, headers or {})
+        self.failures.append(failure)
 
     def writes(self) -> list[Recorded]:
         """Requests that change state (lint and dry runs excluded)."""
@@ -108,7 +118,7 @@ class FakeArgo:
 
     def handle(
         self, method: str, target: str, headers: dict[str, str], raw: bytes
-    ) -> tuple[int, Any]:
+    ) -> tuple[int, Any, dict[str, str]]:
         parts = urlsplit(target)
         query = parse_qs(parts.query, keep_blank_values=True)
         try:
@@ -144,11 +154,12 @@ class FakeArgo:
                         and failure.path.search(parts.path)
                     ):
                         failure.times -= 1
-                        raise Reply(failure.status, failure.message)
+                        raise Reply(failure.status, failure.message, failure.headers)
                 assert operation is not None
-                return 200, self._route(method, operation.template, parts.path, body)
+                return 200, self._route(method, operation.template, parts.path, body), {}
             except Reply as reply:
-                return reply.status, {"code": _GRPC.get(reply.status, 2), "message": str(reply)}
+                error = {"code": _GRPC.get(reply.status, 2), "message": str(reply)}
+                return reply.status, error, reply.headers
 
     def _route(self, method: str, template: str, path: str, body: Any) -> Manifest:
         segments = path.strip("/").split("/")
@@ -290,9 +301,11 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         headers = {key.lower(): value for key, value in self.headers.items()}
-        status, payload = self.fake.handle(self.command, self.path, headers, raw)
+        status, payload, extra = self.fake.handle(self.command, self.path, headers, raw)
         data = json.dumps(payload).encode()
         self.send_response(status)
+        for key, value in extra.items():
+            self.send_header(key, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()

@@ -8,6 +8,7 @@ import pytest
 
 from idp.argo.errors import (
     EXIT_CONFLICT,
+    EXIT_FAILURE,
     EXIT_FORBIDDEN,
     EXIT_NOT_FOUND,
     EXIT_REJECTED,
@@ -18,6 +19,7 @@ from idp.argo.errors import (
 )
 from idp.cli import main
 from tests.argo.fake_argo import FakeArgo
+from tests.argo.fake_webhook import FakeWebhook, serving
 
 
 def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
@@ -134,6 +136,25 @@ def test_an_error_status_on_update_has_its_own_exit_code_and_hint(
     assert hint in line
 
 
+def test_a_redirect_is_not_followed_and_names_its_target(
+    fake: FakeArgo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.fail("POST", "/lint$", 302, headers={"Location": "https://sso.example/login"})
+    assert main(["submit", "--no-kubectl"]) == EXIT_REJECTED
+    line = one_line_error(capsys)
+    assert "302 on POST /api/v1/workflow-templates/" in line
+    assert "redirects to https://sso.example/login" in line
+    assert len(fake.requests) == 1
+
+
+def test_a_server_that_answers_something_other_than_json_is_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with serving(FakeWebhook()) as not_argo:
+        assert main(["submit", "--no-kubectl", "--server", not_argo.url]) == EXIT_FAILURE
+    assert "its answer is not JSON" in one_line_error(capsys)
+
+
 def test_an_unexpected_answer_shape_is_one_line_not_a_traceback(
     fake: FakeArgo, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -145,5 +166,5 @@ def test_an_unexpected_answer_shape_is_one_line_not_a_traceback(
             "status": {"nodes": "not a map"},
         }
     )
-    assert main(["approve", "compute-x", "--yes"]) == 1
+    assert main(["approve", "compute-x", "--yes"]) == EXIT_FAILURE
     assert "does not fit Hera's model" in one_line_error(capsys)

@@ -12,6 +12,7 @@ from idp.argo.errors import (
     EXIT_INVALID,
     EXIT_REJECTED,
     EXIT_SERVER_ERROR,
+    EXIT_TLS,
     EXIT_UNAUTHORIZED,
     EXIT_UNREACHABLE,
 )
@@ -116,6 +117,15 @@ def test_a_closed_port_is_retried_then_reported_unreachable(
     assert "cannot connect (Connection refused) after 2 attempts" in captured.err
 
 
+def test_https_to_a_plain_http_webhook_is_a_tls_failure(
+    webhook: FakeWebhook, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = webhook.url.replace("http://", "https://")
+    assert trigger(url) == EXIT_TLS
+    assert capsys.readouterr().err.startswith(f"idp: webhook {url}/compute: TLS failed (")
+    assert webhook.received == []
+
+
 def test_a_redirect_is_not_followed(webhook: FakeWebhook) -> None:
     with serving(FakeWebhook()) as elsewhere:
         webhook.answers = [(307, "", {"Location": f"{elsewhere.url}/compute"})]
@@ -134,9 +144,7 @@ def test_an_invalid_request_is_not_sent(
     assert webhook.received == []
 
 
-def test_no_token_is_a_usage_error(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_no_token_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert trigger("http://127.0.0.1:9") == EXIT_INVALID
     assert capsys.readouterr().err == (
         "idp: no webhook token: pass --token-file FILE or set IDP_WEBHOOK_TOKEN\n"
