@@ -127,8 +127,8 @@ def test_dry_run_asks_kubectl_diff_and_lists_what_differs(
     ns = load_settings().namespace
     monkeypatch.setenv(
         "FAKE_KUBECTL_DIFF",
-        f"diff -u -N /tmp/LIVE-1/argoproj.io.v1alpha1.EventBus.{ns}.default "
-        f"/tmp/MERGED-2/argoproj.io.v1alpha1.EventBus.{ns}.default\n+  replicas: 3",
+        f"diff -u -N LIVE-1/argoproj.io.v1alpha1.EventBus.{ns}.default "
+        f"MERGED-2/argoproj.io.v1alpha1.EventBus.{ns}.default\n+  replicas: 3",
     )
     assert main(["submit", "--dry-run"]) == 0
     assert [c["args"][2] for c in calls(kubectl_log)[1:]] == ["diff"]
