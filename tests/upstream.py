@@ -46,15 +46,16 @@ def schemas_dir() -> Path:
     pytest.skip(reason)
 
 
-def _tighten(node: Any) -> None:
+def tighten(node: Any) -> None:
+    """Make every object schema that lists properties refuse any other property (in place)."""
     if isinstance(node, dict):
         if "properties" in node and "additionalProperties" not in node:
             node["additionalProperties"] = False
         for value in node.values():
-            _tighten(value)
+            tighten(value)
     elif isinstance(node, list):
         for value in node:
-            _tighten(value)
+            tighten(value)
 
 
 @cache
@@ -62,7 +63,7 @@ def strict_definitions(file_name: str) -> dict[str, Any]:
     """The schema file's definitions, made strict as described above."""
     raw = json.loads((schemas_dir() / file_name).read_text(encoding="utf-8"))
     definitions: dict[str, Any] = copy.deepcopy(raw["definitions"])
-    _tighten(definitions)
+    tighten(definitions)
     for name in _NUMERIC_STRINGS:
         if name in definitions:
             definitions[name]["type"] = ["string", "integer", "number"]

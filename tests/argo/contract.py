@@ -29,7 +29,7 @@ from typing import Any
 
 from jsonschema import Draft4Validator
 
-from tests.upstream import EVENTS_SCHEMA, SWAGGER, schemas_dir, strict_definitions
+from tests.upstream import EVENTS_SCHEMA, SWAGGER, schemas_dir, strict_definitions, tighten
 
 _EVENTS_PREFIX = "github.com.argoproj.argo_events.pkg.apis.events.v1alpha1."
 _OFFICIAL_EVENTS = "io.argoproj.events.v1alpha1."
@@ -52,17 +52,6 @@ class Operation:
         return {p["name"]: p for p in self.parameters if p["in"] == where}
 
 
-def _tighten(node: Any) -> None:
-    if isinstance(node, dict):
-        if "properties" in node and "additionalProperties" not in node:
-            node["additionalProperties"] = False
-        for value in node.values():
-            _tighten(value)
-    elif isinstance(node, list):
-        for value in node:
-            _tighten(value)
-
-
 def _rename_refs(node: Any) -> Any:
     if isinstance(node, dict):
         return {
@@ -80,7 +69,7 @@ def _rename_refs(node: Any) -> Any:
 
 def _definitions(spec: dict[str, Any]) -> dict[str, Any]:
     definitions: dict[str, Any] = copy.deepcopy(spec["definitions"])
-    _tighten(definitions)
+    tighten(definitions)
     for name in _NUMERIC_STRINGS:
         definitions[name]["type"] = ["string", "integer", "number"]
         definitions[name].pop("format", None)
