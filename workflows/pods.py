@@ -20,9 +20,10 @@ from hera.workflows import (
 from hera.workflows import models as m
 
 from idp.settings import Settings
+from workflows.steps.commands import MODULES_ROOT
 
 STEP_COMMAND = ["python", "-m", "workflows.steps"]
-MODULES_DIR = "/opt/idp/terraform"
+MODULES_DIR = str(MODULES_ROOT)  # where the image puts the modules
 WORK_DIR = "/work"
 OUT_DIR = "/tmp/outputs"  # noqa: S108 - inside the pod, on its own emptyDir
 INPUTS_DIR = "/tmp/inputs"  # noqa: S108 - inside the pod, on its own emptyDir
