@@ -137,7 +137,10 @@ def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="idp", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="idp",
+        description="Self-service Azure provisioning on Argo: compile, check, render and submit.",
+    )
     parser.add_argument("--config", type=Path, help="YAML settings file (env IDP_* wins over it)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
