@@ -15,7 +15,16 @@ that task succeeded.
 
 from __future__ import annotations
 
-from hera.workflows import DAG, Artifact, Container, Parameter, Suspend, Task, WorkflowTemplate
+from hera.workflows import (
+    DAG,
+    Artifact,
+    Container,
+    Env,
+    Parameter,
+    Suspend,
+    Task,
+    WorkflowTemplate,
+)
 from hera.workflows import models as m
 
 from idp.catalog import argument_defaults
@@ -31,6 +40,7 @@ from workflows.pods import (
     step,
     volumes,
 )
+from workflows.steps.request import argument_env
 
 ENTRYPOINT = "provision"
 PLAN_ARTIFACTS = {"plan": "plan.tfplan", "plan-json": "plan.json", "plan-text": "plan.txt"}
@@ -77,11 +87,22 @@ def _out(name: str, file: str, global_name: str | None = None) -> Parameter:
     )
 
 
-def _templates(kind: str, settings: Settings) -> list[Container | Suspend | DAG]:
+def _templates(model: type[RequestBase], settings: Settings) -> list[Container | Suspend | DAG]:
+    kind = model.kind
     module = f"{MODULES_DIR}/{kind}"
     terraform_args = ["--kind", kind, "--module", module, "--work", WORK_DIR, "--out", OUT_DIR]
+    # validate also checks that the per-field arguments (mutex, labels) match the request
+    arguments_env = [
+        Env(name=argument_env(name), value=f"{{{{workflow.parameters.{name}}}}}")
+        for name in argument_defaults(model)
+    ]
     validate = step(
-        "validate", ["validate", "--kind", kind], settings, deadline_seconds=120, retry=True
+        "validate",
+        ["validate", "--kind", kind],
+        settings,
+        deadline_seconds=120,
+        retry=True,
+        extra_env=arguments_env,
     )
     preflight = step(
         "preflight", ["preflight", "--kind", kind], settings, deadline_seconds=300, retry=True
@@ -315,7 +336,7 @@ def workflow_template(model: type[RequestBase], settings: Settings) -> WorkflowT
                 ),
             },
         ),
-        templates=[*_templates(kind, settings), _exit_handler()],
+        templates=[*_templates(model, settings), _exit_handler()],
     )
 
 

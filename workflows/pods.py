@@ -114,6 +114,7 @@ def step(
     outputs: list[Parameter | Artifact] | None = None,
     retry: bool = False,
     notify_secrets: bool = False,
+    extra_env: list[Env] | None = None,
     cpu: str = "100m",
     memory: str = "256Mi",
 ) -> Container:
@@ -132,6 +133,7 @@ def step(
         env=[
             Env(name="IDP_REQUEST", value="{{workflow.parameters.request}}"),
             *(_notify_secrets(settings) if notify_secrets else []),
+            *(extra_env or []),
         ],
         env_from=env_from,
         inputs=inputs or [],

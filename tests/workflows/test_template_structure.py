@@ -139,7 +139,18 @@ def test_request_values_reach_steps_only_through_the_environment(wt: Manifest) -
         assert "workflow.parameters" not in " ".join(container["args"])
         request, *others = container["env"]
         assert request == {"name": "IDP_REQUEST", "value": "{{workflow.parameters.request}}"}
-        assert all("value" not in variable for variable in others)
+        for variable in others:
+            if "value" in variable:  # only the validate step's argument cross-check
+                field = variable["name"].removeprefix("IDP_ARG_").lower()
+                assert variable["value"] == f"{{{{workflow.parameters.{field}}}}}"
+                assert template["name"] == "validate"
+
+
+def test_validate_gets_every_argument_to_compare_with_the_request(wt: Manifest) -> None:
+    env = templates_by_name(wt)["validate"]["container"]["env"]
+    compared = [v["name"] for v in env if v["name"].startswith("IDP_ARG_")]
+    arguments = [p["name"] for p in wt["spec"]["arguments"]["parameters"]]
+    assert compared == [f"IDP_ARG_{name.upper()}" for name in arguments if name != "request"]
 
 
 def test_only_the_notify_step_sees_the_notify_credentials(wt: Manifest, settings: Settings) -> None:

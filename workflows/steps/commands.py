@@ -55,6 +55,7 @@ def validate(args: argparse.Namespace) -> int:
     from workflows.steps import request
 
     valid = request.load(args.kind, request.settings())
+    request.check_arguments(valid, dict(os.environ))
     print(f"valid {args.kind} request {valid.request_id}")
     return 0
 

@@ -17,6 +17,12 @@ from idp.settings import Settings, SettingsError, load_settings
 from workflows.steps.errors import EXIT_INVALID, StepError
 
 REQUEST_ENV = "IDP_REQUEST"
+ARGUMENT_ENV_PREFIX = "IDP_ARG_"
+
+
+def argument_env(field: str) -> str:
+    """The variable through which the validate step gets the workflow argument `field`."""
+    return ARGUMENT_ENV_PREFIX + field.upper()
 
 
 def settings() -> Settings:
@@ -44,6 +50,21 @@ def load(kind: str, current: Settings) -> RequestBase:
         return parse_request(model, _payload(), current.allowed_regions)
     except RequestError as exc:
         raise StepError(*(f"request: {line}" for line in exc.problems), code=EXIT_INVALID) from exc
+
+
+def check_arguments(request: RequestBase, env: dict[str, str]) -> None:
+    """The workflow's per-field arguments (which name the mutex and the labels) must say what
+    the request says; each `IDP_ARG_<FIELD>` present is compared with the request's value."""
+    problems = []
+    for field, value in request.model_dump(mode="json").items():
+        given = env.get(argument_env(field))
+        expected = "" if value is None else str(value)
+        if given is not None and given != expected:
+            problems.append(
+                f"argument {field}: {given[:60]!r} differs from the request's {expected[:60]!r}"
+            )
+    if problems:
+        raise StepError(*problems, code=EXIT_INVALID)
 
 
 def lenient(kind: str, current: Settings) -> tuple[RequestBase | None, dict[str, str]]:

@@ -1,0 +1,52 @@
+"""What a Sensor creates is what the validate step accepts: the two ends of the webhook path."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from events import kind_sensor
+from events.render import event_from_text, render
+from idp.catalog import DEFAULT_CATALOG
+from idp.settings import Settings
+from workflows.steps.request import argument_env
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "requests"
+
+
+def validate_step(kind: str, arguments: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run the validate step as its pod would, with the arguments as the template passes them."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IDP_")}
+    env["IDP_REQUEST"] = arguments["request"]
+    env.update({argument_env(k): v for k, v in arguments.items() if k != "request"})
+    command = [sys.executable, "-m", "workflows.steps", "validate", "--kind", kind]
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize("kind", sorted(DEFAULT_CATALOG))
+def test_the_workflow_a_sensor_creates_passes_the_validate_step(
+    kind: str, settings: Settings
+) -> None:
+    text = (EXAMPLES / f"{kind}.json").read_text()
+    workflow = render(kind_sensor(DEFAULT_CATALOG[kind], settings), event_from_text(text))
+    arguments = {p["name"]: p["value"] for p in workflow["spec"]["arguments"]["parameters"]}
+    result = validate_step(kind, arguments)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_hand_made_workflow_whose_arguments_contradict_the_request_fails(
+    settings: Settings,
+) -> None:
+    text = (EXAMPLES / "compute.json").read_text()
+    workflow = render(kind_sensor(DEFAULT_CATALOG["compute"], settings), event_from_text(text))
+    arguments = {p["name"]: p["value"] for p in workflow["spec"]["arguments"]["parameters"]}
+    arguments["name"] = "someone-else"
+    result = validate_step("compute", arguments)
+    assert result.returncode == 2
+    assert (
+        "argument name: 'someone-else' differs from the request's 'web-frontend'" in result.stderr
+    )
