@@ -8,9 +8,28 @@ from typing import Any
 import yaml
 
 try:  # libyaml when present: same output, several times faster
-    from yaml import CSafeDumper as _Dumper
+    from yaml import CSafeDumper as _BaseDumper
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
+    from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
+
+# YAML 1.1 readers (kubectl, Argo) take these unquoted single letters as booleans.
+_BOOLEAN_LETTERS = frozenset({"y", "Y", "n", "N"})
+
+
+class _Dumper(_BaseDumper):
+    """Our own string style, so the output never depends on what another library registered
+    on PyYAML's shared dumpers (Hera does, on import)."""
+
+
+def _represent_str(dumper: _Dumper, data: str) -> yaml.ScalarNode:
+    if "\n" in data:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    if data in _BOOLEAN_LETTERS:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="'")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
+
+
+_Dumper.add_representer(str, _represent_str)
 
 Manifest = dict[str, Any]
 

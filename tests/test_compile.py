@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ import yaml
 
 from idp.cli import main
 from idp.compile import MARKER, CompileError, compile_to, render_files, write
-from idp.manifests import Manifest, file_name
+from idp.manifests import Manifest, file_name, to_yaml
 from idp.settings import Settings
 
 
@@ -88,3 +90,17 @@ def test_kubectl_kustomize_accepts_the_output(tmp_path: Path, settings: Settings
     assert result.returncode == 0, result.stderr
     built = list(yaml.safe_load_all(result.stdout))
     assert len(built) == len(names) - 1
+
+
+def test_yaml_style_does_not_depend_on_whether_hera_was_imported() -> None:
+    sample = {"multi": "line one\nline two", "letter": "y", "plain": "text"}
+    script = (
+        "import sys, json; from idp.manifests import to_yaml; "
+        "assert 'hera' not in sys.modules; "
+        f"sys.stdout.write(to_yaml(json.loads({json.dumps(json.dumps(sample))})))"
+    )
+    alone = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert alone == to_yaml(sample)
+    assert alone == "multi: |-\n  line one\n  line two\nletter: 'y'\nplain: text\n"
