@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from idp import __version__
 from idp.argo import arguments as argo
 from idp.catalog import DEFAULT_CATALOG, Catalog, CatalogError, load_catalog, model_for
 from idp.contract import RequestError, parse_request, request_schema
@@ -141,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="idp",
         description="Self-service Azure provisioning on Argo: compile, check, render and submit.",
     )
+    parser.add_argument("--version", action="version", version=f"idp {__version__}")
     parser.add_argument("--config", type=Path, help="YAML settings file (env IDP_* wins over it)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

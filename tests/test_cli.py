@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from idp import __version__
 from idp.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "requests"
@@ -70,3 +71,10 @@ def test_invalid_settings_file_names_the_field(
     assert main(["--config", str(config), "schema", "compute"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("idp: settings.webhook_port: Input should be greater than or equal to")
+
+
+def test_version_is_the_project_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out == f"idp {__version__}\n"
