@@ -5,31 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import yaml
-
-try:  # libyaml when present: same output, several times faster
-    from yaml import CSafeDumper as _BaseDumper
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
-
-# YAML 1.1 readers (kubectl, Argo) take these unquoted single letters as booleans.
-_BOOLEAN_LETTERS = frozenset({"y", "Y", "n", "N"})
-
-
-class _Dumper(_BaseDumper):
-    """Our own string style, so the output never depends on what another library registered
-    on PyYAML's shared dumpers (Hera does, on import)."""
-
-
-def _represent_str(dumper: _Dumper, data: str) -> yaml.ScalarNode:
-    if "\n" in data:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
-    if data in _BOOLEAN_LETTERS:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="'")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
-
-
-_Dumper.add_representer(str, _represent_str)
+from idp import yamlwriter
 
 Manifest = dict[str, Any]
 
@@ -41,15 +17,8 @@ def file_name(manifest: Manifest) -> str:
 
 
 def to_yaml(manifest: Manifest) -> str:
-    """Deterministic YAML: key order as built, block style, no aliases, no line folding."""
-    return yaml.dump(
-        manifest,
-        Dumper=_Dumper,
-        sort_keys=False,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=1_000_000,
-    )
+    """Deterministic block-style YAML: key order as built, no aliases, no line folding."""
+    return yamlwriter.dump(manifest)
 
 
 def kustomization(files: Iterable[str]) -> Manifest:
