@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-RUNS = int(os.environ.get("IDP_BENCH_RUNS", "7"))
+RUNS = int(os.environ.get("IDP_BENCH_RUNS", "11"))
 FLOOR = [sys.executable, "-c", "import hera.workflows, hera.events.models"]
 TARGETS = {"real catalog": 1.25, "60 kinds": 1.5}
 SYNTHETIC_KINDS = 60

@@ -17,7 +17,7 @@ from hera.events.models.io.k8s.apimachinery.pkg.apis.meta.v1 import ObjectMeta
 
 from events.shape import dump, with_path
 from events.webhook import pod_security_context
-from idp.contract import RequestBase
+from idp.contract import MAX_STRING, RequestBase, required_string_rules
 from idp.manifests import PART_OF, Manifest
 from idp.settings import Settings
 
@@ -48,23 +48,21 @@ def _one_of(values: list[Any]) -> str:
 
 
 def field_patterns(model: type[RequestBase], settings: Settings) -> dict[str, str]:
-    """An anchored regex per required field, derived from the model's JSON Schema.
+    """An anchored regex per required field, derived from the request model.
 
     Argo Events matches string filters as unanchored regular expressions, so every pattern
     here is anchored. The region comes from settings, as the model's validator takes it.
     """
-    schema = model.model_json_schema()
     patterns = {}
-    for name in schema["required"]:
-        rule = schema["properties"][name]
+    for name, rule in required_string_rules(model).items():
         if name == "region":
             patterns[name] = _one_of(list(settings.allowed_regions))
-        elif "pattern" in rule:
-            patterns[name] = _anchored(rule["pattern"])
-        elif "enum" in rule or "const" in rule:
-            patterns[name] = _one_of(rule.get("enum", [rule.get("const")]))
+        elif rule.pattern:
+            patterns[name] = _anchored(rule.pattern)
+        elif rule.choices:
+            patterns[name] = _one_of(list(rule.choices))
         else:
-            low, high = rule.get("minLength", 1), rule.get("maxLength", 256)
+            low, high = rule.min_length or 1, rule.max_length or MAX_STRING
             patterns[name] = f"^.{{{low},{high}}}$"
     return patterns
 

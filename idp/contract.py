@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -64,7 +65,7 @@ Action = Literal["provision", "destroy"]
 class RequestBase(BaseModel):
     """Fields every kind takes. Subclasses set `kind` and narrow `resource_type`."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     kind: ClassVar[str]
 
@@ -119,6 +120,35 @@ class DatabaseRequest(RequestBase):
     resource_type: Literal["postgresql", "cosmosdb", "redis"]
     sku: DbSku | None = Field(None, description="Empty for the default of the resource type")
     storage_gb: Annotated[int, Field(ge=32, le=16384)] = 32
+
+
+@dataclass(frozen=True)
+class StringRule:
+    """What the contract requires of one required string field, read from its model."""
+
+    pattern: str | None = None
+    choices: tuple[str, ...] = ()
+    min_length: int | None = None
+    max_length: int | None = None
+
+
+def required_string_rules(model: type[RequestBase]) -> dict[str, StringRule]:
+    """The rule of every required field, from the model's own metadata (cheaper than building
+    its JSON Schema, and the same constraints: a test compares the two)."""
+    rules = {}
+    for name, field in model.model_fields.items():
+        if not field.is_required():
+            continue
+        if get_origin(field.annotation) is Literal:
+            rules[name] = StringRule(choices=tuple(str(v) for v in get_args(field.annotation)))
+            continue
+        found: dict[str, Any] = {}
+        for item in field.metadata:
+            for key in ("pattern", "min_length", "max_length"):
+                if getattr(item, key, None) is not None:
+                    found[key] = getattr(item, key)
+        rules[name] = StringRule(**found)
+    return rules
 
 
 REQUEST_MODELS: tuple[type[RequestBase], ...] = (ComputeRequest, StorageRequest, DatabaseRequest)

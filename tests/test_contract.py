@@ -16,6 +16,7 @@ from idp.contract import (
     StorageRequest,
     parse_request,
     request_schema,
+    required_string_rules,
 )
 from idp.settings import DEFAULT_REGIONS
 
@@ -148,3 +149,17 @@ def test_argument_defaults_follow_model_order_with_required_as_none() -> None:
     assert list(defaults) == list(StorageRequest.model_fields)
     assert defaults["request_id"] is None
     assert (defaults["sku"], defaults["quota_gb"]) == ("Standard_LRS", "100")
+
+
+@pytest.mark.parametrize("kind", sorted(DEFAULT_CATALOG))
+def test_required_string_rules_agree_with_the_json_schema(kind: str) -> None:
+    model = DEFAULT_CATALOG[kind]
+    schema = model.model_json_schema()
+    rules = required_string_rules(model)
+    assert sorted(rules) == sorted(schema["required"])
+    for name, rule in rules.items():
+        prop = schema["properties"][name]
+        assert rule.pattern == prop.get("pattern")
+        assert rule.choices == tuple(prop.get("enum", [prop["const"]] if "const" in prop else []))
+        assert rule.max_length == prop.get("maxLength")
+        assert rule.min_length == prop.get("minLength")

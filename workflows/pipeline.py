@@ -68,17 +68,14 @@ def stack_mutex(kind: str) -> str:
     return f"{kind}-{{{{workflow.parameters.environment}}}}-{{{{workflow.parameters.name}}}}"
 
 
-def arguments(model: type[RequestBase]) -> list[Parameter]:
+def arguments(model: type[RequestBase]) -> m.Arguments:
     """Every request field (model order, model defaults) and then `request`, the whole JSON."""
     found = []
     for name, default in argument_defaults(model).items():
-        field = model.model_fields[name]
-        if default is None:
-            found.append(Parameter(name=name, description=field.description))
-        else:
-            found.append(Parameter(name=name, value=default, description=field.description))
-    found.append(Parameter(name="request", description="The whole request as JSON"))
-    return found
+        description = model.model_fields[name].description
+        found.append(m.Parameter(name=name, value=default, description=description))
+    found.append(m.Parameter(name="request", description="The whole request as JSON"))
+    return m.Arguments(parameters=found)
 
 
 def _out(name: str, file: str, global_name: str | None = None) -> Parameter:
@@ -154,7 +151,7 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         cpu="500m",
         memory="512Mi",
         inputs=[
-            Parameter(name="sha256"),
+            m.Parameter(name="sha256"),
             Artifact(name="plan", path=f"{INPUTS_DIR}/plan.tfplan"),
         ],
     )
@@ -194,7 +191,7 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         retry=True,
         notify_secrets=True,
         inputs=[
-            Parameter(name=name) if name == "phase" else Parameter(name=name, default="")
+            m.Parameter(name=name) if name == "phase" else m.Parameter(name=name, default="")
             for name in NOTIFY_INPUTS
         ],
     )
@@ -207,7 +204,9 @@ def _notify_task(name: str, depends: str | None, when: str | None, **values: str
         template="notify",
         depends=depends,
         when=when,
-        arguments=[Parameter(name=key, value=value) for key, value in values.items()],
+        arguments=m.Arguments(
+            parameters=[m.Parameter(name=key, value=value) for key, value in values.items()]
+        ),
     )
 
 
@@ -228,20 +227,24 @@ def _dag() -> DAG:
                 template=APPROVAL,
                 depends="plan",
                 when=changes,
-                arguments=[
-                    Parameter(name="summary", value=summary),
-                    Parameter(name="sha256", value=plan_out % "sha256"),
-                ],
+                arguments=m.Arguments(
+                    parameters=[
+                        m.Parameter(name="summary", value=summary),
+                        m.Parameter(name="sha256", value=plan_out % "sha256"),
+                    ]
+                ),
             ),
             Task(
                 name="apply",
                 template="apply",
                 depends=f"{APPROVAL}.Succeeded",
                 when=f"{approved} == YES",
-                arguments=[
-                    Parameter(name="sha256", value=plan_out % "sha256"),
-                    m.Artifact(name="plan", from_="{{tasks.plan.outputs.artifacts.plan}}"),
-                ],
+                arguments=m.Arguments(
+                    parameters=[m.Parameter(name="sha256", value=plan_out % "sha256")],
+                    artifacts=[
+                        m.Artifact(name="plan", from_="{{tasks.plan.outputs.artifacts.plan}}")
+                    ],
+                ),
             ),
             Task(name="verify", template="verify", depends="apply"),
             Task(name="report", template="report", depends="verify"),

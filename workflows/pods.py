@@ -110,7 +110,7 @@ def step(
     settings: Settings,
     *,
     deadline_seconds: int,
-    inputs: list[Parameter | Artifact] | None = None,
+    inputs: list[m.Parameter | Artifact] | None = None,
     outputs: list[Parameter | Artifact] | None = None,
     retry: bool = False,
     notify_secrets: bool = False,
@@ -127,7 +127,7 @@ def step(
     return Container(
         name=name,
         image=settings.image,
-        image_pull_policy="IfNotPresent",
+        image_pull_policy=m.ImagePullPolicy.if_not_present,
         command=STEP_COMMAND,
         args=args,
         env=[
