@@ -8,14 +8,14 @@ from an instance of `Settings`; nothing repeats them.
 
 from __future__ import annotations
 
+import json
+import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
-from pydantic_settings import SettingsError as EnvParseError
 
 from idp import __version__
 
@@ -79,15 +79,14 @@ class ArtifactRepository(_Section):
     account_key_secret: SecretKey = SecretKey(name="artifact-storage", key="account-key")
 
 
-class Settings(BaseSettings):
+ENV_PREFIX = "IDP_"
+NESTED = "__"
+
+
+class Settings(BaseModel):
     """Every name and default of the platform. See the module docstring for precedence."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="IDP_",
-        env_nested_delimiter="__",
-        extra="forbid",
-        frozen=True,
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     namespace: Label = Field("argo-events", description="Namespace of every object")
     eventbus_name: Name = Field("default", description="Argo Events EventBus name")
@@ -170,18 +169,6 @@ class Settings(BaseSettings):
         """The full image reference every step runs in."""
         return f"{self.image_repository}:{self.image_tag}"
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The environment wins over the file (passed as init values), which wins over defaults.
-        return (env_settings, init_settings)
-
 
 def format_validation_error(error: ValidationError, prefix: str = "") -> list[str]:
     """One line per problem: `field: rule (got value)`."""
@@ -194,10 +181,59 @@ def format_validation_error(error: ValidationError, prefix: str = "") -> list[st
     return lines
 
 
-def load_settings(config: Path | None = None) -> Settings:
+def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
+    """Settings named by `IDP_<FIELD>` (or `IDP_<SECTION>__<FIELD>`) variables.
+
+    Plain values are taken as text (pydantic converts numbers and booleans); lists and whole
+    sections must be JSON. Other `IDP_*` variables (the request of a step, test switches) are
+    not settings and are left alone.
+    """
+    found: dict[str, Any] = {}
+    for name, field in Settings.model_fields.items():
+        section = field.annotation if isinstance(field.annotation, type) else None
+        is_section = section is not None and issubclass(section, BaseModel)
+        text = env.get(f"{ENV_PREFIX}{name.upper()}")
+        if text is not None:
+            structured = is_section or name == "allowed_regions"
+            found[name] = _json(name, text) if structured else text
+        if is_section and section is not None:
+            for sub, inner in section.model_fields.items():
+                variable = f"{ENV_PREFIX}{name.upper()}{NESTED}{sub.upper()}"
+                if variable in env:
+                    nested = isinstance(inner.annotation, type) and issubclass(
+                        inner.annotation, BaseModel
+                    )
+                    value = _json(f"{name}.{sub}", env[variable]) if nested else env[variable]
+                    found.setdefault(name, {})[sub] = value
+    return found
+
+
+def _json(name: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise SettingsError(
+            f"settings.{name}: {ENV_PREFIX}{name.upper().replace('.', NESTED)} is not JSON "
+            "(lists and sections in IDP_* variables must be JSON)"
+        ) from exc
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_settings(config: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Settings from defaults, an optional YAML file and the environment; errors name the field."""
     values: dict[str, Any] = {}
     if config is not None:
+        import yaml  # only when a file is given: the step programs never pay for it
+
         try:
             loaded = yaml.safe_load(config.read_text(encoding="utf-8"))
         except OSError as exc:
@@ -207,10 +243,8 @@ def load_settings(config: Path | None = None) -> Settings:
         if loaded is not None and not isinstance(loaded, dict):
             raise SettingsError(f"settings file {config}: must be a mapping of setting names")
         values = loaded or {}
+    values = _merge(values, _from_environment(os.environ if env is None else env))
     try:
         return Settings(**values)
     except ValidationError as exc:
         raise SettingsError("; ".join(format_validation_error(exc, "settings."))) from exc
-    except EnvParseError as exc:
-        # pydantic-settings names the field; list and nested values must be JSON in IDP_* vars
-        raise SettingsError(f"settings: {exc} (lists and sections in IDP_* must be JSON)") from exc

@@ -75,3 +75,28 @@ def test_latest_is_not_a_pinned_jetstream_version(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("IDP_JETSTREAM_VERSION", "latest")
     with pytest.raises(SettingsError, match="jetstream_version"):
         load_settings()
+
+
+def test_environment_values_are_converted_to_the_field_type(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("IDP_WEBHOOK_PORT", "13000")
+    monkeypatch.setenv("IDP_ARTIFACT_REPOSITORY__USE_SDK_CREDS", "false")
+    monkeypatch.setenv(
+        "IDP_ARTIFACT_REPOSITORY__ACCOUNT_KEY_SECRET", '{"name": "blob", "key": "k"}'
+    )
+    settings = load_settings()
+    assert settings.webhook_port == 13000
+    assert settings.artifact_repository.use_sdk_creds is False
+    assert settings.artifact_repository.account_key_secret.name == "blob"
+
+
+def test_a_whole_section_can_be_given_as_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IDP_WEBHOOK_TOKEN_SECRET", '{"name": "portal-token", "key": "bearer"}')
+    assert load_settings().webhook_token_secret.name == "portal-token"
+
+
+def test_other_idp_variables_are_not_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IDP_REQUEST", "{}")
+    monkeypatch.setenv("IDP_UPSTREAM_SCHEMAS", "/nowhere")
+    assert load_settings().namespace == "argo-events"
