@@ -2,7 +2,7 @@
 
 Every failure is one line on stderr and a distinct exit code, never a traceback:
 1 general failure, 2 invalid request or usage, 3 dropped by a sensor filter; and for the commands
-that talk to a server (`submit`, `run`, `trigger`, `approve`; constants in `idp.argo.errors`):
+that talk to a server (`submit`, `run`, `trigger`, `approve`; constants in `idp.errors`):
 4 server unreachable (refused, unknown host, timeout), 5 TLS failure, 6 unauthorized (401),
 7 forbidden (403), 8 not found (404), 9 conflict (409: already exists, or changed meanwhile),
 10 server error (5xx), 11 rejected (another 4xx, or a WorkflowTemplate that fails the server's
@@ -23,20 +23,8 @@ from idp import __version__
 from idp.argo import arguments as argo
 from idp.catalog import DEFAULT_CATALOG, Catalog, CatalogError, load_catalog, model_for
 from idp.contract import RequestError, parse_request, request_schema
+from idp.errors import EXIT_DROPPED, EXIT_FAILURE, EXIT_INVALID, CommandError
 from idp.settings import Settings, SettingsError, load_settings
-
-EXIT_FAILURE = 1
-EXIT_INVALID = 2
-EXIT_DROPPED = 3
-
-
-class CommandError(Exception):
-    """A failure to report as one line with an exit code."""
-
-    def __init__(self, message: str, code: int = EXIT_FAILURE) -> None:
-        super().__init__(message)
-        self.code = code
-
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -101,40 +89,30 @@ def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _argo(run: Callable[[], int]) -> int:
-    """Run a command that talks to a server; its errors carry their own exit codes."""
-    from idp.argo.errors import ArgoError
-
-    try:
-        return run()
-    except ArgoError as exc:
-        raise CommandError(str(exc), exc.code) from None
-
-
 def cmd_submit(args: argparse.Namespace, settings: Settings) -> int:
     from idp.argo import submit
 
-    return _argo(lambda: submit.command(args, settings, _catalog(args)))
+    return submit.command(args, settings, _catalog(args))
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from idp.argo import run
 
     model, text = model_for(args.kind, _catalog(args)), _read(args.file)
-    return _argo(lambda: run.command(args, settings, model, text))
+    return run.command(args, settings, model, text)
 
 
 def cmd_trigger(args: argparse.Namespace, settings: Settings) -> int:
     from idp.argo import trigger
 
     model, text = model_for(args.kind, _catalog(args)), _read(args.file)
-    return _argo(lambda: trigger.command(args, settings, model, text))
+    return trigger.command(args, settings, model, text)
 
 
 def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
     from idp.argo import approve
 
-    return _argo(lambda: approve.command(args, settings))
+    return approve.command(args, settings)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from idp.argo import status
 from idp.argo.client import ArgoClient
 from idp.argo.connection import from_args
-from idp.argo.errors import EXIT_NOT_FOUND, EXIT_NOT_WAITING, ArgoError, HttpError
+from idp.argo.errors import ArgoError, HttpError
+from idp.errors import EXIT_NOT_FOUND, EXIT_NOT_WAITING
 from idp.manifests import Manifest
 from idp.settings import Settings
 from workflows.pipeline import APPROVAL

@@ -28,17 +28,8 @@ from pydantic import BaseModel, ValidationError
 from urllib3.exceptions import InsecureRequestWarning
 
 from idp.argo.connection import Connection
-from idp.argo.errors import (
-    EXIT_FAILURE,
-    EXIT_REJECTED,
-    EXIT_TLS,
-    EXIT_UNREACHABLE,
-    ArgoError,
-    HttpError,
-    code_for_status,
-    one_line,
-    reason,
-)
+from idp.argo.errors import ArgoError, HttpError, code_for_status, one_line, reason
+from idp.errors import EXIT_FAILURE, EXIT_REJECTED, EXIT_TLS, EXIT_UNREACHABLE
 from idp.manifests import Manifest
 
 MANAGED_KINDS = ("WorkflowTemplate", "EventSource", "Sensor")

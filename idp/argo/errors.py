@@ -1,35 +1,23 @@
-"""The failures of the Argo commands, each with its own exit code.
-
-Codes 1 to 3 are the ones `idp.cli` already uses (a test proves they agree); 4 and up belong to
-the commands that talk to a server. `idp.cli` documents all of them in its docstring.
-"""
+"""The failures of the Argo commands, each with its own exit code (defined in `idp.errors`)."""
 
 from __future__ import annotations
 
 import re
 
-EXIT_FAILURE = 1
-EXIT_INVALID = 2
-EXIT_DROPPED = 3
-EXIT_UNREACHABLE = 4
-EXIT_TLS = 5
-EXIT_UNAUTHORIZED = 6
-EXIT_FORBIDDEN = 7
-EXIT_NOT_FOUND = 8
-EXIT_CONFLICT = 9
-EXIT_SERVER_ERROR = 10
-EXIT_REJECTED = 11
-EXIT_NOT_WAITING = 12
-EXIT_TIMEOUT = 13
-EXIT_WORKFLOW_FAILED = 14
+from idp.errors import (
+    EXIT_CONFLICT,
+    EXIT_FORBIDDEN,
+    EXIT_INVALID,
+    EXIT_NOT_FOUND,
+    EXIT_REJECTED,
+    EXIT_SERVER_ERROR,
+    EXIT_UNAUTHORIZED,
+    CommandError,
+)
 
 
-class ArgoError(Exception):
-    """A failure to report as one line; `code` is the exit code."""
-
-    def __init__(self, message: str, code: int = EXIT_FAILURE) -> None:
-        super().__init__(message)
-        self.code = code
+class ArgoError(CommandError):
+    """A failure talking to the Argo Server or the webhook."""
 
 
 class UsageError(ArgoError):

@@ -16,16 +16,9 @@ from collections.abc import Callable
 from idp.argo import status
 from idp.argo.client import ArgoClient
 from idp.argo.connection import from_args
-from idp.argo.errors import (
-    EXIT_CONFLICT,
-    EXIT_DROPPED,
-    EXIT_TIMEOUT,
-    EXIT_WORKFLOW_FAILED,
-    ArgoError,
-    HttpError,
-    UsageError,
-)
+from idp.argo.errors import ArgoError, HttpError, UsageError
 from idp.contract import RequestBase, parse_request
+from idp.errors import EXIT_CONFLICT, EXIT_DROPPED, EXIT_TIMEOUT, EXIT_WORKFLOW_FAILED
 from idp.manifests import Manifest
 from idp.settings import Settings
 

@@ -26,8 +26,9 @@ from typing import Literal
 from idp.argo import kubectl
 from idp.argo.client import MANAGED_KINDS, ArgoClient
 from idp.argo.connection import from_args
-from idp.argo.errors import EXIT_REJECTED, ArgoError, HttpError, UsageError
+from idp.argo.errors import ArgoError, HttpError, UsageError
 from idp.catalog import Catalog
+from idp.errors import EXIT_REJECTED
 from idp.manifests import Manifest
 from idp.settings import Settings
 

@@ -23,17 +23,9 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from idp.argo.connection import read_token
-from idp.argo.errors import (
-    EXIT_TLS,
-    EXIT_UNREACHABLE,
-    ArgoError,
-    HttpError,
-    UsageError,
-    code_for_status,
-    one_line,
-    reason,
-)
+from idp.argo.errors import ArgoError, HttpError, UsageError, code_for_status, one_line, reason
 from idp.contract import RequestBase, parse_request
+from idp.errors import EXIT_TLS, EXIT_UNREACHABLE
 from idp.settings import Settings
 
 TOKEN_ENV = "IDP_WEBHOOK_TOKEN"  # noqa: S105 - the name of a variable, not a secret

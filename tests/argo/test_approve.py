@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from idp.argo.errors import EXIT_NOT_FOUND, EXIT_NOT_WAITING, EXIT_SERVER_ERROR
 from idp.cli import main
+from idp.errors import EXIT_NOT_FOUND, EXIT_NOT_WAITING, EXIT_SERVER_ERROR
 from idp.manifests import Manifest
 from idp.settings import load_settings
 from tests.argo import statuses

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from idp.argo.connection import resolve, server_url
-from idp.argo.errors import EXIT_INVALID, UsageError
+from idp.argo.errors import UsageError
 from idp.cli import main
+from idp.errors import EXIT_INVALID
 
 
 def test_host_and_port_default_to_https() -> None:

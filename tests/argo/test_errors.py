@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from idp.argo.errors import (
+from idp.cli import main
+from idp.errors import (
     EXIT_CONFLICT,
     EXIT_FAILURE,
     EXIT_FORBIDDEN,
@@ -17,7 +18,6 @@ from idp.argo.errors import (
     EXIT_UNAUTHORIZED,
     EXIT_UNREACHABLE,
 )
-from idp.cli import main
 from tests.argo.fake_argo import FakeArgo
 from tests.argo.fake_webhook import FakeWebhook, serving
 

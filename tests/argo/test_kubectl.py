@@ -15,9 +15,9 @@ import pytest
 import yaml
 
 from idp.argo.client import MANAGED_KINDS
-from idp.argo.errors import EXIT_FAILURE
 from idp.cli import main
 from idp.compile import build
+from idp.errors import EXIT_FAILURE
 from idp.manifests import Manifest, file_name
 from idp.settings import load_settings
 from tests.argo.fake_argo import FakeArgo

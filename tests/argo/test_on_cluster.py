@@ -11,8 +11,8 @@ import uuid
 
 import pytest
 
-from idp.argo.errors import EXIT_NOT_FOUND
 from idp.cli import main
+from idp.errors import EXIT_NOT_FOUND
 from tests.argo.workflows import example
 
 pytestmark = pytest.mark.on_cluster

@@ -9,15 +9,10 @@ import pytest
 
 from idp.argo.client import ArgoClient
 from idp.argo.connection import resolve
-from idp.argo.errors import (
-    EXIT_CONFLICT,
-    EXIT_INVALID,
-    EXIT_TIMEOUT,
-    EXIT_WORKFLOW_FAILED,
-    ArgoError,
-)
+from idp.argo.errors import ArgoError
 from idp.argo.run import follow
 from idp.cli import main
+from idp.errors import EXIT_CONFLICT, EXIT_INVALID, EXIT_TIMEOUT, EXIT_WORKFLOW_FAILED
 from idp.settings import load_settings
 from tests.argo import statuses
 from tests.argo.fake_argo import FakeArgo

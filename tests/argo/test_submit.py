@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from idp.argo.client import MANAGED_KINDS
-from idp.argo.errors import EXIT_CONFLICT, EXIT_INVALID, EXIT_REJECTED, EXIT_SERVER_ERROR
 from idp.cli import main
 from idp.compile import build
+from idp.errors import EXIT_CONFLICT, EXIT_INVALID, EXIT_REJECTED, EXIT_SERVER_ERROR
 from idp.manifests import Manifest
 from idp.settings import load_settings
 from tests.argo.fake_argo import CREATOR_LABEL, FakeArgo

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from idp.argo.errors import (
+from idp.argo.trigger import post
+from idp.cli import main
+from idp.errors import (
     EXIT_INVALID,
     EXIT_REJECTED,
     EXIT_SERVER_ERROR,
@@ -16,8 +18,6 @@ from idp.argo.errors import (
     EXIT_UNAUTHORIZED,
     EXIT_UNREACHABLE,
 )
-from idp.argo.trigger import post
-from idp.cli import main
 from tests.argo.fake_webhook import FakeWebhook, serving
 from tests.argo.workflows import example
 
