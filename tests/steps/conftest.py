@@ -95,16 +95,25 @@ class Steps:
         """The plan step into OUT."""
         return self.run("plan", *self.stack(work), "--out", str(self.out(out)), request=request)
 
-    def apply(self, out: str, *, work: str = "apply-pod") -> subprocess.CompletedProcess[str]:
-        """The apply step of the plan in OUT with its own sha256 (an approved plan)."""
+    def apply(
+        self,
+        out: str,
+        *,
+        work: str = "apply-pod",
+        module: Path = FIXTURE_MODULE,
+        env: Mapping[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        """The apply step of the plan in OUT with the sha256 the plan step wrote (an approved
+        plan: tamper with the plan file to test the guard)."""
         folder = self.out(out)
         return self.run(
             "apply",
-            *self.stack(work)[:6],
+            *self.stack(work, module=module)[:6],
             "--plan",
             str(folder / "plan.tfplan"),
             "--sha256",
             (folder / "sha256").read_text(),
+            env=env,
         )
 
     def state(self, environment: str = "dev", name: str = "demo") -> dict[str, Any]:

@@ -126,7 +126,6 @@ def test_apply_writes_the_state_key_of_the_stack(steps: Steps) -> None:
 
 def test_apply_refuses_a_tampered_plan_and_never_runs_terraform(steps: Steps) -> None:
     passed(steps.plan("plan"))
-    approved = (steps.out("plan") / "sha256").read_text()
     plan_file = steps.out("plan") / "plan.tfplan"
     plan_file.write_bytes(plan_file.read_bytes() + b"\0")
     calls = steps.tmp / "terraform-calls"
@@ -135,15 +134,7 @@ def test_apply_refuses_a_tampered_plan_and_never_runs_terraform(steps: Steps) ->
     fake.write_text(f"#!{sys.executable}\nimport sys\nopen({str(calls)!r}, 'a').write('ran')\n")
     fake.chmod(0o755)
     path = f"{fake.parent}{os.pathsep}{steps.env['PATH']}"
-    result = steps.run(
-        "apply",
-        *steps.stack("apply-pod")[:6],
-        "--plan",
-        str(plan_file),
-        "--sha256",
-        approved,
-        env={"PATH": path},
-    )
+    result = steps.apply("plan", env={"PATH": path})
     assert result.returncode == 1
     assert result.stderr.startswith("apply: refusing to apply: plan file sha256 ")
     assert len(result.stderr.splitlines()) == 1
@@ -169,14 +160,7 @@ def test_apply_refuses_a_plan_made_from_another_configuration(steps: Steps) -> N
         (changed / source.name).write_bytes(source.read_bytes())
     with (changed / "outputs.tf").open("a") as stream:
         stream.write('\noutput "extra" {\n  value = "x"\n}\n')
-    result = steps.run(
-        "apply",
-        *steps.stack("apply-pod", module=changed)[:6],
-        "--plan",
-        str(steps.out("plan") / "plan.tfplan"),
-        "--sha256",
-        (steps.out("plan") / "sha256").read_text(),
-    )
+    result = steps.apply("plan", module=changed)
     assert result.returncode == 1
     assert result.stderr == (
         "apply: plan was made from another configuration: root module file outputs.tf differs\n"
