@@ -111,7 +111,7 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         deadline_seconds=1800,
         retry=True,
         cpu="500m",
-        memory="512Mi",
+        memory_mi=512,
         outputs=[
             *(_out(name, name) for name in PLAN_PARAMETERS),
             *(
@@ -149,7 +149,7 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         settings,
         deadline_seconds=7200,
         cpu="500m",
-        memory="512Mi",
+        memory_mi=512,
         inputs=[
             m.Parameter(name="sha256"),
             Artifact(name="plan", path=f"{INPUTS_DIR}/plan.tfplan"),

@@ -116,7 +116,7 @@ def step(
     notify_secrets: bool = False,
     extra_env: list[Env] | None = None,
     cpu: str = "100m",
-    memory: str = "256Mi",
+    memory_mi: int = 256,
 ) -> Container:
     """A step pod running one sub-command of the step program with the platform's guards."""
     env_from: list[ConfigMapEnvFrom | SecretEnvFrom] = [
@@ -143,8 +143,8 @@ def step(
         active_deadline_seconds=deadline_seconds,
         retry_strategy=read_retry() if retry else None,
         resources=m.ResourceRequirements(
-            requests={"cpu": m.Quantity(cpu), "memory": m.Quantity(memory)},
-            limits={"memory": m.Quantity(_double(memory))},
+            requests={"cpu": m.Quantity(cpu), "memory": m.Quantity(f"{memory_mi}Mi")},
+            limits={"memory": m.Quantity(f"{2 * memory_mi}Mi")},  # room for Terraform peaks
         ),
     )
 
@@ -162,11 +162,6 @@ def _notify_secrets(settings: Settings) -> list[SecretEnv]:
         SecretEnv(name=name, secret_name=settings.notify_secret, secret_key=key, optional=True)
         for name, key in NOTIFY_SECRET_KEYS.items()
     ]
-
-
-def _double(quantity: str) -> str:
-    number, unit = quantity[:-2], quantity[-2:]
-    return f"{int(number) * 2}{unit}"
 
 
 def read_retry() -> m.RetryStrategy:
