@@ -8,6 +8,8 @@ environment variable, never in a shell script's text.
 
 from __future__ import annotations
 
+import json
+
 from hera.workflows import (
     Artifact,
     ConfigMapEnvFrom,
@@ -87,7 +89,7 @@ def step_environment(settings: Settings) -> dict[str, str]:
         "IDP_TERRAFORM_BACKEND__RESOURCE_GROUP": backend.resource_group,
         "IDP_TERRAFORM_BACKEND__STORAGE_ACCOUNT": backend.storage_account,
         "IDP_TERRAFORM_BACKEND__CONTAINER": backend.container,
-        "IDP_ALLOWED_REGIONS": '["' + '","'.join(settings.allowed_regions) + '"]',
+        "IDP_ALLOWED_REGIONS": json.dumps(list(settings.allowed_regions), separators=(",", ":")),
         "IDP_AZURE_AUTH": settings.azure_auth,
         "IDP_CALLBACK_URL": settings.callback_url,
         "IDP_ARGO_UI_URL": settings.argo_ui_url,
