@@ -74,9 +74,18 @@ def test_workflow_is_named_after_kind_and_request_id(sensors: dict[str, dict[str
     assert workflow["spec"]["workflowTemplateRef"] == {"name": "compute-provision-workflow"}
 
 
-def test_duplicate_delivery_renders_the_same_workflow(sensors: dict[str, dict[str, Any]]) -> None:
-    event = event_from_text(example_text("storage"))
-    assert render(sensors["storage"], event) == render(sensors["storage"], event)
+def test_duplicate_delivery_renders_the_same_workflow_name(
+    sensors: dict[str, dict[str, Any]],
+) -> None:
+    text = example_text("storage")
+    again = json.dumps(dict(reversed(list(json.loads(text).items()))))
+    first = render(sensors["storage"], event_from_text(text))
+    retried = render(
+        sensors["storage"],
+        event_from_text(again, header={"X-Retry": ["1"], "Content-Type": ["application/json"]}),
+    )
+    assert first["metadata"]["name"] == retried["metadata"]["name"]
+    assert first["metadata"]["name"] == "storage-6c3a9b1e-2f4d-4e8a-9b7c-1d2e3f4a5b6c"
 
 
 @pytest.mark.parametrize(
