@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -194,7 +194,7 @@ def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
         is_section = section is not None and issubclass(section, BaseModel)
         text = env.get(f"{ENV_PREFIX}{name.upper()}")
         if text is not None:
-            structured = is_section or name == "allowed_regions"
+            structured = is_section or get_origin(field.annotation) in (tuple, list, dict)
             found[name] = _json(name, text) if structured else text
         if is_section and section is not None:
             for sub, inner in section.model_fields.items():
