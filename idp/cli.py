@@ -89,6 +89,13 @@ def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_local(args: argparse.Namespace, settings: Settings) -> int:
+    from idp import localrun
+
+    model_for(args.kind, _catalog(args))
+    return localrun.command(args, settings, _catalog(args), _read(args.file))
+
+
 def cmd_submit(args: argparse.Namespace, settings: Settings) -> int:
     from idp.argo import submit
 
@@ -149,7 +156,46 @@ def build_parser() -> argparse.ArgumentParser:
     kind_and_file(trigger_cmd)
     argo.trigger(trigger_cmd)
     argo.approve(add("approve", cmd_approve, "answer a workflow's pending approval"))
+    local_cmd = add(
+        "local", cmd_local, "run a request through the compiled pipeline on this machine"
+    )
+    kind_and_file(local_cmd)
+    _local_options(local_cmd)
     return parser
+
+
+def _local_options(command: argparse.ArgumentParser) -> None:
+    root = Path(__file__).resolve().parents[1]
+    command.add_argument(
+        "--modules",
+        type=Path,
+        default=root / "terraform",
+        help="folder with one Terraform module per kind (default: this checkout's terraform/)",
+    )
+    command.add_argument(
+        "--approve",
+        metavar="VALUE",
+        help="answer every approval with VALUE, stored exactly as given (as argo node set "
+        "does); `expire` lets the timeout pass, `stop` stops the run; default: ask",
+    )
+    command.add_argument(
+        "--stub",
+        action="append",
+        metavar="TASK=PHASE",
+        help="run no process for TASK; it ends Succeeded, Failed or Error (repeatable)",
+    )
+    command.add_argument("--state-dir", type=Path, help="Terraform state (default: in the cache)")
+    command.add_argument("--run-dir", type=Path, help="pods' files, logs, artifacts")
+    command.add_argument(
+        "--compiled", type=Path, help="run what `idp compile` wrote to this folder"
+    )
+    command.add_argument(
+        "--secrets", type=Path, help="Secrets as mounted: one folder per Secret, a file per key"
+    )
+    command.add_argument("--logs", action="store_true", help="print each step's log when it ends")
+    command.add_argument(
+        "-o", "--output", choices=("json",), help="print the finished Workflow as JSON"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

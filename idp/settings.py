@@ -18,12 +18,12 @@ from typing import Annotated, Any, Literal, get_origin
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from idp import __version__
+from idp.durations import DurationError, argo_duration
 
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"
 Name = Annotated[str, Field(pattern=DNS_SUBDOMAIN)]
 Label = Annotated[str, Field(pattern=DNS_LABEL)]
-DURATION = r"^([0-9]+(s|m|h|d))+$"
 
 DEFAULT_REGIONS = (
     "eastus",
@@ -121,8 +121,9 @@ class Settings(BaseModel):
     allowed_regions: tuple[str, ...] = Field(
         DEFAULT_REGIONS, min_length=1, description="Azure regions a request may name"
     )
-    approval_timeout: Annotated[str, Field(pattern=DURATION)] = Field(
-        "24h", description="How long an approval waits before it counts as NO"
+    approval_timeout: Annotated[str, Field(max_length=32)] = Field(
+        "24h",
+        description="How long an approval waits before it expires (a Go duration such as 24h)",
     )
     azure_auth: Literal["workload-identity", "secret-env", "secret-volume"] = Field(
         "workload-identity",
@@ -162,6 +163,17 @@ class Settings(BaseModel):
                 raise ValueError(f"{region!r} is not an Azure region name (lowercase, no spaces)")
         if len(set(value)) != len(value):
             raise ValueError("regions must not repeat")
+        return value
+
+    @field_validator("approval_timeout")
+    @classmethod
+    def _go_duration(cls, value: str) -> str:
+        try:
+            seconds = argo_duration(value)
+        except DurationError as exc:
+            raise ValueError(str(exc)) from None
+        if seconds <= 0:
+            raise ValueError(f"{value!r} must be longer than zero")
         return value
 
     @property

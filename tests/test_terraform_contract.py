@@ -405,7 +405,7 @@ def test_module_pins_terraform_and_azurerm_and_leaves_the_backend_to_the_workflo
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_tags_name_the_request_the_requester_the_environment_the_kind_and_the_manager(
+def test_tags_name_the_request_the_requester_the_environment_the_kind_the_manager_and_the_stack(
     kind: str,
 ) -> None:
     (local_values,) = load_hcl(TERRAFORM / kind / "main.tf")["locals"]
@@ -418,6 +418,7 @@ def test_tags_name_the_request_the_requester_the_environment_the_kind_and_the_ma
         "environment": "var.environment",
         "kind": "local.kind",
         "managed-by": '"idp-platform"',
+        "idp-stack": '"${local.kind}-${var.environment}-${var.name}"',
     }
 
 

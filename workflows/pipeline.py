@@ -1,16 +1,29 @@
 """The `<kind>-provision-workflow` WorkflowTemplate: validate, preflight, plan, approve, apply.
 
-Flow (an entrypoint DAG):
+Flow (an entrypoint DAG, then one exit handler):
 
-    validate -> preflight -> plan -+-> approve -> apply -> verify -> report -> notify (succeeded)
-                                   |      \\-> notify (rejected or expired)
-                                   +-> notify approvers (awaiting approval)
-                                   \\-> notify (no-changes)       onExit: notify (failed)
+    validate -> preflight -> plan -+-> approve -> apply -> verify -> report
+                                   \\-> notify-approvers (awaiting approval; may fail alone)
+    onExit: finish (decides the outcome, sends the one final notice, records it)
 
-`approve` is skipped when the plan has no changes; `apply` runs only after a YES, takes the
-plan artifact and refuses it unless its sha256 is the approved one. Every notification is a
-task of its own, gated on what happened, so no template reads another task's outputs unless
-that task succeeded.
+Rules of the Argo controller (v4.1.2) this shape relies on, each held by a test:
+- every `depends` names the result it needs (`plan.Succeeded`): a bare task name also accepts
+  Skipped (`workflow/common/ancestry.go`, `expandDependency`), and a task whose `when` is false
+  is Skipped (`workflow/controller/dag.go`, `executeDAGTask`), so after a NO a bare `apply`
+  would let verify and report run;
+- gates are expressions (`{{=...}}`), evaluated by expr before govaluate sees `true` or
+  `false`: govaluate reads bare words as strings and skips the whitespace around them
+  (`workflow/controller/steps.go`, `shouldExecute`), so `{{answer}} == YES` lets ` YES` through;
+  the answer never reaches govaluate, and anything but exactly `YES` skips apply;
+- the approval node's inputs are all mirrored as supplied outputs with defaults: the Argo UI
+  sets every input of a suspend node as an output (`ui/.../workflow-details.tsx`), the server
+  refuses an output the node does not expect (`workflow/util/util.go`, `updateSuspendedNode`),
+  and on expiry every supplied output needs a default (`OverrideOutputParametersWithDefault`);
+  the answer's default is `EXPIRED`, so an expiry is told from a NO by its value;
+- the awaiting-approval notice continues on failure (`continueOn`), so a callback that is down
+  does not fail the run; the exit handler is a container whose message becomes the Workflow's
+  when the entrypoint succeeded (`operator.go`, `operate`), so a rejected or expired plan ends
+  Failed with a message that says so.
 """
 
 from __future__ import annotations
@@ -40,21 +53,27 @@ from workflows.pods import (
     step,
     volumes,
 )
+from workflows.steps.outcome import APPROVED, UNANSWERED
 from workflows.steps.request import argument_env
 
 ENTRYPOINT = "provision"
+EXIT_HANDLER = "finish"
 PLAN_ARTIFACTS = {"plan": "plan.tfplan", "plan-json": "plan.json", "plan-text": "plan.txt"}
-PLAN_PARAMETERS = ("has_changes", "summary", "sha256")
 APPROVAL = "approve"
-# The notify template's inputs and the step-program flag each one is passed as.
-NOTIFY_INPUTS = {
-    "phase": "--phase",
-    "summary": "--summary",
-    "outputs": "--outputs",
-    "approval": "--approval",
-    "started": "--waited-from",
-    "finished": "--waited-until",
-    "failures": "--failures",
+# What the approval node shows; each is also a supplied output (see the module docstring).
+APPROVAL_SHOWS = ("summary", "sha256")
+# Workflow outputs (globalName) the exit handler reads: plan facts, the answer, the outputs.
+GLOBAL_HAS_CHANGES = "has_changes"
+GLOBAL_SUMMARY = "summary"
+GLOBAL_APPROVAL = "approval"
+GLOBAL_OUTPUTS = "outputs"
+GLOBAL_OUTCOME = "outcome"
+GLOBAL_REASON = "reason"
+# The plan step's output parameters and the workflow output each one is also published as.
+PLAN_PARAMETERS = {
+    "has_changes": GLOBAL_HAS_CHANGES,
+    "summary": GLOBAL_SUMMARY,
+    "sha256": None,
 }
 
 
@@ -82,6 +101,65 @@ def _out(name: str, file: str, global_name: str | None = None) -> Parameter:
     return Parameter(
         name=name, value_from=m.ValueFrom(path=f"{OUT_DIR}/{file}"), global_name=global_name
     )
+
+
+def _workflow_output(name: str) -> str:
+    return f"{{{{workflow.outputs.parameters.{name}}}}}"
+
+
+def notice_identity(kind: str) -> list[str]:
+    """Who a notice is about, from the Workflow itself, never from the request body."""
+    return [
+        "--kind",
+        kind,
+        "--workflow",
+        "{{workflow.name}}",
+        "--namespace",
+        "{{workflow.namespace}}",
+        "--request-id",
+        "{{workflow.parameters.request_id}}",
+        "--requester-email",
+        "{{workflow.parameters.requester_email}}",
+    ]
+
+
+def _approval(settings: Settings) -> Suspend:
+    shown = [Parameter(name=name, description=_SHOWN[name]) for name in APPROVAL_SHOWS]
+    return Suspend(
+        name=APPROVAL,
+        duration=settings.approval_timeout,
+        inputs=[
+            Parameter(
+                name=APPROVAL,
+                enum=[APPROVED, "NO"],
+                default="NO",
+                description=(
+                    f"Apply exactly this plan? Only {APPROVED} applies it; with no answer "
+                    f"within {settings.approval_timeout} the approval expires."
+                ),
+            ),
+            *shown,
+        ],
+        outputs=[
+            Parameter(
+                name=APPROVAL,
+                value_from=m.ValueFrom(supplied=m.SuppliedValueFrom(), default=UNANSWERED),
+                global_name=GLOBAL_APPROVAL,
+            ),
+            *(
+                Parameter(
+                    name=name, value_from=m.ValueFrom(supplied=m.SuppliedValueFrom(), default="")
+                )
+                for name in APPROVAL_SHOWS
+            ),
+        ],
+    )
+
+
+_SHOWN = {
+    "summary": "What the plan changes (shown for reading; editing it changes nothing)",
+    "sha256": "The plan file that a YES applies (apply checks it against the plan's own)",
+}
 
 
 def _templates(model: type[RequestBase], settings: Settings) -> list[Container | Suspend | DAG]:
@@ -113,27 +191,11 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         cpu="500m",
         memory_mi=512,
         outputs=[
-            *(_out(name, name) for name in PLAN_PARAMETERS),
+            *(_out(name, name, global_name) for name, global_name in PLAN_PARAMETERS.items()),
             *(
                 Artifact(name=name, path=f"{OUT_DIR}/{file}")
                 for name, file in PLAN_ARTIFACTS.items()
             ),
-        ],
-    )
-    approve = Suspend(
-        name=APPROVAL,
-        duration=settings.approval_timeout,
-        inputs=[
-            Parameter(name="summary", description="What the plan changes"),
-            Parameter(name="sha256", description="The plan file that a YES applies"),
-        ],
-        intermediate_parameters=[
-            Parameter(
-                name=APPROVAL,
-                enum=["YES", "NO"],
-                default="NO",
-                description="Apply exactly this plan? Silence until the timeout means NO.",
-            )
         ],
     )
     apply = step(
@@ -145,6 +207,8 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
             f"{INPUTS_DIR}/plan.tfplan",
             "--sha256",
             "{{inputs.parameters.sha256}}",
+            "--approval",
+            "{{inputs.parameters.approval}}",
         ],
         settings,
         deadline_seconds=7200,
@@ -152,6 +216,7 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         memory_mi=512,
         inputs=[
             m.Parameter(name="sha256"),
+            m.Parameter(name="approval"),
             Artifact(name="plan", path=f"{INPUTS_DIR}/plan.tfplan"),
         ],
     )
@@ -163,74 +228,110 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         deadline_seconds=600,
         retry=True,
         outputs=[
-            _out("outputs", "outputs", global_name="outputs"),
+            _out("outputs", "outputs", global_name=GLOBAL_OUTPUTS),
             Artifact(name="terraform-outputs", path=f"{OUT_DIR}/outputs.json"),
         ],
     )
-    passed = [
-        arg
-        for name, flag in NOTIFY_INPUTS.items()
-        for arg in (flag, f"{{{{inputs.parameters.{name}}}}}")
-    ]
-    notify = step(
-        "notify",
+    notify_approvers = step(
+        "notify-approvers",
         [
             "notify",
-            "--kind",
-            kind,
-            *passed,
-            "--approval-timeout",
-            settings.approval_timeout,
-            "--workflow",
-            "{{workflow.name}}",
-            "--status",
-            "{{workflow.status}}",
+            *notice_identity(kind),
+            "--phase",
+            "awaiting-approval",
+            "--summary",
+            "{{inputs.parameters.summary}}",
         ],
         settings,
         deadline_seconds=120,
         retry=True,
         notify_secrets=True,
-        inputs=[
-            m.Parameter(name=name) if name == "phase" else m.Parameter(name=name, default="")
-            for name in NOTIFY_INPUTS
+        request_env=False,
+        inputs=[m.Parameter(name="summary")],
+    )
+    finish = step(
+        EXIT_HANDLER,
+        [
+            "finish",
+            *notice_identity(kind),
+            "--status",
+            "{{workflow.status}}",
+            "--failures",
+            "{{workflow.failures}}",
+            "--action",
+            "{{workflow.parameters.action}}",
+            "--has-changes",
+            _workflow_output(GLOBAL_HAS_CHANGES),
+            "--summary",
+            _workflow_output(GLOBAL_SUMMARY),
+            "--approval",
+            _workflow_output(GLOBAL_APPROVAL),
+            "--outputs",
+            _workflow_output(GLOBAL_OUTPUTS),
+            "--approval-timeout",
+            settings.approval_timeout,
+            "--out",
+            OUT_DIR,
+        ],
+        settings,
+        deadline_seconds=120,
+        retry=True,
+        notify_secrets=True,
+        request_env=False,
+        outputs=[
+            _out(GLOBAL_OUTCOME, GLOBAL_OUTCOME, global_name=GLOBAL_OUTCOME),
+            _out(GLOBAL_REASON, GLOBAL_REASON, global_name=GLOBAL_REASON),
+            _out("delivery", "delivery"),
         ],
     )
-    return [_dag(), validate, preflight, plan, approve, apply, verify, report, notify]
+    return [
+        _dag(),
+        validate,
+        preflight,
+        plan,
+        _approval(settings),
+        apply,
+        verify,
+        report,
+        notify_approvers,
+        finish,
+    ]
 
 
-def _notify_task(name: str, depends: str | None, when: str | None, **values: str) -> Task:
-    return Task(
-        name=name,
-        template="notify",
-        depends=depends,
-        when=when,
-        arguments=m.Arguments(
-            parameters=[m.Parameter(name=key, value=value) for key, value in values.items()]
-        ),
-    )
+def _plan_output(name: str) -> str:
+    return f"{{{{tasks.plan.outputs.parameters.{name}}}}}"
+
+
+# The gates: expressions, so that no value is ever read by govaluate (see the module docstring).
+HAS_CHANGES = "{{=tasks.plan.outputs.parameters.has_changes == 'true'}}"
+ANSWERED_YES = f"{{{{=(tasks.{APPROVAL}.outputs?.parameters?.{APPROVAL} ?? '') == '{APPROVED}'}}}}"
 
 
 def _dag() -> DAG:
-    plan_out = "{{tasks.plan.outputs.parameters.%s}}"
-    changes = f"{plan_out % 'has_changes'} == true"
-    no_changes = f"{plan_out % 'has_changes'} == false"
-    approved = "{{tasks.approve.outputs.parameters.approve}}"
-    summary = plan_out % "summary"
     return DAG(
         name=ENTRYPOINT,
         tasks=[
             Task(name="validate", template="validate"),
-            Task(name="preflight", template="preflight", depends="validate"),
-            Task(name="plan", template="plan", depends="preflight"),
+            Task(name="preflight", template="preflight", depends="validate.Succeeded"),
+            Task(name="plan", template="plan", depends="preflight.Succeeded"),
+            Task(
+                name="notify-approvers",
+                template="notify-approvers",
+                depends="plan.Succeeded",
+                when=HAS_CHANGES,
+                continue_on=m.ContinueOn(failed=True, error=True),
+                arguments=m.Arguments(
+                    parameters=[m.Parameter(name="summary", value=_plan_output("summary"))]
+                ),
+            ),
             Task(
                 name=APPROVAL,
                 template=APPROVAL,
-                depends="plan",
-                when=changes,
+                depends="plan.Succeeded",
+                when=HAS_CHANGES,
                 arguments=m.Arguments(
                     parameters=[
-                        m.Parameter(name="summary", value=summary),
-                        m.Parameter(name="sha256", value=plan_out % "sha256"),
+                        m.Parameter(name=name, value=_plan_output(name)) for name in APPROVAL_SHOWS
                     ]
                 ),
             ),
@@ -238,56 +339,22 @@ def _dag() -> DAG:
                 name="apply",
                 template="apply",
                 depends=f"{APPROVAL}.Succeeded",
-                when=f"{approved} == YES",
+                when=ANSWERED_YES,
                 arguments=m.Arguments(
-                    parameters=[m.Parameter(name="sha256", value=plan_out % "sha256")],
+                    parameters=[
+                        m.Parameter(name="sha256", value=_plan_output("sha256")),
+                        m.Parameter(
+                            name="approval",
+                            value=f"{{{{tasks.{APPROVAL}.outputs.parameters.{APPROVAL}}}}}",
+                        ),
+                    ],
                     artifacts=[
                         m.Artifact(name="plan", from_="{{tasks.plan.outputs.artifacts.plan}}")
                     ],
                 ),
             ),
-            Task(name="verify", template="verify", depends="apply"),
-            Task(name="report", template="report", depends="verify"),
-            _notify_task(
-                "notify-approvers", "plan", changes, phase="awaiting-approval", summary=summary
-            ),
-            _notify_task(
-                "notify-no-changes", "plan", no_changes, phase="no-changes", summary=summary
-            ),
-            _notify_task(
-                "notify-rejected",
-                f"{APPROVAL}.Succeeded",
-                f"{approved} != YES",
-                phase="rejected",
-                summary=summary,
-                approval=approved,
-                started=f"{{{{tasks.{APPROVAL}.startedAt}}}}",
-                finished=f"{{{{tasks.{APPROVAL}.finishedAt}}}}",
-            ),
-            _notify_task(
-                "notify-succeeded",
-                "report",
-                None,
-                phase="succeeded",
-                summary=summary,
-                outputs="{{tasks.report.outputs.parameters.outputs}}",
-            ),
-        ],
-    )
-
-
-def _exit_handler() -> DAG:
-    """On any failure, notify once; success paths notify from the DAG itself."""
-    return DAG(
-        name="on-exit",
-        tasks=[
-            _notify_task(
-                "notify-failed",
-                None,
-                "{{workflow.status}} != Succeeded",
-                phase="failed",
-                failures="{{workflow.failures}}",
-            )
+            Task(name="verify", template="verify", depends="apply.Succeeded"),
+            Task(name="report", template="report", depends="verify.Succeeded"),
         ],
     )
 
@@ -300,13 +367,12 @@ def workflow_template(model: type[RequestBase], settings: Settings) -> WorkflowT
         "app.kubernetes.io/managed-by": "idp-compile",
         "idp.platform/kind": kind,
     }
-    email = "workflow.parameters.requester_email"
     return WorkflowTemplate(
         name=template_name(kind),
         namespace=settings.namespace,
         labels=labels,
         entrypoint=ENTRYPOINT,
-        on_exit="on-exit",
+        on_exit=EXIT_HANDLER,
         arguments=arguments(model),
         service_account_name=settings.workflow_service_account,
         artifact_repository_ref=m.ArtifactRepositoryRef(
@@ -331,16 +397,19 @@ def workflow_template(model: type[RequestBase], settings: Settings) -> WorkflowT
                 "idp.platform/request-id": m.LabelValueFrom(
                     expression="workflow.parameters.request_id"
                 ),
-                "idp.platform/requester": m.LabelValueFrom(
-                    expression=(
-                        "sprig.trunc(63, sprig.trimAll('-_.', sprig.regexReplaceAll("
-                        f"'[^A-Za-z0-9_.-]', {email}, '_')))"
-                    )
-                ),
+                "idp.platform/requester": m.LabelValueFrom(expression=REQUESTER_LABEL),
             },
         ),
-        templates=[*_templates(model, settings), _exit_handler()],
+        templates=_templates(model, settings),
     )
+
+
+# A label value (at most 63 characters of [A-Za-z0-9_.-], starting and ending alphanumeric):
+# trimmed after the cut, so that a cut never leaves a trailing `_`, `-` or `.`.
+REQUESTER_LABEL = (
+    "sprig.trimAll('-_.', sprig.trunc(63, sprig.regexReplaceAll("
+    "'[^A-Za-z0-9_.-]', workflow.parameters.requester_email, '_')))"
+)
 
 
 def _pod_labels(settings: Settings) -> dict[str, str]:

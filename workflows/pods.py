@@ -22,7 +22,9 @@ from hera.workflows import (
 from hera.workflows import models as m
 
 from idp.settings import Settings
-from workflows.steps.commands import MODULES_ROOT
+from idp.image import MODULES_ROOT
+from workflows.steps.errors import TERMINATION_LOG_ENV
+from workflows.steps.request import REQUEST_ENV
 
 STEP_COMMAND = ["python", "-m", "workflows.steps"]
 MODULES_DIR = str(MODULES_ROOT)  # where the image puts the modules
@@ -31,6 +33,9 @@ OUT_DIR = "/tmp/outputs"  # noqa: S108 - inside the pod, on its own emptyDir
 INPUTS_DIR = "/tmp/inputs"  # noqa: S108 - inside the pod, on its own emptyDir
 UID = 10001
 PLATFORM_SECRET_MOUNT = "/var/run/secrets/platform"  # noqa: S105 - a mount path, no secret
+# Kubernetes reads a container's termination message from this file; Argo makes it the node's
+# message (`operator.go`, `inferFailedReason`), so a failed step says why in the Argo UI.
+TERMINATION_LOG = "/dev/termination-log"
 SCRATCH_VOLUMES = (("work", WORK_DIR), ("tmp", "/tmp"))  # noqa: S108 - a pod emptyDir
 
 
@@ -116,6 +121,7 @@ def step(
     outputs: list[Parameter | Artifact] | None = None,
     retry: bool = False,
     notify_secrets: bool = False,
+    request_env: bool = True,
     extra_env: list[Env] | None = None,
     cpu: str = "100m",
     memory_mi: int = 256,
@@ -133,7 +139,12 @@ def step(
         command=STEP_COMMAND,
         args=args,
         env=[
-            Env(name="IDP_REQUEST", value="{{workflow.parameters.request}}"),
+            *(
+                [Env(name=REQUEST_ENV, value="{{workflow.parameters.request}}")]
+                if request_env
+                else []
+            ),
+            Env(name=TERMINATION_LOG_ENV, value=TERMINATION_LOG),
             *(_notify_secrets(settings) if notify_secrets else []),
             *(extra_env or []),
         ],
@@ -142,6 +153,8 @@ def step(
         outputs=outputs or [],
         volume_mounts=_mounts(settings),
         security_context=container_security_context(),
+        termination_message_path=TERMINATION_LOG,
+        termination_message_policy="File",
         active_deadline_seconds=deadline_seconds,
         retry_strategy=read_retry() if retry else None,
         resources=m.ResourceRequirements(
@@ -167,9 +180,15 @@ def _notify_secrets(settings: Settings) -> list[SecretEnv]:
 
 
 def read_retry() -> m.RetryStrategy:
-    """Retries for steps that only read: on Argo/Kubernetes errors, never on a step's failure."""
+    """Retries for steps that only read: on Argo/Kubernetes errors, never on a step's failure.
+
+    No `maxDuration`: the controller makes it every retried pod's deadline, counted from the
+    first attempt's start (`operator.go`, `processNodeRetries`; `workflowpod.go`,
+    `getDeadline`), which would cut a retried plan far short of its own deadline. The limit
+    bounds the attempts; each attempt keeps its template's activeDeadlineSeconds.
+    """
     return m.RetryStrategy(
         limit=m.IntOrString(3),
         retry_policy="OnError",
-        backoff=m.Backoff(duration="10s", factor=m.IntOrString(2), max_duration="5m"),
+        backoff=m.Backoff(duration="10s", factor=m.IntOrString(2)),
     )

@@ -40,6 +40,8 @@ locals {
     environment  = var.environment
     kind         = local.kind
     "managed-by" = "idp-platform"
+    # The stack (kind, environment, name): what verify checks is gone after a destroy.
+    "idp-stack" = "${local.kind}-${var.environment}-${var.name}"
   }
 }
 

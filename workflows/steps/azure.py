@@ -98,25 +98,18 @@ def preflight(client: Any, subscription: str, region: str, providers: Iterable[s
     return list(providers)
 
 
-def tagged_ids(client: Any, request_id: str) -> set[str]:
-    """ARM ids of the resource groups and resources tagged `request_id=<request_id>`."""
-    # request_id matched the contract's pattern ([a-z0-9-]), so it is safe inside the filter.
-    query = f"tagName eq 'request_id' and tagValue eq '{request_id}'"
+def tagged_ids(client: Any, tag: str, value: str) -> set[str]:
+    """ARM ids of the resource groups and resources tagged `tag=value`."""
+    # Both come from the contract's patterns ([a-z0-9-]), so they are safe inside the filter.
+    query = f"tagName eq '{tag}' and tagValue eq '{value}'"
     found = {group.id for group in client.resource_groups.list(filter=query)}
     found.update(resource.id for resource in client.resources.list(filter=query))
     return found
 
 
-def verify(client: Any, request_id: str, expected: Iterable[str], *, destroyed: bool) -> int:
-    """Fail if an expected id is not tagged in Azure (or, after a destroy, if any tag remains)."""
-    present = tagged_ids(client, request_id)
-    if destroyed:
-        if present:
-            raise StepError(
-                f"{len(present)} resources tagged request_id={request_id} remain"
-                f" after destroy: {', '.join(sorted(present))}"
-            )
-        return 0
+def verify(client: Any, request_id: str, expected: Iterable[str]) -> int:
+    """Fail unless every expected id is tagged with the request id; the count found."""
+    present = tagged_ids(client, "request_id", request_id)
     known = {item.lower() for item in present}
     missing = sorted(item for item in expected if item.lower() not in known)
     if missing:
@@ -124,3 +117,13 @@ def verify(client: Any, request_id: str, expected: Iterable[str], *, destroyed: 
             f"not found in Azure with tag request_id={request_id}: " + ", ".join(missing)
         )
     return len(known)
+
+
+def verify_gone(client: Any, tag: str, value: str) -> None:
+    """Fail naming what is left if anything in the subscription is still tagged `tag=value`."""
+    present = tagged_ids(client, tag, value)
+    if present:
+        raise StepError(
+            f"{len(present)} resources tagged {tag}={value} remain after destroy: "
+            + ", ".join(sorted(present))
+        )

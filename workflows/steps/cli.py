@@ -12,9 +12,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from idp.image import LOCAL_STATE_ENV, MODULES_ROOT
 from workflows.steps import commands
 from workflows.steps.credentials import azure_environment
-from workflows.steps.errors import EXIT_FAILURE, StepError
+from workflows.steps.errors import EXIT_FAILURE, EXIT_INVALID, StepError, write_termination_message
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -28,20 +29,25 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
     stack.add_argument(
         "--module",
         type=Path,
-        help=f"Terraform root module (default: {commands.MODULES_ROOT}/KIND)",
+        help=f"Terraform root module (default: {MODULES_ROOT}/KIND)",
     )
     stack.add_argument(
         "--work", type=Path, required=True, help="writable folder; the module is copied there"
     )
     backend = argparse.ArgumentParser(add_help=False)
+    local_state = os.environ.get(LOCAL_STATE_ENV)
     backend.add_argument(
         "--backend",
         choices=("azurerm", "local"),
-        default="azurerm",
-        help="state backend: azurerm from settings (default), or local for tests",
+        default="local" if local_state else "azurerm",
+        help=f"state backend: azurerm from settings (default), or local (default when "
+        f"{LOCAL_STATE_ENV} is set, as `idp local` does)",
     )
     backend.add_argument(
-        "--state-dir", type=Path, help="local backend: state folder (default: WORK/state)"
+        "--state-dir",
+        type=Path,
+        default=Path(local_state) if local_state else None,
+        help=f"local backend: state folder (default: {LOCAL_STATE_ENV}, else WORK/state)",
     )
     return {"kind": kind, "out": out, "stack": stack, "backend": backend}
 
@@ -75,9 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
         "backend",
         "out",
     )
-    apply = add("apply", commands.apply, "apply the approved saved plan", "stack")
+    apply = add("apply", commands.apply, "apply the approved saved plan", "stack", "backend")
     apply.add_argument("--plan", type=Path, required=True, help="the saved plan file")
     apply.add_argument("--sha256", required=True, help="the approved plan's sha256 (hex)")
+    apply.add_argument(
+        "--approval", required=True, help="the approval's answer: only exactly YES applies"
+    )
     verify = add(
         "verify", commands.verify, "check that Azure has what Terraform reports", "stack", "backend"
     )
@@ -91,24 +100,42 @@ def build_parser() -> argparse.ArgumentParser:
         "backend",
         "out",
     )
-    notify = add("notify", commands.notify, "report the run's phase to the callback and e-mail")
+    notify = add("notify", commands.notify, "tell the approvers that a plan waits for them")
+    notify.add_argument("--phase", choices=("awaiting-approval",), default="awaiting-approval")
+    notify.add_argument("--summary", default="", help="the plan's one-line summary")
+    finish = add(
+        "finish", commands.finish, "the exit handler: decide the outcome and send the final notice"
+    )
     for flag, help_text in (
-        ("--phase", "the phase to report; decided from the values below when absent"),
-        ("--status", "{{workflow.status}}: Failed or Error makes the phase failed"),
-        ("--has-changes", "the plan's has_changes (true/false)"),
-        ("--approval", "the approval's answer, YES or NO"),
-        ("--waited-from", "when the approval started (RFC 3339), to tell expired from rejected"),
-        ("--waited-until", "when the approval ended (RFC 3339)"),
-        ("--approval-timeout", "the approval's suspend duration, e.g. 24h"),
-        ("--summary", "the plan's one-line summary"),
-        ("--outputs", "the non-sensitive outputs, a JSON object"),
-        ("--failures", "{{workflow.failures}}: the summary of a failure without one"),
-        ("--workflow", "{{workflow.name}}, for the link to the Argo UI"),
-        ("--namespace", "the workflow's namespace (default: settings.namespace)"),
+        ("--status", "{{workflow.status}}"),
+        ("--failures", "{{workflow.failures}}: the failed nodes (Go-quoted JSON)"),
+        ("--action", "the request's action: provision or destroy"),
+        ("--has-changes", "the plan's has_changes (true/false), if it was published"),
+        ("--summary", "the plan's one-line summary, if it was published"),
+        ("--approval", "the approval's answer, if any (EXPIRED: nobody answered in time)"),
+        ("--approval-timeout", "the approval's duration, for the expiry notice"),
+        ("--outputs", "the non-sensitive outputs, a JSON object, if published"),
     ):
-        notify.add_argument(flag, default="", help=help_text)
-    notify.add_argument("--out", type=Path, help="also write the phase to OUT/phase")
+        finish.add_argument(flag, default="", help=help_text)
+    finish.add_argument(
+        "--out", type=Path, required=True, help="folder for outcome, reason, delivery"
+    )
+    for command in (notify, finish):
+        for flag, help_text in (
+            ("--workflow", "{{workflow.name}}, for the link to the Argo UI"),
+            ("--namespace", "{{workflow.namespace}} (default: settings.namespace)"),
+            ("--request-id", "{{workflow.parameters.request_id}}: the notice is about this id"),
+            ("--requester-email", "{{workflow.parameters.requester_email}}: who gets the e-mail"),
+        ):
+            command.add_argument(flag, default="", help=help_text)
     return parser
+
+
+def _fail(command: str, lines: list[str], code: int) -> int:
+    for line in lines:
+        print(f"{command}: {line}", file=sys.stderr)
+    write_termination_message("\n".join(lines))
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -119,12 +146,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.update(azure_environment(os.environ))
         return handler(args)
     except StepError as exc:
-        for line in exc.lines:
-            print(f"{args.command}: {line}", file=sys.stderr)
-        return exc.code
+        return _fail(args.command, exc.lines, exc.code)
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
-        print(f"{args.command}: {exc.strerror or exc}{where}", file=sys.stderr)
-        return EXIT_FAILURE
+        return _fail(args.command, [f"{exc.strerror or exc}{where}"], EXIT_FAILURE)
+    except RecursionError:
+        return _fail(args.command, ["input nested too deeply"], EXIT_INVALID)
     except KeyboardInterrupt:
         return 130

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from idp.image import MODULES_ROOT
 from workflows.steps import outputs, workdir
 from workflows.steps.errors import EXIT_INVALID, StepError
 from workflows.steps.terraform import Terraform
@@ -21,9 +22,8 @@ from workflows.steps.terraform import Terraform
 if TYPE_CHECKING:
     from idp.contract import RequestBase
     from idp.settings import Settings
-    from workflows.steps.notify import Status
+    from workflows.steps.notify import Notice
 
-MODULES_ROOT = Path("/opt/idp/terraform")
 PLAN_FILE = "plan.tfplan"
 CALLBACK_TOKEN_ENV = "IDP_CALLBACK_TOKEN"  # noqa: S105 - the variable name, not a token
 APPROVERS_ENV = "IDP_APPROVERS"
@@ -32,7 +32,7 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 def _module(args: argparse.Namespace) -> Path:
     module: Path | None = args.module
-    return (module or MODULES_ROOT / args.kind).resolve()
+    return (module or Path(MODULES_ROOT / args.kind)).resolve()
 
 
 def _backend(args: argparse.Namespace, request: RequestBase, settings: Settings) -> list[str]:
@@ -81,7 +81,7 @@ def plan(args: argparse.Namespace) -> int:
 
     settings = request.settings()
     valid = request.load(args.kind, settings)
-    stack = workdir.prepare(_module(args), args.work)
+    stack = workdir.prepare(_module(args), args.work, local_backend=args.backend == "local")
     var_file = workdir.write_var_file(stack, valid.model_dump(mode="json"))
     terraform = Terraform(stack)
     terraform.init(_backend(args, valid, settings))
@@ -102,7 +102,13 @@ def plan(args: argparse.Namespace) -> int:
 
 
 def apply(args: argparse.Namespace) -> int:
-    """Apply the approved saved plan, after checking its sha256; never plans again."""
+    """Apply the approved saved plan, after checking the answer and the plan's sha256; never
+    plans again."""
+    from workflows.steps.outcome import APPROVED
+
+    if args.approval != APPROVED:
+        shown = repr(args.approval[:40])
+        raise StepError(f"refusing to apply: the approval answer is {shown}, not {APPROVED}")
     expected = args.sha256.strip().lower()
     if not _SHA256.fullmatch(expected):
         raise StepError("--sha256 must be 64 hexadecimal characters", code=EXIT_INVALID)
@@ -112,7 +118,7 @@ def apply(args: argparse.Namespace) -> int:
         raise StepError(
             f"refusing to apply: plan file sha256 {actual} differs from the approved {expected}"
         )
-    stack = workdir.prepare(_module(args), args.work)
+    stack = workdir.prepare(_module(args), args.work, local_backend=args.backend == "local")
     locked = workdir.restore_lock_file(plan_file, stack)
     terraform = Terraform(stack)
     # The backend is the one recorded in the plan: init only installs the locked providers.
@@ -128,7 +134,7 @@ def _terraform_outputs(args: argparse.Namespace) -> tuple[RequestBase, str, dict
 
     settings = request.settings()
     valid = request.load(args.kind, settings)
-    stack = workdir.prepare(_module(args), args.work)
+    stack = workdir.prepare(_module(args), args.work, local_backend=args.backend == "local")
     terraform = Terraform(stack)
     terraform.init(_backend(args, valid, settings))
     text = terraform.output()
@@ -150,109 +156,166 @@ def report(args: argparse.Namespace) -> int:
 
 
 def verify(args: argparse.Namespace) -> int:
-    """Every ARM id Terraform reports is tagged with the request id (none left after destroy)."""
+    """Every ARM id Terraform reports is tagged with the request id; after a destroy, nothing
+    tagged with the stack remains."""
     from workflows.steps import azure, request
 
     settings = request.settings()
     valid = request.load(args.kind, settings)
-    destroyed = valid.action == "destroy"
-    expected: set[str] = set()
-    if not destroyed:
-        expected = outputs.resource_ids(_terraform_outputs(args)[2])
-        if not expected:
-            print("verify: the module reports no *_id outputs with ARM ids")
     subscription = azure.subscription_id()
+    if valid.action == "destroy":
+        value = workdir.stack_tag(args.kind, valid.environment, valid.name)
+        with azure.connect(subscription) as client:
+            azure.verify_gone(client, workdir.STACK_TAG, value)
+        print(f"verify ok: nothing tagged {workdir.STACK_TAG}={value} remains")
+        return 0
+    expected = outputs.resource_ids(_terraform_outputs(args)[2])
+    if not expected:
+        print("verify: the module reports no *_id outputs with ARM ids")
     with azure.connect(subscription) as client:
-        found = azure.verify(client, valid.request_id, expected, destroyed=destroyed)
-    what = "nothing tagged remains" if destroyed else f"{len(expected)} ids found ({found} tagged)"
-    print(f"verify ok: {what}")
+        found = azure.verify(client, valid.request_id, expected)
+    print(f"verify ok: {len(expected)} ids found ({found} tagged)")
     return 0
 
 
 def _outputs_argument(text: str | None) -> dict[str, Any]:
-    text = (text or "").strip()
-    if not text or "{{" in text:
+    from workflows.steps.outcome import absent
+
+    if absent(text):
         return {}
     try:
-        value = json.loads(text)
-    except ValueError:
+        value = json.loads(text or "")
+    except (ValueError, RecursionError):
         value = None
     if not isinstance(value, dict):
-        print("notify: --outputs is not a JSON object; sending no outputs")
+        print("notify: the outputs are not a JSON object; sending no outputs")
         return {}
     return value
 
 
-def _callback(url: str, status: Status) -> list[str]:
+def _identity(args: argparse.Namespace) -> tuple[str, str]:
+    """The request id and the requester's address from the Workflow's own parameters, each
+    only if it has the contract's form (a bad request still gets its notice, to nobody)."""
+    from idp.contract import EMAIL_PATTERN, REQUEST_ID_PATTERN
+    from workflows.steps.outcome import absent
+
+    request_id = "" if absent(args.request_id) else args.request_id
+    email = "" if absent(args.requester_email) else args.requester_email
+    return (
+        request_id if re.fullmatch(REQUEST_ID_PATTERN, request_id) else "",
+        email if len(email) <= 256 and re.fullmatch(EMAIL_PATTERN, email) else "",
+    )
+
+
+def _callback(url: str, notice: Notice) -> list[str]:
     from workflows.steps import notify as notifier
 
     if not url:
         print("notify: no callback_url in settings; callback skipped")
         return []
     try:
-        code = notifier.post(url, status.payload(), token=os.environ.get(CALLBACK_TOKEN_ENV, ""))
+        code = notifier.post(url, notice.payload(), token=os.environ.get(CALLBACK_TOKEN_ENV, ""))
     except StepError as exc:
         return exc.lines
-    print(f"notify: {status.phase} sent to {notifier.shown_url(url)} (HTTP {code})")
+    print(f"notify: {notice.phase} sent to {notifier.shown_url(url)} (HTTP {code})")
     return []
 
 
-def _email(status: Status, requester: str) -> list[str]:
+def _email(notice: Notice, recipients: list[str]) -> list[str]:
     from workflows.steps import notify as notifier
 
-    smtp = notifier.Smtp.from_env(os.environ)
-    if status.phase == "awaiting-approval":
-        recipients = [a.strip() for a in os.environ.get(APPROVERS_ENV, "").split(",") if a.strip()]
-    else:
-        recipients = [requester] if requester else []
+    try:
+        smtp = notifier.Smtp.from_env(os.environ)
+    except StepError as exc:
+        return exc.lines
     if smtp is None or not recipients:
         why = "IDP_SMTP_HOST not set" if smtp is None else "no recipient"
         print(f"notify: {why}; e-mail skipped")
         return []
     try:
-        notifier.send_email(smtp, notifier.email(status, smtp.sender, recipients))
+        notifier.send_email(smtp, notifier.email(notice, smtp.sender, recipients))
     except StepError as exc:
         return exc.lines
     print(f"notify: e-mail sent to {len(recipients)} recipients")
     return []
 
 
-def notify(args: argparse.Namespace) -> int:
-    """Decide the phase, POST it to the callback URL, e-mail it when SMTP is configured."""
+def _notice(args: argparse.Namespace, phase: str, **values: Any) -> tuple[Notice, str, Settings]:
     from workflows.steps import notify as notifier
     from workflows.steps import request
 
-    phase = notifier.decide_phase(
-        args.phase,
-        args.status,
-        args.has_changes,
-        args.approval,
-        expired=notifier.approval_expired(
-            args.waited_from, args.waited_until, args.approval_timeout
-        ),
-    )
-    if phase not in notifier.PHASES:
-        raise StepError(f"--phase must be one of {', '.join(notifier.PHASES)}", code=EXIT_INVALID)
     settings = request.settings()
-    valid, fields = request.lenient(args.kind, settings)
-    summary = "" if "{{" in args.summary else " ".join(args.summary.split())
-    if phase == "failed" and not summary:
-        summary = notifier.failure_summary(args.failures)
-    status = notifier.Status(
-        request_id=fields["request_id"],
+    request_id, email = _identity(args)
+    notice = notifier.Notice(
+        request_id=request_id,
         kind=args.kind,
         phase=phase,
-        summary=summary,
-        outputs=_outputs_argument(args.outputs),
+        workflow="" if args.workflow.startswith("{{") else args.workflow,
         workflow_url=notifier.workflow_url(
             settings.argo_ui_url, args.namespace or settings.namespace, args.workflow
         ),
+        **values,
     )
-    print(json.dumps(status.payload(), sort_keys=True))
-    if args.out is not None:
-        outputs.write(args.out, "phase", phase)
-    problems = _callback(settings.callback_url, status)
-    problems += _email(status, valid.requester_email if valid is not None else "")
+    print(json.dumps(notice.payload(), sort_keys=True))
+    return notice, email, settings
+
+
+def _deliver(notice: Notice, settings: Settings, recipients: list[str]) -> list[str]:
+    return _callback(settings.callback_url, notice) + _email(notice, recipients)
+
+
+def notify(args: argparse.Namespace) -> int:
+    """Tell the approvers that a plan waits for them; fails when the notice was not delivered
+    (the task continues on failure, so the run goes on)."""
+    from workflows.steps.outcome import absent
+
+    summary = "" if absent(args.summary) else " ".join(args.summary.split())
+    notice, _, settings = _notice(args, args.phase, summary=summary)
+    approvers = [a.strip() for a in os.environ.get(APPROVERS_ENV, "").split(",") if a.strip()]
+    problems = _deliver(notice, settings, approvers)
     if problems:
-        raise StepError("; ".join(problems))
+        raise StepError("notice not delivered: " + "; ".join(problems))
+    return 0
+
+
+def finish(args: argparse.Namespace) -> int:
+    """The exit handler: decide the outcome, send the one final notice, record both.
+
+    Writes OUT/outcome, OUT/reason and OUT/delivery. Exits 0 when the request was done or had
+    nothing to do, whether or not the notice got through (a delivery failure never changes the
+    outcome; it is in OUT/delivery and the log); otherwise exits 1 with the outcome as the
+    reason, which Argo shows as the Workflow's message.
+    """
+    from workflows.steps.outcome import absent, decide
+
+    outcome = decide(
+        status=args.status,
+        failures=args.failures,
+        has_changes=args.has_changes,
+        approval=args.approval,
+        approval_timeout=args.approval_timeout,
+        action="" if absent(args.action) else args.action,
+        summary=args.summary,
+    )
+    out: Path = args.out
+    outputs.write(out, "outcome", outcome.name)
+    outputs.write(out, "reason", outcome.reason)
+    outputs.write(out, "delivery", "not attempted")
+    summary = "" if absent(args.summary) else " ".join(args.summary.split())
+    published = _outputs_argument(args.outputs) if outcome.name == "succeeded" else {}
+    problems: list[str] = []
+    try:
+        notice, email, settings = _notice(
+            args, outcome.name, reason=outcome.reason, summary=summary, outputs=published
+        )
+        problems = _deliver(notice, settings, [email] if email else [])
+    except StepError as exc:
+        problems = exc.lines
+    delivery = "failed: " + "; ".join(problems) if problems else "delivered"
+    outputs.write(out, "delivery", delivery)
+    print(f"finish: {outcome.name}: {outcome.reason}")
+    if problems:
+        print(f"finish: notice not delivered: {'; '.join(problems)}")
+    if not outcome.fulfilled:
+        raise StepError(f"{outcome.name}: {outcome.reason}")
     return 0

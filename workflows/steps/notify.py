@@ -1,138 +1,82 @@
-"""Tells people how a run went: the phase, a JSON POST to the callback URL, an optional e-mail.
+"""Delivers a notice: a JSON POST to the callback URL and an optional e-mail.
 
-The phase is decided by `decide_phase`, a pure function of what Argo's exit handler knows
-(`{{workflow.status}}`, the plan's `has_changes`, the approval's answer). The POST has a timeout
-and a small bounded retry (connection errors, 429 and 5xx). E-mail goes out over SMTP with
-STARTTLS when `IDP_SMTP_HOST` is set; the password comes from the environment (a Kubernetes
-Secret) and is never printed.
+Each attempt is bounded as a whole (`_bounded`): a server that trickles its answer a byte at a
+time cannot hold the step past its deadline, as a per-read socket timeout would let it. The POST
+is retried a few times on connection errors, timeouts, 408, 429 and 5xx. No redirect is ever
+followed: the bearer token goes to the callback URL named in settings or nowhere, and a 3xx is a
+failed delivery. The token is stripped of one final newline (a Secret made from an echoed file)
+and refused, without being shown, if it holds other control characters. E-mail goes out over
+SMTP with STARTTLS when `IDP_SMTP_HOST` is set; the password comes from the environment (a
+Kubernetes Secret) and is never printed.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import smtplib
 import ssl
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, TypeVar
 
 from workflows.steps.errors import StepError
 
-PHASES = ("succeeded", "failed", "rejected", "expired", "no-changes", "awaiting-approval")
 RETRIED_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 ATTEMPTS = 3
 TIMEOUT_SECONDS = 10.0
 BACKOFF_SECONDS = 1.0
 SMTP_PORT = 587
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+T = TypeVar("T")
 
 
-def _argo_value(value: str | None) -> str:
-    """An argument from an Argo expression; an unresolved `{{...}}` counts as absent."""
-    value = (value or "").strip()
-    return "" if "{{" in value else value
+def _bounded(call: Callable[[], T], seconds: float) -> T:
+    """`call()`, or TimeoutError when it has not returned within `seconds` in all.
 
-
-def _flag(value: str | None) -> bool | None:
-    text = _argo_value(value).lower()
-    return {"true": True, "false": False}.get(text)
-
-
-def decide_phase(
-    requested: str = "",
-    status: str = "",
-    has_changes: str = "",
-    approval: str = "",
-    *,
-    expired: bool = False,
-) -> str:
-    """The phase to report, from what the workflow knows when it notifies.
-
-    A workflow whose status is Failed or Error failed, whatever was asked. A NO (or a request
-    to report `rejected`) is `expired` when the approval timed out. Otherwise the requested
-    phase wins; without one, a succeeded workflow had nothing to change, was applied (YES),
-    or, with changes but no answer, did not apply: `failed`.
+    The call runs in a daemon thread; one that overruns is abandoned (the step ends soon after).
     """
-    state = _argo_value(status).lower()
-    requested = _argo_value(requested).lower()
-    answer = _argo_value(approval).upper()
-    if state in ("failed", "error"):
-        return "failed"
-    if requested == "rejected" or (not requested and answer == "NO"):
-        return "expired" if expired else "rejected"
-    if requested:
-        return requested
-    if state != "succeeded":
-        return "failed"
-    if _flag(has_changes) is False:
-        return "no-changes"
-    return "succeeded" if answer == "YES" else "failed"
+    box: dict[str, Any] = {}
 
+    def run() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # handed to the caller below
+            box["error"] = exc
 
-def duration_seconds(text: str) -> float | None:
-    """Seconds in an Argo duration: `24h`, `1h30m`, `2d`, or plain seconds; None if unreadable."""
-    text = _argo_value(text)
-    if text.isdigit():
-        return float(text)
-    parts = re.findall(r"([0-9]+)([smhd])", text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        return None
-    return float(sum(int(n) * _UNIT_SECONDS[u] for n, u in parts))
-
-
-def _instant(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(_argo_value(text))
-    except ValueError:
-        return None
-
-
-def approval_expired(waited_from: str, waited_until: str, timeout: str) -> bool:
-    """True when the approval lasted its whole suspend duration: nobody answered."""
-    start, end, limit = _instant(waited_from), _instant(waited_until), duration_seconds(timeout)
-    if start is None or end is None or limit is None:
-        return False
-    return (end - start).total_seconds() >= limit
-
-
-def failure_summary(failures: str | None) -> str:
-    """`step: message` of the first entry of Argo's `{{workflow.failures}}` JSON, if any."""
-    try:
-        items = json.loads(_argo_value(failures) or "[]")
-    except ValueError:
-        return ""
-    for item in items if isinstance(items, list) else []:
-        if isinstance(item, dict) and item.get("message"):
-            name = item.get("displayName") or item.get("templateName") or "step"
-            return " ".join(f"{name}: {item['message']}".split())
-    return ""
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise TimeoutError(f"no complete answer within {seconds:g}s")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
 
 
 def workflow_url(base: str, namespace: str, name: str) -> str:
     """The workflow's page in the Argo UI (the UI's base when the name is unknown)."""
-    name = _argo_value(name)
-    if not base or not name:
+    if not base or not name or name.startswith("{{"):
         return base
     quote = urllib.parse.quote
-    return f"{base.rstrip('/')}/workflows/{quote(namespace)}/{quote(name)}"
+    return f"{base.rstrip('/')}/workflows/{quote(namespace, safe='')}/{quote(name, safe='')}"
 
 
 @dataclass(frozen=True)
-class Status:
-    """What notify reports; `outputs` holds non-sensitive Terraform outputs only."""
+class Notice:
+    """What a notice says; `outputs` holds non-sensitive Terraform outputs only."""
 
     request_id: str
     kind: str
     phase: str
-    summary: str
+    reason: str = ""
+    summary: str = ""
     outputs: Mapping[str, Any] = field(default_factory=dict)
+    workflow: str = ""
     workflow_url: str = ""
 
     def payload(self) -> dict[str, Any]:
@@ -141,17 +85,44 @@ class Status:
             "request_id": self.request_id,
             "kind": self.kind,
             "phase": self.phase,
+            "reason": self.reason,
             "summary": self.summary,
             "outputs": dict(self.outputs),
+            "workflow": self.workflow,
             "workflow_url": self.workflow_url,
         }
 
 
 def shown_url(url: str) -> str:
-    """A URL without its query and credentials, for logs."""
-    parts = urllib.parse.urlsplit(url)
-    port = f":{parts.port}" if parts.port else ""
+    """A URL without its query and credentials, for logs; never raises."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(an invalid URL)"
     return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
+
+
+def clean_token(token: str, what: str = "callback token") -> str:
+    """`token` without one final newline; a StepError (naming `what`, never the value) if it
+    holds any other control character."""
+    if token.endswith("\r\n"):
+        token = token[:-2]
+    elif token.endswith("\n"):
+        token = token[:-1]
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in token):
+        raise StepError(f"{what} contains control characters (not shown); fix the Secret")
+    return token
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Refuse every redirect: the answer is handed back as an HTTP error."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 def post(
@@ -164,29 +135,48 @@ def post(
     backoff: float = BACKOFF_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """POST `payload` as JSON; retry connection errors, 408, 429 and 5xx. The HTTP status."""
-    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-        raise StepError(f"callback URL {shown_url(url)} is not http(s)")
+    """POST `payload` as JSON; retry connection errors, timeouts, 408, 429 and 5xx. The status.
+
+    Each attempt, connection and answer included, ends within `timeout` seconds.
+    """
+    shown = shown_url(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        _ = parts.port  # raises for a port out of range
+    except ValueError as exc:
+        raise StepError(f"callback URL {shown} is not valid ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise StepError(f"callback URL {shown} is not an http(s) URL")
     headers = {"Content-Type": "application/json", "User-Agent": "idp-steps"}
     if token:
-        headers["Authorization"] = f"Bearer {token}"
+        headers["Authorization"] = f"Bearer {clean_token(token)}"
     body = json.dumps(payload).encode("utf-8")
+
+    def attempt_once() -> int:
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+        with _OPENER.open(request, timeout=timeout) as response:
+            response.read()
+            return int(response.status)
+
     reason, attempt = "", 0
     while attempt < max(1, attempts):
         attempt += 1
-        request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-                return int(response.status)
+            return _bounded(attempt_once, timeout)
         except urllib.error.HTTPError as exc:
             reason = f"HTTP {exc.code}"
+            if 300 <= exc.code < 400:
+                reason += " (a redirect: not followed, the token stays with the callback URL)"
+                break
             if exc.code not in RETRIED_STATUSES:
                 break
-        except (urllib.error.URLError, OSError) as exc:
+        except TimeoutError as exc:
+            reason = str(exc)
+        except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = str(getattr(exc, "reason", exc)) or type(exc).__name__
         if attempt < attempts:
             sleep(backoff * 2 ** (attempt - 1))
-    raise StepError(f"callback {shown_url(url)} failed: {reason} (attempts: {attempt})")
+    raise StepError(f"callback {shown} failed: {reason} (attempts: {attempt})")
 
 
 @dataclass(frozen=True)
@@ -206,44 +196,54 @@ class Smtp:
         if not host:
             return None
         port_text = env.get("IDP_SMTP_PORT", "").strip() or str(SMTP_PORT)
-        if not port_text.isdigit():
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise StepError(f"IDP_SMTP_PORT must be a port number, got {port_text!r:.20}")
         return cls(
             host=host,
             port=int(port_text),
             sender=env.get("IDP_SMTP_FROM", "").strip() or f"idp@{host}",
             username=env.get("IDP_SMTP_USERNAME", ""),
-            password=env.get("IDP_SMTP_PASSWORD", ""),
+            password=clean_token(env.get("IDP_SMTP_PASSWORD", ""), "SMTP password"),
         )
 
 
-def email(status: Status, sender: str, recipients: Sequence[str]) -> EmailMessage:
-    """A plain-text e-mail about `status`."""
+def email(notice: Notice, sender: str, recipients: Sequence[str]) -> EmailMessage:
+    """A plain-text e-mail about `notice`."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = ", ".join(recipients)
-    message["Subject"] = f"[idp] {status.kind} request {status.request_id}: {status.phase}"
-    lines = [f"Request {status.request_id} ({status.kind}): {status.phase}"]
-    if status.summary:
-        lines.append(f"Plan: {status.summary}")
-    if status.workflow_url:
-        lines.append(f"Workflow: {status.workflow_url}")
-    if status.outputs:
+    message["Subject"] = f"[idp] {notice.kind} request {notice.request_id}: {notice.phase}"
+    lines = [f"Request {notice.request_id} ({notice.kind}): {notice.phase}"]
+    if notice.reason:
+        lines.append(f"Why: {notice.reason}")
+    if notice.summary:
+        lines.append(f"Plan: {notice.summary}")
+    if notice.workflow_url:
+        lines.append(f"Workflow: {notice.workflow_url}")
+    if notice.outputs:
         lines += ["", "Outputs:"]
-        lines += [f"  {name} = {json.dumps(value)}" for name, value in status.outputs.items()]
+        lines += [f"  {name} = {json.dumps(value)}" for name, value in notice.outputs.items()]
     message.set_content("\n".join(lines) + "\n")
     return message
 
 
 def send_email(smtp: Smtp, message: EmailMessage, *, timeout: float = TIMEOUT_SECONDS) -> None:
-    """Send over SMTP with STARTTLS (and login when a user name is set)."""
-    try:
+    """Send over SMTP with STARTTLS (and login when a user name is set), bounded as a whole."""
+
+    def send() -> None:
         with smtplib.SMTP(smtp.host, smtp.port, timeout=timeout) as client:
             client.starttls(context=ssl.create_default_context())
             if smtp.username:
                 client.login(smtp.username, smtp.password)
             client.send_message(message)
+
+    try:
+        _bounded(send, 3 * timeout)
     except (smtplib.SMTPException, OSError) as exc:
         code = getattr(exc, "smtp_code", None)
-        detail = f"SMTP {code}" if code else type(exc).__name__
+        detail = (
+            f"SMTP {code}"
+            if code
+            else (str(exc) if isinstance(exc, TimeoutError) else type(exc).__name__)
+        )
         raise StepError(f"e-mail via {smtp.host}:{smtp.port} failed: {detail}") from exc

@@ -32,6 +32,14 @@ def state_key(kind: str, environment: str, name: str) -> str:
     return f"{kind}/{environment}/{name}.tfstate"
 
 
+STACK_TAG = "idp-stack"
+
+
+def stack_tag(kind: str, environment: str, name: str) -> str:
+    """The value of the `idp-stack` tag every module puts on every resource of the stack."""
+    return f"{kind}-{environment}-{name}"
+
+
 def azurerm_backend(
     resource_group: str, storage_account: str, container: str, key: str, *, oidc: bool
 ) -> list[str]:
@@ -55,8 +63,16 @@ def local_backend(state_dir: Path, key: str) -> list[str]:
     return [f"path={path}"]
 
 
-def prepare(module: Path, work: Path) -> Path:
-    """Copy `module` to a fresh `WORK/stack` (contents only, writable) and return that folder."""
+LOCAL_BACKEND_OVERRIDE = "idp_local_backend_override.tf"
+
+
+def prepare(module: Path, work: Path, *, local_backend: bool = False) -> Path:
+    """Copy `module` to a fresh `WORK/stack` (contents only, writable) and return that folder.
+
+    With `local_backend`, an override file makes the module's backend `local` (Terraform
+    merges `*_override.tf` files over the configuration), so a module written for azurerm keeps
+    its state in a local folder; the plan records that file like any other.
+    """
     if not (module.is_dir() and any(module.glob("*.tf"))):
         raise StepError(f"module {module}: not a folder with Terraform files")
     stack = work.resolve() / STACK
@@ -69,6 +85,8 @@ def prepare(module: Path, work: Path) -> Path:
         for name in files:
             if name not in _SKIPPED:
                 shutil.copyfile(Path(folder) / name, target / name)
+    if local_backend:
+        (stack / LOCAL_BACKEND_OVERRIDE).write_text('terraform {\n  backend "local" {}\n}\n')
     return stack
 
 

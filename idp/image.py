@@ -1,0 +1,13 @@
+"""What a step pod looks like from inside, where more than one side needs to know it.
+
+The templates name these paths (workflows), the step programs default to them
+(workflows.steps), the Dockerfile creates them, and `idp local` maps them to folders on the
+machine. LOCAL_STATE_ENV is what `idp local` sets instead of the pod's azurerm backend.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+MODULES_ROOT = PurePosixPath("/opt/idp/terraform")  # one Terraform root module per kind
+LOCAL_STATE_ENV = "IDP_LOCAL_STATE_DIR"  # Terraform state in this folder (local backend)

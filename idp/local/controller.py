@@ -1,0 +1,1162 @@
+"""The controller's rules for one Workflow, run on this machine: `Controller.run`.
+
+Like Argo's workflow controller (`workflow/controller/operator.go`, `operate`), each pass walks
+the templates from the entrypoint and creates, starts or completes nodes; between passes it
+waits for a step process to end, an approval to be answered, or a backoff or a suspend to run
+out. The rules, each named after the upstream function it follows (Argo v4.1.2):
+
+- `executeTemplate`: inputs from arguments then defaults (`common.ProcessArgs`), substitution of
+  global, local and input parameters (`common.SubstituteParams`), a Retry node around a
+  template with a retryStrategy, then the template by type;
+- `executeDAG`, `executeDAGTask`, `assessDAGPhase`, `evaluateDependsLogic`,
+  `resolveDependencyReferences` (`dag.go`): tasks run when their dependencies are fulfilled
+  and their `depends` holds (else Omitted), `when` is substituted strictly then evaluated by
+  govaluate (`shouldExecute`; false is Skipped), the DAG's phase comes from its leaves, a
+  continueOn leaf does not fail it, outputs of its tasks go to the global scope;
+- `processNodeRetries`: the retry policy (Always, OnFailure, OnError), the limit, the backoff
+  (duration, factor, cap) and `maxDuration`, which also becomes the retried pod's deadline
+  (`workflowpod.go`, `getDeadline`);
+- `executeSuspend`: a suspend node waits until answered or until its duration passes; then
+  every supplied output takes its default (`OverrideOutputParametersWithDefault`, after
+  `addRawOutputFields` filled a missing default from the same-named input);
+- `updateSuspendedNode` (`workflow/util/util.go`): an answer sets only supplied outputs that
+  are not yet set, on an active suspend node, then the node is resumed;
+- the exit handler after the entrypoint, with `workflow.status` and `workflow.failures`; the
+  Workflow's phase from the entrypoint's, Failed when a succeeded run's exit handler fails;
+- Stop fails active suspend nodes and running steps, then runs the exit handler; Terminate runs
+  nothing more (`failNodesWithoutCreatedPodsAfterDeadlineOrShutdown`, `ShouldExecute`);
+- a Workflow-level mutex held for the whole run (`synchronization.mutexes`).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from idp.durations import argo_duration
+from idp.local import depends as deps
+from idp.local.expr import ExprError, expand, parse, sprig_functions
+from idp.local.govaluate import WhenError, should_execute
+from idp.local.nodes import (
+    ERROR,
+    FAILED,
+    OMITTED,
+    PENDING,
+    RUNNING,
+    SKIPPED,
+    SUCCEEDED,
+    Node,
+    Nodes,
+    completed,
+    display_name,
+    failed_or_error,
+    failures_json,
+    fulfilled,
+    pod_name,
+)
+from idp.local.spec import check_workflow
+from idp.local.templating import MissingVariable, TemplateError, go_json, substitute
+
+# Kubernetes' message for a pod past activeDeadlineSeconds; the executor's for a retry's deadline
+DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
+EXECUTION_DEADLINE_MESSAGE = "Step exceeded its deadline"
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_WORKFLOW_PHASE = {
+    SUCCEEDED: "Succeeded",
+    SKIPPED: "Succeeded",
+    OMITTED: "Succeeded",
+    FAILED: "Failed",
+    ERROR: "Error",
+}
+
+
+class LocalRunError(RuntimeError):
+    """The local run cannot go on (not a workflow outcome): the message says why."""
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
+
+    def sleep_until(self, when: float) -> None: ...
+
+    def advance_to(self, when: float) -> None: ...
+
+
+@dataclass
+class PodSpec:
+    """A container node to run: its processed template and its deadlines."""
+
+    node_id: str
+    node_name: str
+    pod_name: str
+    template: dict[str, Any]
+    deadline_seconds: float | None  # from the start: activeDeadlineSeconds or a retry's maxDuration
+    deadline_message: str = ""
+
+
+@dataclass
+class PodResult:
+    """How a container node ended."""
+
+    node_id: str
+    phase: str
+    message: str = ""
+    outputs: dict[str, Any] | None = None
+    finished: float = 0.0
+
+
+class Executor(Protocol):
+    def start(self, spec: PodSpec) -> None: ...
+
+    def wait(self, timeout: float | None) -> list[PodResult]: ...
+
+    def running(self) -> int: ...
+
+    def stop(self, node_ids: list[str] | None = None) -> list[PodResult]: ...
+
+
+@dataclass
+class Answer:
+    """What happens to a waiting approval: `set` outputs and resume, let it `expire`, or
+    `stop`/`terminate` the workflow."""
+
+    action: str
+    outputs: dict[str, str] = field(default_factory=dict)
+
+
+Approver = Callable[[Node, Mapping[str, Any]], Answer]
+Watcher = Callable[[Node], None]
+
+
+def rfc3339(seconds: float) -> str:
+    import datetime
+
+    moment = datetime.datetime.fromtimestamp(int(seconds), tz=datetime.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class _DagContext:
+    boundary_name: str
+    boundary_id: str
+    template: dict[str, Any]
+    tasks: dict[str, dict[str, Any]]
+    on_exit: bool
+    visited: set[str] = field(default_factory=set)
+    dependencies: dict[str, tuple[list[str], str]] = field(default_factory=dict)
+
+    def task_node_name(self, task: str) -> str:
+        return f"{self.boundary_name}.{task}"
+
+    def deps_of(self, task: str) -> tuple[list[str], str]:
+        if task not in self.dependencies:
+            self.dependencies[task] = deps.dependencies(self.tasks[task], self.tasks)
+        return self.dependencies[task]
+
+
+class Controller:
+    """Runs one Workflow made from one WorkflowTemplate (both as compiled dicts)."""
+
+    def __init__(
+        self,
+        workflow: Mapping[str, Any],
+        template: Mapping[str, Any],
+        *,
+        executor: Executor,
+        approver: Approver,
+        clock: Clock,
+        watcher: Watcher | None = None,
+        lock: Callable[[str], Any] | None = None,
+    ) -> None:
+        check_workflow(workflow, template)
+        self.workflow: dict[str, Any] = copy.deepcopy(dict(workflow))
+        self.template = template
+        self.spec: dict[str, Any] = copy.deepcopy(template["spec"])
+        self.name: str = self.workflow["metadata"]["name"]
+        self.templates = {t["name"]: t for t in self.spec.get("templates", [])}
+        self.nodes = Nodes(self.name)
+        self.executor, self.approver, self.clock = executor, approver, clock
+        self.watcher = watcher or (lambda node: None)
+        self.lock = lock
+        self.scope: dict[str, str] = {}
+        self.global_outputs: list[dict[str, Any]] = []
+        self.status: dict[str, Any] = {"phase": "Pending"}
+        self.shutdown = ""
+        self.requeue_at: float | None = None
+        self.stuck_reason = ""
+        self.changed = False
+        self._shown: dict[str, str] = {}
+        self._results: list[PodResult] = []
+        self.arguments: list[dict[str, Any]] = []
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    def run(self) -> dict[str, Any]:
+        """Run to the end; the Workflow as the controller would store it."""
+        self._start()
+        held = None
+        try:
+            if self.status["phase"] == "Running":
+                held = self._acquire_mutex()
+                while self.status["phase"] not in ("Succeeded", "Failed", "Error"):
+                    self.changed = False
+                    self.requeue_at = None
+                    self.stuck_reason = ""
+                    self._operate()
+                    self._announce()
+                    if self.status["phase"] in ("Succeeded", "Failed", "Error"):
+                        break
+                    self._wait()
+        finally:
+            if held is not None:
+                held.close()
+        return self.result()
+
+    def result(self) -> dict[str, Any]:
+        status = dict(self.status)
+        status["nodes"] = {node["id"]: node for node in self.nodes}
+        if self.global_outputs:
+            status["outputs"] = {"parameters": self.global_outputs}
+        return {**self.workflow, "status": status}
+
+    def stop(self, strategy: str = "Stop") -> None:
+        """`argo stop` (exit handler runs) or `argo terminate` (nothing more runs)."""
+        self.shutdown = strategy
+        if strategy == "Terminate":
+            self._results += self.executor.stop()
+
+    def _announce(self) -> None:
+        for node in self.nodes:
+            seen = f"{node.get('phase')}|{node.get('message', '')}"
+            if self._shown.get(node["id"]) != seen:
+                self._shown[node["id"]] = seen
+                self.watcher(node)
+
+    def _wait(self) -> None:
+        ready = self.executor.wait(0)
+        if ready:
+            self._results += ready
+            return
+        if self.executor.running():
+            timeout = None if self.requeue_at is None else self.requeue_at - self.clock.now()
+            self._results += self.executor.wait(timeout)
+            return
+        waiting = [n for n in self.nodes if n.get("type") == "Suspend" and n["phase"] == RUNNING]
+        if waiting and not self.shutdown:
+            node = min(waiting, key=lambda n: n.get("startedAt") or "")
+            self._answer(node, self.approver(node, self._suspend_view(node)))
+            return
+        if self.requeue_at is not None:
+            self.clock.sleep_until(self.requeue_at)
+            return
+        if not self.changed:
+            reason = self.stuck_reason or "nothing left to run and the workflow is not finished"
+            raise LocalRunError(f"the workflow makes no progress: {reason}")
+
+    # -- starting and finishing ------------------------------------------------------------
+
+    def _start(self) -> None:
+        now = self.clock.now()
+        self.status.update(phase="Running", startedAt=rfc3339(now))
+        meta = self.workflow["metadata"]
+        self.workflow["spec"] = dict(self.workflow.get("spec") or {})
+        arguments = _merge_parameters(
+            (self.spec.get("arguments") or {}).get("parameters") or [],
+            (self.workflow["spec"].get("arguments") or {}).get("parameters") or [],
+        )
+        self.arguments = arguments
+        self.scope.update(
+            {
+                "workflow.name": self.name,
+                "workflow.namespace": meta.get("namespace", ""),
+                "workflow.mainEntrypoint": self.spec.get("entrypoint", ""),
+                "workflow.serviceAccountName": self.spec.get("serviceAccountName", ""),
+                "workflow.uid": f"local-{self.name}",
+                "workflow.creationTimestamp": rfc3339(now),
+                "workflow.parameters": json.dumps(arguments, separators=(",", ":")),
+                "workflow.parameters.json": json.dumps(arguments, separators=(",", ":")),
+            }
+        )
+        for parameter in arguments:
+            if parameter.get("value") is None:
+                return self._error(
+                    "failed to set global parameters: either value or valueFrom must be "
+                    f"specified in order to set global parameter {parameter['name']}"
+                )
+            self.scope[f"workflow.parameters.{parameter['name']}"] = str(parameter["value"])
+        try:
+            self._labels()
+        except (ExprError, ValueError) as exc:
+            return self._error(str(exc))
+        return None
+
+    def _labels(self) -> None:
+        """`updateWorkflowMetadata`: labels, then labelsFrom expressions (valid label values)."""
+        metadata = self.spec.get("workflowMetadata") or {}
+        labels = self.workflow["metadata"].setdefault("labels", {})
+        for name, value in (metadata.get("labels") or {}).items():
+            _check_label(name, value)
+            labels[name] = value
+            self.scope[f"workflow.labels.{name}"] = value
+        env = {**expand(self.scope), "sprig": sprig_functions()}
+        for name, source in (metadata.get("labelsFrom") or {}).items():
+            expression = source["expression"]
+            try:
+                value = parse(expression).evaluate(env)
+            except ExprError as exc:
+                raise ValueError(f"failed to evaluate label {name!r} expression: {exc}") from None
+            if not isinstance(value, str):
+                raise ValueError(f"label {name!r} expression {expression!r} is not a string")
+            _check_label(name, value, expression)
+            labels[name] = value
+            self.scope[f"workflow.labels.{name}"] = value
+
+    def _acquire_mutex(self) -> Any:
+        mutexes = (self.spec.get("synchronization") or {}).get("mutexes") or []
+        if not mutexes or self.lock is None:
+            return None
+        if len(mutexes) > 1:
+            raise LocalRunError("idp local holds one workflow-level mutex; the template has more")
+        name = substitute(mutexes[0]["name"], self.scope)
+        if "{{" in name:
+            raise LocalRunError(f"mutex name {name!r} did not resolve")
+        self.status["synchronization"] = {"mutex": {"holding": [{"mutex": name}]}}
+        return self.lock(name)
+
+    def _error(self, message: str) -> None:
+        self.status.update(phase="Error", message=message, finishedAt=rfc3339(self.clock.now()))
+
+    def _finish(self, phase: str, message: str = "") -> None:
+        self.status["phase"] = phase
+        if message:
+            self.status["message"] = message
+        self.status["finishedAt"] = rfc3339(self.clock.now())
+
+    # -- one pass ---------------------------------------------------------------------------
+
+    def _operate(self) -> None:
+        self._reconcile()
+        if self.shutdown:
+            self._fail_for_shutdown()
+        entry = self.spec["entrypoint"]
+        node = self._execute_template(
+            self.name, {"template": entry}, self._workflow_arguments(), ""
+        )
+        if node is None or not fulfilled(node):
+            return
+        status = _WORKFLOW_PHASE[node["phase"]]
+        self.scope["workflow.status"] = status
+        self.scope["workflow.failures"] = failures_json(self.nodes)
+        exit_node = None
+        on_exit = self.spec.get("onExit")
+        if on_exit:
+            exit_name = f"{self.name}.onExit"
+            exit_node = self.nodes.get(exit_name)
+            if exit_node is not None or self.shutdown != "Terminate":
+                exit_node = self._execute_template(
+                    exit_name, {"template": on_exit}, {}, "", on_exit=True, hooked=True
+                )
+                if exit_node is None or not fulfilled(exit_node):
+                    return
+        if failed_or_error(node) and self.shutdown:
+            message = f"Stopped with strategy '{self.shutdown}'"
+        else:
+            message = node.get("message", "")
+        if status == "Succeeded":
+            if exit_node is not None and failed_or_error(exit_node):
+                self._finish(_WORKFLOW_PHASE[exit_node["phase"]], exit_node.get("message", ""))
+            else:
+                self._finish("Succeeded")
+        else:
+            self._finish(status, message)
+
+    def _workflow_arguments(self) -> dict[str, Any]:
+        return {"parameters": self.arguments}
+
+    def _global_params(self) -> dict[str, str]:
+        return dict(self.scope)
+
+    def _add_global_output(self, parameter: Mapping[str, Any]) -> None:
+        """`addParamToGlobalScope`."""
+        name = parameter.get("globalName")
+        if not name:
+            return
+        value = parameter.get("value")
+        if value is not None:
+            self.scope[f"workflow.outputs.parameters.{name}"] = str(value)
+        for item in self.global_outputs:
+            if item["name"] == name:
+                if value is not None and item.get("value") != value:
+                    item["value"] = value
+                    self.changed = True
+                return
+        self.global_outputs.append({"name": name, "value": value})
+        self.changed = True
+
+    def _add_outputs_to_global(self, outputs: Mapping[str, Any] | None) -> None:
+        for parameter in (outputs or {}).get("parameters") or []:
+            self._add_global_output(parameter)
+
+    # -- nodes ------------------------------------------------------------------------------
+
+    def _init_node(
+        self,
+        name: str,
+        kind: str,
+        template_name: str,
+        boundary_id: str,
+        phase: str,
+        message: str = "",
+        *,
+        hooked: bool = False,
+        retried: bool = False,
+    ) -> Node:
+        """`initializeNode`."""
+        now = rfc3339(self.clock.now())
+        boundary = self.nodes.by_id.get(boundary_id)
+        node: Node = {
+            "id": self.nodes.id_of(name),
+            "name": name,
+            "displayName": display_name(name, boundary["name"] if boundary else None),
+            "type": kind,
+            "templateName": template_name,
+            "templateScope": "local/" + self.name,
+            "phase": phase,
+            "startedAt": now,
+        }
+        if boundary_id:
+            node["boundaryID"] = boundary_id
+        if hooked or retried:
+            node["nodeFlag"] = {k: True for k, v in (("hooked", hooked), ("retried", retried)) if v}
+        if phase in (SUCCEEDED, FAILED, ERROR, SKIPPED, OMITTED):
+            node["finishedAt"] = now
+        if message:
+            node["message"] = message
+        self.changed = True
+        return self.nodes.add(node)
+
+    def _mark(self, node: Node, phase: str, message: str | None = None) -> Node:
+        """`markNodePhase`."""
+        if node.get("phase") != phase:
+            node["phase"] = phase
+            self.changed = True
+        if message is not None and message != node.get("message", ""):
+            if message:
+                node["message"] = message
+            else:
+                node.pop("message", None)
+            self.changed = True
+        if phase in (SUCCEEDED, FAILED, ERROR, SKIPPED, OMITTED) and not node.get("finishedAt"):
+            node["finishedAt"] = rfc3339(self.clock.now())
+        return node
+
+    def _error_node(
+        self, name: str, node: Node | None, template: str, boundary: str, error: str, **flags: bool
+    ) -> Node:
+        """`initializeNodeOrMarkError`."""
+        if node is None:
+            return self._init_node(name, "Skipped", template, boundary, ERROR, error, **flags)
+        return self._mark(node, ERROR, error)
+
+    # -- templates --------------------------------------------------------------------------
+
+    def _execute_template(
+        self,
+        name: str,
+        ref: Mapping[str, Any],
+        arguments: Mapping[str, Any],
+        boundary_id: str,
+        *,
+        on_exit: bool = False,
+        hooked: bool = False,
+        task_name: str = "",
+    ) -> Node | None:
+        node = self.nodes.get(name)
+        template_name = str(ref["template"])
+        template = self.templates.get(template_name)
+        if template is None:
+            message = f"template {template_name} not found"
+            return self._error_node(name, node, template_name, boundary_id, message, hooked=hooked)
+        local = {"node.name": name}
+        if task_name:
+            local["tasks.name"] = task_name
+        if "container" in template and not template.get("retryStrategy"):
+            local["pod.name"] = pod_name(self.name, name, template_name)
+        try:
+            processed = self._process_args(template, arguments, local)
+        except TemplateError as exc:
+            return self._error_node(name, node, template_name, boundary_id, str(exc), hooked=hooked)
+        if node is not None and fulfilled(node):
+            return node
+        retry = processed.get("retryStrategy")
+        retry_name = ""
+        execution_deadline = None
+        if retry:
+            retry_name = name
+            parent = node
+            if parent is None:
+                parent = self._init_node(
+                    name, "Retry", template_name, boundary_id, RUNNING, hooked=hooked
+                )
+            go_on, execution_deadline = self._process_retries(parent, retry)
+            if not go_on:
+                return parent
+            if fulfilled(parent):
+                last = self._last_attempt(parent)
+                if last is not None:
+                    parent["outputs"] = copy.deepcopy(last.get("outputs"))
+                return parent
+            attempts = self._attempts(parent)
+            last = self._last_attempt(parent)
+            if last is not None and not fulfilled(last):
+                name, node = last["name"], last
+                number = len(attempts) - 1
+            else:
+                number = len(attempts)
+                name = f"{retry_name}({number})"
+                self.nodes.add_child(retry_name, name)
+                node = None
+            local = {"node.name": name, "retries": str(number)}
+            if "container" in template:
+                local["pod.name"] = pod_name(self.name, name, template_name)
+            try:
+                processed = self._process_args(template, arguments, local)
+            except TemplateError as exc:
+                return self._error_node(
+                    name, node, template_name, boundary_id, str(exc), retried=True
+                )
+        flags = {"hooked": hooked, "retried": bool(retry_name)}
+        if "dag" in processed:
+            result = self._execute_dag(name, processed, boundary_id, on_exit, **flags)
+        elif "suspend" in processed:
+            result = self._execute_suspend(name, processed, boundary_id, **flags)
+        else:
+            result = self._execute_container(
+                name, processed, boundary_id, execution_deadline, on_exit=on_exit, **flags
+            )
+        if retry_name:
+            parent = self.nodes.get(retry_name)
+            assert parent is not None
+            self._process_retries(parent, retry)
+            if fulfilled(parent):
+                last = self._last_attempt(parent)
+                if last is not None:
+                    parent["outputs"] = copy.deepcopy(last.get("outputs"))
+            return parent
+        return result
+
+    def _process_args(
+        self, template: Mapping[str, Any], arguments: Mapping[str, Any], local: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """`common.ProcessArgs` and `SubstituteParams`."""
+        new = copy.deepcopy(dict(template))
+        given = {p["name"]: p for p in (arguments.get("parameters") or [])}
+        inputs = new.get("inputs") or {}
+        for parameter in inputs.get("parameters") or []:
+            if parameter.get("value") is None and parameter.get("default") is not None:
+                parameter["value"] = parameter["default"]
+            argument = given.get(parameter["name"])
+            if argument is not None and argument.get("value") is not None:
+                parameter["value"] = argument["value"]
+        artifacts_given = {a["name"]: a for a in (arguments.get("artifacts") or [])}
+        for index, artifact in enumerate(inputs.get("artifacts") or []):
+            argument = artifacts_given.get(artifact["name"])
+            if argument is None:
+                raise TemplateError(f"inputs.artifacts.{artifact['name']} was not supplied")
+            inputs["artifacts"][index] = {**argument, "path": artifact.get("path")}
+        values: dict[str, Any] = {**self._global_params(), **local}
+        first = substitute(new, values)
+        for parameter in (first.get("inputs") or {}).get("parameters") or []:
+            if parameter.get("value") is None:
+                raise TemplateError(f"inputs.parameters.{parameter['name']} had no value")
+            values[f"inputs.parameters.{parameter['name']}"] = str(parameter["value"])
+        values["inputs.parameters"] = go_json((first.get("inputs") or {}).get("parameters") or [])
+        for artifact in (first.get("inputs") or {}).get("artifacts") or []:
+            if artifact.get("path"):
+                values[f"inputs.artifacts.{artifact['name']}.path"] = artifact["path"]
+        for artifact in (first.get("outputs") or {}).get("artifacts") or []:
+            if artifact.get("path"):
+                values[f"outputs.artifacts.{artifact['name']}.path"] = artifact["path"]
+        for parameter in (first.get("outputs") or {}).get("parameters") or []:
+            path = (parameter.get("valueFrom") or {}).get("path")
+            if path:
+                values[f"outputs.parameters.{parameter['name']}.path"] = path
+        result: dict[str, Any] = substitute(first, values)
+        return result
+
+    # -- retries ----------------------------------------------------------------------------
+
+    def _attempts(self, parent: Node) -> list[Node]:
+        found = []
+        for child in parent.get("children") or []:
+            node = self.nodes.by_id.get(child)
+            if node is not None and (node.get("nodeFlag") or {}).get("retried"):
+                found.append(node)
+        return found
+
+    def _last_attempt(self, parent: Node) -> Node | None:
+        attempts = self._attempts(parent)
+        return attempts[-1] if attempts else None
+
+    def _process_retries(self, parent: Node, retry: Mapping[str, Any]) -> tuple[bool, float | None]:
+        """`processNodeRetries`: (whether to go on and run an attempt, the execution deadline)."""
+        if fulfilled(parent):
+            return True, None
+        attempts = self._attempts(parent)
+        last = attempts[-1] if attempts else None
+        if last is None or not fulfilled(last):
+            return True, None
+        if not failed_or_error(last):
+            parent["outputs"] = copy.deepcopy(last.get("outputs"))
+            self._mark(parent, SUCCEEDED)
+            return True, None
+        if self.shutdown:
+            self._mark(parent, last["phase"], f"Stopped with strategy '{self.shutdown}'")
+            return True, None
+        now = self.clock.now()
+        execution_deadline = None
+        backoff = retry.get("backoff")
+        if backoff:
+            max_deadline = None
+            if backoff.get("maxDuration"):
+                first = _epoch(attempts[0]["startedAt"])
+                max_deadline = first + argo_duration(str(backoff["maxDuration"]))
+                if now > max_deadline:
+                    self._mark(parent, last["phase"], "Max duration limit exceeded")
+                    return True, None
+            wait = argo_duration(str(backoff["duration"]))
+            factor = int(backoff.get("factor") or 0)
+            if factor > 0:
+                wait *= factor ** (len(attempts) - 1)
+            if backoff.get("cap"):
+                wait = min(wait, argo_duration(str(backoff["cap"])))
+            waiting_deadline = _epoch(last["finishedAt"]) + wait
+            if max_deadline is not None and waiting_deadline > max_deadline:
+                self._mark(parent, last["phase"], "Backoff would exceed max duration limit")
+                return True, None
+            limit = retry.get("limit")
+            if now < waiting_deadline and limit is not None and len(attempts) <= int(limit):
+                self._requeue(waiting_deadline, f"backoff of {parent['name']}")
+                self._mark(parent, parent["phase"], f"Backoff for {_human(wait)}")
+                return False, None
+            execution_deadline = max_deadline
+            self._mark(parent, parent["phase"], "")
+        policy = retry.get("retryPolicy") or "OnFailure"
+        on_failed = policy in ("Always", "OnFailure")
+        on_error = policy in ("Always", "OnError")
+        if (last["phase"] == FAILED and not on_failed) or (last["phase"] == ERROR and not on_error):
+            self._mark(parent, last["phase"], last.get("message", ""))
+            return True, None
+        limit = retry.get("limit")
+        if limit is not None and len(attempts) > int(limit):
+            self._mark(parent, last["phase"], "No more retries left")
+            return True, None
+        return True, execution_deadline
+
+    def _requeue(self, when: float, why: str) -> None:
+        if self.requeue_at is None or when < self.requeue_at:
+            self.requeue_at = when
+        self.stuck_reason = why
+
+    # -- containers -------------------------------------------------------------------------
+
+    def _execute_container(
+        self,
+        name: str,
+        template: dict[str, Any],
+        boundary_id: str,
+        execution_deadline: float | None,
+        *,
+        on_exit: bool = False,
+        **flags: bool,
+    ) -> Node:
+        node = self.nodes.get(name)
+        if node is not None:
+            return node
+        node = self._init_node(name, "Pod", template["name"], boundary_id, PENDING, **flags)
+        if self.shutdown == "Terminate" or (self.shutdown == "Stop" and not on_exit):
+            return self._mark(node, FAILED, f"Stopped with strategy '{self.shutdown}'")
+        deadlines = []
+        if template.get("activeDeadlineSeconds") is not None:
+            deadlines.append((float(template["activeDeadlineSeconds"]), DEADLINE_MESSAGE))
+        if execution_deadline is not None:
+            left = execution_deadline - self.clock.now()
+            deadlines.append((max(left, 0.0), EXECUTION_DEADLINE_MESSAGE))
+        seconds, why = min(deadlines) if deadlines else (None, "")
+        spec = PodSpec(
+            node_id=node["id"],
+            node_name=name,
+            pod_name=pod_name(self.name, name, template["name"]),
+            template=template,
+            deadline_seconds=seconds,
+            deadline_message=why,
+        )
+        self._mark(node, RUNNING)
+        self.executor.start(spec)
+        return node
+
+    def _reconcile(self) -> None:
+        """`podReconciliation`: apply the ends of step processes to their nodes."""
+        results, self._results = self._results, []
+        for result in results:
+            node = self.nodes.by_id.get(result.node_id)
+            if node is None or fulfilled(node):
+                continue
+            if result.outputs:
+                node["outputs"] = result.outputs
+            self._add_outputs_to_global(result.outputs)
+            message = result.message
+            if self.shutdown and result.phase != SUCCEEDED and not message:
+                message = f"Stopped with strategy '{self.shutdown}'"
+            self._mark(node, result.phase, message)
+
+    # -- suspend ----------------------------------------------------------------------------
+
+    def _execute_suspend(
+        self, name: str, template: dict[str, Any], boundary_id: str, **flags: bool
+    ) -> Node:
+        """`executeSuspend`."""
+        node = self.nodes.get(name)
+        if node is None:
+            node = self._init_node(name, "Suspend", template["name"], boundary_id, PENDING, **flags)
+            inputs = template.get("inputs")
+            if inputs:
+                node["inputs"] = copy.deepcopy(inputs)
+            node["outputs"] = _raw_outputs(template)
+        duration = (template.get("suspend") or {}).get("duration")
+        if duration:
+            try:
+                seconds = argo_duration(str(duration))
+            except ValueError as exc:
+                return self._mark(node, ERROR, str(exc))
+            deadline = _epoch(node["startedAt"]) + seconds
+            if self.clock.now() > deadline:
+                try:
+                    _override_with_defaults(node.get("outputs"))
+                except ValueError as exc:
+                    return self._mark(node, ERROR, str(exc))
+                return self._mark(node, SUCCEEDED)
+            self._requeue(deadline, f"{node['displayName']} waits until its duration passes")
+        return self._mark(node, RUNNING)
+
+    def _suspend_view(self, node: Node) -> dict[str, Any]:
+        duration = (self.templates.get(node.get("templateName", ""), {}).get("suspend") or {}).get(
+            "duration"
+        )
+        deadline = None
+        if duration:
+            deadline = _epoch(node["startedAt"]) + argo_duration(str(duration))
+        return {"deadline": deadline}
+
+    def _answer(self, node: Node, answer: Answer) -> None:
+        if answer.action == "set":
+            set_outputs(node, answer.outputs)
+            for parameter in (node.get("outputs") or {}).get("parameters") or []:
+                if parameter["name"] in answer.outputs:
+                    self._add_global_output(parameter)
+            self._mark(node, SUCCEEDED)
+        elif answer.action == "resume":
+            self._mark(node, SUCCEEDED)
+        elif answer.action == "expire":
+            deadline = self._suspend_view(node)["deadline"]
+            if deadline is None:
+                raise LocalRunError(f"{node['displayName']} has no duration: it cannot expire")
+            self.clock.advance_to(deadline + 1)
+        elif answer.action in ("stop", "terminate"):
+            self.stop("Terminate" if answer.action == "terminate" else "Stop")
+        else:
+            raise LocalRunError(f"unknown answer {answer.action!r}")
+        self.changed = True
+
+    def _fail_for_shutdown(self) -> None:
+        """`failNodesWithoutCreatedPodsAfterDeadlineOrShutdown` and the pod kill of a shutdown."""
+        message = f"Stopped with strategy '{self.shutdown}'"
+        running_steps = []
+        for node in self.nodes:
+            if fulfilled(node) or (self._in_exit_handler(node) and self.shutdown == "Stop"):
+                continue
+            if node.get("type") == "Suspend":
+                self._mark(node, FAILED, message)
+            elif node.get("type") == "Pod" and node["phase"] in (PENDING, RUNNING):
+                running_steps.append(node["id"])
+        if running_steps:
+            for result in self.executor.stop(running_steps):
+                node = self.nodes.by_id[result.node_id]
+                if not fulfilled(node):
+                    self._mark(node, FAILED, message)
+
+    def _in_exit_handler(self, node: Node) -> bool:
+        return node["name"].startswith(f"{self.name}.onExit")
+
+    # -- DAG --------------------------------------------------------------------------------
+
+    def _execute_dag(
+        self, name: str, template: dict[str, Any], boundary_id: str, on_exit: bool, **flags: bool
+    ) -> Node:
+        node = self.nodes.get(name)
+        if node is None:
+            node = self._init_node(name, "DAG", template["name"], boundary_id, RUNNING, **flags)
+        tasks = {t["name"]: t for t in template["dag"]["tasks"]}
+        context = _DagContext(name, node["id"], template, tasks, on_exit)
+        try:
+            targets = self._leaves(context)
+            for task in targets:
+                self._execute_dag_task(context, task)
+        except (KeyError, ExprError, ValueError) as exc:
+            return self._mark(node, ERROR, str(exc))
+        phase = self._assess_dag(context, targets, bool(self.shutdown) and not on_exit)
+        if phase == RUNNING:
+            return node
+        node["outboundNodes"] = [
+            o
+            for task in targets
+            if (t := self.nodes.get(context.task_node_name(task)))
+            for o in self.nodes.outbound(t["id"])
+        ]
+        if phase in (FAILED, ERROR):
+            return self._mark(node, phase)
+        for task in tasks:
+            task_node = self.nodes.get(context.task_node_name(task))
+            if task_node is not None:
+                self._add_outputs_to_global(task_node.get("outputs"))
+        return self._mark(node, SUCCEEDED)
+
+    def _leaves(self, context: _DagContext) -> list[str]:
+        """`findLeafTaskNames`: the tasks nothing depends on, sorted."""
+        leaf = dict.fromkeys(context.tasks, True)
+        for task in context.tasks:
+            for dependency in context.deps_of(task)[0]:
+                leaf[dependency] = False
+        return sorted(name for name, is_leaf in leaf.items() if is_leaf)
+
+    def _assess_dag(self, context: _DagContext, targets: list[str], shutdown: bool) -> str:
+        """`assessDAGPhase`: from the branches leading to the target tasks."""
+        if shutdown:
+            return FAILED
+        target_ids = {self.nodes.id_of(context.task_node_name(t)): t for t in targets}
+        target_phase: dict[str, str] = dict.fromkeys(target_ids, "")
+        boundary = self.nodes.by_id[context.boundary_id]
+        queue = [(child, SUCCEEDED) for child in boundary.get("children") or []]
+        seen: set[tuple[str, str]] = set()
+        while queue:
+            identity, branch = queue.pop(0)
+            if (identity, branch) in seen:
+                continue
+            seen.add((identity, branch))
+            node = self.nodes.by_id.get(identity)
+            if node is None or not fulfilled(node):
+                return RUNNING
+            if completed(node):
+                branch = node["phase"]
+            if identity in target_phase and target_phase[identity] not in (FAILED, ERROR):
+                target_phase[identity] = branch
+            if node.get("type") == "Retry":
+                following = self._retry_children(node)
+            else:
+                following = node.get("children") or []
+            queue += [(child, branch) for child in following]
+        result = SUCCEEDED
+        for identity, task in target_ids.items():
+            phase = target_phase[identity]
+            if phase == "":
+                result = RUNNING
+            elif phase in (FAILED, ERROR):
+                continue_on = context.tasks[task].get("continueOn") or {}
+                if (phase == FAILED and continue_on.get("failed")) or (
+                    phase == ERROR and continue_on.get("error")
+                ):
+                    continue
+                return phase
+        return result
+
+    def _retry_children(self, node: Node) -> list[str]:
+        """`getRetryNodeChildrenIds`: past a retry node, the children of its attempts."""
+        found: list[str] = []
+        for child in reversed(node.get("children") or []):
+            attempt = self.nodes.by_id.get(child)
+            if attempt is None:
+                continue
+            if (attempt.get("nodeFlag") or {}).get("hooked"):
+                found.append(child)
+            else:
+                found += attempt.get("children") or []
+        return found
+
+    def _execute_dag_task(self, context: _DagContext, task_name: str) -> None:
+        """`executeDAGTask`."""
+        if task_name in context.visited:
+            return
+        context.visited.add(task_name)
+        node_name = context.task_node_name(task_name)
+        node = self.nodes.get(node_name)
+        task = context.tasks[task_name]
+        if node is not None and fulfilled(node):
+            return
+        dependencies, logic = context.deps_of(task_name)
+
+        def connect(child: str) -> None:
+            if not dependencies:
+                self.nodes.add_child(context.boundary_name, child)
+                return
+            for dependency in dependencies:
+                dependency_node = self.nodes.get(context.task_node_name(dependency))
+                assert dependency_node is not None
+                for outbound in self.nodes.outbound(dependency_node["id"]):
+                    self.nodes.add_child(self.nodes.by_node_id(outbound)["name"], child)
+
+        if logic and node is None:
+            for dependency in dependencies:
+                self._execute_dag_task(context, dependency)
+            scope: dict[str, dict[str, bool]] = {}
+            for dependency in dependencies:
+                dependency_node = self.nodes.get(context.task_node_name(dependency))
+                if dependency_node is None or not fulfilled(dependency_node):
+                    return
+                scope[dependency] = deps.results(dependency_node)
+            try:
+                execute = deps.evaluate(logic, scope)
+            except (ExprError, ValueError) as exc:
+                self._init_node(
+                    node_name,
+                    "Skipped",
+                    task.get("template", ""),
+                    context.boundary_id,
+                    ERROR,
+                    f"unable to evaluate expression '{logic}': {exc}",
+                )
+                connect(node_name)
+                return
+            if not execute:
+                self._init_node(
+                    node_name,
+                    "Skipped",
+                    task.get("template", ""),
+                    context.boundary_id,
+                    OMITTED,
+                    "omitted: depends condition not met",
+                )
+                connect(node_name)
+                return
+        if node is None:
+            try:
+                resolved, skip = self._resolve_task(context, task)
+            except MissingVariable as exc:
+                self._requeue_forever(f"{task_name}: {exc}")
+                return
+            except (TemplateError, WhenError, ExprError) as exc:
+                self._init_node(
+                    node_name,
+                    "Skipped",
+                    task.get("template", ""),
+                    context.boundary_id,
+                    ERROR,
+                    str(exc),
+                )
+                connect(node_name)
+                return
+            connect(node_name)
+            if skip:
+                when = resolved.get("when", "")
+                self._init_node(
+                    node_name,
+                    "Skipped",
+                    task.get("template", ""),
+                    context.boundary_id,
+                    SKIPPED,
+                    f"when '{when}' evaluated false",
+                )
+                return
+        else:
+            try:
+                resolved, _ = self._resolve_task(context, task, check_when=False)
+            except MissingVariable as exc:
+                self._requeue_forever(f"{task_name}: {exc}")
+                return
+            except (TemplateError, ExprError) as exc:
+                self._mark(node, ERROR, str(exc))
+                return
+        self._execute_template(
+            node_name,
+            resolved,
+            resolved.get("arguments") or {},
+            context.boundary_id,
+            on_exit=context.on_exit,
+            task_name=task_name,
+        )
+
+    def _requeue_forever(self, why: str) -> None:
+        self.stuck_reason = f"{why} (the controller would requeue this workflow forever)"
+
+    def _task_scope(self, context: _DagContext, task_name: str) -> dict[str, Any]:
+        """`buildLocalScopeFromTask`: the global scope plus what the task's ancestors left."""
+        values: dict[str, Any] = dict(self._global_params())
+        for output in self.global_outputs:
+            if output.get("value") is not None:
+                values[f"workflow.outputs.parameters.{output['name']}"] = str(output["value"])
+        for ancestor in self._ancestors(context, task_name):
+            node = self.nodes.get(context.task_node_name(ancestor))
+            if node is None:
+                raise TemplateError(f"Ancestor task node {ancestor} not found")
+            shown = node
+            if node.get("type") == "Retry":
+                shown = self._last_attempt(node) or node
+            prefix = f"tasks.{ancestor}"
+            values[f"{prefix}.id"] = shown["id"]
+            values[f"{prefix}.status"] = node["phase"]
+            if shown.get("startedAt"):
+                values[f"{prefix}.startedAt"] = shown["startedAt"]
+            if shown.get("finishedAt"):
+                values[f"{prefix}.finishedAt"] = shown["finishedAt"]
+            outputs = shown.get("outputs") or {}
+            if "exitCode" in outputs:
+                values[f"{prefix}.exitCode"] = outputs["exitCode"]
+            for parameter in outputs.get("parameters") or []:
+                if parameter.get("value") is not None:
+                    values[f"{prefix}.outputs.parameters.{parameter['name']}"] = str(
+                        parameter["value"]
+                    )
+            for artifact in outputs.get("artifacts") or []:
+                values[f"{prefix}.outputs.artifacts.{artifact['name']}"] = artifact
+        return values
+
+    def _ancestors(self, context: _DagContext, task_name: str) -> list[str]:
+        found: list[str] = []
+
+        def walk(name: str) -> None:
+            for dependency in context.deps_of(name)[0]:
+                if dependency not in found:
+                    walk(dependency)
+                    found.append(dependency)
+
+        walk(task_name)
+        return found
+
+    def _resolve_task(
+        self, context: _DagContext, task: Mapping[str, Any], *, check_when: bool = True
+    ) -> tuple[dict[str, Any], bool]:
+        """`resolveDependencyReferences`: the task with references resolved; True to skip it
+        (its `when` is false). An existing node's `when` is not evaluated again."""
+        values = self._task_scope(context, task["name"])
+        artifacts_scope = {k: v for k, v in values.items() if not isinstance(v, str)}
+        strings = {k: v for k, v in values.items() if isinstance(v, str)}
+        when = task.get("when", "")
+        if when and check_when:
+            resolved_when = substitute(when, strings, strict=["tasks", "steps"])
+            if not should_execute(resolved_when):
+                return {**task, "when": resolved_when}, True
+        bare = {k: v for k, v in task.items() if k != "hooks"}
+        resolved: dict[str, Any] = substitute(bare, strings, strict=["tasks", "steps"])
+        artifacts = []
+        for artifact in (resolved.get("arguments") or {}).get("artifacts") or []:
+            source = artifact.get("from")
+            if not source:
+                artifacts.append(artifact)
+                continue
+            key = source.strip()
+            if key.startswith("{{") and key.endswith("}}"):
+                key = key[2:-2].strip()
+            found = artifacts_scope.get(key)
+            if found is None:
+                raise TemplateError(f"Unable to resolve: {source!r}")
+            artifacts.append({**found, "name": artifact["name"]})
+        if artifacts:
+            resolved["arguments"] = {**resolved.get("arguments", {}), "artifacts": artifacts}
+        return resolved, False
+
+
+def set_outputs(node: Node, values: Mapping[str, str]) -> None:
+    """`updateSuspendedNode`: set supplied outputs of an active suspend node, each once."""
+    if node.get("type") != "Suspend" or node.get("phase") != RUNNING:
+        raise ValueError(f"{node.get('displayName')} is not a suspended node waiting for an answer")
+    outputs = node.get("outputs")
+    if outputs is None:
+        raise ValueError(
+            "cannot set output parameters because node is not expecting any raw parameters"
+        )
+    staged = copy.deepcopy(outputs)
+    for name, value in values.items():
+        for parameter in staged.get("parameters") or []:
+            if parameter["name"] == name:
+                source = parameter.get("valueFrom") or {}
+                if "supplied" not in source:
+                    raise ValueError(
+                        f"cannot set output parameter '{name}' because it does not use "
+                        "valueFrom.raw or it was already set"
+                    )
+                parameter["value"] = value
+                parameter.pop("valueFrom", None)
+                break
+        else:
+            raise ValueError(f"node is not expecting output parameter '{name}'")
+    node["outputs"] = staged
+
+
+def _raw_outputs(template: Mapping[str, Any]) -> dict[str, Any] | None:
+    """`addRawOutputFields`: the supplied outputs, a missing default taken from the input of the
+    same name."""
+    found = []
+    inputs = {p["name"]: p for p in (template.get("inputs") or {}).get("parameters") or []}
+    for parameter in (template.get("outputs") or {}).get("parameters") or []:
+        source = parameter.get("valueFrom") or {}
+        if "supplied" not in source:
+            continue
+        item = copy.deepcopy(dict(parameter))
+        if (
+            source.get("default") is None
+            and inputs.get(parameter["name"], {}).get("default") is not None
+        ):
+            item["valueFrom"]["default"] = inputs[parameter["name"]]["default"]
+        found.append(item)
+    return {"parameters": found} if found else None
+
+
+def _override_with_defaults(outputs: dict[str, Any] | None) -> None:
+    """`OverrideOutputParametersWithDefault`."""
+    for parameter in (outputs or {}).get("parameters") or []:
+        source = parameter.get("valueFrom")
+        if source is not None and "supplied" in source:
+            if source.get("default") is None:
+                raise ValueError(
+                    f"raw output parameter '{parameter['name']}' has not been set and does not "
+                    "have a default value"
+                )
+            parameter["value"] = source["default"]
+            parameter.pop("valueFrom")
+
+
+def _merge_parameters(
+    base: list[dict[str, Any]], over: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The template's arguments with the Workflow's own of the same name instead."""
+    merged = {p["name"]: dict(p) for p in base}
+    for parameter in over:
+        merged[parameter["name"]] = {**merged.get(parameter["name"], {}), **parameter}
+    return list(merged.values())
+
+
+def _check_label(name: str, value: str, expression: str = "") -> None:
+    if len(value) > 63 or not _LABEL_VALUE.fullmatch(value):
+        source = f" and expression {expression!r}" if expression else ""
+        raise ValueError(
+            f"invalid label value {value!r} for label {name!r}{source}: a valid label must be "
+            "63 characters or less, empty or beginning and ending with an alphanumeric "
+            "character, with '-', '_', '.' and alphanumerics between"
+        )
+
+
+def _epoch(stamp: str) -> float:
+    import datetime
+
+    return (
+        datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
+        .replace(tzinfo=datetime.UTC)
+        .timestamp()
+    )
+
+
+def _human(seconds: float) -> str:
+    return f"{int(seconds)} seconds" if seconds < 120 else f"{int(seconds // 60)} minutes"

@@ -1,0 +1,382 @@
+"""Step pods as local processes: what a container template becomes on this machine.
+
+A container node runs its command and args after substitution, never through a shell, with the
+environment a pod would get: `envFrom` ConfigMaps (the compiled ones) and Secrets (given
+locally, or missing), then `env` (values, and `secretKeyRef`s that are optional or given),
+with Kubernetes' `$(VAR)` expansion of earlier variables in env values, command and args.
+Paths of the image and of the pod are mapped to folders of this run: each volume mount to a
+fresh folder per pod (emptyDir), the termination message file, and whatever `PathMap` adds
+(the modules folder, `/opt/idp/terraform` in the image). `python` is this interpreter.
+
+When the process ends, the node is Succeeded (exit 0) or Failed with Argo's message for a
+failed main container, `main: Error (exit code N): <termination message>`
+(`operator.go`, `inferFailedReason`); past `activeDeadlineSeconds` the process is killed and
+the node Failed with Kubernetes' deadline message; a command that cannot start is an Error.
+Output parameters are read from their files with one trailing newline cut, and a missing file
+without a default is an Error (`workflow/executor/executor.go`, `SaveParameters`); output
+artifacts are copied into the run's artifact store and input artifacts placed where the
+template wants them.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from idp.local.controller import DEADLINE_MESSAGE, EXECUTION_DEADLINE_MESSAGE, PodResult, PodSpec
+from idp.local.nodes import ERROR, FAILED, SUCCEEDED
+
+# What a step process may take from this machine's environment (the pod's image has its own
+# PATH and locale; credentials for a laptop come from the user's own environment).
+PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "TZ", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "TMPDIR")
+PASSED_PREFIXES = ("AZURE_", "ARM_", "TF_", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
+_REFERENCE = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
+_TAIL_BYTES = 64 * 1024
+
+
+class PodError(RuntimeError):
+    """A pod that cannot be made (a missing ConfigMap or Secret, an unmapped volume)."""
+
+
+def expand_references(text: str, env: Mapping[str, str]) -> str:
+    """Kubernetes' `$(VAR)` expansion: a defined variable's value, `$$` for a `$`, else as is."""
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name = match.group(1)
+        return env[name] if name in env else match.group(0)
+
+    return _REFERENCE.sub(one, text)
+
+
+@dataclass
+class PathMap:
+    """Image paths (prefixes) to folders on this machine."""
+
+    prefixes: dict[str, Path] = field(default_factory=dict)
+
+    def local(self, path: str) -> str:
+        for prefix in sorted(self.prefixes, key=len, reverse=True):
+            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                return str(self.prefixes[prefix]) + path[len(prefix.rstrip("/")) :]
+        return path
+
+    def with_more(self, more: Mapping[str, Path]) -> PathMap:
+        return PathMap({**self.prefixes, **more})
+
+
+@dataclass
+class Artifacts:
+    """Where output artifacts are kept, and the location a node's outputs record for them."""
+
+    root: Path
+    repository: Mapping[str, Any]
+
+    def store(self, workflow: str, pod: str, name: str, source: Path) -> dict[str, Any]:
+        key = f"{workflow}/{pod}/{name}.tgz"
+        target = self.root / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        azure = self.repository.get("azure") or {}
+        return {
+            "azure": {
+                "endpoint": azure.get("endpoint", "local"),
+                "container": azure.get("container", "local"),
+                "blob": key,
+            }
+        }
+
+    def path_of(self, artifact: Mapping[str, Any]) -> Path:
+        blob = ((artifact.get("azure") or {}).get("blob")) or ""
+        path = self.root / blob
+        if not blob or not path.is_file():
+            raise PodError(f"artifact {artifact.get('name')!r} is not in this run's store")
+        return path
+
+
+@dataclass
+class Stub:
+    """A task that runs no process and ends with `phase` (`--stub TASK=PHASE`)."""
+
+    phase: str
+
+
+class LocalPods:
+    """Runs container nodes as processes, at most `parallel` at a time; thread-safe results."""
+
+    def __init__(
+        self,
+        *,
+        run_dir: Path,
+        workflow: str,
+        paths: PathMap,
+        config_maps: Mapping[str, Mapping[str, str]],
+        secrets: Mapping[str, Mapping[str, str]],
+        artifacts: Artifacts,
+        extra_env: Mapping[str, str] | None = None,
+        stubs: Mapping[str, Stub] | None = None,
+        log: Any = None,
+    ) -> None:
+        self.run_dir = run_dir
+        self.workflow = workflow
+        self.paths = paths
+        self.config_maps = config_maps
+        self.secrets = secrets
+        self.artifacts = artifacts
+        self.extra_env = dict(extra_env or {})
+        self.stubs = dict(stubs or {})
+        self.log = log
+        self.results: queue.Queue[PodResult] = queue.Queue()
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.stopped: set[str] = set()
+        self._running = 0
+        self._lock = threading.Lock()
+        self.logs: dict[str, Path] = {}
+        self._paths: dict[str, PathMap] = {}
+
+    # -- the Executor protocol --------------------------------------------------------------
+
+    def start(self, spec: PodSpec) -> None:
+        stub = self.stubs.get(_task_of(spec))
+        with self._lock:
+            self._running += 1
+        if stub is not None:
+            self._finish(PodResult(spec.node_id, stub.phase, "stubbed by idp local", None, time.time()))
+            return
+        try:
+            command, env, pod_dir = self._prepare(spec)
+        except (PodError, OSError) as exc:
+            self._finish(PodResult(spec.node_id, ERROR, str(exc), None, time.time()))
+            return
+        worker = threading.Thread(target=self._run, args=(spec, command, env, pod_dir), daemon=True)
+        worker.start()
+
+    def wait(self, timeout: float | None) -> list[PodResult]:
+        timeout = None if timeout is None else max(0.0, timeout)
+        found: list[PodResult] = []
+        try:
+            found.append(self.results.get(timeout=timeout))
+        except queue.Empty:
+            return found
+        while True:
+            try:
+                found.append(self.results.get_nowait())
+            except queue.Empty:
+                return found
+
+    def running(self) -> int:
+        with self._lock:
+            return self._running
+
+    def stop(self, node_ids: list[str] | None = None) -> list[PodResult]:
+        """Kill the processes of these nodes (all when None); their results come as usual."""
+        with self._lock:
+            chosen = list(self.processes) if node_ids is None else [n for n in node_ids if n in self.processes]
+            self.stopped.update(chosen)
+            processes = [self.processes[n] for n in chosen]
+        for process in processes:
+            _kill(process)
+        return []
+
+    # -- one pod ----------------------------------------------------------------------------
+
+    def _finish(self, result: PodResult) -> None:
+        with self._lock:
+            self._running -= 1
+            self.processes.pop(result.node_id, None)
+        self.results.put(result)
+
+    def _prepare(self, spec: PodSpec) -> tuple[list[str], dict[str, str], Path]:
+        template = spec.template
+        container = template["container"]
+        pod_dir = self.run_dir / "pods" / spec.pod_name
+        pod_dir.mkdir(parents=True, exist_ok=True)
+        volumes: dict[str, Path] = {}
+        for mount in container.get("volumeMounts") or []:
+            folder = pod_dir / "volumes" / mount["name"]
+            folder.mkdir(parents=True, exist_ok=True)
+            volumes[mount["mountPath"]] = folder
+        termination = container.get("terminationMessagePath", "/dev/termination-log")
+        volumes[termination] = pod_dir / "termination-log"
+        paths = self.paths.with_more(volumes)
+        env = self._environment(container, paths)
+        command = [*(container.get("command") or []), *(container.get("args") or [])]
+        if not command:
+            raise PodError("the container has no command (the image's entrypoint is not known here)")
+        command = [paths.local(expand_references(part, env)) for part in command]
+        if command[0] == "python":
+            command[0] = sys.executable
+        for artifact in (template.get("inputs") or {}).get("artifacts") or []:
+            target = Path(paths.local(artifact["path"]))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.artifacts.path_of(artifact), target)
+        self._paths[spec.node_id] = paths
+        return command, env, pod_dir
+
+    def _environment(self, container: Mapping[str, Any], paths: PathMap) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k in PASSED_THROUGH or k.startswith(PASSED_PREFIXES)}
+        env.update(self.extra_env)
+        for source in container.get("envFrom") or []:
+            if "configMapRef" in source:
+                ref, found = source["configMapRef"], self.config_maps
+            else:
+                ref, found = source["secretRef"], self.secrets
+            data = found.get(ref["name"])
+            if data is None:
+                if ref.get("optional"):
+                    continue
+                kind = "configmap" if "configMapRef" in source else "secret"
+                raise PodError(f'{kind} "{ref["name"]}" not found')
+            env.update({k: paths.local(str(v)) for k, v in data.items()})
+        for item in container.get("env") or []:
+            if "value" in item:
+                env[item["name"]] = paths.local(expand_references(str(item["value"]), env))
+                continue
+            ref = (item.get("valueFrom") or {}).get("secretKeyRef") or {}
+            value = self.secrets.get(ref.get("name", ""), {}).get(ref.get("key", ""))
+            if value is None:
+                if ref.get("optional"):
+                    continue
+                raise PodError(f'secret "{ref.get("name")}" key "{ref.get("key")}" not found')
+            env[item["name"]] = value
+        return env
+
+    def _run(self, spec: PodSpec, command: Sequence[str], env: dict[str, str], pod_dir: Path) -> None:
+        paths = self._paths[spec.node_id]
+        log_path = self.run_dir / "logs" / f"{spec.pod_name}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.logs[spec.node_id] = log_path
+        started = time.time()
+        deadline = None if spec.deadline_seconds is None else started + spec.deadline_seconds
+        deadline_message = spec.deadline_message
+        work = pod_dir
+        try:
+            with log_path.open("wb") as log:
+                process = subprocess.Popen(  # noqa: S603 - an argument list, never a shell
+                    list(command),
+                    cwd=work,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+                with self._lock:
+                    self.processes[spec.node_id] = process
+                timed_out = False
+                while True:
+                    left = None if deadline is None else deadline - time.time()
+                    try:
+                        code = process.wait(timeout=None if left is None else max(left, 0.0))
+                        break
+                    except subprocess.TimeoutExpired:
+                        _kill(process)
+                        code = process.wait()
+                        timed_out = True
+                        break
+        except OSError as exc:
+            self._finish(PodResult(spec.node_id, ERROR, f"main: failed to start: {exc.strerror or exc}", None, time.time()))
+            return
+        self._finish(self._result(spec, paths, code, timed_out, deadline_message, log_path))
+
+    def _result(
+        self, spec: PodSpec, paths: PathMap, code: int, timed_out: bool, deadline_message: str, log: Path
+    ) -> PodResult:
+        now = time.time()
+        if self.log is not None:
+            _echo(self.log, spec.pod_name, log)
+        with self._lock:
+            stopped = spec.node_id in self.stopped
+        outputs, missing = self._outputs(spec, paths)
+        outputs["exitCode"] = str(code)
+        if timed_out:
+            return PodResult(spec.node_id, FAILED, deadline_message, outputs, now)
+        if stopped:
+            return PodResult(spec.node_id, FAILED, "", outputs, now)
+        if code != 0:
+            message = f"main: Error (exit code {code})"
+            text = _termination_message(Path(paths.local(spec.template["container"].get("terminationMessagePath", "/dev/termination-log"))))
+            if text:
+                message += f": {text}"
+            return PodResult(spec.node_id, FAILED, message, outputs, now)
+        if missing:
+            return PodResult(spec.node_id, ERROR, f"wait: Error (exit code 1): {missing}", outputs, now)
+        return PodResult(spec.node_id, SUCCEEDED, "", outputs, now)
+
+    def _outputs(self, spec: PodSpec, paths: PathMap) -> tuple[dict[str, Any], str]:
+        declared = spec.template.get("outputs") or {}
+        found: dict[str, Any] = {}
+        missing = ""
+        parameters = []
+        for parameter in declared.get("parameters") or []:
+            source = parameter.get("valueFrom") or {}
+            if not source.get("path"):
+                continue
+            item = {k: v for k, v in parameter.items() if k != "valueFrom"}
+            try:
+                text = Path(paths.local(source["path"])).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                if source.get("default") is None:
+                    missing = missing or f"open {source['path']}: no such file or directory"
+                    continue
+                text = str(source["default"])
+            item["value"] = text[:-1] if text.endswith("\n") else text
+            parameters.append(item)
+        if parameters:
+            found["parameters"] = parameters
+        artifacts = []
+        for artifact in declared.get("artifacts") or []:
+            local = Path(paths.local(artifact["path"]))
+            if not local.is_file():
+                missing = missing or f"{artifact['path']}: no such file or directory"
+                continue
+            location = self.artifacts.store(self.workflow, spec.pod_name, artifact["name"], local)
+            artifacts.append({"name": artifact["name"], "path": artifact["path"], **location})
+        if artifacts:
+            found["artifacts"] = artifacts
+        return found, missing
+
+
+def _task_of(spec: PodSpec) -> str:
+    """The task a node belongs to: `wf.plan(0)` belongs to `plan`, `wf.onExit(0)` to `onExit`."""
+    name = spec.node_name.rsplit(".", 1)[-1]
+    return re.sub(r"\([0-9]+\)$", "", name)
+
+
+def _termination_message(path: Path) -> str:
+    try:
+        return " ".join(path.read_text(encoding="utf-8", errors="replace")[:4096].split())
+    except OSError:
+        return ""
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _echo(stream: Any, pod: str, log: Path) -> None:
+    try:
+        with log.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            handle.seek(max(0, size - _TAIL_BYTES))
+            text = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return
+    for line in text.splitlines():
+        print(f"    {pod}: {line}", file=stream)

@@ -1,0 +1,153 @@
+"""One local run: a rendered Workflow, its compiled WorkflowTemplate and ConfigMaps, in; the
+finished Workflow, as the controller would store it, out.
+
+`Inputs` are plain objects read from YAML (what `idp compile` writes and `idp render` prints);
+nothing here imports Hera, the template definitions or the event code. While the run goes on,
+each node's phase is shown as it changes, as `argo watch` does; at the end, the outcome the exit
+handler recorded and the Workflow's phase.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from idp.image import LOCAL_STATE_ENV, MODULES_ROOT
+from idp.local import mutex
+from idp.local.clock import RunClock
+from idp.local.controller import Approver, Controller
+from idp.local.nodes import Node
+from idp.local.pods import Artifacts, LocalPods, PathMap, Stub
+
+SHOWN_TYPES = ("Pod", "Suspend", "Skipped")
+STUB_PHASES = ("Succeeded", "Failed", "Error")
+
+
+@dataclass
+class Inputs:
+    """What a run is made of, all as compiled objects."""
+
+    workflow: dict[str, Any]
+    template: dict[str, Any]
+    config_maps: dict[str, dict[str, str]]
+    artifact_repository: dict[str, Any]
+
+
+@dataclass
+class Options:
+    """How to run it on this machine."""
+
+    modules: Path  # one Terraform module per kind, as MODULES_ROOT in the image
+    state_dir: Path  # Terraform state and the mutex locks
+    run_dir: Path  # pods' folders, logs, artifacts
+    approver: Approver
+    stubs: dict[str, str] = field(default_factory=dict)
+    secrets: dict[str, dict[str, str]] = field(default_factory=dict)
+    show_logs: bool = False
+    out: IO[str] = field(default_factory=lambda: sys.stderr)
+    clock: RunClock = field(default_factory=RunClock)
+
+
+def parse_stubs(items: list[str]) -> dict[str, str]:
+    """`TASK=PHASE` items; ValueError naming a bad one."""
+    stubs: dict[str, str] = {}
+    for item in items:
+        task, _, phase = item.partition("=")
+        if not task or phase not in STUB_PHASES:
+            raise ValueError(f"--stub {item!r}: must be TASK=PHASE, PHASE one of {', '.join(STUB_PHASES)}")
+        stubs[task] = phase
+    return stubs
+
+
+def read_secrets(folder: Path | None) -> dict[str, dict[str, str]]:
+    """Secrets laid out as Kubernetes mounts them: one folder per Secret, one file per key."""
+    if folder is None:
+        return {}
+    if not folder.is_dir():
+        raise ValueError(f"--secrets {folder}: not a folder")
+    found: dict[str, dict[str, str]] = {}
+    for secret in sorted(p for p in folder.iterdir() if p.is_dir()):
+        found[secret.name] = {
+            key.name: key.read_text(encoding="utf-8") for key in sorted(secret.iterdir()) if key.is_file()
+        }
+    return found
+
+
+def watcher(out: IO[str], clock: RunClock) -> Callable[[Node], None]:
+    """Print a node's phase when it changes, one line, as `argo watch` shows it."""
+
+    def show(node: Node) -> None:
+        if node.get("type") not in SHOWN_TYPES:
+            return
+        message = f"  {node['message']}" if node.get("message") else ""
+        print(f"  {node.get('displayName', node['name'])!s:<34} {node['phase']:<10}{message}", file=out)
+        out.flush()
+
+    return show
+
+
+def run(inputs: Inputs, options: Options) -> dict[str, Any]:
+    """Run the Workflow to its end; the Workflow with its status."""
+    name = inputs.workflow["metadata"]["name"]
+    options.run_dir.mkdir(parents=True, exist_ok=True)
+    options.state_dir.mkdir(parents=True, exist_ok=True)
+    pods = LocalPods(
+        run_dir=options.run_dir,
+        workflow=name,
+        paths=PathMap({str(MODULES_ROOT): options.modules.resolve()}),
+        config_maps=inputs.config_maps,
+        secrets=options.secrets,
+        artifacts=Artifacts(options.run_dir / "artifacts", inputs.artifact_repository),
+        extra_env={LOCAL_STATE_ENV: str(options.state_dir.resolve())},
+        stubs={task: Stub(phase) for task, phase in options.stubs.items()},
+        log=options.out if options.show_logs else None,
+    )
+
+    def waiting(mutex_name: str) -> None:
+        print(f"waiting   for mutex {mutex_name}: another local run of this stack holds it", file=options.out)
+
+    controller = Controller(
+        inputs.workflow,
+        inputs.template,
+        executor=pods,
+        approver=options.approver,
+        clock=options.clock,
+        watcher=watcher(options.out, options.clock),
+        lock=lambda mutex_name: mutex.acquire(options.state_dir, mutex_name, waiting),
+    )
+    print(f"local     {name}: running on this machine (files in {options.run_dir})", file=options.out)
+    result = controller.run()
+    summarize(result, options.out, options.run_dir)
+    return result
+
+
+def global_output(workflow: Mapping[str, Any], name: str) -> str | None:
+    for parameter in ((workflow.get("status") or {}).get("outputs") or {}).get("parameters") or []:
+        if parameter.get("name") == name and parameter.get("value") is not None:
+            return str(parameter["value"])
+    return None
+
+
+def summarize(workflow: Mapping[str, Any], out: IO[str], run_dir: Path) -> None:
+    """The outcome, the notice's delivery and the Workflow's phase, a line each."""
+    status = workflow.get("status") or {}
+    name = workflow["metadata"]["name"]
+    outcome = global_output(workflow, "outcome")
+    if outcome is not None:
+        reason = global_output(workflow, "reason") or ""
+        print(f"outcome   {outcome}: {reason}", file=out)
+    for node in (status.get("nodes") or {}).values():
+        for parameter in (node.get("outputs") or {}).get("parameters") or []:
+            if parameter.get("name") == "delivery" and node.get("type") == "Pod":
+                print(f"notice    {parameter.get('value')}", file=out)
+    message = f": {status['message']}" if status.get("message") else ""
+    print(f"workflow  {name} {status.get('phase')}{message}", file=out)
+    print(f"logs      {run_dir / 'logs'}", file=out)
+
+
+def to_json(workflow: Mapping[str, Any]) -> str:
+    return json.dumps(workflow, indent=2, sort_keys=False) + "\n"

@@ -1,0 +1,225 @@
+"""`{{...}}` substitution as Argo's controller does it, on the JSON text of an object.
+
+Argo marshals a template (or task) to JSON, replaces tags in that text, checks the result is
+still valid JSON and unmarshals it (`util/template/replace.go`, `Replace`, `ReplaceStrictAny`;
+tags are found as fasttemplate finds them, `{{` to the next `}}`). A simple tag is looked up
+by its trimmed text and written through Go's `strconv.Quote`, so a value can never break out
+of the JSON string it lands in (`simple_template.go`, `simpleReplaceStrict`). A tag starting
+with `=` is an expr expression over the same values, nested by their dots
+(`expression_template.go`). Unresolved tags either stay as they were (allowed) or are errors
+(strict); a strict tag that is missing raises MissingVariable, on which the controller requeues
+instead of failing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from idp.local.expr import ExprError, Expression, expand, parse, sprig_functions
+
+START, END = "{{", "}}"
+# Late-bound variables: an expression that reads one of these stays unresolved until they exist
+# (`expression_template.go`, `variablesToCheck`).
+LATE_VARIABLES = frozenset({"item", "retries", "workflow.status", "workflow.failures"})
+
+
+class TemplateError(ValueError):
+    """A substitution the controller would refuse (the node errors)."""
+
+
+class MissingVariable(TemplateError):
+    """A strict tag that cannot be resolved yet: the controller requeues and tries again."""
+
+
+def go_json(value: Any) -> str:
+    """JSON text as Go's encoding/json writes it: compact, `<`, `>`, `&` escaped."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, escape)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def go_quote(text: str) -> str:
+    """Go's `strconv.Quote`: a double-quoted literal, printable runes kept, others escaped."""
+    named = {
+        "\a": "\\a",
+        "\b": "\\b",
+        "\f": "\\f",
+        "\n": "\\n",
+        "\r": "\\r",
+        "\t": "\\t",
+        "\v": "\\v",
+    }
+    out = ['"']
+    for char in text:
+        if char in ('"', "\\"):
+            out.append("\\" + char)
+        elif char.isprintable():
+            out.append(char)
+        elif char in named:
+            out.append(named[char])
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\x{ord(char):02x}")
+        elif ord(char) < 0x10000:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(f"\\U{ord(char):08x}")
+    out.append('"')
+    return "".join(out)
+
+
+def tags(text: str) -> list[str]:
+    """The tags in `text`, as fasttemplate finds them; TemplateError for a `{{` never closed."""
+    found: list[str] = []
+    position = 0
+    while (start := text.find(START, position)) >= 0:
+        end = text.find(END, start + len(START))
+        if end < 0:
+            raise TemplateError(f"cannot find end tag {END!r} after {text[start : start + 40]!r}")
+        found.append(text[start + len(START) : end])
+        position = end + len(END)
+    return found
+
+
+def _fix(expression: str) -> str:
+    for escape, char in (("\\u003c", "<"), ("\\u003e", ">"), ("\\u0026", "&")):
+        expression = expression.replace(escape, char)
+    return expression
+
+
+def expression_of(tag: str) -> Expression | None:
+    """The parsed expression of an `=` tag (None for a simple tag)."""
+    if not tag.startswith("="):
+        return None
+    try:
+        source = json.loads(f'"{_fix(tag[1:])}"')
+    except ValueError as exc:
+        raise TemplateError(f"expression {tag!r} is not a JSON string's text ({exc})") from None
+    return parse(source)
+
+
+def _guarded_missing(expression: Expression, env: Mapping[str, Any]) -> list[str]:
+    missing = []
+    for name in expression.identifiers():
+        node: Any = env
+        for part in name.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                missing.append(name)
+                break
+            node = node[part]
+    return missing
+
+
+ALL = "all"
+Strict = Iterable[str] | str | None
+
+
+def _matches(strict: Strict, name: str) -> bool:
+    """Whether an unresolved name must resolve: `ALL` (Replace without unresolved), a list of
+    prefixes (`ReplaceStrict`: a prefix and then a dot or the end), or None (never)."""
+    if strict is None:
+        return False
+    if strict == ALL:
+        return True
+    return any(name == p or name.startswith(p + ".") for p in strict)
+
+
+def _expression_value(tag: str, env: Mapping[str, Any], strict: Strict) -> str | None:
+    """The text an `=` tag becomes, or None to leave the tag as it is
+    (`expressionReplaceStrict` and `expressionReplaceCore`)."""
+    expression = expression_of(tag)
+    assert expression is not None
+    missing = _guarded_missing(expression, env)
+    for name in missing:
+        if _matches(strict, name):
+            raise MissingVariable(f"failed to evaluate expression: {name} is missing")
+    unresolved_ok = bool(missing) or strict is None
+    if unresolved_ok and any(name in LATE_VARIABLES for name in missing):
+        return None
+    try:
+        result = expression.evaluate(env)
+    except ExprError as exc:
+        if unresolved_ok:
+            return None
+        raise TemplateError(f"failed to evaluate expression: {exc}") from None
+    if result is None:
+        if unresolved_ok:
+            return None
+        raise TemplateError(f"failed to evaluate expression {tag[1:]!r}")
+    marshaled = go_json(result)
+    if len(marshaled) > 1 and marshaled[0] == '"' and marshaled[-1] == '"':
+        return marshaled[1:-1]
+    return go_quote(marshaled)[1:-1]
+
+
+def replace_text(text: str, values: Mapping[str, Any], *, strict: Strict) -> str:
+    """Replace the tags in JSON `text`. `strict` says which unknown tags are errors: None
+    keeps them all (`Replace` with unresolved allowed), `ALL` refuses every one (`Replace`
+    without), a list of prefixes refuses those (`ReplaceStrictAny`, where an unresolved
+    artifact reference may stay for artifact resolution)."""
+    if not _valid_json(text):
+        raise TemplateError("cannot do template replacements with invalid JSON")
+    if strict is not None and strict != ALL:
+        strict = list(strict)
+    env: dict[str, Any] | None = None
+    out: list[str] = []
+    position = 0
+    for tag in tags(text):
+        start = text.index(START + tag + END, position)
+        out.append(text[position:start])
+        position = start + len(START) + len(tag) + len(END)
+        if tag.startswith("="):
+            if env is None:
+                env = {**expand(values), "sprig": sprig_functions()}
+            value = _expression_value(tag, env, strict)
+            out.append(START + tag + END if value is None else value)
+            continue
+        key = tag.strip()
+        if key in values:
+            found = values[key]
+            if found is None:
+                raise TemplateError(f"unable to substitute {{{{{tag}}}}}: an absent optional")
+            if not isinstance(found, str):
+                raise TemplateError(f"failed to resolve {{{{{tag}}}}} to string")
+            out.append(go_quote(found)[1:-1])
+            continue
+        artifact_later = strict != ALL and ".outputs.artifacts." in key
+        if _matches(strict, key) and not artifact_later:
+            raise MissingVariable(f"failed to resolve {{{{{tag}}}}}")
+        out.append(START + tag + END)
+    out.append(text[position:])
+    result = "".join(out)
+    if not _valid_json(result):
+        raise TemplateError(
+            "cannot finish template replacement because the result was invalid JSON"
+        )
+    return result
+
+
+def _valid_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def substitute(value: Any, values: Mapping[str, Any], *, strict: Strict = None) -> Any:
+    """`value` (any JSON-able object) with its tags replaced, through its JSON text."""
+    return json.loads(replace_text(go_json(value), values, strict=strict))
+
+
+def expressions_in(value: Any) -> list[str]:
+    """Every `=` tag in the strings of `value` (to check them before a run starts)."""
+    found: list[str] = []
+    if isinstance(value, str):
+        found += [tag for tag in tags(value) if tag.startswith("=")]
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            found += expressions_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            found += expressions_in(item)
+    return found

@@ -1,0 +1,133 @@
+"""`idp local KIND FILE`, assembled: compile, render the body as the Sensor would, and run the
+result with `idp.local`.
+
+Everything handed to the runner is YAML as `idp compile` writes it (from memory, or read back
+from `--compiled DIR`) and the Workflow `idp render` prints for the body, parsed back from its
+YAML: the run proves the compiled objects, not the Python that built them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from idp.errors import EXIT_DROPPED, EXIT_FAILURE, EXIT_INVALID, EXIT_WORKFLOW_FAILED, CommandError
+from idp.manifests import Manifest, to_yaml
+from idp.settings import Settings
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "idp" / "local"
+
+
+def compiled_objects(settings: Settings, catalog: Any, folder: Path | None) -> list[Manifest]:
+    """Every compiled object, parsed from the YAML `idp compile` writes (or wrote to `folder`)."""
+    if folder is not None:
+        if not folder.is_dir():
+            raise CommandError(f"--compiled {folder}: not a folder written by idp compile", EXIT_INVALID)
+        texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.yaml"))]
+    else:
+        from idp.compile import build, render_files
+
+        texts = list(render_files(build(settings, catalog)).values())
+    return [doc for doc in (yaml.safe_load(text) for text in texts) if isinstance(doc, dict)]
+
+
+def _one(objects: list[Manifest], kind: str, test: Any, what: str) -> Manifest:
+    found = [o for o in objects if o.get("kind") == kind and test(o)]
+    if len(found) != 1:
+        raise CommandError(f"the compiled objects hold {len(found)} {what}, not one", EXIT_INVALID)
+    return found[0]
+
+
+def inputs_for(kind: str, body: bytes, objects: list[Manifest]) -> Any:
+    """The runner's inputs: the Workflow the kind's Sensor makes of `body`, its template, the
+    ConfigMaps and the artifact repository."""
+    from events.render import Dropped, TriggerFailed, event_from_text, render
+    from idp.local.run import Inputs
+
+    template = _one(
+        objects,
+        "WorkflowTemplate",
+        lambda o: o["metadata"].get("labels", {}).get("idp.platform/kind") == kind,
+        f"WorkflowTemplates of kind {kind}",
+    )
+    sensor = _one(
+        objects,
+        "Sensor",
+        lambda o: any(
+            t["template"].get("k8s", {}).get("source", {}).get("resource", {}).get("spec", {}).get(
+                "workflowTemplateRef", {}
+            ).get("name")
+            == template["metadata"]["name"]
+            for t in o["spec"].get("triggers", [])
+        ),
+        f"Sensors that submit {template['metadata']['name']}",
+    )
+    try:
+        workflow = render(sensor, event_from_text(body))
+    except Dropped as exc:
+        raise CommandError(f"dropped by {kind}'s sensor: {exc}", EXIT_DROPPED) from None
+    except TriggerFailed as exc:
+        raise CommandError(f"{kind}'s sensor could not build the Workflow: {exc}") from None
+    config_maps = {
+        o["metadata"]["name"]: {k: str(v) for k, v in (o.get("data") or {}).items()}
+        for o in objects
+        if o.get("kind") == "ConfigMap"
+    }
+    ref = template["spec"].get("artifactRepositoryRef") or {}
+    repository_text = config_maps.get(ref.get("configMap", ""), {}).get(ref.get("key", ""), "")
+    repository = yaml.safe_load(repository_text) if repository_text else {}
+    return Inputs(
+        workflow=yaml.safe_load(to_yaml(workflow)),
+        template=template,
+        config_maps=config_maps,
+        artifact_repository=repository if isinstance(repository, dict) else {},
+    )
+
+
+def command(args: argparse.Namespace, settings: Settings, catalog: Any, body: bytes) -> int:
+    """`idp local` from parsed arguments."""
+    from idp.local import approval
+    from idp.local.controller import LocalRunError
+    from idp.local.run import Options, parse_stubs, read_secrets, run, to_json
+    from idp.local.spec import UnsupportedField
+
+    objects = compiled_objects(settings, catalog, args.compiled)
+    inputs = inputs_for(args.kind, body, objects)
+    name = inputs.workflow["metadata"]["name"]
+    root = cache_dir()
+    try:
+        options = Options(
+            modules=args.modules,
+            state_dir=args.state_dir or root / "state",
+            run_dir=args.run_dir or root / "runs" / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}",
+            approver=approval.Fixed(args.approve) if args.approve is not None else approval.Prompt(),
+            stubs=parse_stubs(args.stub or []),
+            secrets=read_secrets(args.secrets),
+            show_logs=args.logs,
+        )
+    except ValueError as exc:
+        raise CommandError(str(exc), EXIT_INVALID) from None
+    if not (options.modules / args.kind).is_dir():
+        raise CommandError(
+            f"--modules {options.modules}: no module folder {args.kind}/ (a folder holds one "
+            "module per kind, as the image does)",
+            EXIT_INVALID,
+        )
+    try:
+        result = run(inputs, options)
+    except UnsupportedField as exc:
+        raise CommandError(f"cannot run locally: {exc}", EXIT_INVALID) from None
+    except LocalRunError as exc:
+        raise CommandError(f"local run stopped: {exc}", EXIT_FAILURE) from None
+    if args.output == "json":
+        sys.stdout.write(to_json(result))
+    return 0 if result["status"]["phase"] == "Succeeded" else EXIT_WORKFLOW_FAILED
