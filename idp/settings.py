@@ -125,9 +125,16 @@ class Settings(BaseModel):
         "24h",
         description="How long an approval waits before it expires (a Go duration such as 24h)",
     )
-    azure_auth: Literal["workload-identity", "secret-env", "secret-volume"] = Field(
+    azure_auth: Literal["workload-identity", "secret-env", "secret-volume", "azure-cli"] = Field(
         "workload-identity",
-        description="How steps get Azure credentials: workload identity or the platform Secret",
+        description="How steps get Azure credentials: workload identity, the platform Secret "
+        "(as variables or files), or the Azure CLI's login (for `idp local` on a laptop)",
+    )
+    azure_resource_manager: Annotated[
+        str, Field(pattern=r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$", max_length=256)
+    ] = Field(
+        "https://management.azure.com",
+        description="The Azure Resource Manager endpoint (another for a sovereign cloud)",
     )
     azure_client_id: str = Field(
         "", description="Client id of the workload identity (annotates the service account)"

@@ -96,6 +96,7 @@ def step_environment(settings: Settings) -> dict[str, str]:
         "IDP_TERRAFORM_BACKEND__CONTAINER": backend.container,
         "IDP_ALLOWED_REGIONS": json.dumps(list(settings.allowed_regions), separators=(",", ":")),
         "IDP_AZURE_AUTH": settings.azure_auth,
+        "IDP_AZURE_RESOURCE_MANAGER": settings.azure_resource_manager,
         "IDP_CALLBACK_URL": settings.callback_url,
         "IDP_ARGO_UI_URL": settings.argo_ui_url,
         "IDP_SMTP_HOST": settings.smtp_host,

@@ -83,8 +83,9 @@ def watcher(out: IO[str], clock: RunClock) -> Callable[[Node], None]:
     def show(node: Node) -> None:
         if node.get("type") not in SHOWN_TYPES:
             return
+        shown = str(node.get("displayName") or node["name"]).rsplit(".", 1)[-1]
         message = f"  {node['message']}" if node.get("message") else ""
-        print(f"  {node.get('displayName', node['name'])!s:<34} {node['phase']:<10}{message}", file=out)
+        print(f"  {shown:<24} {node['phase']:<10}{message}", file=out)
         out.flush()
 
     return show

@@ -1,9 +1,12 @@
 """Azure checks with azure-identity and azure-mgmt-resource: preflight (region, providers), verify.
 
-The SDK is imported inside `connect`, so only the commands that talk to Azure pay for it.
-`DefaultAzureCredential` picks up workload identity in the pod (or the platform Secret's
-environment variables). The subscription's locations are read through the client's
-`send_request` (the `SubscriptionClient` left azure-mgmt-resource in version 25).
+The SDK is imported inside `connect`, so only the commands that talk to Azure pay for it. The
+credential is the one `settings.azure_auth` names, never a guess through a chain of them:
+workload identity in the pod, the platform Secret's service principal (as variables, or files
+turned into variables by `credentials`), or the Azure CLI's login for a local run. The endpoint
+is `settings.azure_resource_manager` (another one for a sovereign cloud), with the token scope
+that belongs to it. The subscription's locations are read through the client's `send_request`
+(the `SubscriptionClient` left azure-mgmt-resource in version 25).
 """
 
 from __future__ import annotations
@@ -45,20 +48,34 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def credential(auth: str) -> Any:
+    """The azure-identity credential for a `settings.azure_auth` value."""
+    from azure import identity
+
+    if auth == "workload-identity":
+        return identity.WorkloadIdentityCredential()
+    if auth == "azure-cli":
+        return identity.AzureCliCredential()
+    return identity.EnvironmentCredential()
+
+
 @contextmanager
-def connect(subscription: str) -> Iterator[Any]:
-    """A ResourceManagementClient for `subscription`; Azure errors become one-line StepErrors."""
+def connect(subscription: str, auth: str, endpoint: str) -> Iterator[Any]:
+    """A ResourceManagementClient for `subscription` at `endpoint`, with the credential `auth`
+    names; Azure errors become one-line StepErrors."""
     from azure.core.exceptions import AzureError
-    from azure.identity import DefaultAzureCredential
     from azure.mgmt.resource.resources import ResourceManagementClient
 
+    base = endpoint.rstrip("/")
     try:
-        client = ResourceManagementClient(DefaultAzureCredential(), subscription)
+        client = ResourceManagementClient(
+            credential(auth), subscription, base_url=base, credential_scopes=[f"{base}/.default"]
+        )
         try:
             yield client
         finally:
             client.close()
-    except AzureError as exc:
+    except (AzureError, ValueError) as exc:
         raise StepError(f"azure: {type(exc).__name__}: {_first_line(exc)}") from exc
 
 

@@ -11,6 +11,7 @@ import hmac
 import json
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,10 @@ def _backend(args: argparse.Namespace, request: RequestBase, settings: Settings)
     )
 
 
+def _azure(settings: Settings) -> tuple[str, str]:
+    return settings.azure_auth, settings.azure_resource_manager
+
+
 def validate(args: argparse.Namespace) -> int:
     """Check IDP_REQUEST against the kind's model and the allowed regions."""
     from workflows.steps import request
@@ -64,12 +69,13 @@ def preflight(args: argparse.Namespace) -> int:
     """The region is a location of the subscription; the kind's providers are registered."""
     from workflows.steps import azure, request
 
-    valid = request.load(args.kind, request.settings())
+    settings = request.settings()
+    valid = request.load(args.kind, settings)
     subscription = azure.subscription_id()
     providers = azure.REQUIRED_PROVIDERS.get((args.kind, valid.resource_type))
     if providers is None:
         print(f"no resource providers known for {args.kind}/{valid.resource_type}; region only")
-    with azure.connect(subscription) as client:
+    with azure.connect(subscription, *_azure(settings)) as client:
         checked = azure.preflight(client, subscription, valid.region, providers or ())
     print(f"preflight ok: {valid.region} in {subscription}; registered: {', '.join(checked)}")
     return 0
@@ -165,14 +171,14 @@ def verify(args: argparse.Namespace) -> int:
     subscription = azure.subscription_id()
     if valid.action == "destroy":
         value = workdir.stack_tag(args.kind, valid.environment, valid.name)
-        with azure.connect(subscription) as client:
+        with azure.connect(subscription, *_azure(settings)) as client:
             azure.verify_gone(client, workdir.STACK_TAG, value)
         print(f"verify ok: nothing tagged {workdir.STACK_TAG}={value} remains")
         return 0
     expected = outputs.resource_ids(_terraform_outputs(args)[2])
     if not expected:
         print("verify: the module reports no *_id outputs with ARM ids")
-    with azure.connect(subscription) as client:
+    with azure.connect(subscription, *_azure(settings)) as client:
         found = azure.verify(client, valid.request_id, expected)
     print(f"verify ok: {len(expected)} ids found ({found} tagged)")
     return 0
@@ -207,37 +213,55 @@ def _identity(args: argparse.Namespace) -> tuple[str, str]:
     )
 
 
-def _callback(url: str, notice: Notice) -> list[str]:
+@dataclass
+class _Delivery:
+    """Where a notice went, and what failed."""
+
+    sent: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        if self.problems:
+            return "failed: " + "; ".join(self.problems)
+        if self.sent:
+            return "delivered: " + ", ".join(self.sent)
+        return "not sent: no callback_url and no SMTP host in settings"
+
+
+def _callback(url: str, notice: Notice, delivery: _Delivery) -> None:
     from workflows.steps import notify as notifier
 
     if not url:
         print("notify: no callback_url in settings; callback skipped")
-        return []
+        return
     try:
         code = notifier.post(url, notice.payload(), token=os.environ.get(CALLBACK_TOKEN_ENV, ""))
     except StepError as exc:
-        return exc.lines
+        delivery.problems += exc.lines
+        return
     print(f"notify: {notice.phase} sent to {notifier.shown_url(url)} (HTTP {code})")
-    return []
+    delivery.sent.append("callback")
 
 
-def _email(notice: Notice, recipients: list[str]) -> list[str]:
+def _email(notice: Notice, recipients: list[str], delivery: _Delivery) -> None:
     from workflows.steps import notify as notifier
 
     try:
         smtp = notifier.Smtp.from_env(os.environ)
     except StepError as exc:
-        return exc.lines
+        delivery.problems += exc.lines
+        return
     if smtp is None or not recipients:
         why = "IDP_SMTP_HOST not set" if smtp is None else "no recipient"
         print(f"notify: {why}; e-mail skipped")
-        return []
+        return
     try:
         notifier.send_email(smtp, notifier.email(notice, smtp.sender, recipients))
     except StepError as exc:
-        return exc.lines
+        delivery.problems += exc.lines
+        return
     print(f"notify: e-mail sent to {len(recipients)} recipients")
-    return []
+    delivery.sent.append("e-mail")
 
 
 def _notice(args: argparse.Namespace, phase: str, **values: Any) -> tuple[Notice, str, Settings]:
@@ -260,8 +284,11 @@ def _notice(args: argparse.Namespace, phase: str, **values: Any) -> tuple[Notice
     return notice, email, settings
 
 
-def _deliver(notice: Notice, settings: Settings, recipients: list[str]) -> list[str]:
-    return _callback(settings.callback_url, notice) + _email(notice, recipients)
+def _deliver(notice: Notice, settings: Settings, recipients: list[str]) -> _Delivery:
+    delivery = _Delivery()
+    _callback(settings.callback_url, notice, delivery)
+    _email(notice, recipients, delivery)
+    return delivery
 
 
 def notify(args: argparse.Namespace) -> int:
@@ -272,9 +299,9 @@ def notify(args: argparse.Namespace) -> int:
     summary = "" if absent(args.summary) else " ".join(args.summary.split())
     notice, _, settings = _notice(args, args.phase, summary=summary)
     approvers = [a.strip() for a in os.environ.get(APPROVERS_ENV, "").split(",") if a.strip()]
-    problems = _deliver(notice, settings, approvers)
-    if problems:
-        raise StepError("notice not delivered: " + "; ".join(problems))
+    delivery = _deliver(notice, settings, approvers)
+    if delivery.problems:
+        raise StepError("notice not delivered: " + "; ".join(delivery.problems))
     return 0
 
 
@@ -303,19 +330,16 @@ def finish(args: argparse.Namespace) -> int:
     outputs.write(out, "delivery", "not attempted")
     summary = "" if absent(args.summary) else " ".join(args.summary.split())
     published = _outputs_argument(args.outputs) if outcome.name == "succeeded" else {}
-    problems: list[str] = []
     try:
         notice, email, settings = _notice(
             args, outcome.name, reason=outcome.reason, summary=summary, outputs=published
         )
-        problems = _deliver(notice, settings, [email] if email else [])
+        delivery = _deliver(notice, settings, [email] if email else [])
     except StepError as exc:
-        problems = exc.lines
-    delivery = "failed: " + "; ".join(problems) if problems else "delivered"
-    outputs.write(out, "delivery", delivery)
+        delivery = _Delivery(problems=exc.lines)
+    outputs.write(out, "delivery", delivery.describe())
     print(f"finish: {outcome.name}: {outcome.reason}")
-    if problems:
-        print(f"finish: notice not delivered: {'; '.join(problems)}")
+    print(f"finish: notice {delivery.describe()}")
     if not outcome.fulfilled:
         raise StepError(f"{outcome.name}: {outcome.reason}")
     return 0

@@ -1,0 +1,185 @@
+"""Every outcome of the pipeline, for every kind, through `idp local`.
+
+Each test runs the compiled Workflow with the controller's rules, the real step programs and
+real Terraform on the kind's fixture module; Azure and the callback are local fakes at the
+network boundary. A row of the table in the README ("What each answer does") per test.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import pytest
+
+from tests.fakes.azure import SUBSCRIPTION
+from tests.local.conftest import KINDS, LocalPlatform, Run, example
+
+AFTER_APPROVAL = ("apply", "verify", "report")
+
+
+def final_notices(platform: LocalPlatform) -> list[dict[str, Any]]:
+    """The notices that report how a run ended (not the approvers' awaiting-approval)."""
+    return [n for n in platform.notices() if n["phase"] != "awaiting-approval"]
+
+
+def the_final_notice(platform: LocalPlatform) -> dict[str, Any]:
+    (notice,) = final_notices(platform)
+    return notice
+
+
+def none_ran(run: Run, *tasks: str) -> bool:
+    return not any(run.ran(task) for task in tasks)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_yes_applies_verifies_reports_and_notifies_succeeded_with_outputs(
+    platform: LocalPlatform, kind: str
+) -> None:
+    run = platform.run(kind, example(kind, name="approved"))
+
+    assert (run.code, run.phase, run.outcome) == (0, "Succeeded", "succeeded")
+    assert all(run.ran(task) for task in AFTER_APPROVAL)
+    notice = the_final_notice(platform)
+    assert notice["phase"] == "succeeded"
+    assert notice["outputs"]["resource_group_id"].endswith("/rg-approved-" + example(kind)["environment"])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_applies_nothing_and_notifies_rejected(platform: LocalPlatform, kind: str) -> None:
+    run = platform.run(kind, example(kind, name="refused"), approve="NO")
+
+    assert (run.phase, run.outcome) == ("Failed", "rejected")
+    assert none_ran(run, *AFTER_APPROVAL)
+    assert "rejected: the approval was answered 'NO'" in run.message
+    assert the_final_notice(platform)["phase"] == "rejected"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_expired_approval_applies_nothing_and_notifies_expired(
+    platform: LocalPlatform, kind: str
+) -> None:
+    run = platform.run(kind, example(kind, name="nobody-home"), approve="expire")
+
+    assert (run.phase, run.outcome) == ("Failed", "expired")
+    assert none_ran(run, *AFTER_APPROVAL)
+    assert the_final_notice(platform)["reason"].startswith("nobody answered the approval within 24h")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_answer_that_is_not_exactly_yes_applies_nothing_and_notifies_rejected(
+    platform: LocalPlatform, kind: str
+) -> None:
+    run = platform.run(kind, example(kind, name="almost"), approve=" YES")
+
+    assert (run.phase, run.outcome) == ("Failed", "rejected")
+    assert none_ran(run, "apply")
+    assert the_final_notice(platform)["reason"] == "the approval was answered ' YES', not YES"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_plan_without_changes_asks_nobody_and_notifies_no_changes(
+    platform: LocalPlatform, kind: str
+) -> None:
+    platform.run(kind, example(kind, name="settled"))
+    platform.callback.received.clear()
+
+    again = platform.run(kind, example(kind, name="settled"))  # the same request, run again
+
+    assert (again.code, again.phase, again.outcome) == (0, "Succeeded", "no-changes")
+    assert again.node("approve")["phase"] == "Skipped"  # type: ignore[index]
+    assert none_ran(again, "approve", "apply")
+    assert [n["phase"] for n in platform.notices()] == ["no-changes"]
+
+
+def failing(kind: str, step: str, platform: LocalPlatform) -> dict[str, Any]:
+    """A request (and the fakes) that make `step` fail for `kind`."""
+    if step == "validate":
+        return example(kind, name="bad-action", action="remove")
+    if step == "preflight":
+        platform.arm.locations = ["uksouth"]
+        return example(kind, name="wrong-region")
+    if step == "verify":
+        environment = example(kind)["environment"]
+        platform.arm.hidden = {f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-gone-{environment}"}
+        return example(kind, name="gone")
+    return example(kind, name=f"fail-{step}")
+
+
+LATER = {
+    "validate": ("preflight", "plan", "approve", "apply", "verify", "report"),
+    "preflight": ("plan", "approve", "apply", "verify", "report"),
+    "plan": ("approve", "apply", "verify", "report"),
+    "apply": ("verify", "report"),
+    "verify": ("report",),
+}
+
+
+@pytest.mark.parametrize("step", list(LATER))
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_failing_step_stops_every_later_step_and_the_notice_names_it(
+    platform: LocalPlatform, kind: str, step: str
+) -> None:
+    run = platform.run(kind, failing(kind, step, platform))
+
+    assert (run.code, run.phase, run.outcome) == (14, "Failed", "failed")
+    assert run.node(step)["phase"] == "Failed"  # type: ignore[index]
+    assert none_ran(run, *LATER[step])
+    reason = the_final_notice(platform)["reason"]
+    assert reason.startswith(f"failed at {step}: ")
+    assert reason != f"failed at {step}: "
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_callback_that_is_down_changes_no_outcome_and_the_failed_delivery_shows(
+    platform: LocalPlatform, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IDP_CALLBACK_URL", f"http://127.0.0.1:{closed_port()}/idp/status")
+
+    run = platform.run(kind, example(kind, name="unheard"))
+
+    assert (run.code, run.phase, run.outcome) == (0, "Succeeded", "succeeded")
+    assert run.node("notify-approvers")["phase"] == "Failed"  # type: ignore[index]
+    (delivery,) = [
+        p["value"]
+        for n in run.workflow["status"]["nodes"].values()
+        for p in (n.get("outputs") or {}).get("parameters") or []
+        if p["name"] == "delivery" and n["type"] == "Pod"
+    ]
+    assert delivery.startswith("failed: callback http://127.0.0.1:")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_stopping_a_run_that_waits_for_approval_applies_nothing_and_notifies_stopped(
+    platform: LocalPlatform, kind: str
+) -> None:
+    run = platform.run(kind, example(kind, name="halted"), approve="stop")
+
+    assert (run.phase, run.outcome) == ("Failed", "stopped")
+    assert run.message == "Stopped with strategy 'Stop'"
+    assert none_ran(run, *AFTER_APPROVAL)
+    assert the_final_notice(platform)["reason"].startswith("Stopped with strategy 'Stop' (at approve)")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_destroy_applied_after_yes_succeeds_once_nothing_of_the_stack_remains(
+    platform: LocalPlatform, kind: str
+) -> None:
+    platform.run(kind, example(kind, name="short-lived"))
+    platform.callback.received.clear()
+
+    run = platform.run(
+        kind, example(kind, name="short-lived", request_id="tear-down", action="destroy")
+    )
+
+    assert (run.code, run.phase, run.outcome) == (0, "Succeeded", "succeeded")
+    assert run.ran("apply") and run.ran("verify")
+    assert the_final_notice(platform)["reason"].startswith("destroyed: 0 to add, 0 to change, 2 to destroy")
+    stack = f"{kind}-{example(kind)['environment']}-short-lived"
+    assert f"tagName eq 'idp-stack' and tagValue eq '{stack}'" in platform.arm.filters
