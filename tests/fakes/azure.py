@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from idp.settings import DEFAULT_REGIONS
 from tests.fakes.tls import certificate, server_context
 
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
@@ -41,7 +42,7 @@ class FakeArm:
     state_dir: Path
     url: str = ""
     ca_bundle: Path = Path()
-    locations: list[str] = field(default_factory=lambda: ["eastus", "westeurope", "uksouth"])
+    locations: list[str] = field(default_factory=lambda: list(DEFAULT_REGIONS))
     unregistered: set[str] = field(default_factory=set)
     leftovers: list[dict[str, Any]] = field(default_factory=list)
     hidden: set[str] = field(default_factory=set)

@@ -108,11 +108,13 @@ class Steps:
         folder = self.out(out)
         return self.run(
             "apply",
-            *self.stack(work, module=module)[:6],
+            *self.stack(work, module=module),
             "--plan",
             str(folder / "plan.tfplan"),
             "--sha256",
             (folder / "sha256").read_text(),
+            "--approval",
+            "YES",
             env=env,
         )
 

@@ -1,79 +1,70 @@
-"""preflight and verify against a mocked Azure SDK (azure-identity, azure-mgmt-resource).
+"""preflight and verify against Azure at its network boundary.
 
-The commands run in-process with `DefaultAzureCredential` and `ResourceManagementClient`
-replaced; verify reads the outputs of a stack applied with the real Terraform.
+The step programs run in-process with the real Azure SDK and the Azure CLI credential; a fake
+`az` hands out the token and a fake Resource Manager answers over HTTPS (tests.fakes.azure).
+verify reads the outputs of a stack applied with the real Terraform.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from types import SimpleNamespace
-from typing import Any
-from unittest.mock import MagicMock
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from pytest_mock import MockerFixture
 
+from tests.fakes.azure import SUBSCRIPTION, FakeArm, fake_arm, write_az
 from tests.steps.conftest import Steps, clean_environment, compute_request
 from workflows.steps.cli import main
 
-SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
-FIXTURE_IDS = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-demo-dev"
-CLUSTER_ID = f"{FIXTURE_IDS}/providers/Microsoft.ContainerService/managedClusters/aks-demo"
+GROUP_ID = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-demo-dev"
+CLUSTER_ID = f"{GROUP_ID}/providers/Microsoft.ContainerService/managedClusters/aks-demo"
+REQUEST_ID = compute_request()["request_id"]
 
 
-def use_request(request: dict[str, Any]) -> None:
-    clean = clean_environment()
-    os.environ.clear()
-    os.environ.update(clean)
+def use_request(request: dict[str, object]) -> None:
     os.environ["IDP_REQUEST"] = json.dumps(request)
-    os.environ["AZURE_SUBSCRIPTION_ID"] = SUBSCRIPTION
 
 
 @pytest.fixture
-def client(mocker: MockerFixture) -> MagicMock:
-    """The ResourceManagementClient the steps get: eastus and westeurope, all registered."""
-    use_request(compute_request())
-    mocker.patch("azure.identity.DefaultAzureCredential")
-    client_class = mocker.patch("azure.mgmt.resource.resources.ResourceManagementClient")
-    client: MagicMock = client_class.return_value
-    client.send_request.return_value.json.return_value = {
-        "value": [{"name": "eastus"}, {"name": "westeurope"}]
-    }
-    client.providers.get.return_value = SimpleNamespace(registration_state="Registered")
-    client.resource_groups.list.return_value = []
-    client.resources.list.return_value = []
-    return client
-
-
-def registered_except(*namespaces: str) -> Any:
-    def get(namespace: str) -> SimpleNamespace:
-        state = "NotRegistered" if namespace in namespaces else "Registered"
-        return SimpleNamespace(registration_state=state)
-
-    return get
+def arm(tmp_path: Path) -> Iterator[FakeArm]:
+    """A fake Resource Manager the steps reach as Azure (every region listed, all registered);
+    what exists is what the test's Terraform state holds."""
+    with fake_arm(tmp_path / "state", tmp_path) as fake:
+        clean = clean_environment()
+        os.environ.clear()
+        os.environ.update(clean)
+        os.environ["PATH"] = f"{write_az(tmp_path / 'bin')}{os.pathsep}{os.environ['PATH']}"
+        os.environ.update(
+            {
+                "AZURE_SUBSCRIPTION_ID": SUBSCRIPTION,
+                "REQUESTS_CA_BUNDLE": str(fake.ca_bundle),
+                "IDP_AZURE_AUTH": "azure-cli",
+                "IDP_AZURE_RESOURCE_MANAGER": fake.url,
+            }
+        )
+        use_request(compute_request())
+        yield fake
 
 
 def test_preflight_passes_when_region_and_providers_are_fine(
-    client: MagicMock, capsys: pytest.CaptureFixture[str]
+    arm: FakeArm, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["preflight", "--kind", "compute"]) == 0
     assert capsys.readouterr().err == ""
-    client.providers.get.assert_called_once_with("Microsoft.ContainerService")
 
 
-def test_preflight_reads_the_locations_of_the_subscription(client: MagicMock) -> None:
+def test_preflight_reads_the_locations_and_the_kinds_provider(arm: FakeArm) -> None:
     main(["preflight", "--kind", "compute"])
-    request = client.send_request.call_args.args[0]
-    assert request.method == "GET"
-    assert f"/subscriptions/{SUBSCRIPTION}/locations?api-version=" in request.url
+    prefix = f"GET /subscriptions/{SUBSCRIPTION}"
+    assert arm.requests == [f"{prefix}/locations", f"{prefix}/providers/Microsoft.ContainerService"]
 
 
 def test_preflight_fails_for_a_region_the_subscription_lacks(
-    client: MagicMock, capsys: pytest.CaptureFixture[str]
+    arm: FakeArm, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    client.send_request.return_value.json.return_value = {"value": [{"name": "westeurope"}]}
+    arm.locations = ["westeurope"]
     assert main(["preflight", "--kind", "compute"]) == 1
     assert capsys.readouterr().err == (
         f"preflight: region eastus is not a location of subscription {SUBSCRIPTION}\n"
@@ -81,10 +72,10 @@ def test_preflight_fails_for_a_region_the_subscription_lacks(
 
 
 def test_preflight_fails_naming_an_unregistered_provider(
-    client: MagicMock, capsys: pytest.CaptureFixture[str]
+    arm: FakeArm, capsys: pytest.CaptureFixture[str]
 ) -> None:
     use_request(compute_request(resource_type="vm"))
-    client.providers.get.side_effect = registered_except("Microsoft.Network")
+    arm.unregistered = {"Microsoft.Network"}
     assert main(["preflight", "--kind", "compute"]) == 1
     assert capsys.readouterr().err == (
         f"preflight: resource providers not registered in subscription {SUBSCRIPTION}:"
@@ -92,16 +83,16 @@ def test_preflight_fails_naming_an_unregistered_provider(
     )
 
 
-def test_preflight_checks_the_providers_of_the_resource_type(client: MagicMock) -> None:
+def test_preflight_checks_the_providers_of_the_resource_type(arm: FakeArm) -> None:
     request = compute_request(resource_type="redis")
     del request["node_count"]
     use_request(request)
     assert main(["preflight", "--kind", "database"]) == 0
-    client.providers.get.assert_called_once_with("Microsoft.Cache")
+    assert arm.requests[-1].endswith("/providers/Microsoft.Cache")
 
 
 def test_preflight_without_a_subscription_is_one_line(
-    client: MagicMock, capsys: pytest.CaptureFixture[str]
+    arm: FakeArm, capsys: pytest.CaptureFixture[str]
 ) -> None:
     del os.environ["AZURE_SUBSCRIPTION_ID"]
     assert main(["preflight", "--kind", "compute"]) == 1
@@ -110,65 +101,71 @@ def test_preflight_without_a_subscription_is_one_line(
     )
 
 
-def test_preflight_reports_an_azure_error_in_one_line(
-    client: MagicMock, capsys: pytest.CaptureFixture[str]
+def test_preflight_reports_a_refused_token_in_one_line(
+    arm: FakeArm, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    from azure.core.exceptions import ClientAuthenticationError
-
-    client.send_request.side_effect = ClientAuthenticationError(
-        "DefaultAzureCredential failed to retrieve a token.\nAttempted credentials: ..."
-    )
+    (tmp_path / "bin" / "az").write_text("#!/bin/sh\necho 'Please run az login' >&2\nexit 1\n")
     assert main(["preflight", "--kind", "compute"]) == 1
-    assert capsys.readouterr().err == (
-        "preflight: azure: ClientAuthenticationError:"
-        " DefaultAzureCredential failed to retrieve a token.\n"
-    )
+    error = capsys.readouterr().err
+    assert error == "preflight: azure: CredentialUnavailableError: Please run 'az login' to set up an account\n"
+
+
+def test_preflight_uses_the_credential_settings_name_not_a_guess(
+    arm: FakeArm, capsys: pytest.CaptureFixture[str]
+) -> None:
+    os.environ["IDP_AZURE_AUTH"] = "workload-identity"
+    assert main(["preflight", "--kind", "compute"]) == 1
+    assert "WorkloadIdentityCredential" in capsys.readouterr().err
+    assert arm.requests == []
 
 
 def test_verify_passes_when_every_terraform_id_is_tagged(
-    applied: Steps, client: MagicMock, capsys: pytest.CaptureFixture[str]
+    arm: FakeArm, applied: Steps, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    client.resource_groups.list.return_value = [SimpleNamespace(id=FIXTURE_IDS.upper())]
-    client.resources.list.return_value = [SimpleNamespace(id=CLUSTER_ID)]
+    arm.state_dir = applied.tmp / "state"
     assert main(["verify", *applied.stack("verify-pod")]) == 0
     assert capsys.readouterr().err == ""
 
 
-def test_verify_filters_on_the_request_id_tag(applied: Steps, client: MagicMock) -> None:
+def test_verify_filters_on_the_request_id_tag(arm: FakeArm, applied: Steps) -> None:
+    arm.state_dir = applied.tmp / "state"
     main(["verify", *applied.stack("verify-pod")])
-    request_id = compute_request()["request_id"]
-    expected = f"tagName eq 'request_id' and tagValue eq '{request_id}'"
-    client.resources.list.assert_called_once_with(filter=expected)
-    client.resource_groups.list.assert_called_once_with(filter=expected)
+    assert set(arm.filters) == {f"tagName eq 'request_id' and tagValue eq '{REQUEST_ID}'"}
 
 
 def test_verify_fails_naming_a_missing_resource(
-    applied: Steps, client: MagicMock, capsys: pytest.CaptureFixture[str]
+    arm: FakeArm, applied: Steps, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    client.resource_groups.list.return_value = [SimpleNamespace(id=FIXTURE_IDS)]
+    arm.state_dir = applied.tmp / "state"
+    (hidden,) = arm.hidden = {r["id"] for r in arm.resources() if "managedClusters" in r["id"]}
     assert main(["verify", *applied.stack("verify-pod")]) == 1
-    request_id = compute_request()["request_id"]
     assert capsys.readouterr().err == (
-        f"verify: not found in Azure with tag request_id={request_id}: {CLUSTER_ID}\n"
+        f"verify: not found in Azure with tag request_id={REQUEST_ID}: {hidden}\n"
     )
 
 
-def test_verify_after_destroy_passes_when_nothing_tagged_remains(
-    client: MagicMock, capsys: pytest.CaptureFixture[str]
+def test_verify_after_destroy_passes_when_nothing_of_the_stack_remains(
+    arm: FakeArm, capsys: pytest.CaptureFixture[str]
 ) -> None:
     use_request(compute_request(action="destroy"))
     stack = ["--kind", "compute", "--work", "unused-because-terraform-is-not-run"]
     assert main(["verify", *stack]) == 0
     assert capsys.readouterr().err == ""
+    assert arm.filters == ["tagName eq 'idp-stack' and tagValue eq 'compute-dev-demo'"] * 2
 
 
-def test_verify_after_destroy_fails_when_something_tagged_remains(
-    client: MagicMock, capsys: pytest.CaptureFixture[str]
+def test_verify_after_destroy_fails_when_something_of_the_stack_remains(
+    arm: FakeArm, capsys: pytest.CaptureFixture[str]
 ) -> None:
     use_request(compute_request(action="destroy"))
-    client.resources.list.return_value = [SimpleNamespace(id=CLUSTER_ID)]
+    arm.leftovers = [{"id": CLUSTER_ID, "tags": {"idp-stack": "compute-dev-demo"}}]
     assert main(["verify", "--kind", "compute", "--work", "unused"]) == 1
-    request_id = compute_request()["request_id"]
     assert capsys.readouterr().err == (
-        f"verify: 1 resources tagged request_id={request_id} remain after destroy: {CLUSTER_ID}\n"
+        f"verify: 1 resources tagged idp-stack=compute-dev-demo remain after destroy: {CLUSTER_ID}\n"
     )
+
+
+def test_verify_after_destroy_ignores_what_another_stack_left(arm: FakeArm) -> None:
+    use_request(compute_request(action="destroy"))
+    arm.leftovers = [{"id": CLUSTER_ID, "tags": {"idp-stack": "compute-dev-other"}}]
+    assert main(["verify", "--kind", "compute", "--work", "unused"]) == 0

@@ -1,206 +1,198 @@
-"""notify: the phase decision, the callback POST against a real local HTTP server, e-mail."""
+"""notify and finish: the notices against a real local HTTP callback, and e-mail.
+
+The callback is a loopback server (tests.fakes.callback); e-mail goes through a mocked
+`smtplib.SMTP`. The outcome rules themselves are in test_outcome.py.
+"""
 
 from __future__ import annotations
 
 import json
 import smtplib
-import threading
+import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from pathlib import Path
 from unittest.mock import MagicMock
 
 import pytest
 from pytest_mock import MockerFixture
 
+from tests.fakes.callback import Callback, running_callback
 from tests.steps.conftest import Steps, compute_request, passed
 from workflows.steps.errors import StepError
-from workflows.steps.notify import (
-    approval_expired,
-    decide_phase,
-    duration_seconds,
-    post,
-)
+from workflows.steps.notify import clean_token, post
 
 REQUEST_ID = compute_request()["request_id"]
-
-
-class Callback(ThreadingHTTPServer):
-    """A callback endpoint on 127.0.0.1 that records what it gets and answers `statuses`."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.received: list[tuple[dict[str, str], Any]] = []
-        self.statuses: list[int] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/idp/status"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Callback
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.received.append((dict(self.headers), json.loads(body)))
-        status = self.server.statuses.pop(0) if self.server.statuses else 200
-        self.send_response(status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
+WORKFLOW = "compute-" + REQUEST_ID
+IDENTITY = [
+    "--kind",
+    "compute",
+    "--workflow",
+    WORKFLOW,
+    "--request-id",
+    REQUEST_ID,
+    "--requester-email",
+    "ann@example.com",
+]
 
 
 @pytest.fixture
 def callback() -> Iterator[Callback]:
-    server = Callback()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with running_callback() as server:
+        yield server
 
 
 def settings_env(callback: Callback) -> dict[str, str]:
     return {"IDP_CALLBACK_URL": callback.url, "IDP_ARGO_UI_URL": "https://argo.example.test"}
 
 
-@pytest.mark.parametrize(
-    ("arguments", "phase"),
-    [
-        ({"requested": "awaiting-approval", "status": "Running"}, "awaiting-approval"),
-        ({"requested": "succeeded", "status": "Running"}, "succeeded"),
-        ({"requested": "no-changes"}, "no-changes"),
-        ({"requested": "failed", "status": "Failed"}, "failed"),
-        ({"requested": "succeeded", "status": "Error"}, "failed"),
-        ({"requested": "rejected", "approval": "NO"}, "rejected"),
-        ({"status": "Succeeded", "has_changes": "false"}, "no-changes"),
-        ({"status": "Succeeded", "has_changes": "true", "approval": "YES"}, "succeeded"),
-        ({"status": "Succeeded", "has_changes": "true", "approval": "NO"}, "rejected"),
-        ({"status": "Succeeded", "has_changes": "true"}, "failed"),
-        ({"status": "Succeeded", "has_changes": "{{workflow.outputs.parameters.x}}"}, "failed"),
-        ({"status": "Failed", "has_changes": "false"}, "failed"),
-    ],
-)
-def test_phase_follows_status_changes_and_approval(arguments: dict[str, str], phase: str) -> None:
-    values = [arguments.get(k, "") for k in ("requested", "status", "has_changes", "approval")]
-    assert decide_phase(*values) == phase
+def finish(steps: Steps, out: Path, *args: str, env: dict[str, str] | None = None) -> object:
+    return steps.run("finish", *IDENTITY, "--out", str(out), *args, request={}, env=env)
 
 
-def test_a_no_that_timed_out_is_expired() -> None:
-    assert decide_phase("rejected", "Running", approval="NO", expired=True) == "expired"
-
-
-def test_an_approval_that_lasted_its_whole_timeout_expired() -> None:
-    assert approval_expired("2026-01-01T10:00:00Z", "2026-01-02T10:00:03Z", "24h")
-
-
-def test_an_approval_answered_in_time_did_not_expire() -> None:
-    assert not approval_expired("2026-01-01T10:00:00Z", "2026-01-01T10:05:00Z", "24h")
-
-
-def test_unknown_approval_times_do_not_count_as_expired() -> None:
-    assert not approval_expired("", "{{tasks.approve.finishedAt}}", "24h")
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"), [("24h", 86400), ("1h30m", 5400), ("2d", 172800), ("90", 90)]
-)
-def test_durations_read_like_argo(text: str, seconds: float) -> None:
-    assert duration_seconds(text) == seconds
-
-
-def test_an_unreadable_duration_is_none() -> None:
-    assert duration_seconds("soon") is None
-
-
-def test_notify_posts_the_status_json_to_the_callback(steps: Steps, callback: Callback) -> None:
+def test_notify_tells_the_approvers_a_plan_waits(steps: Steps, callback: Callback) -> None:
     result = steps.run(
-        "notify",
-        "--kind",
-        "compute",
-        "--phase",
-        "succeeded",
-        "--summary",
-        "2 to add, 0 to change, 0 to destroy",
-        "--outputs",
-        '{"cluster_name":"aks-demo"}',
-        "--workflow",
-        "compute-abc",
-        env=settings_env(callback),
+        "notify", *IDENTITY, "--summary", "2 to add, 0 to change, 0 to destroy", env=settings_env(callback)
     )
     passed(result)
     assert [body for _, body in callback.received] == [
         {
             "request_id": REQUEST_ID,
             "kind": "compute",
-            "phase": "succeeded",
+            "phase": "awaiting-approval",
+            "reason": "",
             "summary": "2 to add, 0 to change, 0 to destroy",
-            "outputs": {"cluster_name": "aks-demo"},
-            "workflow_url": "https://argo.example.test/workflows/argo-events/compute-abc",
+            "outputs": {},
+            "workflow": WORKFLOW,
+            "workflow_url": f"https://argo.example.test/workflows/argo-events/{WORKFLOW}",
         }
     ]
 
 
-def test_notify_reports_an_expired_approval(steps: Steps, callback: Callback) -> None:
-    timing = ["--waited-from", "2026-01-01T10:00:00Z", "--waited-until", "2026-01-01T11:00:00Z"]
-    result = steps.run(
-        "notify",
-        "--kind",
-        "compute",
-        "--phase",
-        "rejected",
-        "--approval",
-        "NO",
-        *timing,
-        "--approval-timeout",
-        "1h",
-        env=settings_env(callback),
-    )
+def test_a_notice_takes_its_request_id_from_the_workflow_not_the_body(
+    steps: Steps, callback: Callback
+) -> None:
+    body = compute_request(request_id="someone-else")
+    result = steps.run("notify", *IDENTITY, request=body, env=settings_env(callback))
     passed(result)
-    assert callback.received[0][1]["phase"] == "expired"
+    assert callback.received[0][1]["request_id"] == REQUEST_ID
+
+
+def test_a_request_id_without_the_contract_form_is_not_repeated(steps: Steps, callback: Callback) -> None:
+    args = [*IDENTITY[:5], "bad id\n", *IDENTITY[6:]]
+    passed(steps.run("notify", *args, env=settings_env(callback)))
+    assert callback.received[0][1]["request_id"] == ""
+
+
+def test_finish_sends_the_one_final_notice_and_records_the_outcome(
+    steps: Steps, callback: Callback
+) -> None:
+    out = steps.out("finish-out")
+    args = ["--status", "Succeeded", "--has-changes", "true", "--approval", "YES"]
+    args += ["--summary", "2 to add, 0 to change, 0 to destroy", "--outputs", '{"cluster_name":"aks-demo"}']
+    passed(finish(steps, out, *args, env=settings_env(callback)))
+    (notice,) = [body for _, body in callback.received]
+    assert (notice["phase"], notice["outputs"]) == ("succeeded", {"cluster_name": "aks-demo"})
+    assert (out / "outcome").read_text() == "succeeded"
+    assert (out / "delivery").read_text() == "delivered: callback"
+
+
+def test_finish_of_a_rejected_plan_fails_with_the_outcome_as_its_message(
+    steps: Steps, callback: Callback
+) -> None:
+    out = steps.out("finish-out")
+    args = ["--status", "Succeeded", "--has-changes", "true", "--approval", "NO"]
+    termination = steps.tmp / "termination-log"
+    env = settings_env(callback) | {"IDP_TERMINATION_LOG": str(termination)}
+    result = finish(steps, out, *args, env=env)
+    assert result.returncode == 1  # type: ignore[attr-defined]
+    assert termination.read_text() == "rejected: the approval was answered 'NO', not YES"
+    assert callback.received[0][1]["phase"] == "rejected"
+
+
+def test_finish_keeps_a_succeeded_outcome_when_the_callback_is_down(
+    steps: Steps, callback: Callback
+) -> None:
+    callback.statuses = [503, 503, 503]
+    out = steps.out("finish-out")
+    args = ["--status", "Succeeded", "--has-changes", "false"]
+    passed(finish(steps, out, *args, env=settings_env(callback)))
+    assert (out / "outcome").read_text() == "no-changes"
+    assert (out / "delivery").read_text().startswith("failed: callback")
+
+
+def test_finish_names_what_it_could_not_reach_when_nothing_is_configured(steps: Steps) -> None:
+    out = steps.out("finish-out")
+    passed(finish(steps, out, "--status", "Succeeded", "--has-changes", "false"))
+    assert (out / "delivery").read_text() == "not sent: no callback_url and no SMTP host in settings"
+
+
+def test_a_notice_does_not_need_the_request_body(steps: Steps, callback: Callback) -> None:
+    """Notices never parse the body: a body nested 5,000 deep changes nothing."""
+    env = settings_env(callback) | {"IDP_REQUEST": "[" * 5000 + "]" * 5000}
+    result = steps.run("notify", *IDENTITY, env=env)
+    passed(result)
+    assert callback.received[0][1]["request_id"] == REQUEST_ID
 
 
 def test_notify_sends_the_bearer_token_when_one_is_set(steps: Steps, callback: Callback) -> None:
     env = settings_env(callback) | {"IDP_CALLBACK_TOKEN": "t0ken"}
-    passed(steps.run("notify", "--kind", "compute", "--phase", "no-changes", env=env))
+    passed(steps.run("notify", *IDENTITY, env=env))
     headers = callback.received[0][0]
     assert headers["Authorization"] == "Bearer t0ken"
     assert headers["Content-Type"] == "application/json"
 
 
-def test_notify_of_a_bad_request_still_reports_its_id(steps: Steps, callback: Callback) -> None:
-    request = compute_request(node_count=500)
-    result = steps.run(
-        "notify",
-        "--kind",
-        "compute",
-        "--phase",
-        "failed",
-        request=request,
-        env=settings_env(callback),
-    )
-    passed(result)
-    assert callback.received[0][1]["request_id"] == REQUEST_ID
+def test_a_token_with_the_final_newline_of_an_echoed_file_is_sent_without_it(
+    steps: Steps, callback: Callback
+) -> None:
+    env = settings_env(callback) | {"IDP_CALLBACK_TOKEN": "t0ken\n"}
+    passed(steps.run("notify", *IDENTITY, env=env))
+    assert callback.received[0][0]["Authorization"] == "Bearer t0ken"
 
 
-def test_notify_without_a_callback_url_skips_it(steps: Steps) -> None:
-    result = passed(steps.run("notify", "--kind", "compute", "--phase", "succeeded"))
-    assert "callback skipped" in result.stdout
+def test_a_token_with_control_characters_is_refused_without_being_shown() -> None:
+    with pytest.raises(StepError) as caught:
+        clean_token("se\x01cret")
+    assert "se" not in str(caught.value).replace("Secret", "")
+    assert str(caught.value) == "callback token contains control characters (not shown); fix the Secret"
+
+
+def test_a_redirect_is_a_failed_delivery_and_the_token_never_reaches_its_target(
+    callback: Callback,
+) -> None:
+    with running_callback() as elsewhere:
+        callback.statuses = [302]
+        callback.redirect_to = elsewhere.url
+        with pytest.raises(StepError, match=r"HTTP 302 \(a redirect: not followed"):
+            post(callback.url, {"phase": "succeeded"}, token="t0ken", sleep=lambda _: None)
+        assert elsewhere.received == []
+    assert len(callback.received) == 1
+
+
+def test_an_answer_trickled_a_byte_at_a_time_ends_the_attempt_at_its_timeout(
+    callback: Callback,
+) -> None:
+    callback.trickle = 0.5
+    started = time.monotonic()
+    with pytest.raises(StepError, match=r"no complete answer within 1s \(attempts: 2\)"):
+        post(callback.url, {"phase": "failed"}, attempts=2, timeout=1.0, sleep=lambda _: None)
+    assert time.monotonic() - started < 8  # each attempt ends at its 1 s bound, not 20 bytes later
+
+
+def test_a_callback_url_with_an_impossible_port_is_a_failed_delivery_not_a_crash() -> None:
+    with pytest.raises(StepError, match=r"callback URL \(an invalid URL\) is not valid"):
+        post("http://127.0.0.1:99999/idp", {"phase": "failed"})
 
 
 def test_notify_fails_in_one_line_when_the_callback_refuses(
     steps: Steps, callback: Callback
 ) -> None:
     callback.statuses = [404]
-    result = steps.run(
-        "notify", "--kind", "compute", "--phase", "succeeded", env=settings_env(callback)
-    )
+    result = steps.run("notify", *IDENTITY, env=settings_env(callback))
     assert result.returncode == 1
-    assert result.stderr == f"notify: callback {callback.url} failed: HTTP 404 (attempts: 1)\n"
+    assert result.stderr == (
+        f"notify: notice not delivered: callback {callback.url} failed: HTTP 404 (attempts: 1)\n"
+    )
 
 
 def test_post_retries_a_503_and_succeeds_on_the_next_200(callback: Callback) -> None:
@@ -243,20 +235,21 @@ SMTP_ENV = {
 }
 
 
-def run_notify(monkeypatch: pytest.MonkeyPatch, *args: str, **env: str) -> int:
+def run_notify(monkeypatch: pytest.MonkeyPatch, command: str, *args: str, **env: str) -> int:
     from workflows.steps.cli import main
 
     monkeypatch.setenv("IDP_REQUEST", json.dumps(compute_request()))
     monkeypatch.delenv("IDP_CALLBACK_URL", raising=False)
     for name, value in (SMTP_ENV | env).items():
         monkeypatch.setenv(name, value)
-    return main(["notify", "--kind", "compute", *args])
+    return main([command, *IDENTITY, *args])
 
 
 def test_email_goes_to_the_requester_over_starttls_before_login(
-    smtp: MagicMock, monkeypatch: pytest.MonkeyPatch
+    smtp: MagicMock, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    assert run_notify(monkeypatch, "--phase", "succeeded") == 0
+    finished = ["--out", str(tmp_path), "--status", "Succeeded", "--approval", "YES"]
+    assert run_notify(monkeypatch, "finish", *finished) == 0
     names = [call[0] for call in smtp.method_calls]
     assert names == ["starttls", "login", "send_message"]
     smtp.login.assert_called_once_with("idp", "pa55word")
@@ -269,7 +262,7 @@ def test_approval_email_goes_to_the_approvers(
     smtp: MagicMock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     approvers = "ops@example.test, lead@example.test"
-    assert run_notify(monkeypatch, "--phase", "awaiting-approval", IDP_APPROVERS=approvers) == 0
+    assert run_notify(monkeypatch, "notify", IDP_APPROVERS=approvers) == 0
     message = smtp.send_message.call_args.args[0]
     assert message["To"] == "ops@example.test, lead@example.test"
 
@@ -278,7 +271,7 @@ def test_email_failure_is_one_line_without_the_password(
     smtp: MagicMock, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     smtp.login.side_effect = smtplib.SMTPAuthenticationError(535, b"bad pa55word")
-    assert run_notify(monkeypatch, "--phase", "succeeded") == 1
+    assert run_notify(monkeypatch, "notify", IDP_APPROVERS="ops@example.test") == 1
     captured = capsys.readouterr()
-    assert captured.err == "notify: e-mail via smtp.example.test:587 failed: SMTP 535\n"
+    assert captured.err == "notify: notice not delivered: e-mail via smtp.example.test:587 failed: SMTP 535\n"
     assert "pa55word" not in captured.out + captured.err

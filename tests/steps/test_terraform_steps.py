@@ -11,6 +11,8 @@ import os
 import stat
 import sys
 
+import pytest
+
 from tests.steps.conftest import FIXTURE_MODULE, Steps, compute_request, passed
 
 
@@ -82,8 +84,8 @@ def test_plan_and_apply_accept_relative_folders(steps: Steps) -> None:
     relative = ["--kind", "compute", "--module", str(FIXTURE_MODULE), "--backend", "local"]
     passed(steps.run("plan", *relative, "--work", "pod", "--out", "out", "--state-dir", "st"))
     sha256 = (steps.tmp / "out" / "sha256").read_text()
-    apply = ["--work", "pod2", "--plan", "out/plan.tfplan", "--sha256", sha256]
-    passed(steps.run("apply", *relative[:4], *apply))
+    apply = ["--work", "pod2", "--plan", "out/plan.tfplan", "--sha256", sha256, "--approval", "YES"]
+    passed(steps.run("apply", *relative, *apply))
     assert (steps.tmp / "st" / "compute" / "dev" / "demo.tfstate").is_file()
 
 
@@ -145,11 +147,21 @@ def test_apply_refuses_a_tampered_plan_and_never_runs_terraform(steps: Steps) ->
 def test_apply_refuses_an_approval_that_is_not_a_sha256(steps: Steps) -> None:
     passed(steps.plan("plan"))
     plan_file = str(steps.out("plan") / "plan.tfplan")
-    result = steps.run(
-        "apply", *steps.stack("apply-pod")[:6], "--plan", plan_file, "--sha256", "NO"
-    )
+    approved = ["--plan", plan_file, "--sha256", "NO", "--approval", "YES"]
+    result = steps.run("apply", *steps.stack("apply-pod"), *approved)
     assert result.returncode == 2
     assert result.stderr == "apply: --sha256 must be 64 hexadecimal characters\n"
+
+
+@pytest.mark.parametrize("answer", ["NO", " YES", "YES ", "yes", "'YES'", "EXPIRED", ""])
+def test_apply_refuses_any_answer_but_exactly_yes_before_terraform(steps: Steps, answer: str) -> None:
+    passed(steps.plan("plan"))
+    folder = steps.out("plan")
+    approved = ["--plan", str(folder / "plan.tfplan"), "--sha256", (folder / "sha256").read_text()]
+    result = steps.run("apply", *steps.stack("apply-pod"), *approved, "--approval", answer)
+    assert result.returncode == 1
+    assert result.stderr == f"apply: refusing to apply: the approval answer is {answer!r}, not YES\n"
+    assert resources(steps) == []
 
 
 def test_apply_refuses_a_plan_made_from_another_configuration(steps: Steps) -> None:
@@ -208,7 +220,7 @@ def test_report_writes_every_output_with_sensitive_values_to_outputs_json(
     passed(applied.run("report", *applied.stack("report-pod"), "--out", "report"))
     everything = json.loads((applied.out("report") / "outputs.json").read_text())
     assert everything["admin_token"]["sensitive"] is True
-    assert everything["admin_token"]["value"].startswith("token-")
+    assert everything["admin_token"]["value"].startswith("admin_token-")
 
 
 def test_report_of_a_module_that_is_missing_exits_1_with_one_line(steps: Steps) -> None:

@@ -63,8 +63,29 @@ def test_approval_is_a_suspend_with_a_yes_no_choice_defaulting_to_no(wt: Manifes
     assert approve["suspend"]["duration"] == "24h"
     (choice,) = [p for p in approve["inputs"]["parameters"] if p["name"] == "approve"]
     assert (choice["enum"], choice["default"]) == (["YES", "NO"], "NO")
-    (output,) = approve["outputs"]["parameters"]
-    assert output == {**output, "name": "approve", "valueFrom": {"supplied": {}}}
+
+
+def test_an_expired_approval_leaves_an_answer_no_person_gives(wt: Manifest) -> None:
+    """On expiry every supplied output takes its own default (operator.go `executeSuspend`,
+    workflow/util/util.go `OverrideOutputParametersWithDefault`); an explicit one, so no
+    controller falls back to the input's default (v4.1 `addRawOutputFields`) or errors (v4.0)."""
+    outputs = {p["name"]: p for p in templates_by_name(wt)["approve"]["outputs"]["parameters"]}
+    assert outputs["approve"]["valueFrom"] == {"supplied": {}, "default": "EXPIRED"}
+    assert outputs["approve"]["globalName"] == "approval"
+
+
+def test_every_input_the_argo_ui_sends_back_is_a_supplied_output_with_a_default(
+    wt: Manifest,
+) -> None:
+    """The Argo UI sets every input of a suspend node as an output (ui/src/workflows/components/
+    workflow-details/workflow-details.tsx, `getInputParametersForNode` and
+    `updateOutputParametersForNodeIfRequired`); the server refuses an output the node does not
+    expect (workflow/util/util.go, `updateSuspendedNode`); expiry needs a default for each."""
+    approve = templates_by_name(wt)["approve"]
+    inputs = [p["name"] for p in approve["inputs"]["parameters"]]
+    outputs = {p["name"]: p["valueFrom"] for p in approve["outputs"]["parameters"]}
+    assert set(inputs) == set(outputs)
+    assert all("supplied" in v and "default" in v for v in outputs.values())
 
 
 def test_approval_node_shows_the_plan_summary_and_sha256(wt: Manifest) -> None:
@@ -80,21 +101,31 @@ def test_approval_node_shows_the_plan_summary_and_sha256(wt: Manifest) -> None:
 def test_approval_is_skipped_when_the_plan_has_no_changes(wt: Manifest) -> None:
     assert (
         tasks_by_name(wt)["approve"]["when"]
-        == "{{tasks.plan.outputs.parameters.has_changes}} == true"
+        == "{{=tasks.plan.outputs.parameters.has_changes == 'true'}}"
     )
 
 
-def test_apply_runs_only_after_a_yes(wt: Manifest) -> None:
+def test_apply_runs_only_after_exactly_yes_decided_by_an_expression(wt: Manifest) -> None:
+    """The answer is compared by expr inside `{{=...}}`, so govaluate only ever sees `true` or
+    `false` (workflow/controller/steps.go, `shouldExecute`, reads bare words as strings)."""
     apply = tasks_by_name(wt)["apply"]
     assert apply["depends"] == "approve.Succeeded"
-    assert apply["when"] == "{{tasks.approve.outputs.parameters.approve}} == YES"
+    assert apply["when"] == "{{=(tasks.approve.outputs?.parameters?.approve ?? '') == 'YES'}}"
+
+
+def test_every_depends_names_the_result_it_needs(wt: Manifest) -> None:
+    """A bare name also accepts Skipped (workflow/common/ancestry.go, `expandDependency`)."""
+    for task in tasks_by_name(wt).values():
+        if "depends" in task:
+            assert task["depends"].endswith(".Succeeded"), task["name"]
 
 
 def test_apply_gets_the_planned_file_and_its_approved_sha256(wt: Manifest) -> None:
     task = tasks_by_name(wt)["apply"]["arguments"]
     assert task["artifacts"] == [{"name": "plan", "from": "{{tasks.plan.outputs.artifacts.plan}}"}]
     assert task["parameters"] == [
-        {"name": "sha256", "value": "{{tasks.plan.outputs.parameters.sha256}}"}
+        {"name": "sha256", "value": "{{tasks.plan.outputs.parameters.sha256}}"},
+        {"name": "approval", "value": "{{tasks.approve.outputs.parameters.approve}}"},
     ]
     container = templates_by_name(wt)["apply"]["container"]
     args = container["args"]
@@ -130,19 +161,30 @@ def test_every_container_step_is_locked_down(wt: Manifest) -> None:
         assert template["activeDeadlineSeconds"] > 0
 
 
+# Arguments may carry only request fields whose contract pattern admits no `$(`, `{{` or
+# space (Kubernetes expands `$(VAR)` in args): the notices' identity, and the action's word.
+IDENTITY_ARGUMENTS = {"request_id", "requester_email", "action"}
+
+
 def test_request_values_reach_steps_only_through_the_environment(wt: Manifest) -> None:
     for template in wt["spec"]["templates"]:
         container = template.get("container")
         if container is None:
             continue
         assert container["command"] == ["python", "-m", "workflows.steps"]
-        assert "workflow.parameters" not in " ".join(container["args"])
-        request, *others = container["env"]
-        assert request == {"name": "IDP_REQUEST", "value": "{{workflow.parameters.request}}"}
-        for variable in others:
-            if "value" in variable:  # only the validate step's argument cross-check
+        named = {
+            arg.removeprefix("{{workflow.parameters.").removesuffix("}}")
+            for arg in container["args"]
+            if arg.startswith("{{workflow.parameters.")
+        }
+        assert named <= IDENTITY_ARGUMENTS, template["name"]
+        for variable in container["env"]:
+            value = variable.get("value", "")
+            if variable["name"] == "IDP_REQUEST":
+                assert value == "{{workflow.parameters.request}}"
+            elif "workflow.parameters" in value:  # only the validate step's cross-check
                 field = variable["name"].removeprefix("IDP_ARG_").lower()
-                assert variable["value"] == f"{{{{workflow.parameters.{field}}}}}"
+                assert value == f"{{{{workflow.parameters.{field}}}}}"
                 assert template["name"] == "validate"
 
 
@@ -162,7 +204,8 @@ def test_only_the_notify_step_sees_the_notify_credentials(wt: Manifest, settings
             for v in template["container"]["env"]
             if "valueFrom" in v
         }
-        assert secrets == ({settings.notify_secret} if template["name"] == "notify" else set())
+        notices = ("notify-approvers", "finish")
+        assert secrets == ({settings.notify_secret} if template["name"] in notices else set())
 
 
 def test_only_reading_steps_retry_and_only_on_errors(wt: Manifest) -> None:
@@ -181,16 +224,18 @@ def test_workflow_runs_as_its_own_service_account(wt: Manifest, settings: Settin
     assert wt["spec"]["serviceAccountName"] == settings.workflow_service_account != "default"
 
 
-def test_every_outcome_notifies_once(wt: Manifest) -> None:
-    tasks = tasks_by_name(wt)
-    phases = {
-        name: {p["name"]: p["value"] for p in t["arguments"]["parameters"]}["phase"]
-        for name, t in tasks.items()
-        if t["template"] == "notify"
-    }
-    assert sorted(phases.values()) == ["awaiting-approval", "no-changes", "rejected", "succeeded"]
-    exit_dag = templates_by_name(wt)[wt["spec"]["onExit"]]["dag"]["tasks"]
-    assert [t["when"] for t in exit_dag] == ["{{workflow.status}} != Succeeded"]
+def test_the_one_final_notice_comes_from_the_exit_handler_alone(wt: Manifest) -> None:
+    """The exit handler runs once, after the entrypoint, whatever happened (operator.go,
+    `operate`); a container there, so that its message is the Workflow's when it fails."""
+    finish = templates_by_name(wt)[wt["spec"]["onExit"]]
+    assert finish["container"]["args"][0] == "finish"
+    notices = [t for t in tasks_by_name(wt).values() if t["template"].startswith("notify")]
+    assert [t["name"] for t in notices] == ["notify-approvers"]
+
+
+def test_the_approvers_notice_cannot_fail_the_run(wt: Manifest) -> None:
+    """A leaf that continues on failure does not fail the DAG (dag.go, `assessDAGPhase`)."""
+    assert tasks_by_name(wt)["notify-approvers"]["continueOn"] == {"failed": True, "error": True}
 
 
 def test_executor_role_grants_only_task_results(
