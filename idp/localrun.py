@@ -31,7 +31,9 @@ def compiled_objects(settings: Settings, catalog: Any, folder: Path | None) -> l
     """Every compiled object, parsed from the YAML `idp compile` writes (or wrote to `folder`)."""
     if folder is not None:
         if not folder.is_dir():
-            raise CommandError(f"--compiled {folder}: not a folder written by idp compile", EXIT_INVALID)
+            raise CommandError(
+                f"--compiled {folder}: not a folder written by idp compile", EXIT_INVALID
+            )
         texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.yaml"))]
     else:
         from idp.compile import build, render_files
@@ -63,9 +65,13 @@ def inputs_for(kind: str, body: bytes, objects: list[Manifest]) -> Any:
         objects,
         "Sensor",
         lambda o: any(
-            t["template"].get("k8s", {}).get("source", {}).get("resource", {}).get("spec", {}).get(
-                "workflowTemplateRef", {}
-            ).get("name")
+            t["template"]
+            .get("k8s", {})
+            .get("source", {})
+            .get("resource", {})
+            .get("spec", {})
+            .get("workflowTemplateRef", {})
+            .get("name")
             == template["metadata"]["name"]
             for t in o["spec"].get("triggers", [])
         ),
@@ -109,7 +115,9 @@ def command(args: argparse.Namespace, settings: Settings, catalog: Any, body: by
             modules=args.modules,
             state_dir=args.state_dir or root / "state",
             run_dir=args.run_dir or root / "runs" / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}",
-            approver=approval.Fixed(args.approve) if args.approve is not None else approval.Prompt(),
+            approver=approval.Fixed(args.approve)
+            if args.approve is not None
+            else approval.Prompt(),
             stubs=parse_stubs(args.stub or []),
             secrets=read_secrets(args.secrets),
             show_logs=args.logs,

@@ -400,7 +400,7 @@ def workflow_template(model: type[RequestBase], settings: Settings) -> WorkflowT
                 "idp.platform/requester": m.LabelValueFrom(expression=REQUESTER_LABEL),
             },
         ),
-        templates=_templates(model, settings),
+        templates=[*_templates(model, settings)],
     )
 
 

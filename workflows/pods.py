@@ -21,8 +21,8 @@ from hera.workflows import (
 )
 from hera.workflows import models as m
 
-from idp.settings import Settings
 from idp.image import MODULES_ROOT
+from idp.settings import Settings
 from workflows.steps.errors import TERMINATION_LOG_ENV
 from workflows.steps.request import REQUEST_ENV
 

@@ -410,8 +410,8 @@ class Controller:
         template_name: str,
         boundary_id: str,
         phase: str,
-        message: str = "",
         *,
+        message: str = "",
         hooked: bool = False,
         retried: bool = False,
     ) -> Node:
@@ -459,7 +459,9 @@ class Controller:
     ) -> Node:
         """`initializeNodeOrMarkError`."""
         if node is None:
-            return self._init_node(name, "Skipped", template, boundary, ERROR, error, **flags)
+            return self._init_node(
+                name, "Skipped", template, boundary, ERROR, message=error, **flags
+            )
         return self._mark(node, ERROR, error)
 
     # -- templates --------------------------------------------------------------------------
@@ -538,9 +540,10 @@ class Controller:
             result = self._execute_container(
                 name, processed, boundary_id, execution_deadline, on_exit=on_exit, **flags
             )
-        if retry_name:
+        if retry_name and retry:
             parent = self.nodes.get(retry_name)
-            assert parent is not None
+            if parent is None:
+                raise LocalRunError(f"retry node {retry_name} vanished")
             self._process_retries(parent, retry)
             if fulfilled(parent):
                 last = self._last_attempt(parent)
@@ -672,12 +675,15 @@ class Controller:
         execution_deadline: float | None,
         *,
         on_exit: bool = False,
-        **flags: bool,
+        hooked: bool = False,
+        retried: bool = False,
     ) -> Node:
         node = self.nodes.get(name)
         if node is not None:
             return node
-        node = self._init_node(name, "Pod", template["name"], boundary_id, PENDING, **flags)
+        node = self._init_node(
+            name, "Pod", template["name"], boundary_id, PENDING, hooked=hooked, retried=retried
+        )
         if self.shutdown == "Terminate" or (self.shutdown == "Stop" and not on_exit):
             return self._mark(node, FAILED, f"Stopped with strategy '{self.shutdown}'")
         deadlines = []
@@ -717,12 +723,26 @@ class Controller:
     # -- suspend ----------------------------------------------------------------------------
 
     def _execute_suspend(
-        self, name: str, template: dict[str, Any], boundary_id: str, **flags: bool
+        self,
+        name: str,
+        template: dict[str, Any],
+        boundary_id: str,
+        *,
+        hooked: bool = False,
+        retried: bool = False,
     ) -> Node:
         """`executeSuspend`."""
         node = self.nodes.get(name)
         if node is None:
-            node = self._init_node(name, "Suspend", template["name"], boundary_id, PENDING, **flags)
+            node = self._init_node(
+                name,
+                "Suspend",
+                template["name"],
+                boundary_id,
+                PENDING,
+                hooked=hooked,
+                retried=retried,
+            )
             inputs = template.get("inputs")
             if inputs:
                 node["inputs"] = copy.deepcopy(inputs)
@@ -790,16 +810,25 @@ class Controller:
                     self._mark(node, FAILED, message)
 
     def _in_exit_handler(self, node: Node) -> bool:
-        return node["name"].startswith(f"{self.name}.onExit")
+        return str(node["name"]).startswith(f"{self.name}.onExit")
 
     # -- DAG --------------------------------------------------------------------------------
 
     def _execute_dag(
-        self, name: str, template: dict[str, Any], boundary_id: str, on_exit: bool, **flags: bool
+        self,
+        name: str,
+        template: dict[str, Any],
+        boundary_id: str,
+        on_exit: bool,
+        *,
+        hooked: bool = False,
+        retried: bool = False,
     ) -> Node:
         node = self.nodes.get(name)
         if node is None:
-            node = self._init_node(name, "DAG", template["name"], boundary_id, RUNNING, **flags)
+            node = self._init_node(
+                name, "DAG", template["name"], boundary_id, RUNNING, hooked=hooked, retried=retried
+            )
         tasks = {t["name"]: t for t in template["dag"]["tasks"]}
         context = _DagContext(name, node["id"], template, tasks, on_exit)
         try:
@@ -898,16 +927,6 @@ class Controller:
             return
         dependencies, logic = context.deps_of(task_name)
 
-        def connect(child: str) -> None:
-            if not dependencies:
-                self.nodes.add_child(context.boundary_name, child)
-                return
-            for dependency in dependencies:
-                dependency_node = self.nodes.get(context.task_node_name(dependency))
-                assert dependency_node is not None
-                for outbound in self.nodes.outbound(dependency_node["id"]):
-                    self.nodes.add_child(self.nodes.by_node_id(outbound)["name"], child)
-
         if logic and node is None:
             for dependency in dependencies:
                 self._execute_dag_task(context, dependency)
@@ -920,26 +939,12 @@ class Controller:
             try:
                 execute = deps.evaluate(logic, scope)
             except (ExprError, ValueError) as exc:
-                self._init_node(
-                    node_name,
-                    "Skipped",
-                    task.get("template", ""),
-                    context.boundary_id,
-                    ERROR,
-                    f"unable to evaluate expression '{logic}': {exc}",
+                self._skipped(
+                    context, node_name, ERROR, f"unable to evaluate expression '{logic}': {exc}"
                 )
-                connect(node_name)
                 return
             if not execute:
-                self._init_node(
-                    node_name,
-                    "Skipped",
-                    task.get("template", ""),
-                    context.boundary_id,
-                    OMITTED,
-                    "omitted: depends condition not met",
-                )
-                connect(node_name)
+                self._skipped(context, node_name, OMITTED, "omitted: depends condition not met")
                 return
         if node is None:
             try:
@@ -948,28 +953,13 @@ class Controller:
                 self._requeue_forever(f"{task_name}: {exc}")
                 return
             except (TemplateError, WhenError, ExprError) as exc:
-                self._init_node(
-                    node_name,
-                    "Skipped",
-                    task.get("template", ""),
-                    context.boundary_id,
-                    ERROR,
-                    str(exc),
-                )
-                connect(node_name)
+                self._skipped(context, node_name, ERROR, str(exc))
                 return
-            connect(node_name)
             if skip:
                 when = resolved.get("when", "")
-                self._init_node(
-                    node_name,
-                    "Skipped",
-                    task.get("template", ""),
-                    context.boundary_id,
-                    SKIPPED,
-                    f"when '{when}' evaluated false",
-                )
+                self._skipped(context, node_name, SKIPPED, f"when '{when}' evaluated false")
                 return
+            self._connect(context, node_name)
         else:
             try:
                 resolved, _ = self._resolve_task(context, task, check_when=False)
@@ -987,6 +977,29 @@ class Controller:
             on_exit=context.on_exit,
             task_name=task_name,
         )
+
+    def _skipped(self, context: _DagContext, name: str, phase: str, message: str) -> None:
+        """A task that runs nothing: a Skipped-type node (Skipped, Omitted or Error), hung under
+        its dependencies as `executeDAGTask` does with `connectDependencies`."""
+        task = context.tasks[name.rsplit(".", 1)[-1]]
+        self._init_node(
+            name, "Skipped", task.get("template", ""), context.boundary_id, phase, message=message
+        )
+        self._connect(context, name)
+
+    def _connect(self, context: _DagContext, child: str) -> None:
+        """`connectDependencies`: a root task under the DAG, others under their dependencies'
+        outbound nodes."""
+        dependencies = context.deps_of(child.rsplit(".", 1)[-1])[0]
+        if not dependencies:
+            self.nodes.add_child(context.boundary_name, child)
+            return
+        for dependency in dependencies:
+            dependency_node = self.nodes.get(context.task_node_name(dependency))
+            if dependency_node is None:
+                raise LocalRunError(f"dependency {dependency} of {child} has no node")
+            for outbound in self.nodes.outbound(dependency_node["id"]):
+                self.nodes.add_child(self.nodes.by_node_id(outbound)["name"], child)
 
     def _requeue_forever(self, why: str) -> None:
         self.stuck_reason = f"{why} (the controller would requeue this workflow forever)"

@@ -134,7 +134,7 @@ class _Parser:
 
     def postfix(self, node: Node) -> Node:
         while True:
-            kind, value = self.peek()
+            value = self.peek()[1]
             if value in (".", "?."):
                 self.take()
                 name_kind, name = self.take()
@@ -315,12 +315,12 @@ def expand(flat: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _trunc(count: Any, text: Any) -> str:
-    count, text = int(count), str(text)
-    if count < 0 and len(text) + count > 0:
-        return text[len(text) + count :]
-    if count >= 0 and len(text) > count:
-        return text[:count]
-    return text
+    limit, value = int(count), str(text)
+    if limit < 0 and len(value) + limit > 0:
+        return value[len(value) + limit :]
+    if limit >= 0 and len(value) > limit:
+        return value[:limit]
+    return value
 
 
 def _trim_all(cutset: Any, text: Any) -> str:

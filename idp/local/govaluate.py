@@ -169,20 +169,14 @@ class _Reader:
 
 def _compare(operator: str, left: Any, right: Any) -> bool:
     if operator in ("==", "!="):
-        same = type(left) is type(right) and left == right
+        same = type(left) is type(right) and bool(left == right)
         return same if operator == "==" else not same
-    if (isinstance(left, float) and isinstance(right, float)) or (
-        isinstance(left, str) and isinstance(right, str)
-    ):
-        pass
-    else:
+    both_numbers = isinstance(left, float) and isinstance(right, float)
+    both_strings = isinstance(left, str) and isinstance(right, str)
+    if not (both_numbers or both_strings):
         raise WhenError(f"Value {left!r} or {right!r} cannot be compared with {operator!r}")
-    return {
-        ">": left > right,
-        ">=": left >= right,
-        "<": left < right,
-        "<=": left <= right,
-    }[operator]
+    order: int = (left > right) - (left < right)
+    return {">": order > 0, ">=": order >= 0, "<": order < 0, "<=": order <= 0}[operator]
 
 
 def should_execute(when: str) -> bool:

@@ -20,6 +20,7 @@ template wants them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
@@ -34,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from idp.local.controller import DEADLINE_MESSAGE, EXECUTION_DEADLINE_MESSAGE, PodResult, PodSpec
+from idp.local.controller import PodResult, PodSpec
 from idp.local.nodes import ERROR, FAILED, SUCCEEDED
 
 # What a step process may take from this machine's environment (the pod's image has its own
@@ -153,7 +154,9 @@ class LocalPods:
         with self._lock:
             self._running += 1
         if stub is not None:
-            self._finish(PodResult(spec.node_id, stub.phase, "stubbed by idp local", None, time.time()))
+            self._finish(
+                PodResult(spec.node_id, stub.phase, "stubbed by idp local", None, time.time())
+            )
             return
         try:
             command, env, pod_dir = self._prepare(spec)
@@ -183,7 +186,11 @@ class LocalPods:
     def stop(self, node_ids: list[str] | None = None) -> list[PodResult]:
         """Kill the processes of these nodes (all when None); their results come as usual."""
         with self._lock:
-            chosen = list(self.processes) if node_ids is None else [n for n in node_ids if n in self.processes]
+            chosen = (
+                list(self.processes)
+                if node_ids is None
+                else [n for n in node_ids if n in self.processes]
+            )
             self.stopped.update(chosen)
             processes = [self.processes[n] for n in chosen]
         for process in processes:
@@ -214,7 +221,9 @@ class LocalPods:
         env = self._environment(container, paths)
         command = [*(container.get("command") or []), *(container.get("args") or [])]
         if not command:
-            raise PodError("the container has no command (the image's entrypoint is not known here)")
+            raise PodError(
+                "the container has no command (the image's entrypoint is not known here)"
+            )
         command = [paths.local(expand_references(part, env)) for part in command]
         if command[0] == "python":
             command[0] = sys.executable
@@ -226,7 +235,11 @@ class LocalPods:
         return command, env, pod_dir
 
     def _environment(self, container: Mapping[str, Any], paths: PathMap) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k in PASSED_THROUGH or k.startswith(PASSED_PREFIXES)}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k in PASSED_THROUGH or k.startswith(PASSED_PREFIXES)
+        }
         env.update(self.extra_env)
         for source in container.get("envFrom") or []:
             if "configMapRef" in source:
@@ -253,7 +266,9 @@ class LocalPods:
             env[item["name"]] = value
         return env
 
-    def _run(self, spec: PodSpec, command: Sequence[str], env: dict[str, str], pod_dir: Path) -> None:
+    def _run(
+        self, spec: PodSpec, command: Sequence[str], env: dict[str, str], pod_dir: Path
+    ) -> None:
         paths = self._paths[spec.node_id]
         log_path = self.run_dir / "logs" / f"{spec.pod_name}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -264,7 +279,7 @@ class LocalPods:
         work = pod_dir
         try:
             with log_path.open("wb") as log:
-                process = subprocess.Popen(  # noqa: S603 - an argument list, never a shell
+                process = subprocess.Popen(
                     list(command),
                     cwd=work,
                     env=env,
@@ -287,12 +302,26 @@ class LocalPods:
                         timed_out = True
                         break
         except OSError as exc:
-            self._finish(PodResult(spec.node_id, ERROR, f"main: failed to start: {exc.strerror or exc}", None, time.time()))
+            self._finish(
+                PodResult(
+                    spec.node_id,
+                    ERROR,
+                    f"main: failed to start: {exc.strerror or exc}",
+                    None,
+                    time.time(),
+                )
+            )
             return
         self._finish(self._result(spec, paths, code, timed_out, deadline_message, log_path))
 
     def _result(
-        self, spec: PodSpec, paths: PathMap, code: int, timed_out: bool, deadline_message: str, log: Path
+        self,
+        spec: PodSpec,
+        paths: PathMap,
+        code: int,
+        timed_out: bool,
+        deadline_message: str,
+        log: Path,
     ) -> PodResult:
         now = time.time()
         if self.log is not None:
@@ -307,12 +336,22 @@ class LocalPods:
             return PodResult(spec.node_id, FAILED, "", outputs, now)
         if code != 0:
             message = f"main: Error (exit code {code})"
-            text = _termination_message(Path(paths.local(spec.template["container"].get("terminationMessagePath", "/dev/termination-log"))))
+            text = _termination_message(
+                Path(
+                    paths.local(
+                        spec.template["container"].get(
+                            "terminationMessagePath", "/dev/termination-log"
+                        )
+                    )
+                )
+            )
             if text:
                 message += f": {text}"
             return PodResult(spec.node_id, FAILED, message, outputs, now)
         if missing:
-            return PodResult(spec.node_id, ERROR, f"wait: Error (exit code 1): {missing}", outputs, now)
+            return PodResult(
+                spec.node_id, ERROR, f"wait: Error (exit code 1): {missing}", outputs, now
+            )
         return PodResult(spec.node_id, SUCCEEDED, "", outputs, now)
 
     def _outputs(self, spec: PodSpec, paths: PathMap) -> tuple[dict[str, Any], str]:
@@ -363,10 +402,8 @@ def _termination_message(path: Path) -> str:
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _echo(stream: Any, pod: str, log: Path) -> None:

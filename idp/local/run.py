@@ -58,7 +58,9 @@ def parse_stubs(items: list[str]) -> dict[str, str]:
     for item in items:
         task, _, phase = item.partition("=")
         if not task or phase not in STUB_PHASES:
-            raise ValueError(f"--stub {item!r}: must be TASK=PHASE, PHASE one of {', '.join(STUB_PHASES)}")
+            raise ValueError(
+                f"--stub {item!r}: must be TASK=PHASE, PHASE one of {', '.join(STUB_PHASES)}"
+            )
         stubs[task] = phase
     return stubs
 
@@ -72,7 +74,9 @@ def read_secrets(folder: Path | None) -> dict[str, dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
     for secret in sorted(p for p in folder.iterdir() if p.is_dir()):
         found[secret.name] = {
-            key.name: key.read_text(encoding="utf-8") for key in sorted(secret.iterdir()) if key.is_file()
+            key.name: key.read_text(encoding="utf-8")
+            for key in sorted(secret.iterdir())
+            if key.is_file()
         }
     return found
 
@@ -109,7 +113,10 @@ def run(inputs: Inputs, options: Options) -> dict[str, Any]:
     )
 
     def waiting(mutex_name: str) -> None:
-        print(f"waiting   for mutex {mutex_name}: another local run of this stack holds it", file=options.out)
+        print(
+            f"waiting   for mutex {mutex_name}: another local run of this stack holds it",
+            file=options.out,
+        )
 
     controller = Controller(
         inputs.workflow,
@@ -120,7 +127,9 @@ def run(inputs: Inputs, options: Options) -> dict[str, Any]:
         watcher=watcher(options.out, options.clock),
         lock=lambda mutex_name: mutex.acquire(options.state_dir, mutex_name, waiting),
     )
-    print(f"local     {name}: running on this machine (files in {options.run_dir})", file=options.out)
+    print(
+        f"local     {name}: running on this machine (files in {options.run_dir})", file=options.out
+    )
     result = controller.run()
     summarize(result, options.out, options.run_dir)
     return result

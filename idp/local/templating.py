@@ -130,7 +130,8 @@ def _expression_value(tag: str, env: Mapping[str, Any], strict: Strict) -> str |
     """The text an `=` tag becomes, or None to leave the tag as it is
     (`expressionReplaceStrict` and `expressionReplaceCore`)."""
     expression = expression_of(tag)
-    assert expression is not None
+    if expression is None:
+        raise TemplateError(f"{tag!r} is not an expression tag")
     missing = _guarded_missing(expression, env)
     for name in missing:
         if _matches(strict, name):

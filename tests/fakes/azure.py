@@ -27,11 +27,12 @@ from idp.settings import DEFAULT_REGIONS
 from tests.fakes.tls import certificate, server_context
 
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
-TOKEN = "fake-arm-token"  # noqa: S105 - a test token for a fake
+TOKEN = "fake-arm-token"
 _FILTER = re.compile(r"^tagName eq '([^']*)' and tagValue eq '([^']*)'$")
 _AZ = """#!/bin/sh
 # A stand-in for the Azure CLI: `az account get-access-token` prints a token.
-printf '{"accessToken": "%s", "expires_on": %s, "tokenType": "Bearer"}\\n' "TOKEN" "$(($(date +%s) + 3600))"
+expires=$(($(date +%s) + 3600))
+printf '{"accessToken": "%s", "expires_on": %s}\\n' "TOKEN" "$expires"
 """
 
 

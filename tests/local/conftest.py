@@ -35,7 +35,9 @@ _MACHINE_PREFIXES = ("IDP_", "AZURE_", "ARM_")
 
 def example(kind: str, **changes: Any) -> dict[str, Any]:
     """The kind's example request, with `changes`; `name` and `request_id` given per test."""
-    request: dict[str, Any] = json.loads((ROOT / "examples" / "requests" / f"{kind}.json").read_text())
+    request: dict[str, Any] = json.loads(
+        (ROOT / "examples" / "requests" / f"{kind}.json").read_text()
+    )
     request.update(changes)
     return request
 
@@ -59,7 +61,7 @@ class Run:
     def output(self, name: str) -> str | None:
         for item in (self.workflow["status"].get("outputs") or {}).get("parameters") or []:
             if item["name"] == name:
-                return item.get("value")
+                return None if item.get("value") is None else str(item["value"])
         return None
 
     @property
@@ -71,7 +73,7 @@ class Run:
         name = self.workflow["metadata"]["name"]
         for node in self.workflow["status"]["nodes"].values():
             if node["name"] == f"{name}.{task}":
-                return node
+                return dict(node)
         return None
 
     def ran(self, task: str) -> bool:

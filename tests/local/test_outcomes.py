@@ -42,7 +42,9 @@ def test_yes_applies_verifies_reports_and_notifies_succeeded_with_outputs(
     assert all(run.ran(task) for task in AFTER_APPROVAL)
     notice = the_final_notice(platform)
     assert notice["phase"] == "succeeded"
-    assert notice["outputs"]["resource_group_id"].endswith("/rg-approved-" + example(kind)["environment"])
+    assert notice["outputs"]["resource_group_id"].endswith(
+        "/rg-approved-" + example(kind)["environment"]
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -63,7 +65,9 @@ def test_an_expired_approval_applies_nothing_and_notifies_expired(
 
     assert (run.phase, run.outcome) == ("Failed", "expired")
     assert none_ran(run, *AFTER_APPROVAL)
-    assert the_final_notice(platform)["reason"].startswith("nobody answered the approval within 24h")
+    assert the_final_notice(platform)["reason"].startswith(
+        "nobody answered the approval within 24h"
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -101,7 +105,9 @@ def failing(kind: str, step: str, platform: LocalPlatform) -> dict[str, Any]:
         return example(kind, name="wrong-region")
     if step == "verify":
         environment = example(kind)["environment"]
-        platform.arm.hidden = {f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-gone-{environment}"}
+        platform.arm.hidden = {
+            f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-gone-{environment}"
+        }
         return example(kind, name="gone")
     return example(kind, name=f"fail-{step}")
 
@@ -164,7 +170,9 @@ def test_stopping_a_run_that_waits_for_approval_applies_nothing_and_notifies_sto
     assert (run.phase, run.outcome) == ("Failed", "stopped")
     assert run.message == "Stopped with strategy 'Stop'"
     assert none_ran(run, *AFTER_APPROVAL)
-    assert the_final_notice(platform)["reason"].startswith("Stopped with strategy 'Stop' (at approve)")
+    assert the_final_notice(platform)["reason"].startswith(
+        "Stopped with strategy 'Stop' (at approve)"
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -180,6 +188,8 @@ def test_a_destroy_applied_after_yes_succeeds_once_nothing_of_the_stack_remains(
 
     assert (run.code, run.phase, run.outcome) == (0, "Succeeded", "succeeded")
     assert run.ran("apply") and run.ran("verify")
-    assert the_final_notice(platform)["reason"].startswith("destroyed: 0 to add, 0 to change, 2 to destroy")
+    assert the_final_notice(platform)["reason"].startswith(
+        "destroyed: 0 to add, 0 to change, 2 to destroy"
+    )
     stack = f"{kind}-{example(kind)['environment']}-short-lived"
     assert f"tagName eq 'idp-stack' and tagValue eq '{stack}'" in platform.arm.filters

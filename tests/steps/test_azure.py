@@ -107,7 +107,8 @@ def test_preflight_reports_a_refused_token_in_one_line(
     (tmp_path / "bin" / "az").write_text("#!/bin/sh\necho 'Please run az login' >&2\nexit 1\n")
     assert main(["preflight", "--kind", "compute"]) == 1
     error = capsys.readouterr().err
-    assert error == "preflight: azure: CredentialUnavailableError: Please run 'az login' to set up an account\n"
+    refused = "CredentialUnavailableError: Please run 'az login' to set up an account"
+    assert error == f"preflight: azure: {refused}\n"
 
 
 def test_preflight_uses_the_credential_settings_name_not_a_guess(
@@ -160,9 +161,8 @@ def test_verify_after_destroy_fails_when_something_of_the_stack_remains(
     use_request(compute_request(action="destroy"))
     arm.leftovers = [{"id": CLUSTER_ID, "tags": {"idp-stack": "compute-dev-demo"}}]
     assert main(["verify", "--kind", "compute", "--work", "unused"]) == 1
-    assert capsys.readouterr().err == (
-        f"verify: 1 resources tagged idp-stack=compute-dev-demo remain after destroy: {CLUSTER_ID}\n"
-    )
+    left = f"1 resources tagged idp-stack=compute-dev-demo remain after destroy: {CLUSTER_ID}"
+    assert capsys.readouterr().err == f"verify: {left}\n"
 
 
 def test_verify_after_destroy_ignores_what_another_stack_left(arm: FakeArm) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import smtplib
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,13 +46,19 @@ def settings_env(callback: Callback) -> dict[str, str]:
     return {"IDP_CALLBACK_URL": callback.url, "IDP_ARGO_UI_URL": "https://argo.example.test"}
 
 
-def finish(steps: Steps, out: Path, *args: str, env: dict[str, str] | None = None) -> object:
+def finish(
+    steps: Steps, out: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return steps.run("finish", *IDENTITY, "--out", str(out), *args, request={}, env=env)
 
 
 def test_notify_tells_the_approvers_a_plan_waits(steps: Steps, callback: Callback) -> None:
     result = steps.run(
-        "notify", *IDENTITY, "--summary", "2 to add, 0 to change, 0 to destroy", env=settings_env(callback)
+        "notify",
+        *IDENTITY,
+        "--summary",
+        "2 to add, 0 to change, 0 to destroy",
+        env=settings_env(callback),
     )
     passed(result)
     assert [body for _, body in callback.received] == [
@@ -77,7 +84,9 @@ def test_a_notice_takes_its_request_id_from_the_workflow_not_the_body(
     assert callback.received[0][1]["request_id"] == REQUEST_ID
 
 
-def test_a_request_id_without_the_contract_form_is_not_repeated(steps: Steps, callback: Callback) -> None:
+def test_a_request_id_without_the_contract_form_is_not_repeated(
+    steps: Steps, callback: Callback
+) -> None:
     args = [*IDENTITY[:5], "bad id\n", *IDENTITY[6:]]
     passed(steps.run("notify", *args, env=settings_env(callback)))
     assert callback.received[0][1]["request_id"] == ""
@@ -88,7 +97,12 @@ def test_finish_sends_the_one_final_notice_and_records_the_outcome(
 ) -> None:
     out = steps.out("finish-out")
     args = ["--status", "Succeeded", "--has-changes", "true", "--approval", "YES"]
-    args += ["--summary", "2 to add, 0 to change, 0 to destroy", "--outputs", '{"cluster_name":"aks-demo"}']
+    args += [
+        "--summary",
+        "2 to add, 0 to change, 0 to destroy",
+        "--outputs",
+        '{"cluster_name":"aks-demo"}',
+    ]
     passed(finish(steps, out, *args, env=settings_env(callback)))
     (notice,) = [body for _, body in callback.received]
     assert (notice["phase"], notice["outputs"]) == ("succeeded", {"cluster_name": "aks-demo"})
@@ -104,7 +118,7 @@ def test_finish_of_a_rejected_plan_fails_with_the_outcome_as_its_message(
     termination = steps.tmp / "termination-log"
     env = settings_env(callback) | {"IDP_TERMINATION_LOG": str(termination)}
     result = finish(steps, out, *args, env=env)
-    assert result.returncode == 1  # type: ignore[attr-defined]
+    assert result.returncode == 1
     assert termination.read_text() == "rejected: the approval was answered 'NO', not YES"
     assert callback.received[0][1]["phase"] == "rejected"
 
@@ -123,7 +137,9 @@ def test_finish_keeps_a_succeeded_outcome_when_the_callback_is_down(
 def test_finish_names_what_it_could_not_reach_when_nothing_is_configured(steps: Steps) -> None:
     out = steps.out("finish-out")
     passed(finish(steps, out, "--status", "Succeeded", "--has-changes", "false"))
-    assert (out / "delivery").read_text() == "not sent: no callback_url and no SMTP host in settings"
+    assert (
+        out / "delivery"
+    ).read_text() == "not sent: no callback_url and no SMTP host in settings"
 
 
 def test_a_notice_does_not_need_the_request_body(steps: Steps, callback: Callback) -> None:
@@ -154,7 +170,10 @@ def test_a_token_with_control_characters_is_refused_without_being_shown() -> Non
     with pytest.raises(StepError) as caught:
         clean_token("se\x01cret")
     assert "se" not in str(caught.value).replace("Secret", "")
-    assert str(caught.value) == "callback token contains control characters (not shown); fix the Secret"
+    assert (
+        str(caught.value)
+        == "callback token contains control characters (not shown); fix the Secret"
+    )
 
 
 def test_a_redirect_is_a_failed_delivery_and_the_token_never_reaches_its_target(
@@ -273,5 +292,8 @@ def test_email_failure_is_one_line_without_the_password(
     smtp.login.side_effect = smtplib.SMTPAuthenticationError(535, b"bad pa55word")
     assert run_notify(monkeypatch, "notify", IDP_APPROVERS="ops@example.test") == 1
     captured = capsys.readouterr()
-    assert captured.err == "notify: notice not delivered: e-mail via smtp.example.test:587 failed: SMTP 535\n"
+    assert (
+        captured.err
+        == "notify: notice not delivered: e-mail via smtp.example.test:587 failed: SMTP 535\n"
+    )
     assert "pa55word" not in captured.out + captured.err

@@ -62,7 +62,11 @@ def test_the_earliest_failure_explains_the_run_whatever_order_argo_lists_them() 
 
 
 def test_a_stopped_run_is_stopped_and_says_where() -> None:
-    stopped = {"displayName": "approve", "message": "Stopped with strategy 'Stop'", "templateName": "approve"}
+    stopped = {
+        "displayName": "approve",
+        "message": "Stopped with strategy 'Stop'",
+        "templateName": "approve",
+    }
     found = decide(status="Failed", failures=failures(stopped, DAG_FAILED))
     assert (found.name, found.reason) == ("stopped", "Stopped with strategy 'Stop' (at approve)")
 
@@ -80,7 +84,9 @@ def test_failures_arrive_decoded_once_still_read() -> None:
     ("quoted", "text"),
     [('"a\\x01b"', "a\x01b"), ('"\\u00e9"', "é"), ('"\\U0001f600"', "😀"), ('"\\101"', "A")],
 )
-def test_go_string_literals_unquote_every_escape_strconv_quote_writes(quoted: str, text: str) -> None:
+def test_go_string_literals_unquote_every_escape_strconv_quote_writes(
+    quoted: str, text: str
+) -> None:
     assert go_unquote(quoted) == text
 
 

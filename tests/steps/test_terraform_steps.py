@@ -154,13 +154,17 @@ def test_apply_refuses_an_approval_that_is_not_a_sha256(steps: Steps) -> None:
 
 
 @pytest.mark.parametrize("answer", ["NO", " YES", "YES ", "yes", "'YES'", "EXPIRED", ""])
-def test_apply_refuses_any_answer_but_exactly_yes_before_terraform(steps: Steps, answer: str) -> None:
+def test_apply_refuses_any_answer_but_exactly_yes_before_terraform(
+    steps: Steps, answer: str
+) -> None:
     passed(steps.plan("plan"))
     folder = steps.out("plan")
     approved = ["--plan", str(folder / "plan.tfplan"), "--sha256", (folder / "sha256").read_text()]
     result = steps.run("apply", *steps.stack("apply-pod"), *approved, "--approval", answer)
     assert result.returncode == 1
-    assert result.stderr == f"apply: refusing to apply: the approval answer is {answer!r}, not YES\n"
+    assert (
+        result.stderr == f"apply: refusing to apply: the approval answer is {answer!r}, not YES\n"
+    )
     assert resources(steps) == []
 
 

@@ -32,4 +32,13 @@ def test_every_step_container_parses_with_the_step_program(manifests: list[Manif
 
 def test_every_step_command_is_used_by_the_templates(manifests: list[Manifest]) -> None:
     used = {args[0] for _, args in containers(manifests)}
-    assert used == {"validate", "preflight", "plan", "apply", "verify", "report", "notify", "finish"}
+    assert used == {
+        "validate",
+        "preflight",
+        "plan",
+        "apply",
+        "verify",
+        "report",
+        "notify",
+        "finish",
+    }

@@ -137,6 +137,31 @@ def _first_failure(nodes: list[dict[str, Any]], entrypoint: str) -> dict[str, An
     )
 
 
+def _ended_badly(state: str, nodes: list[dict[str, Any]], entrypoint: str) -> Outcome:
+    stopped = [n for n in nodes if str(n.get("message") or "").startswith(STOPPED_PREFIX)]
+    if stopped:
+        where = sorted({str(n.get("displayName") or n.get("templateName")) for n in stopped})
+        return Outcome("stopped", f"{_one_line(stopped[0]['message'])} (at {', '.join(where)})")
+    node = _first_failure(nodes, entrypoint)
+    if node is None:
+        return Outcome("failed", f"the workflow ended {state or 'without a status'}")
+    step = str(node.get("templateName") or node.get("displayName") or "a step")
+    return Outcome("failed", f"failed at {step}: {_one_line(_step_message(node))}")
+
+
+def _answered(answer: str | None, timeout: str, action: str, plan: str) -> Outcome:
+    if answer == APPROVED:
+        done = "destroyed" if action == "destroy" else "applied"
+        return Outcome("succeeded", f"{done}: {plan}" if plan else done)
+    if answer == UNANSWERED:
+        within = "" if absent(timeout) else f" within {timeout}"
+        return Outcome("expired", f"nobody answered the approval{within}; nothing was applied")
+    if answer is None:
+        return Outcome("rejected", "the approval ended without an answer; nothing was applied")
+    shown = repr(answer) if len(answer) <= 40 else repr(answer[:40]) + "…"
+    return Outcome("rejected", f"the approval was answered {_one_line(shown)}, not {APPROVED}")
+
+
 def decide(
     *,
     status: str,
@@ -152,28 +177,10 @@ def decide(
     nodes = failed_nodes(failures)
     state = "" if absent(status) else status
     if state in ("Failed", "Error") or (not state and nodes):
-        stopped = [n for n in nodes if str(n.get("message") or "").startswith(STOPPED_PREFIX)]
-        if stopped:
-            where = sorted({str(n.get("displayName") or n.get("templateName")) for n in stopped})
-            return Outcome("stopped", f"{_one_line(stopped[0]['message'])} (at {', '.join(where)})")
-        node = _first_failure(nodes, entrypoint)
-        if node is None:
-            return Outcome("failed", f"the workflow ended {state or 'without a status'}")
-        step = str(node.get("templateName") or node.get("displayName") or "a step")
-        return Outcome("failed", f"failed at {step}: {_one_line(_step_message(node))}")
+        return _ended_badly(state, nodes, entrypoint)
     if state != "Succeeded":
         return Outcome("failed", "the workflow ended without a status")
     plan = "" if absent(summary) else _one_line(summary)
     if has_changes == "false":
         return Outcome("no-changes", f"the plan has no changes{f' ({plan})' if plan else ''}")
-    answer = None if absent(approval) else approval
-    if answer == APPROVED:
-        done = "destroyed" if action == "destroy" else "applied"
-        return Outcome("succeeded", f"{done}: {plan}" if plan else done)
-    if answer == UNANSWERED:
-        within = f" within {approval_timeout}" if not absent(approval_timeout) else ""
-        return Outcome("expired", f"nobody answered the approval{within}; nothing was applied")
-    if answer is None:
-        return Outcome("rejected", "the approval ended without an answer; nothing was applied")
-    shown = repr(answer) if len(answer) <= 40 else repr(answer[:40]) + "…"
-    return Outcome("rejected", f"the approval was answered {_one_line(shown)}, not {APPROVED}")
+    return _answered(None if absent(approval) else approval, approval_timeout, action, plan)

@@ -1,0 +1,160 @@
+"""A small harness for the controller's rules: hand-written templates, scripted steps.
+
+`Scripted` is an executor that runs nothing: each container node ends as the script says for
+its template (a phase, output values, a message). `workflow_of` turns a list of templates into
+the Workflow and WorkflowTemplate the runner takes, as `idp render` and `idp compile` would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from idp.local.controller import Answer, Controller, PodResult, PodSpec
+from idp.local.nodes import Node
+
+
+@dataclass
+class Ending:
+    phase: str = "Succeeded"
+    outputs: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+
+
+@dataclass
+class Scripted:
+    """Executor: each start ends at once with the template's scripted Ending (or success)."""
+
+    script: Mapping[str, Ending | list[Ending]] = field(default_factory=dict)
+    started: list[PodSpec] = field(default_factory=list)
+    pending: list[PodResult] = field(default_factory=list)
+
+    def start(self, spec: PodSpec) -> None:
+        self.started.append(spec)
+        planned = self.script.get(spec.template["name"], Ending())
+        if isinstance(planned, list):
+            planned = planned.pop(0) if len(planned) > 1 else planned[0]
+        declared = (spec.template.get("outputs") or {}).get("parameters") or []
+        parameters = [
+            {
+                **{k: v for k, v in p.items() if k != "valueFrom"},
+                "value": planned.outputs[p["name"]],
+            }
+            for p in declared
+            if p["name"] in planned.outputs
+        ]
+        outputs = {"parameters": parameters} if parameters else None
+        self.pending.append(PodResult(spec.node_id, planned.phase, planned.message, outputs))
+
+    def wait(self, timeout: float | None) -> list[PodResult]:
+        found, self.pending = self.pending, []
+        return found
+
+    def running(self) -> int:
+        return len(self.pending)
+
+    def stop(self, node_ids: list[str] | None = None) -> list[PodResult]:
+        return []
+
+    def ran(self) -> list[str]:
+        return [spec.template["name"] for spec in self.started]
+
+
+class FakeClock:
+    """Time that only moves when asked."""
+
+    def __init__(self) -> None:
+        self.time = 1_800_000_000.0
+
+    def now(self) -> float:
+        return self.time
+
+    def sleep_until(self, when: float) -> None:
+        self.time = max(self.time, when)
+
+    def advance_to(self, when: float) -> None:
+        self.time = max(self.time, when)
+
+
+def container(name: str, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "container": {"image": "step", "command": ["true"]}, **extra}
+
+
+def dag(*tasks: dict[str, Any], name: str = "main") -> dict[str, Any]:
+    return {"name": name, "dag": {"tasks": list(tasks)}}
+
+
+def workflow_of(
+    templates: list[dict[str, Any]],
+    *,
+    entrypoint: str = "main",
+    on_exit: str | None = None,
+    arguments: list[dict[str, Any]] | None = None,
+    spec: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    template_spec: dict[str, Any] = {
+        "entrypoint": entrypoint,
+        "templates": templates,
+        **(spec or {}),
+    }
+    if on_exit:
+        template_spec["onExit"] = on_exit
+    template = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "WorkflowTemplate",
+        "metadata": {"name": "rules", "namespace": "test"},
+        "spec": template_spec,
+    }
+    workflow = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": "wf", "namespace": "test"},
+        "spec": {
+            "workflowTemplateRef": {"name": "rules"},
+            "arguments": {"parameters": arguments or []},
+        },
+    }
+    return workflow, template
+
+
+def answers(*given: Answer) -> Any:
+    queue = list(given)
+
+    def answer(node: Node, view: Mapping[str, Any]) -> Answer:
+        return queue.pop(0)
+
+    return answer
+
+
+def run(
+    templates: list[dict[str, Any]],
+    script: Mapping[str, Ending | list[Ending]] | None = None,
+    *,
+    approve: list[Answer] | None = None,
+    **options: Any,
+) -> tuple[dict[str, Any], Scripted]:
+    """Run hand-written templates; the finished Workflow and the executor."""
+    workflow, template = workflow_of(templates, **options)
+    executor = Scripted(script or {})
+    controller = Controller(
+        workflow,
+        template,
+        executor=executor,
+        approver=answers(*(approve or [])),
+        clock=FakeClock(),
+    )
+    return controller.run(), executor
+
+
+def phase_of(workflow: Mapping[str, Any], name: str) -> str | None:
+    """The phase of the node called `name` (its display name), or None when it does not exist."""
+    for node in workflow["status"]["nodes"].values():
+        if node["displayName"] == name:
+            return str(node["phase"])
+    return None
+
+
+def node_named(workflow: Mapping[str, Any], name: str) -> dict[str, Any]:
+    (node,) = [n for n in workflow["status"]["nodes"].values() if n["displayName"] == name]
+    return dict(node)
