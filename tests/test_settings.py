@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from idp import __version__
-from idp.settings import SettingsError, load_settings
+from idp.settings import Settings, SettingsError, load_settings
 
 
 def test_defaults_match_the_design() -> None:
@@ -100,3 +101,22 @@ def test_other_idp_variables_are_not_settings(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("IDP_REQUEST", "{}")
     monkeypatch.setenv("IDP_UPSTREAM_SCHEMAS", "/nowhere")
     assert load_settings().namespace == "argo-events"
+
+
+@pytest.mark.parametrize("value", ["24h", "90m", "1h30m", "86400", "1.5h"])
+def test_approval_timeout_takes_what_argo_parses(value: str) -> None:
+    """pkg/apis/workflow/v1alpha1/utils.go, `ParseStringToDuration`: whole seconds or Go's
+    `time.ParseDuration`."""
+    assert Settings.model_validate({"approval_timeout": value}).approval_timeout == value
+
+
+def test_approval_timeout_in_days_is_refused_with_the_fix() -> None:
+    """Go's `time.ParseDuration` has no `d`: a suspend of `1d` would error in the cluster."""
+    with pytest.raises(ValidationError, match=r"Go durations have no `d` unit: write 24h"):
+        Settings.model_validate({"approval_timeout": "1d"})
+
+
+@pytest.mark.parametrize("value", ["0", "0s", "soon", "-1h", "h"])
+def test_approval_timeout_must_be_a_positive_duration(value: str) -> None:
+    with pytest.raises(ValidationError, match="approval_timeout"):
+        Settings.model_validate({"approval_timeout": value})

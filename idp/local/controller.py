@@ -509,8 +509,8 @@ class Controller:
                 return parent
             if fulfilled(parent):
                 last = self._last_attempt(parent)
-                if last is not None:
-                    parent["outputs"] = copy.deepcopy(last.get("outputs"))
+                if last is not None and last.get("outputs") is not None:
+                    parent["outputs"] = copy.deepcopy(last["outputs"])
                 return parent
             attempts = self._attempts(parent)
             last = self._last_attempt(parent)
@@ -547,8 +547,8 @@ class Controller:
             self._process_retries(parent, retry)
             if fulfilled(parent):
                 last = self._last_attempt(parent)
-                if last is not None:
-                    parent["outputs"] = copy.deepcopy(last.get("outputs"))
+                if last is not None and last.get("outputs") is not None:
+                    parent["outputs"] = copy.deepcopy(last["outputs"])
             return parent
         return result
 
@@ -614,7 +614,8 @@ class Controller:
         if last is None or not fulfilled(last):
             return True, None
         if not failed_or_error(last):
-            parent["outputs"] = copy.deepcopy(last.get("outputs"))
+            if last.get("outputs") is not None:
+                parent["outputs"] = copy.deepcopy(last["outputs"])
             self._mark(parent, SUCCEEDED)
             return True, None
         if self.shutdown:

@@ -44,7 +44,15 @@ class Scripted:
             for p in declared
             if p["name"] in planned.outputs
         ]
-        outputs = {"parameters": parameters} if parameters else None
+        artifacts = [
+            {"name": a["name"], "path": a["path"], "raw": {"data": "scripted"}}
+            for a in (spec.template.get("outputs") or {}).get("artifacts") or []
+        ]
+        outputs: dict[str, Any] | None = None
+        if parameters or artifacts:
+            outputs = {"parameters": parameters} if parameters else {}
+            if artifacts:
+                outputs["artifacts"] = artifacts
         self.pending.append(PodResult(spec.node_id, planned.phase, planned.message, outputs))
 
     def wait(self, timeout: float | None) -> list[PodResult]:

@@ -14,6 +14,7 @@ import pytest
 
 from tests.fakes.azure import SUBSCRIPTION
 from tests.local.conftest import KINDS, LocalPlatform, Run, example
+from tests.upstream import conformance_errors
 
 AFTER_APPROVAL = ("apply", "verify", "report")
 
@@ -40,6 +41,7 @@ def test_yes_applies_verifies_reports_and_notifies_succeeded_with_outputs(
 
     assert (run.code, run.phase, run.outcome) == (0, "Succeeded", "succeeded")
     assert all(run.ran(task) for task in AFTER_APPROVAL)
+    assert conformance_errors(run.workflow) == []
     notice = the_final_notice(platform)
     assert notice["phase"] == "succeeded"
     assert notice["outputs"]["resource_group_id"].endswith(

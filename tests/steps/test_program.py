@@ -113,3 +113,12 @@ def test_validate_rejects_a_request_of_another_kind(steps: Steps) -> None:
     result = steps.run("validate", "--kind", "storage")
     assert result.returncode == 2
     assert "request: resource_type: " in result.stderr
+
+
+def test_a_request_nested_too_deeply_is_a_bad_request_not_a_traceback(steps: Steps) -> None:
+    result = steps.run(
+        "validate", "--kind", "compute", env={"IDP_REQUEST": "[" * 5000 + "]" * 5000}
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert "Traceback" not in result.stderr
