@@ -145,6 +145,7 @@ class LocalPods:
         self._running = 0
         self._lock = threading.Lock()
         self.logs: dict[str, Path] = {}
+        self.seconds: dict[str, float] = {}  # each step process's wall time, by pod name
         self._paths: dict[str, PathMap] = {}
 
     # -- the Executor protocol --------------------------------------------------------------
@@ -291,6 +292,7 @@ class LocalPods:
                 with self._lock:
                     self.processes[spec.node_id] = process
                 timed_out = False
+                began = time.perf_counter()
                 while True:
                     left = None if deadline is None else deadline - time.time()
                     try:
@@ -312,6 +314,7 @@ class LocalPods:
                 )
             )
             return
+        self.seconds[spec.pod_name] = time.perf_counter() - began
         self._finish(self._result(spec, paths, code, timed_out, deadline_message, log_path))
 
     def _result(

@@ -24,6 +24,7 @@ from idp.local.nodes import Node
 from idp.local.pods import Artifacts, LocalPods, PathMap, Stub
 
 SHOWN_TYPES = ("Pod", "Suspend", "Skipped")
+TIMINGS = "timings.json"  # in the run folder: each step process's wall time, in seconds
 STUB_PHASES = ("Succeeded", "Failed", "Error")
 
 
@@ -131,6 +132,7 @@ def run(inputs: Inputs, options: Options) -> dict[str, Any]:
         f"local     {name}: running on this machine (files in {options.run_dir})", file=options.out
     )
     result = controller.run()
+    (options.run_dir / TIMINGS).write_text(json.dumps(pods.seconds, indent=2, sort_keys=True))
     summarize(result, options.out, options.run_dir)
     return result
 
