@@ -1,0 +1,76 @@
+"""`idp local` as a command: what it refuses before anything runs, and where it reads from."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import io
+import json
+from pathlib import Path
+
+from idp.cli import main
+from tests.local.conftest import MODULES, LocalPlatform, example
+
+
+def idp(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def write(tmp_path: Path, body: object) -> str:
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(body))
+    return str(path)
+
+
+def test_a_body_the_sensor_drops_runs_nothing_and_exits_3(tmp_path: Path) -> None:
+    request = write(tmp_path, example("compute", request_id="Not Valid"))
+    code, _, err = idp(
+        "local", "compute", request, "--modules", str(MODULES), "--run-dir", str(tmp_path / "run")
+    )
+    assert code == 3
+    assert err.startswith("idp: dropped by compute's sensor: filter body.request_id")
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_modules_folder_without_the_kinds_module_is_refused_before_running(
+    tmp_path: Path,
+) -> None:
+    request = write(tmp_path, example("compute"))
+    code, _, err = idp("local", "compute", request, "--modules", str(tmp_path), "--approve", "NO")
+    assert code == 2
+    assert err.startswith(f"idp: --modules {tmp_path}: no module folder compute/ ")
+
+
+def test_a_bad_stub_is_refused_naming_it(tmp_path: Path) -> None:
+    request = write(tmp_path, example("compute"))
+    code, _, err = idp(
+        "local", "compute", request, "--modules", str(MODULES), "--stub", "plan=Done"
+    )
+    assert code == 2
+    assert "--stub 'plan=Done': must be TASK=PHASE" in err
+
+
+def test_it_runs_what_idp_compile_wrote(platform: LocalPlatform) -> None:
+    dist = platform.tmp / "dist"
+    assert idp("compile", "--out", str(dist))[0] == 0
+    template = next(dist.glob("workflowtemplate-compute-*.yaml"))
+    template.write_text(template.read_text().replace("duration: 24h", "duration: 2h"))
+    run = platform.run(
+        "compute",
+        example("compute", name="from-dist"),
+        approve="expire",
+        extra=("--compiled", str(dist)),
+    )
+    assert run.outcome == "expired"
+    (approve,) = [
+        n for n in run.workflow["status"]["nodes"].values() if n["displayName"] == "approve"
+    ]
+    waited = moment(approve["finishedAt"]) - moment(approve["startedAt"])
+    assert 2 * 3600 <= waited.total_seconds() < 3 * 3600  # the compiled folder's 2h, not 24h
+
+
+def moment(stamp: str) -> datetime.datetime:
+    return datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
