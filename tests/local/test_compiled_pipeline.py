@@ -17,7 +17,6 @@ import yaml
 
 from idp.local.approval import Fixed, Prompt
 from idp.local.controller import Controller
-from idp.local.nodes import Node
 from idp.localrun import inputs_for
 from idp.manifests import Manifest, to_yaml
 from tests.local.conftest import example
@@ -135,7 +134,7 @@ def test_a_field_idp_local_does_not_implement_stops_the_run_before_it_starts(
         )
 
 
-def requester_label(manifests: list[Manifest], email: str) -> Node:
+def requester_label(manifests: list[Manifest], email: str) -> Controller:
     request = example("compute", name="labelled", requester_email=email)
     inputs = inputs_for("compute", json.dumps(request).encode(), compiled(manifests))
     controller = Controller(
