@@ -58,6 +58,32 @@ def plan_summary(plan: Mapping[str, Any], has_changes: bool) -> str:
     return summary
 
 
+CHANGES_SHOWN = 30
+_ACTIONS = {
+    ("create",): "create",
+    ("update",): "update",
+    ("delete",): "destroy",
+    ("delete", "create"): "replace",
+    ("create", "delete"): "replace",
+    ("read",): "read",
+}
+
+
+def plan_changes(plan: Mapping[str, Any], *, limit: int = CHANGES_SHOWN) -> str:
+    """One line per resource the plan changes (`create azurerm_...this`), at most `limit`,
+    then how many more there are; empty when nothing changes."""
+    lines = []
+    for item in plan.get("resource_changes") or []:
+        actions = tuple(item.get("change", {}).get("actions", []))
+        word = _ACTIONS.get(actions)
+        if word is not None:
+            lines.append(f"{word} {item.get('address', '?')}")
+    shown = lines[:limit]
+    if len(lines) > limit:
+        shown.append(f"... and {len(lines) - limit} more (the full plan: the plan-text artifact)")
+    return "\n".join(shown)
+
+
 def public_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
     """The values of the non-sensitive outputs of `terraform output -json`."""
     return {
