@@ -1,7 +1,8 @@
 """The EventBus: a small typed model of what the platform sets (Hera has no EventBus model).
 
 Default: NATS JetStream at a pinned version that every supported Argo Events release lists
-(`idp.compat`), three replicas, persistent, with resource requests. Option (settings `eventbus_type: native`): the NATS streaming bus with token auth.
+(`idp.compat`), three replicas, persistent, with resource requests. Option (settings
+`eventbus_type: native`): the NATS streaming bus with token auth.
 """
 
 from __future__ import annotations

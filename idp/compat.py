@@ -47,14 +47,16 @@ class Product(Generic[Release]):
 
 JETSTREAM_CONFIG = "manifests/base/controller-manager/controller-config.yaml"
 
-_V1_9_JETSTREAM = ("latest", "2.8.1", "2.8.1-alpine", "2.8.2", "2.8.2-alpine", "2.9.1")
-_V1_9_JETSTREAM += ("2.9.12", "2.9.16", "2.10.29")
+_V1_9_10_JETSTREAM = (
+    *("latest", "2.8.1", "2.8.1-alpine", "2.8.2", "2.8.2-alpine"),
+    *("2.9.1", "2.9.12", "2.9.16", "2.10.29"),
+)
 
 ARGO_EVENTS: Product[EventsRelease] = Product(
     name="Argo Events",
     releases=(
-        EventsRelease(tag="v1.9.10", jetstream_versions=_V1_9_JETSTREAM),
-        EventsRelease(tag="v1.9.11", jetstream_versions=_V1_9_JETSTREAM),
+        EventsRelease(tag="v1.9.10", jetstream_versions=_V1_9_10_JETSTREAM),
+        EventsRelease(tag="v1.9.11", jetstream_versions=_V1_9_10_JETSTREAM),
     ),
     source=JETSTREAM_CONFIG,
 )

@@ -3,6 +3,11 @@
 This is the only place the contract is written. The webhook filters, the sensors' parameter
 mapping, the WorkflowTemplates' arguments, `idp schema`, `idp validate` and the validate step
 all derive from these models; the Terraform variables are checked against them by a test.
+
+A body is read by the webhook's rules first (`idp.jsontext`: UTF-8, Go's JSON syntax, at most
+`max_bytes` when given), then by the contract's own: at most `MAX_DEPTH` levels of nesting,
+every field once, field names written plainly (the Sensor's filters match them as written),
+and no `null` anywhere: an optional field is left out for its default, never set to null.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from pydantic import (
     field_validator,
 )
 
+from idp.jsontext import JsonTextError, decode_utf8, scan
 from idp.settings import DEFAULT_REGIONS, format_validation_error
 
 CONTRACT_VERSION = 1
@@ -32,7 +38,9 @@ NAME_PATTERN = r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$"
 EMAIL_PATTERN = r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
 VM_SIZE_PATTERN = r"^Standard_[A-Za-z0-9_]{2,40}$"
 DB_SKU_PATTERN = r"^[A-Za-z0-9_]{1,40}$"
-_FORBIDDEN = re.compile(r"\{\{|\}\}|[\x00-\x1f\x7f]")
+MAX_DEPTH = 32  # a request is one flat object; deeper text never reaches Python's json
+_FORBIDDEN = re.compile(r"\{\{|\}\}|[\x00-\x1f\x7f\ufffd]")
+_LONGEST_INT = 4000  # digits; Python's int() refuses more than 4300
 
 
 class RequestError(ValueError):
@@ -45,7 +53,9 @@ class RequestError(ValueError):
 
 def _no_templating(value: str) -> str:
     if _FORBIDDEN.search(value):
-        raise ValueError("must not contain '{{', '}}' or control characters")
+        raise ValueError(
+            "must not contain '{{', '}}', control characters or U+FFFD (a mis-decoded character)"
+        )
     return value
 
 
@@ -78,6 +88,13 @@ class RequestBase(BaseModel):
     requester_name: PersonName
     requester_email: Email
     action: Action = "provision"
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("must not be null: leave the field out for its default")
+        return value
 
     @field_validator("region")
     @classmethod
@@ -118,7 +135,7 @@ class DatabaseRequest(RequestBase):
 
     kind: ClassVar[str] = "database"
     resource_type: Literal["postgresql", "cosmosdb", "redis"]
-    sku: DbSku | None = Field(None, description="Empty for the default of the resource type")
+    sku: DbSku | None = Field(None, description="Leave out for the default of the resource type")
     storage_gb: Annotated[int, Field(ge=32, le=16384)] = 32
 
 
@@ -161,15 +178,87 @@ def allowed_regions(context: object) -> tuple[str, ...]:
     return DEFAULT_REGIONS
 
 
-def parse_request(
-    model: type[RequestBase], payload: str | bytes, regions: tuple[str, ...] = DEFAULT_REGIONS
-) -> RequestBase:
-    """Parse a JSON document into `model`, or raise RequestError with one line per problem."""
+@dataclass(frozen=True)
+class Decoded:
+    """A JSON body read by the rules above: its value (the first of duplicate keys kept, as the
+    Sensor's gjson reads them), the keys given more than once, and keys written with escapes."""
+
+    data: Any
+    duplicates: tuple[str, ...] = ()
+    escaped_keys: tuple[str, ...] = ()
+
+
+def _int(digits: str) -> int | float:
+    # a longer integer is out of every range; as a float it fails the strict int check
+    return int(digits) if len(digits) <= _LONGEST_INT else float(digits)
+
+
+def _within(size: int, max_bytes: int | None) -> None:
+    if max_bytes is not None and size > max_bytes:
+        raise RequestError(
+            [f"(request): larger than the webhook's maxPayloadSize of {max_bytes} bytes"]
+        )
+
+
+def decode_json(payload: str | bytes, max_bytes: int | None = None) -> Decoded:
+    """Read a body by the webhook's rules and the depth bound; RequestError names the rule.
+
+    `max_bytes` is the webhook's `maxPayloadSize`: a body longer than that never becomes an
+    event. Duplicate keys and escaped names are reported, not refused (see `parse_request`).
+    """
+    if isinstance(payload, bytes):
+        _within(len(payload), max_bytes)
+        try:
+            text = decode_utf8(payload)
+        except JsonTextError as exc:
+            raise RequestError([f"(request): {exc}"]) from None
+    else:
+        _within(len(payload.encode("utf-8", "surrogatepass")), max_bytes)
+        text = payload
     try:
-        data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RequestError([f"(request): not valid JSON ({exc})"]) from exc
-    return validate_request(model, data, regions)
+        scanned = scan(text)
+    except JsonTextError as exc:
+        raise RequestError([f"(request): not valid JSON: {exc}"]) from None
+    if scanned.depth > MAX_DEPTH:
+        raise RequestError(
+            [f"(request): nested {scanned.depth} levels deep; a request is one flat JSON object"]
+        )
+    duplicates: list[str] = []
+
+    def first_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        members: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in members:
+                duplicates.append(key)
+            else:
+                members[key] = value
+        return members
+
+    data = json.loads(text, object_pairs_hook=first_wins, parse_int=_int)
+    return Decoded(data, tuple(dict.fromkeys(duplicates)), scanned.escaped_keys)
+
+
+def parse_request(
+    model: type[RequestBase],
+    payload: str | bytes,
+    regions: tuple[str, ...] = DEFAULT_REGIONS,
+    *,
+    max_bytes: int | None = None,
+) -> RequestBase:
+    """Parse a JSON body into `model`, or raise RequestError with one line per problem."""
+    decoded = decode_json(payload, max_bytes)
+    problems = [
+        f"{name}: given more than once; each field may appear only once"
+        for name in decoded.duplicates
+    ]
+    problems += [
+        f"{json.loads(raw)}: the field name is written with escapes ({raw}); write field names "
+        "plainly (the Sensor's filters match them as written)"
+        for raw in decoded.escaped_keys
+    ]
+    if problems:
+        raise RequestError(problems)
+    return validate_request(model, decoded.data, regions)
 
 
 def validate_request(
@@ -187,6 +276,14 @@ def validate_request(
 def request_schema(model: type[RequestBase], regions: tuple[str, ...]) -> dict[str, Any]:
     """The JSON Schema of a kind's request, with the allowed regions as an enum."""
     schema = model.model_json_schema()
+    for prop in schema["properties"].values():  # null is refused (`_not_null`): not offered
+        choices = [c for c in prop.pop("anyOf", []) if c != {"type": "null"}]
+        if len(choices) == 1:
+            prop.update(choices[0])
+        elif choices:
+            prop["anyOf"] = choices
+        if prop.get("default", "") is None:
+            del prop["default"]
     schema["properties"]["region"]["enum"] = list(regions)
     schema["$id"] = f"urn:idp:request:{model.kind}:v{CONTRACT_VERSION}"
     schema["additionalProperties"] = False
