@@ -59,13 +59,20 @@ def _no_templating(value: str) -> str:
     return value
 
 
-# Constraints come before the validator, so that they show in the JSON Schema.
+def _printable(value: str) -> str:
+    if not value.isprintable() or not value.strip():
+        raise ValueError("must be printable characters, not only spaces")
+    return value
+
+
+# Constraints come before the validators, so that they show in the JSON Schema.
 _NoTemplating = AfterValidator(_no_templating)
+_Printable = AfterValidator(_printable)
 SafeStr = Annotated[str, Field(max_length=MAX_STRING), _NoTemplating]
 RequestId = Annotated[str, Field(pattern=REQUEST_ID_PATTERN, max_length=MAX_STRING), _NoTemplating]
 StackName = Annotated[str, Field(pattern=NAME_PATTERN, max_length=MAX_STRING), _NoTemplating]
 Email = Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=MAX_STRING), _NoTemplating]
-PersonName = Annotated[str, Field(min_length=1, max_length=100), _NoTemplating]
+PersonName = Annotated[str, Field(min_length=1, max_length=100), _NoTemplating, _Printable]
 VmSize = Annotated[str, Field(pattern=VM_SIZE_PATTERN, max_length=MAX_STRING), _NoTemplating]
 DbSku = Annotated[str, Field(pattern=DB_SKU_PATTERN, max_length=MAX_STRING), _NoTemplating]
 Environment = Literal["dev", "test", "staging", "prod"]
@@ -104,13 +111,6 @@ class RequestBase(BaseModel):
             raise ValueError(f"must be one of the allowed regions: {', '.join(allowed)}")
         return value
 
-    @field_validator("requester_name")
-    @classmethod
-    def _printable(cls, value: str) -> str:
-        if not value.isprintable() or not value.strip():
-            raise ValueError("must be printable characters, not only spaces")
-        return value
-
 
 class ComputeRequest(RequestBase):
     """An AKS cluster or a Linux VM."""
@@ -140,32 +140,68 @@ class DatabaseRequest(RequestBase):
 
 
 @dataclass(frozen=True)
-class StringRule:
-    """What the contract requires of one required string field, read from its model."""
+class FieldRule:
+    """What the contract requires of one field, read from its model's metadata (cheaper than
+    building its JSON Schema, and the same constraints: a test compares the two). The Sensor's
+    filters are derived from these."""
 
+    type: Literal["string", "integer"]
+    required: bool
+    default: str | int | None = None  # None: required, or left out (no value at all)
     pattern: str | None = None
     choices: tuple[str, ...] = ()
     min_length: int | None = None
     max_length: int | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    no_templating: bool = False  # no '{{', '}}', control characters or U+FFFD
+    printable: bool = False  # printable characters, not only spaces
 
 
-def required_string_rules(model: type[RequestBase]) -> dict[str, StringRule]:
-    """The rule of every required field, from the model's own metadata (cheaper than building
-    its JSON Schema, and the same constraints: a test compares the two)."""
+def _metadata(annotation: Any, metadata: list[Any]) -> tuple[Any, list[Any]]:
+    """The field's type without `| None` and `Annotated`, and all its constraint objects."""
+    members = [arg for arg in get_args(annotation) if arg is not type(None)]
+    if len(members) == 1 and len(members) < len(get_args(annotation)):  # X | None
+        annotation = members[0]
+    if get_origin(annotation) is Annotated:
+        annotation, *extra = get_args(annotation)
+        for item in extra:
+            metadata = [*metadata, *getattr(item, "metadata", []), item]
+    return annotation, metadata
+
+
+def field_rules(model: type[RequestBase]) -> dict[str, FieldRule]:
+    """The rule of every field of `model`, in model order."""
     rules = {}
-    for name, field in model.model_fields.items():
-        if not field.is_required():
-            continue
-        if get_origin(field.annotation) is Literal:
-            rules[name] = StringRule(choices=tuple(str(v) for v in get_args(field.annotation)))
-            continue
-        found: dict[str, Any] = {}
-        for item in field.metadata:
-            for key in ("pattern", "min_length", "max_length"):
-                if getattr(item, key, None) is not None:
-                    found[key] = getattr(item, key)
-        rules[name] = StringRule(**found)
+    for name, info in model.model_fields.items():
+        annotation, metadata = _metadata(info.annotation, list(info.metadata))
+        found: dict[str, Any] = {"required": info.is_required()}
+        if not info.is_required():
+            found["default"] = info.get_default(call_default_factory=True)
+        if get_origin(annotation) is Literal:
+            found.update(type="string", choices=tuple(str(v) for v in get_args(annotation)))
+        elif annotation in (str, int):
+            found["type"] = "string" if annotation is str else "integer"
+        else:
+            raise ValueError(f"{model.__name__}.{name}: the Sensor cannot filter {annotation!r}")
+        for item in metadata:
+            for attribute, key in _CONSTRAINTS.items():
+                if getattr(item, attribute, None) is not None:
+                    found[key] = getattr(item, attribute)
+            func = getattr(item, "func", None)
+            found["no_templating"] = found.get("no_templating") or func is _no_templating
+            found["printable"] = found.get("printable") or func is _printable
+        rules[name] = FieldRule(**found)
     return rules
+
+
+_CONSTRAINTS = {
+    "pattern": "pattern",
+    "min_length": "min_length",
+    "max_length": "max_length",
+    "ge": "minimum",
+    "le": "maximum",
+}
 
 
 REQUEST_MODELS: tuple[type[RequestBase], ...] = (ComputeRequest, StorageRequest, DatabaseRequest)

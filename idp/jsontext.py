@@ -41,10 +41,19 @@ class Scanned:
     escaped_keys: tuple[str, ...]  # object keys written with escapes, as written (raw JSON)
 
 
+WIDE_TEXT = "UTF-16 or UTF-32 text: the webhook takes UTF-8 JSON only"
+
+
+def is_wide(raw: bytes) -> bool:
+    """Whether `raw` looks like UTF-16 or UTF-32 (a byte order mark, or a NUL byte among the
+    first four: JSON text starts with two ASCII characters)."""
+    return raw.startswith(_UTF16_32_BOMS) or b"\x00" in raw[:4]
+
+
 def decode_utf8(raw: bytes) -> str:
     """`raw` as UTF-8 text, or JsonTextError naming the encoding it is in instead."""
-    if raw.startswith(_UTF16_32_BOMS) or b"\x00" in raw[:4]:
-        raise JsonTextError("UTF-16 or UTF-32 text: the webhook takes UTF-8 JSON only")
+    if is_wide(raw):
+        raise JsonTextError(WIDE_TEXT)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
