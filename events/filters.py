@@ -12,8 +12,8 @@ In this order:
    that are not UTF-8 read as. No per-field filter can see a JSON type: the `String()` of the
    number 5 and of the string "5" are the same text.
 2. Each field, required ones as `body.F`, optional ones as `[body.F,!DEFAULT]|0` (the value, or
-   the default when the field is absent, so that absence passes): its pattern or choices,
-   anchored; a length filter where the pattern does not bound the length; for an integer its
+   the default when the field is absent, so that absence passes): the contract's pattern as
+   written, or its choices, anchored; a length filter where the pattern does not bound the length; for an integer its
    range; for free text (a string without pattern or choices) its length, none of the
    characters in `CONTROL` (and, where the contract wants printable text, `INVISIBLE`), no
    `{{` or `}}`, and a character outside `SPACES`.
@@ -56,13 +56,19 @@ _JSON_INTEGER = r"-?(?:0|[1-9][0-9]*)"
 _UNBOUNDED = re.compile(r"[*+]|\{[0-9]+,\}")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_]+")
 _SPECIAL = re.compile(r"[\\.+*?()|\[\]{}^$]")
+_PERL_CLASS = re.compile(r"\\[dDwWsSbB]")
 
 
-def anchored(pattern: str) -> str:
-    """`pattern` matching the whole value (Argo Events searches anywhere in it)."""
-    return ("" if pattern.startswith("^") else "^") + pattern + (
-        "" if pattern.endswith("$") else "$"
-    )
+def contract_pattern(name: str, pattern: str) -> str:
+    """A contract pattern, used verbatim: pydantic (Rust's regex crate) and Go's regexp both
+    search anywhere in the value and read `^`, `$`, classes and repetitions alike, except the
+    Perl classes, which are Unicode in Rust and ASCII in Go."""
+    if _PERL_CLASS.search(pattern.replace("\\\\", "")):
+        raise ValueError(
+            f"field {name}: pattern {pattern!r}: \\d, \\w, \\s and \\b mean other characters "
+            "to pydantic than to Go's regexp; write the class out, as [0-9]"
+        )
+    return goregexp.check(pattern)
 
 
 def one_of(values: tuple[str, ...]) -> str:
@@ -140,7 +146,7 @@ def field_filters(name: str, rule: FieldRule, settings: Settings) -> list[em.Dat
         return [_string(path, one_of(allowed), *absent)]
     if rule.pattern is None:
         return _free_text(path, rule, absent)
-    found = [_string(path, anchored(rule.pattern), *absent)]
+    found = [_string(path, contract_pattern(name, rule.pattern), *absent)]
     if rule.max_length and _UNBOUNDED.search(rule.pattern):
         found.append(_string(path, f"(?s)^.{{{rule.min_length or 0},{rule.max_length}}}$"))
     return found

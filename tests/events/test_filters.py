@@ -14,11 +14,11 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from events import kind_sensor
-from events.filters import CONTROL, INVISIBLE, SPACES
+from events.filters import CONTROL, INVISIBLE, SPACES, contract_pattern
 from events.render import event_from_text, render
 from events.sensors import SensorError, check
 from idp.catalog import DEFAULT_CATALOG
-from idp.contract import PersonName, parse_request
+from idp.contract import PersonName, field_rules, parse_request
 from idp.manifests import Manifest
 from idp.settings import Settings
 from workflows.steps.request import argument_env, check_arguments
@@ -179,3 +179,17 @@ def test_a_sensor_the_renderer_cannot_predict_is_refused_when_built(
 def test_the_compiled_sensors_pass_the_check(sensors: dict[str, Manifest]) -> None:
     for sensor in sensors.values():
         assert check(sensor) is sensor
+
+
+def test_contract_patterns_are_used_as_written() -> None:
+    # pydantic and filterData both search: the same pattern accepts the same strings
+    rule = field_rules(DEFAULT_CATALOG["compute"])["vm_size"]
+    assert rule.pattern is not None
+    assert contract_pattern("vm_size", rule.pattern) == rule.pattern
+
+
+@pytest.mark.parametrize("pattern", [r"^\d+$", r"^\w+$", r"\s", r"\bx"])
+def test_a_contract_pattern_with_perl_classes_is_refused(pattern: str) -> None:
+    # Rust's regex (pydantic) reads \d, \w, \s, \b as Unicode classes, Go's regexp as ASCII
+    with pytest.raises(ValueError, match="write the class out"):
+        contract_pattern("field", pattern)
