@@ -13,10 +13,10 @@ In this order:
    number 5 and of the string "5" are the same text.
 2. Each field, required ones as `body.F`, optional ones as `[body.F,!DEFAULT]|0` (the value, or
    the default when the field is absent, so that absence passes): the contract's pattern as
-   written, or its choices, anchored; a length filter where the pattern does not bound the length; for an integer its
-   range; for free text (a string without pattern or choices) its length, none of the
-   characters in `CONTROL` (and, where the contract wants printable text, `INVISIBLE`), no
-   `{{` or `}}`, and a character outside `SPACES`.
+   written, or its choices, anchored; a length filter where the pattern does not bound the
+   length; for an integer its range; for free text (a string without pattern or choices) its
+   length, none of the characters in `CONTROL` (and, where the contract wants printable text,
+   `INVISIBLE`), no `{{` or `}}`, and a character outside `SPACES`.
 
 Every filter accepts all that the contract accepts (tests hold it). What no filter can check
 is left to the validate step and listed in the README.
