@@ -279,6 +279,7 @@ class Path:
     default: Result | None = None
 
 
+@cache
 def keys_of(path: str) -> tuple[str, ...]:
     """The keys of a dotted path (`\\.` is a dot inside a key), or PathError."""
     if not _KEYS.fullmatch(path):
