@@ -174,6 +174,6 @@ def check(manifest: Manifest) -> Manifest:
                     raise SensorError(f"parameter {parameter['dest']}: only dataKey and value")
                 gjson.check_path(source["dataKey"])
                 paths.check_dest(parameter["dest"], parameter.get("operation", "overwrite"))
-    except (gjson.PathError, goregexp.PatternError, ValueError) as exc:
+    except ValueError as exc:  # PathError, PatternError, SensorError
         raise SensorError(f"Sensor {manifest['metadata']['name']}: {exc}") from None
     return manifest

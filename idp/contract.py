@@ -135,7 +135,9 @@ class DatabaseRequest(RequestBase):
 
     kind: ClassVar[str] = "database"
     resource_type: Literal["postgresql", "cosmosdb", "redis"]
-    sku: DbSku | None = Field(None, description="Leave out for the default of the resource type")
+    sku: DbSku | None = Field(
+        None, description="Left out (an empty argument) for the default of the resource type"
+    )
     storage_gb: Annotated[int, Field(ge=32, le=16384)] = 32
 
 
