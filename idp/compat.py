@@ -9,9 +9,10 @@ Argo Events: the JetStream versions each release's default controller configurat
 (`manifests/base/controller-manager/controller-config.yaml` at the release tag,
 `eventBus.jetstream.versions`). The controller refuses an EventBus whose version is not in
 that list, so the bus never starts and no request reaches a Sensor. v1.9.10 replaced 2.10.10
-(listed from v1.9.2 to v1.9.9) with 2.10.29; the range starts at v1.9.10 because the Sensor
-behaviour `idp render` predicts is read from v1.9.11's source, and v1.9.10 has the same
-filter, parameter and webhook code (and gjson v1.18, whose path and value rules v1.19 keeps).
+(listed from v1.9.2 to v1.9.9) with 2.10.29. The range starts at v1.9.10: the compiled objects
+are checked against v1.9.11's schema and `idp render` follows v1.9.11's source, and v1.9.10
+has the same filter, parameter and webhook code (with gjson v1.18, whose path and value rules
+v1.19 keeps); a JetStream version shared with older releases would be 2.9.16 at best.
 """
 
 from __future__ import annotations
