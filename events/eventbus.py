@@ -1,7 +1,8 @@
 """The EventBus: a small typed model of what the platform sets (Hera has no EventBus model).
 
-Default: NATS JetStream at a pinned version, three replicas, persistent, with resource
-requests. Option (settings `eventbus_type: native`): the NATS streaming bus with token auth.
+Default: NATS JetStream at a pinned version that every supported Argo Events release lists
+(`idp.compat`), three replicas, persistent, with resource requests. Option (settings
+`eventbus_type: native`): the NATS streaming bus with token auth.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from idp.manifests import PART_OF, Manifest
-from idp.settings import Settings
+from idp.settings import JetStreamVersion, Settings
 
 
 class _Model(BaseModel):
@@ -37,7 +38,7 @@ class ContainerTemplate(_Model):
 
 
 class JetStreamBus(_Model):
-    version: str = Field(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")
+    version: JetStreamVersion
     replicas: int = Field(3, ge=3)
     persistence: Persistence = Persistence()
     container_template: ContainerTemplate = Field(ContainerTemplate(), alias="containerTemplate")

@@ -1,27 +1,52 @@
-"""`idp render`: the Workflow a kind's Sensor would create for a request body, or why it drops it.
+"""`idp render`: the Workflow a kind's Sensor would create for a request body, or why not.
 
-It applies the compiled Sensor's own data filters and trigger parameters to the event the way
-Argo Events does: the webhook event's data is `{"header": ..., "body": ...}` with the body as
-compact JSON; string filters are unanchored regular expressions (ours are anchored); every
-filter must pass; a parameter takes its `dataKey` value, or its `value` when the key is absent.
+A body goes the way Argo Events v1.9.10 and v1.9.11 take it:
+
+1. the webhook (`events.delivery`) refuses it (HTTP 400) or turns it into event data;
+2. the Sensor's data filters (`filterData`, `pkg/sensors/dependencies/filter.go`), all ANDed:
+   a path that does not exist drops the event; a string filter matches Go regular expressions
+   (`events.goregexp`) against the gjson `String()` of the value (`events.gjson`), `!=`
+   dropping on a match; a number filter compares its `Float()`;
+3. the k8s trigger (`ApplyParams`, `pkg/sensors/triggers/params.go`): each parameter takes
+   `getValueByKey` of its `dataKey` (the `request` argument: the body's JSON text as the webhook
+   wrote it), or its `value` when the key does not exist, and is written with sjson
+   (`events.paths`).
+
+Left out: the three labels the trigger adds when it creates the Workflow (the Sensor's name,
+the trigger's name and the time of the action), which say nothing about the request.
 """
 
 from __future__ import annotations
 
 import copy
-import json
-import re
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from events import paths
+from events import delivery, gjson, goregexp, paths
 from idp.manifests import Manifest
+from idp.settings import Settings
 
-JSON_HEADERS = {"Content-Type": ["application/json"]}
+DEFAULT_MAX_PAYLOAD: int = Settings.model_fields["webhook_max_payload_bytes"].default
+JSON_HEADERS = delivery.JSON_HEADERS
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "": operator.eq,
+    "=": operator.eq,
+    "!=": operator.ne,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}
 
 
 class Dropped(Exception):
     """The Sensor's filters drop the event; the message names the filter."""
+
+
+class Refused(Dropped):
+    """The webhook refuses the body (HTTP 400): no event is made at all."""
 
 
 class TriggerFailed(Exception):
@@ -30,67 +55,93 @@ class TriggerFailed(Exception):
 
 @dataclass(frozen=True)
 class Event:
-    """A webhook event as the Sensor sees it."""
+    """A webhook event as the Sensor sees it: the event data's JSON text."""
 
-    body: Any
-    header: dict[str, list[str]]
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return {"header": self.header, "body": self.body}
+    data: str
 
 
-def event_from_text(text: str | bytes, header: dict[str, list[str]] | None = None) -> Event:
-    """The event for a POSTed body; a body that is not JSON never becomes an event."""
+def event_from_text(
+    text: str | bytes,
+    header: Mapping[str, Sequence[str]] | None = None,
+    *,
+    max_bytes: int = DEFAULT_MAX_PAYLOAD,
+) -> Event:
+    """The event for a POSTed body, or Refused as the webhook answers it."""
     try:
-        body = json.loads(text)
-    except ValueError as exc:
-        raise Dropped(f"the webhook refuses a body that is not JSON ({exc})") from exc
-    return Event(body=body, header=header or JSON_HEADERS)
+        return Event(delivery.event_data(text, max_bytes, header or JSON_HEADERS))
+    except delivery.Refused as exc:
+        raise Refused(str(exc)) from None
 
 
-def _passes(rule: dict[str, Any], value: Any) -> bool:
-    kind = rule.get("type", "string")
-    if kind == "string":
-        text = paths.as_string(value)
-        return any(re.search(pattern, text) for pattern in rule.get("value", []))
-    if kind == "number":
-        comparator = rule.get("comparator", "=") or "="
-        number = float(paths.as_string(value))
-        wanted = [float(v) for v in rule.get("value", [])]
-        compare = {
-            "=": number.__eq__,
-            "!=": number.__ne__,
-            ">": number.__gt__,
-            ">=": number.__ge__,
-            "<": number.__lt__,
-            "<=": number.__le__,
-        }[comparator]
-        return any(compare(v) for v in wanted)
-    if kind == "bool":
-        return paths.as_string(value) in rule.get("value", [])
-    raise TriggerFailed(f"filter type {kind!r} is not supported by render")
+def _passes(rule: Mapping[str, Any], result: gjson.Result) -> bool:
+    comparator = rule.get("comparator") or ""
+    if rule["type"] == "number":
+        number = result.float()
+        return any(_COMPARE[comparator](number, float(value)) for value in rule["value"])
+    text = result.string()
+    wanted = comparator in ("", "=")
+    return any(goregexp.matches(value, text) == wanted for value in rule["value"])
+
+
+def _describe(value: gjson.Result) -> str:
+    if value.type == gjson.JSON:
+        return "a list" if value.raw.startswith("[") else "an object"
+    if value.type in (gjson.NUMBER, gjson.STRING):
+        return f"the {value.type.lower()} {value.raw[:60]}"
+    return value.raw
+
+
+def explain_body(pattern: str, body: gjson.Result) -> str:
+    """Why the body's JSON text fails the body filter `pattern`: the first member that fails
+    on its own, and what the filter takes for that name (the verdict is the pattern's)."""
+    if body.type != gjson.JSON or not body.raw.startswith("{"):
+        return f"the body must be a JSON object, not {_describe(body)}"
+    for key, value in gjson.members(body.raw):
+        if goregexp.matches(pattern, f"{{{key}:{value.raw}}}"):
+            continue
+        name = gjson.unescape(key[1:-1])
+        if "\ufffd" in value.raw:
+            return f"{name}: holds U+FFFD (bytes that are not UTF-8, or the replacement character)"
+        if goregexp.matches(pattern, f'{{{key}:"x"}}'):
+            wanted = "a non-empty JSON string" if value.raw == '""' else "a JSON string"
+        elif goregexp.matches(pattern, f"{{{key}:1}}"):
+            wanted = "an integer written as digits"
+        else:
+            escaped = " (a field name must be written without escapes)" if "\\" in key else ""
+            return f"{name!r} is not a field of the request{escaped}"
+        return f"{name} must be {wanted}, not {_describe(value)}"
+    return "the body does not have the request's shape"
+
+
+def _why(rule: Mapping[str, Any], result: gjson.Result) -> str:
+    path, values, comparator = rule["path"], rule["value"], rule.get("comparator") or ""
+    if rule["type"] == "number":
+        return f"filter {path}: {result.string()[:60]} is not {comparator} {values[0]}"
+    if path == delivery.BODY:
+        return f"filter {path}: {explain_body(values[0], result)}"
+    shown = result.string()[:60]
+    if comparator == "!=":
+        return f"filter {path}: {shown!r} matches {values[0]}"
+    return f"filter {path}: {shown!r} does not match {' or '.join(values)}"
 
 
 def check_filters(sensor: Manifest, event: Event) -> None:
     """Raise Dropped naming the first data filter the event fails."""
     for dependency in sensor["spec"]["dependencies"]:
         for rule in dependency.get("filters", {}).get("data", []):
-            value = paths.get(event.data, rule["path"])
-            if not paths.exists(value):
+            result = gjson.get(event.data, rule["path"])
+            if not result.exists():
                 raise Dropped(f"filter {rule['path']}: field is missing")
-            if not _passes(rule, value):
-                rules = " or ".join(rule.get("value", []))
-                shown = paths.as_string(value)
-                raise Dropped(f"filter {rule['path']}: {shown[:60]!r} does not match {rules}")
+            if not _passes(rule, result):
+                raise Dropped(_why(rule, result))
 
 
-def _resolve(source: dict[str, Any], event: Event) -> str:
+def _resolve(source: Mapping[str, Any], event: Event) -> str:
     key = source.get("dataKey")
     if key is not None:
-        value = paths.get(event.data, key)
-        if paths.exists(value):
-            return paths.as_string(value)
+        value = gjson.value_by_key(event.data, key)
+        if value is not None:
+            return value
     if "value" in source:
         return str(source["value"])
     raise TriggerFailed(f"parameter from {key!r}: absent from the event and has no default")

@@ -1,29 +1,36 @@
-"""One Sensor per kind: filters derived from the request model, a k8s trigger that creates a
-Workflow from the kind's WorkflowTemplate, and parameters mapped by argument name.
+"""One Sensor per kind: filters derived from the request model (`events.filters`), a k8s
+trigger that creates a Workflow from the kind's WorkflowTemplate, and parameters mapped by
+argument name.
 
 The Workflow is named `<kind>-<request_id>`, so a request delivered twice creates one Workflow
 (the second create is refused as already existing). Parameter positions (`dest:
 spec.arguments.parameters.N.value`) are computed from the compiled WorkflowTemplate's own
 argument list, never written by hand.
+
+`check` runs on every Sensor built: each path must be one `idp render` reads exactly as Argo
+Events does (`events.gjson`, `events.paths`), each pattern one Go's regexp compiles to the same
+matcher (`events.goregexp`), and each filter one Argo Events' validation takes.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from hera.events import models as em
 from hera.events.models.io.k8s.apimachinery.pkg.apis.meta.v1 import ObjectMeta
 
+from events import gjson, goregexp, paths
+from events.delivery import BODY
+from events.filters import data_filters
 from events.shape import dump, with_path
 from events.webhook import pod_security_context
-from idp.contract import MAX_STRING, RequestBase, required_string_rules
+from idp.contract import RequestBase
 from idp.manifests import PART_OF, Manifest
 from idp.settings import Settings
 
 DEPENDENCY = "request"
 WHOLE_REQUEST = "request"
-BODY = "body"
+COMPARATORS = {"string": ("", "=", "!="), "number": ("", "=", "!=", ">", ">=", "<", "<=")}
 RETRY = {"steps": 3, "duration": "2s", "factor": 2, "jitter": 0.2}
 RATE_LIMIT = em.RateLimit(unit="Second", requests_per_unit=10)
 
@@ -35,44 +42,6 @@ def sensor_name(kind: str) -> str:
 def workflow_name_prefix(kind: str) -> str:
     """Workflows are named prefix + request_id: the idempotency key makes the name."""
     return f"{kind}-"
-
-
-def _anchored(pattern: str) -> str:
-    return (
-        ("" if pattern.startswith("^") else "^") + pattern + ("" if pattern.endswith("$") else "$")
-    )
-
-
-def _one_of(values: list[Any]) -> str:
-    return "^(?:" + "|".join(re.escape(str(v)) for v in values) + ")$"
-
-
-def field_patterns(model: type[RequestBase], settings: Settings) -> dict[str, str]:
-    """An anchored regex per required field, derived from the request model.
-
-    Argo Events matches string filters as unanchored regular expressions, so every pattern
-    here is anchored. The region comes from settings, as the model's validator takes it.
-    """
-    patterns = {}
-    for name, rule in required_string_rules(model).items():
-        if name == "region":
-            patterns[name] = _one_of(list(settings.allowed_regions))
-        elif rule.pattern:
-            patterns[name] = _anchored(rule.pattern)
-        elif rule.choices:
-            patterns[name] = _one_of(list(rule.choices))
-        else:
-            low, high = rule.min_length or 1, rule.max_length or MAX_STRING
-            patterns[name] = f"^.{{{low},{high}}}$"
-    return patterns
-
-
-def data_filters(model: type[RequestBase], settings: Settings) -> list[em.DataFilter]:
-    """Drop events that miss a required field or whose value breaks the contract's pattern."""
-    return [
-        em.DataFilter(path=f"{BODY}.{name}", type="string", value=[pattern])
-        for name, pattern in field_patterns(model, settings).items()
-    ]
 
 
 def _workflow_skeleton(kind: str, template: Manifest) -> Manifest:
@@ -158,7 +127,7 @@ def sensor(model: type[RequestBase], template: Manifest, settings: Settings) -> 
             ],
         ),
     )
-    manifest = dump("Sensor", built)
+    manifest = check(dump("Sensor", built))
     trigger = ("spec", "triggers", 0)
     with_path(manifest, (*trigger, "retryStrategy"), dict(RETRY))
     with_path(
@@ -166,4 +135,45 @@ def sensor(model: type[RequestBase], template: Manifest, settings: Settings) -> 
         (*trigger, "template", "k8s", "source"),
         {"resource": _workflow_skeleton(kind, template)},
     )
+    return manifest
+
+
+class SensorError(ValueError):
+    """A Sensor whose filters or parameters `idp render` could not predict exactly."""
+
+
+def _check_filter(rule: dict[str, Any]) -> None:
+    kind, comparator = rule.get("type", ""), rule.get("comparator", "")
+    if kind not in COMPARATORS or comparator not in COMPARATORS[kind]:
+        raise SensorError(f"filter {rule['path']}: type {kind!r} with {comparator!r} unsupported")
+    if not rule.get("value") or "" in rule["value"] or "template" in rule:
+        raise SensorError(f"filter {rule['path']}: needs non-empty values and no template")
+    gjson.check_path(rule["path"])
+    for value in rule["value"]:
+        if kind == "string":
+            goregexp.check(value)
+        elif not gjson.is_number(value):
+            raise SensorError(f"filter {rule['path']}: {value!r} is not a number")
+
+
+def check(manifest: Manifest) -> Manifest:
+    """`manifest` itself when every filter and parameter is one the renderer reads exactly."""
+    try:
+        for dependency in manifest["spec"]["dependencies"]:
+            filters = dependency.get("filters", {})
+            if set(filters) - {"data", "dataLogicalOperator"}:
+                raise SensorError(f"filters {sorted(filters)}: only data filters are rendered")
+            if filters.get("dataLogicalOperator", "and") != "and":
+                raise SensorError("dataLogicalOperator: only 'and' is rendered")
+            for rule in filters.get("data", []):
+                _check_filter(rule)
+        for trigger in manifest["spec"]["triggers"]:
+            for parameter in trigger["template"]["k8s"].get("parameters", []):
+                source = parameter["src"]
+                if set(source) - {"dependencyName", "dataKey", "value"}:
+                    raise SensorError(f"parameter {parameter['dest']}: only dataKey and value")
+                gjson.check_path(source["dataKey"])
+                paths.check_dest(parameter["dest"], parameter.get("operation", "overwrite"))
+    except ValueError as exc:  # PathError, PatternError, SensorError
+        raise SensorError(f"Sensor {manifest['metadata']['name']}: {exc}") from None
     return manifest

@@ -22,16 +22,23 @@ from pathlib import Path
 from idp import __version__
 from idp.argo import arguments as argo
 from idp.catalog import DEFAULT_CATALOG, Catalog, CatalogError, load_catalog, model_for
-from idp.contract import RequestError, parse_request, request_schema
+from idp.contract import RequestBase, RequestError, parse_request, request_schema
 from idp.errors import EXIT_DROPPED, EXIT_FAILURE, EXIT_INVALID, CommandError
+from idp.manifests import Manifest
 from idp.settings import Settings, SettingsError, load_settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
 
-def _read(path: str) -> bytes:
+def _read(path: str, settings: Settings) -> bytes:
+    """The body in a file or stdin, read up to one byte past the webhook's payload cap: enough
+    to tell a body the webhook refuses, never more (`/dev/zero` takes no memory)."""
+    limit = settings.webhook_max_payload_bytes + 1
     try:
-        return sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        if path == "-":
+            return sys.stdin.buffer.read(limit)
+        with Path(path).open("rb") as stream:
+            return stream.read(limit)
     except OSError as exc:
         raise CommandError(f"{path}: {exc.strerror}", EXIT_INVALID) from exc
 
@@ -54,7 +61,9 @@ def cmd_compile(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     model = model_for(args.kind, _catalog(args))
-    request = parse_request(model, _read(args.file), settings.allowed_regions)
+    body = _read(args.file, settings)
+    cap = settings.webhook_max_payload_bytes
+    request = parse_request(model, body, settings.allowed_regions, max_bytes=cap)
     print(f"{args.file}: valid {model.kind} request {request.request_id}", file=sys.stderr)
     return 0
 
@@ -67,24 +76,24 @@ def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
     from events import kind_sensor
-    from events.render import Dropped, TriggerFailed, event_from_text, render
+    from events.render import Dropped, Refused, TriggerFailed, event_from_text, render
     from idp.manifests import to_yaml
 
     model = model_for(args.kind, _catalog(args))
-    text = _read(args.file)
+    body = _read(args.file, settings)
     try:
-        workflow = render(kind_sensor(model, settings), event_from_text(text))
+        event = event_from_text(body, max_bytes=settings.webhook_max_payload_bytes)
+        workflow = render(kind_sensor(model, settings), event)
+    except Refused as exc:
+        raise CommandError(f"{args.file}: refused by the webhook: {exc}", EXIT_DROPPED) from None
     except Dropped as exc:
         raise CommandError(
             f"{args.file}: dropped by {model.kind}'s sensor: {exc}", EXIT_DROPPED
         ) from None
     except TriggerFailed as exc:
         raise CommandError(f"{args.file}: the trigger would fail: {exc}") from exc
-    try:
-        parse_request(model, text, settings.allowed_regions)
-    except RequestError as exc:
-        for line in exc.problems:
-            print(f"{args.file}: note: the validate step will fail: {line}", file=sys.stderr)
+    for line in _validate_step_problems(model, workflow, settings):
+        print(f"{args.file}: note: the validate step will fail: {line}", file=sys.stderr)
     sys.stdout.write(to_yaml(workflow))
     return 0
 
@@ -93,7 +102,27 @@ def cmd_local(args: argparse.Namespace, settings: Settings) -> int:
     from idp import localrun
 
     model_for(args.kind, _catalog(args))
-    return localrun.command(args, settings, _catalog(args), _read(args.file))
+    return localrun.command(args, settings, _catalog(args), _read(args.file, settings))
+
+
+def _validate_step_problems(
+    model: type[RequestBase], workflow: Manifest, settings: Settings
+) -> list[str]:
+    """What the Workflow's validate step will say of its arguments (nothing when it passes)."""
+    from events.sensors import WHOLE_REQUEST
+    from workflows.steps.errors import StepError
+    from workflows.steps.request import argument_env, check_arguments
+
+    arguments = {p["name"]: p["value"] for p in workflow["spec"]["arguments"]["parameters"]}
+    try:
+        request = parse_request(model, arguments[WHOLE_REQUEST], settings.allowed_regions)
+        env = {argument_env(k): v for k, v in arguments.items() if k != WHOLE_REQUEST}
+        check_arguments(request, env)
+    except RequestError as exc:
+        return exc.problems
+    except StepError as exc:
+        return exc.lines
+    return []
 
 
 def cmd_submit(args: argparse.Namespace, settings: Settings) -> int:
@@ -105,14 +134,14 @@ def cmd_submit(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from idp.argo import run
 
-    model, text = model_for(args.kind, _catalog(args)), _read(args.file)
+    model, text = model_for(args.kind, _catalog(args)), _read(args.file, settings)
     return run.command(args, settings, model, text)
 
 
 def cmd_trigger(args: argparse.Namespace, settings: Settings) -> int:
     from idp.argo import trigger
 
-    model, text = model_for(args.kind, _catalog(args)), _read(args.file)
+    model, text = model_for(args.kind, _catalog(args)), _read(args.file, settings)
     return trigger.command(args, settings, model, text)
 
 

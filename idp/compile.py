@@ -29,10 +29,11 @@ def build(settings: Settings, catalog: Catalog = DEFAULT_CATALOG) -> list[Manife
     import workflows
 
     templates = workflows.templates(settings, catalog)
-    manifests = [
-        *workflows.manifests(settings, templates),
-        *events.manifests(settings, catalog, templates),
-    ]
+    try:
+        event_objects = events.manifests(settings, catalog, templates)
+    except ValueError as exc:  # a request model the Sensor's filters cannot express
+        raise CompileError(str(exc)) from exc
+    manifests = [*workflows.manifests(settings, templates), *event_objects]
     names = [file_name(m) for m in manifests]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:

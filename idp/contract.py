@@ -3,6 +3,11 @@
 This is the only place the contract is written. The webhook filters, the sensors' parameter
 mapping, the WorkflowTemplates' arguments, `idp schema`, `idp validate` and the validate step
 all derive from these models; the Terraform variables are checked against them by a test.
+
+A body is read by the webhook's rules first (`idp.jsontext`: UTF-8, Go's JSON syntax, at most
+`max_bytes` when given), then by the contract's own: at most `MAX_DEPTH` levels of nesting,
+every field once, field names written plainly (the Sensor's filters match them as written),
+and no `null` anywhere: an optional field is left out for its default, never set to null.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from pydantic import (
     field_validator,
 )
 
+from idp.jsontext import JsonTextError, decode_utf8, scan
 from idp.settings import DEFAULT_REGIONS, format_validation_error
 
 CONTRACT_VERSION = 1
@@ -32,7 +38,9 @@ NAME_PATTERN = r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$"
 EMAIL_PATTERN = r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
 VM_SIZE_PATTERN = r"^Standard_[A-Za-z0-9_]{2,40}$"
 DB_SKU_PATTERN = r"^[A-Za-z0-9_]{1,40}$"
-_FORBIDDEN = re.compile(r"\{\{|\}\}|[\x00-\x1f\x7f]")
+MAX_DEPTH = 32  # a request is one flat object; deeper text never reaches Python's json
+_FORBIDDEN = re.compile(r"\{\{|\}\}|[\x00-\x1f\x7f\ufffd]")
+_LONGEST_INT = 4000  # digits; Python's int() refuses more than 4300
 
 
 class RequestError(ValueError):
@@ -45,17 +53,26 @@ class RequestError(ValueError):
 
 def _no_templating(value: str) -> str:
     if _FORBIDDEN.search(value):
-        raise ValueError("must not contain '{{', '}}' or control characters")
+        raise ValueError(
+            "must not contain '{{', '}}', control characters or U+FFFD (a mis-decoded character)"
+        )
     return value
 
 
-# Constraints come before the validator, so that they show in the JSON Schema.
+def _printable(value: str) -> str:
+    if not value.isprintable() or not value.strip():
+        raise ValueError("must be printable characters, not only spaces")
+    return value
+
+
+# Constraints come before the validators, so that they show in the JSON Schema.
 _NoTemplating = AfterValidator(_no_templating)
+_Printable = AfterValidator(_printable)
 SafeStr = Annotated[str, Field(max_length=MAX_STRING), _NoTemplating]
 RequestId = Annotated[str, Field(pattern=REQUEST_ID_PATTERN, max_length=MAX_STRING), _NoTemplating]
 StackName = Annotated[str, Field(pattern=NAME_PATTERN, max_length=MAX_STRING), _NoTemplating]
 Email = Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=MAX_STRING), _NoTemplating]
-PersonName = Annotated[str, Field(min_length=1, max_length=100), _NoTemplating]
+PersonName = Annotated[str, Field(min_length=1, max_length=100), _NoTemplating, _Printable]
 VmSize = Annotated[str, Field(pattern=VM_SIZE_PATTERN, max_length=MAX_STRING), _NoTemplating]
 DbSku = Annotated[str, Field(pattern=DB_SKU_PATTERN, max_length=MAX_STRING), _NoTemplating]
 Environment = Literal["dev", "test", "staging", "prod"]
@@ -79,19 +96,19 @@ class RequestBase(BaseModel):
     requester_email: Email
     action: Action = "provision"
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("must not be null: leave the field out for its default")
+        return value
+
     @field_validator("region")
     @classmethod
     def _region_allowed(cls, value: str, info: ValidationInfo) -> str:
         allowed = allowed_regions(info.context)
         if value not in allowed:
             raise ValueError(f"must be one of the allowed regions: {', '.join(allowed)}")
-        return value
-
-    @field_validator("requester_name")
-    @classmethod
-    def _printable(cls, value: str) -> str:
-        if not value.isprintable() or not value.strip():
-            raise ValueError("must be printable characters, not only spaces")
         return value
 
 
@@ -118,37 +135,75 @@ class DatabaseRequest(RequestBase):
 
     kind: ClassVar[str] = "database"
     resource_type: Literal["postgresql", "cosmosdb", "redis"]
-    sku: DbSku | None = Field(None, description="Empty for the default of the resource type")
+    sku: DbSku | None = Field(
+        None, description="Left out (an empty argument) for the default of the resource type"
+    )
     storage_gb: Annotated[int, Field(ge=32, le=16384)] = 32
 
 
 @dataclass(frozen=True)
-class StringRule:
-    """What the contract requires of one required string field, read from its model."""
+class FieldRule:
+    """What the contract requires of one field, read from its model's metadata (cheaper than
+    building its JSON Schema, and the same constraints: a test compares the two). The Sensor's
+    filters are derived from these."""
 
+    type: Literal["string", "integer"]
+    required: bool
+    default: str | int | None = None  # None: required, or left out (no value at all)
     pattern: str | None = None
     choices: tuple[str, ...] = ()
     min_length: int | None = None
     max_length: int | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    no_templating: bool = False  # no '{{', '}}', control characters or U+FFFD
+    printable: bool = False  # printable characters, not only spaces
 
 
-def required_string_rules(model: type[RequestBase]) -> dict[str, StringRule]:
-    """The rule of every required field, from the model's own metadata (cheaper than building
-    its JSON Schema, and the same constraints: a test compares the two)."""
+def _metadata(annotation: Any, metadata: list[Any]) -> tuple[Any, list[Any]]:
+    """The field's type without `| None` and `Annotated`, and all its constraint objects."""
+    members = [arg for arg in get_args(annotation) if arg is not type(None)]
+    if len(members) == 1 and len(members) < len(get_args(annotation)):  # X | None
+        annotation = members[0]
+    if get_origin(annotation) is Annotated:
+        annotation, *extra = get_args(annotation)
+        for item in extra:
+            metadata = [*metadata, *getattr(item, "metadata", []), item]
+    return annotation, metadata
+
+
+def field_rules(model: type[RequestBase]) -> dict[str, FieldRule]:
+    """The rule of every field of `model`, in model order."""
     rules = {}
-    for name, field in model.model_fields.items():
-        if not field.is_required():
-            continue
-        if get_origin(field.annotation) is Literal:
-            rules[name] = StringRule(choices=tuple(str(v) for v in get_args(field.annotation)))
-            continue
-        found: dict[str, Any] = {}
-        for item in field.metadata:
-            for key in ("pattern", "min_length", "max_length"):
-                if getattr(item, key, None) is not None:
-                    found[key] = getattr(item, key)
-        rules[name] = StringRule(**found)
+    for name, info in model.model_fields.items():
+        annotation, metadata = _metadata(info.annotation, list(info.metadata))
+        found: dict[str, Any] = {"required": info.is_required()}
+        if not info.is_required():
+            found["default"] = info.get_default(call_default_factory=True)
+        if get_origin(annotation) is Literal:
+            found.update(type="string", choices=tuple(str(v) for v in get_args(annotation)))
+        elif annotation in (str, int):
+            found["type"] = "string" if annotation is str else "integer"
+        else:
+            raise ValueError(f"{model.__name__}.{name}: the Sensor cannot filter {annotation!r}")
+        for item in metadata:
+            for attribute, key in _CONSTRAINTS.items():
+                if getattr(item, attribute, None) is not None:
+                    found[key] = getattr(item, attribute)
+            func = getattr(item, "func", None)
+            found["no_templating"] = found.get("no_templating") or func is _no_templating
+            found["printable"] = found.get("printable") or func is _printable
+        rules[name] = FieldRule(**found)
     return rules
+
+
+_CONSTRAINTS = {
+    "pattern": "pattern",
+    "min_length": "min_length",
+    "max_length": "max_length",
+    "ge": "minimum",
+    "le": "maximum",
+}
 
 
 REQUEST_MODELS: tuple[type[RequestBase], ...] = (ComputeRequest, StorageRequest, DatabaseRequest)
@@ -161,15 +216,87 @@ def allowed_regions(context: object) -> tuple[str, ...]:
     return DEFAULT_REGIONS
 
 
-def parse_request(
-    model: type[RequestBase], payload: str | bytes, regions: tuple[str, ...] = DEFAULT_REGIONS
-) -> RequestBase:
-    """Parse a JSON document into `model`, or raise RequestError with one line per problem."""
+@dataclass(frozen=True)
+class Decoded:
+    """A JSON body read by the rules above: its value (the first of duplicate keys kept, as the
+    Sensor's gjson reads them), the keys given more than once, and keys written with escapes."""
+
+    data: Any
+    duplicates: tuple[str, ...] = ()
+    escaped_keys: tuple[str, ...] = ()
+
+
+def _int(digits: str) -> int | float:
+    # a longer integer is out of every range; as a float it fails the strict int check
+    return int(digits) if len(digits) <= _LONGEST_INT else float(digits)
+
+
+def _within(size: int, max_bytes: int | None) -> None:
+    if max_bytes is not None and size > max_bytes:
+        raise RequestError(
+            [f"(request): larger than the webhook's maxPayloadSize of {max_bytes} bytes"]
+        )
+
+
+def decode_json(payload: str | bytes, max_bytes: int | None = None) -> Decoded:
+    """Read a body by the webhook's rules and the depth bound; RequestError names the rule.
+
+    `max_bytes` is the webhook's `maxPayloadSize`: a body longer than that never becomes an
+    event. Duplicate keys and escaped names are reported, not refused (see `parse_request`).
+    """
+    if isinstance(payload, bytes):
+        _within(len(payload), max_bytes)
+        try:
+            text = decode_utf8(payload)
+        except JsonTextError as exc:
+            raise RequestError([f"(request): {exc}"]) from None
+    else:
+        _within(len(payload.encode("utf-8", "surrogatepass")), max_bytes)
+        text = payload
     try:
-        data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RequestError([f"(request): not valid JSON ({exc})"]) from exc
-    return validate_request(model, data, regions)
+        scanned = scan(text)
+    except JsonTextError as exc:
+        raise RequestError([f"(request): not valid JSON: {exc}"]) from None
+    if scanned.depth > MAX_DEPTH:
+        raise RequestError(
+            [f"(request): nested {scanned.depth} levels deep; a request is one flat JSON object"]
+        )
+    duplicates: list[str] = []
+
+    def first_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        members: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in members:
+                duplicates.append(key)
+            else:
+                members[key] = value
+        return members
+
+    data = json.loads(text, object_pairs_hook=first_wins, parse_int=_int)
+    return Decoded(data, tuple(dict.fromkeys(duplicates)), scanned.escaped_keys)
+
+
+def parse_request(
+    model: type[RequestBase],
+    payload: str | bytes,
+    regions: tuple[str, ...] = DEFAULT_REGIONS,
+    *,
+    max_bytes: int | None = None,
+) -> RequestBase:
+    """Parse a JSON body into `model`, or raise RequestError with one line per problem."""
+    decoded = decode_json(payload, max_bytes)
+    problems = [
+        f"{name}: given more than once; each field may appear only once"
+        for name in decoded.duplicates
+    ]
+    problems += [
+        f"{json.loads(raw)}: the field name is written with escapes ({raw}); write field names "
+        "plainly (the Sensor's filters match them as written)"
+        for raw in decoded.escaped_keys
+    ]
+    if problems:
+        raise RequestError(problems)
+    return validate_request(model, decoded.data, regions)
 
 
 def validate_request(
@@ -187,6 +314,14 @@ def validate_request(
 def request_schema(model: type[RequestBase], regions: tuple[str, ...]) -> dict[str, Any]:
     """The JSON Schema of a kind's request, with the allowed regions as an enum."""
     schema = model.model_json_schema()
+    for prop in schema["properties"].values():  # null is refused (`_not_null`): not offered
+        choices = [c for c in prop.pop("anyOf", []) if c != {"type": "null"}]
+        if len(choices) == 1:
+            prop.update(choices[0])
+        elif choices:
+            prop["anyOf"] = choices
+        if prop.get("default", "") is None:
+            del prop["default"]
     schema["properties"]["region"]["enum"] = list(regions)
     schema["$id"] = f"urn:idp:request:{model.kind}:v{CONTRACT_VERSION}"
     schema["additionalProperties"] = False

@@ -15,9 +15,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from idp import __version__
+from idp.compat import DEFAULT_JETSTREAM_VERSION, jetstream_problem
 from idp.durations import DurationError, argo_duration
 
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
@@ -35,6 +43,16 @@ DEFAULT_REGIONS = (
     "westeurope",
     "uksouth",
 )
+
+
+def _supported_jetstream(version: str) -> str:
+    problem = jetstream_problem(version)
+    if problem:
+        raise ValueError(problem)
+    return version
+
+
+JetStreamVersion = Annotated[str, AfterValidator(_supported_jetstream)]
 
 
 class SettingsError(ValueError):
@@ -93,8 +111,10 @@ class Settings(BaseModel):
     eventbus_type: Literal["jetstream", "native"] = Field(
         "jetstream", description="JetStream (default) or the NATS streaming `native` bus"
     )
-    jetstream_version: Annotated[str, Field(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")] = Field(
-        "2.10.10", description="NATS JetStream version, pinned (never `latest`)"
+    jetstream_version: JetStreamVersion = Field(
+        DEFAULT_JETSTREAM_VERSION,
+        description="NATS JetStream version: one every supported Argo Events release knows "
+        "(idp.compat), pinned (never `latest`)",
     )
     eventbus_replicas: Annotated[int, Field(ge=3, le=9)] = 3
     webhook_eventsource: Name = Field("webhook", description="Webhook EventSource name")

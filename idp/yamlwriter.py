@@ -21,7 +21,7 @@ from yaml.resolver import Resolver
 
 _STR = "tag:yaml.org,2002:str"
 # Plain candidates: printable ASCII, starting with a character that is no YAML indicator.
-_PLAIN = re.compile(r"[A-Za-z0-9_./^($-][\x20-\x7e]*")
+_PLAIN = re.compile(r"[A-Za-z0-9_./^($<\\-][\x20-\x7e]*")
 _PLAIN_BREAKERS = (": ", " #")  # a mapping value, a comment
 # What YAML may hold raw: printable characters without the Unicode line separators, the BOM,
 # DEL and the C1 controls (YAML 1.1 reads U+0085, U+2028 and U+2029 as line breaks).

@@ -78,3 +78,47 @@ def test_version_is_the_project_version(capsys: pytest.CaptureFixture[str]) -> N
         main(["--version"])
     assert done.value.code == 0
     assert capsys.readouterr().out == f"idp {__version__}\n"
+
+
+def test_validate_reads_no_more_than_one_byte_past_the_payload_cap(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # /dev/zero never ends: the command must stop reading, not grow
+    assert main(["validate", "compute", "/dev/zero"]) == 2
+    assert capsys.readouterr().err == (
+        "/dev/zero: (request): larger than the webhook's maxPayloadSize of 65536 bytes\n"
+    )
+
+
+def test_render_refuses_what_the_webhook_refuses_with_exit_3(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["render", "compute", "/dev/zero"]) == 3
+    assert capsys.readouterr().err.startswith("idp: /dev/zero: refused by the webhook: ")
+
+
+@pytest.mark.parametrize(("command", "code"), [("validate", 2), ("render", 3)])
+def test_deep_nesting_is_an_invalid_request_not_an_internal_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, code: int
+) -> None:
+    for depth in (990, 5_000, 10_001):
+        path = write(tmp_path, "[" * depth + "]" * depth)
+        assert main([command, "compute", path]) == code
+        assert "internal error" not in capsys.readouterr().err
+
+
+def test_validate_refuses_a_field_given_twice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (EXAMPLES / "compute.json").read_text().replace("{", '{"name": "other-name",', 1)
+    assert main(["validate", "compute", write(tmp_path, text)]) == 2
+    assert "name: given more than once" in capsys.readouterr().err
+
+
+def test_the_payload_cap_follows_the_setting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IDP_WEBHOOK_MAX_PAYLOAD_BYTES", "1024")
+    path = write(tmp_path, (EXAMPLES / "compute.json").read_text().ljust(1025))
+    assert main(["validate", "compute", path]) == 2
+    assert "maxPayloadSize of 1024 bytes" in capsys.readouterr().err

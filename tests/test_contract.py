@@ -14,9 +14,9 @@ from idp.contract import (
     DatabaseRequest,
     RequestError,
     StorageRequest,
+    field_rules,
     parse_request,
     request_schema,
-    required_string_rules,
 )
 from idp.settings import DEFAULT_REGIONS
 
@@ -152,14 +152,19 @@ def test_argument_defaults_follow_model_order_with_required_as_none() -> None:
 
 
 @pytest.mark.parametrize("kind", sorted(DEFAULT_CATALOG))
-def test_required_string_rules_agree_with_the_json_schema(kind: str) -> None:
+def test_field_rules_agree_with_the_json_schema(kind: str) -> None:
     model = DEFAULT_CATALOG[kind]
     schema = model.model_json_schema()
-    rules = required_string_rules(model)
-    assert sorted(rules) == sorted(schema["required"])
+    rules = field_rules(model)
+    assert list(rules) == list(schema["properties"])
+    assert sorted(n for n, r in rules.items() if r.required) == sorted(schema["required"])
     for name, rule in rules.items():
         prop = schema["properties"][name]
+        prop = next((c for c in prop.get("anyOf", []) if c != {"type": "null"}), prop)
+        assert rule.type == prop.get("type", "string")
         assert rule.pattern == prop.get("pattern")
         assert rule.choices == tuple(prop.get("enum", [prop["const"]] if "const" in prop else []))
         assert rule.max_length == prop.get("maxLength")
         assert rule.min_length == prop.get("minLength")
+        assert (rule.minimum, rule.maximum) == (prop.get("minimum"), prop.get("maximum"))
+        assert rule.default == schema["properties"][name].get("default")

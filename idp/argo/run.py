@@ -30,9 +30,10 @@ def workflow_for(model: type[RequestBase], text: bytes, settings: Settings) -> M
     from events import kind_sensor
     from events.render import Dropped, TriggerFailed, event_from_text, render
 
-    parse_request(model, text, settings.allowed_regions)
+    cap = settings.webhook_max_payload_bytes
+    parse_request(model, text, settings.allowed_regions, max_bytes=cap)
     try:
-        return render(kind_sensor(model, settings), event_from_text(text))
+        return render(kind_sensor(model, settings), event_from_text(text, max_bytes=cap))
     except Dropped as exc:
         raise ArgoError(f"dropped by {model.kind}'s sensor: {exc}", EXIT_DROPPED) from None
     except TriggerFailed as exc:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from events.eventbus import event_bus
-from events.sensors import field_patterns
+from events.filters import SPACES, data_filters
 from idp.catalog import DEFAULT_CATALOG
 from idp.compile import build
 from idp.manifests import Manifest
@@ -86,16 +86,22 @@ def test_sensor_retries_at_least_once_with_a_rate_limit(manifests: list[Manifest
         assert trigger(sensor)["template"]["k8s"]["operation"] == "create"
 
 
-def test_every_filter_pattern_is_anchored(settings: Settings) -> None:
+def test_every_content_pattern_is_anchored(settings: Settings) -> None:
+    # filter.go, filterData: a string filter matches anywhere in the value unless anchored
     for model in DEFAULT_CATALOG.values():
-        for pattern in field_patterns(model, settings).values():
-            assert pattern.startswith("^") and pattern.endswith("$")
+        for rule in data_filters(model, settings):
+            if rule.type != "string" or rule.comparator is not None:
+                continue  # numbers, and the "must not contain" filters
+            for pattern in rule.value or []:
+                searched = pattern == f"[^{SPACES}]"  # "contains a character that is not space"
+                assert searched or (pattern.startswith(("^", "(?s)^")) and pattern.endswith("$"))
 
 
-def test_filters_cover_every_required_field(settings: Settings) -> None:
+def test_filters_cover_every_field_of_the_request(settings: Settings) -> None:
     for model in DEFAULT_CATALOG.values():
-        required = {n for n, f in model.model_fields.items() if f.is_required()}
-        assert set(field_patterns(model, settings)) == required
+        paths = " ".join(rule.path or "" for rule in data_filters(model, settings))
+        for name in model.model_fields:
+            assert f"body.{name}" in paths, name
 
 
 def test_sensor_account_may_only_create_and_get_workflows(

@@ -1,4 +1,4 @@
-"""The gjson/sjson path subset the renderer uses."""
+"""The sjson path subset the trigger writes parameters with (`events.paths`)."""
 
 from __future__ import annotations
 
@@ -9,45 +9,17 @@ import pytest
 from events import paths
 
 
-def test_dots_separate_keys_and_backslash_escapes_a_dot() -> None:
-    assert paths.split(r"header.X-Request\.Id.0") == ["header", "X-Request.Id", "0"]
-
-
-def test_get_walks_objects_and_list_indices() -> None:
-    data = {"header": {"Accept": ["a", "b"]}}
-    assert paths.get(data, "header.Accept.1") == "b"
-
-
-def test_get_reports_a_missing_key_as_absent_not_as_none() -> None:
-    data = {"body": {"sku": None}}
-    assert paths.exists(paths.get(data, "body.sku"))
-    assert not paths.exists(paths.get(data, "body.quota_gb"))
-
-
-def test_wildcards_are_refused_rather_than_guessed() -> None:
-    with pytest.raises(paths.PathError, match="wildcards"):
-        paths.get({}, "body.*")
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        ("x", "x"),
-        (3, "3"),
-        (2.5, "2.5"),
-        (True, "true"),
-        (None, ""),
-        ({"a": "<"}, '{"a":"\\u003c"}'),
-    ],
-)
-def test_values_become_strings_as_gjson_does(value: Any, text: str) -> None:
-    assert paths.as_string(value) == text
-
-
 def test_put_appends_to_the_existing_string() -> None:
+    # params.go, ApplyParams: append joins the String() of what is there and the value
     doc: dict[str, Any] = {"metadata": {"name": "compute-"}}
     paths.put(doc, "metadata.name", "abc", "append")
     assert doc["metadata"]["name"] == "compute-abc"
+
+
+def test_put_prepends_before_the_existing_string() -> None:
+    doc: dict[str, Any] = {"metadata": {"name": "-x"}}
+    paths.put(doc, "metadata.name", "abc", "prepend")
+    assert doc["metadata"]["name"] == "abc-x"
 
 
 def test_put_writes_into_a_list_element() -> None:
@@ -59,3 +31,14 @@ def test_put_writes_into_a_list_element() -> None:
 def test_put_refuses_an_index_past_the_end() -> None:
     with pytest.raises(paths.PathError, match="no list element 5"):
         paths.put({"a": []}, "a.5", "x")
+
+
+def test_an_unknown_operation_is_refused_when_the_sensor_is_built() -> None:
+    # params.go, ApplyParams: "unsupported trigger parameter operation"
+    with pytest.raises(paths.PathError, match="operation 'merge'"):
+        paths.check_dest("metadata.name", "merge")
+
+
+def test_a_dest_outside_the_subset_is_refused() -> None:
+    with pytest.raises(paths.PathError):
+        paths.check_dest("metadata.*")

@@ -107,9 +107,12 @@ def plan(document: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
             ]
     if "output_changes" in document:
         redacted["output_changes"] = {
-            name: _change(change, found) for name, change in (document["output_changes"] or {}).items()
+            name: _change(change, found)
+            for name, change in (document["output_changes"] or {}).items()
         }
-    declared = ((document.get("configuration") or {}).get("root_module") or {}).get("variables") or {}
+    declared = ((document.get("configuration") or {}).get("root_module") or {}).get(
+        "variables"
+    ) or {}
     if "variables" in document:
         redacted["variables"] = {
             name: {**item, "value": _redact(item.get("value"), True, found)}
