@@ -7,15 +7,11 @@ problem becomes a StepError with exit code 2, one line per bad field, as `idp va
 from __future__ import annotations
 
 import os
-import re
-from typing import Any
 
 from idp.catalog import CatalogError, model_for
 from idp.contract import (
-    REQUEST_ID_PATTERN,
     RequestBase,
     RequestError,
-    decode_json,
     parse_request,
 )
 from idp.settings import Settings, SettingsError, load_settings
@@ -70,25 +66,3 @@ def check_arguments(request: RequestBase, env: dict[str, str]) -> None:
             )
     if problems:
         raise StepError(*problems, code=EXIT_INVALID)
-
-
-def lenient(kind: str, current: Settings) -> tuple[RequestBase | None, dict[str, str]]:
-    """For notify, which must report even a bad request: the valid request if there is one,
-    and the request id and kind as far as they can be read safely (by the webhook's rules, the
-    first of duplicate keys: the one the Sensor named the Workflow after)."""
-    fields = {"request_id": "", "kind": kind}
-    try:
-        request = load(kind, current)
-    except StepError:
-        pass
-    else:
-        fields["request_id"] = request.request_id
-        return request, fields
-    try:
-        data: Any = decode_json(os.environ.get(REQUEST_ENV, "")).data
-    except RequestError:
-        data = None
-    found = data.get("request_id") if isinstance(data, dict) else None
-    if isinstance(found, str) and re.fullmatch(REQUEST_ID_PATTERN, found):
-        fields["request_id"] = found
-    return None, fields
