@@ -24,7 +24,7 @@ from idp.argo import arguments as argo
 from idp.catalog import DEFAULT_CATALOG, Catalog, CatalogError, load_catalog, model_for
 from idp.contract import RequestError, parse_request, request_schema
 from idp.errors import EXIT_DROPPED, EXIT_FAILURE, EXIT_INVALID, CommandError
-from idp.settings import Settings, SettingsError, load_settings
+from idp.settings import Settings, SettingsError, load_settings, unusable
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -44,6 +44,11 @@ def _catalog(args: argparse.Namespace) -> Catalog:
 def cmd_compile(args: argparse.Namespace, settings: Settings) -> int:
     from idp.compile import CompileError, compile_to
 
+    problems = unusable(settings)
+    if problems and args.strict:
+        raise SettingsError("settings cannot work on a cluster: " + "; ".join(problems))
+    for line in problems:
+        print(f"idp: note: {line} (idp compile --strict refuses this)", file=sys.stderr)
     try:
         names = compile_to(Path(args.out), settings, _catalog(args))
     except CompileError as exc:
@@ -136,6 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
     compile_cmd = add("compile", cmd_compile, "write every object as YAML with a kustomization")
     compile_cmd.add_argument("--out", default="dist", help="output folder (default: dist)")
     compile_cmd.add_argument("--catalog", help="module:attribute of another catalog")
+    compile_cmd.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse settings that cannot work on a cluster (placeholders, no subscription or "
+        "client id with workload identity); without it they are only noted",
+    )
     kind_and_file(add("validate", cmd_validate, "check a request against its kind's contract"))
     kind_and_file(add("render", cmd_render, "print the Workflow the kind's sensor would create"))
     add("schema", cmd_schema, "print a kind's request JSON Schema").add_argument(

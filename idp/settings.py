@@ -325,19 +325,16 @@ def unusable(settings: Settings) -> list[str]:
     """
     problems = []
     if settings.azure_auth == "workload-identity":
-        without = [e for e in ENVIRONMENTS if not settings.target(e).subscription_id]
-        if without:
-            problems.append(
-                f"settings.subscription_id: empty for {', '.join(without)}; with workload-identity "
-                "nothing else supplies the subscription (set subscription_id, or "
-                "environments.<env>.subscription_id)"
-            )
-        if not settings.azure_client_id:
-            problems.append(
-                "settings.azure_client_id: empty; with workload-identity the workflow "
-                "ServiceAccount needs the identity's client id (its "
-                "azure.workload.identity/client-id annotation)"
-            )
+        for name, why in (
+            ("subscription_id", "nothing else supplies the subscription"),
+            ("azure_client_id", "the steps need the identity's client id"),
+        ):
+            without = [e for e in ENVIRONMENTS if not getattr(settings.target(e), name)]
+            if without:
+                problems.append(
+                    f"settings.{name}: empty for {', '.join(without)}; with workload-identity "
+                    f"{why} (set {name}, or environments.<env>.{name})"
+                )
     if settings.image_repository == PLACEHOLDER_IMAGE_REPOSITORY:
         problems.append(
             f"settings.image_repository: {PLACEHOLDER_IMAGE_REPOSITORY} is the example "

@@ -89,6 +89,14 @@ def step_environment(settings: Settings) -> dict[str, str]:
         "IDP_TERRAFORM_BACKEND__RESOURCE_GROUP": backend.resource_group,
         "IDP_TERRAFORM_BACKEND__STORAGE_ACCOUNT": backend.storage_account,
         "IDP_TERRAFORM_BACKEND__CONTAINER": backend.container,
+        "IDP_SUBSCRIPTION_ID": settings.subscription_id,
+        "IDP_ENVIRONMENTS": json.dumps(
+            {
+                name: overrides.model_dump(mode="json", exclude_none=True)
+                for name, overrides in sorted(settings.environments.items())
+            },
+            separators=(",", ":"),
+        ),
         "IDP_ALLOWED_REGIONS": json.dumps(list(settings.allowed_regions), separators=(",", ":")),
         "IDP_AZURE_AUTH": settings.azure_auth,
         "IDP_CALLBACK_URL": settings.callback_url,
