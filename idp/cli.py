@@ -1,13 +1,14 @@
 """The `idp` command line: argument parsing and error reporting only; the work lives elsewhere.
 
-Every failure is one line on stderr and a distinct exit code, never a traceback:
-1 general failure, 2 invalid request or usage, 3 dropped by a sensor filter; and for the commands
-that talk to a server (`submit`, `run`, `trigger`, `approve`; constants in `idp.errors`):
-4 server unreachable (refused, unknown host, timeout), 5 TLS failure, 6 unauthorized (401),
-7 forbidden (403), 8 not found (404), 9 conflict (409: already exists, or changed meanwhile),
-10 server error (5xx), 11 rejected (another 4xx, or a WorkflowTemplate that fails the server's
-lint), 12 no approval waits (finished, answered or not reached), 13 gave up waiting (--wait),
-14 the workflow failed (--wait).
+Every failure is one line on stderr and a distinct exit code, never a traceback. The codes
+(`idp.errors.EXIT_CODES`, listed by `idp --help`): 1 failure, 2 invalid request, 3 dropped by a
+sensor filter, 4 server unreachable, 5 TLS failure, 6 unauthorized, 7 forbidden, 8 not found,
+9 conflict, 10 server error, 11 rejected, 12 no approval waits, 13 gave up waiting, 14 the
+workflow failed, 15 no server named, 16 objects left unapplied, 17 a doctor check failed,
+64 usage error, 78 settings that cannot be used.
+
+Options may come before or after the sub-command (`idp --config p.yaml compile` and
+`idp compile --config p.yaml` are the same): options before it are moved after it.
 """
 
 from __future__ import annotations
@@ -18,12 +19,21 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from idp import __version__
 from idp.argo import arguments as argo
 from idp.catalog import DEFAULT_CATALOG, Catalog, CatalogError, load_catalog, model_for
 from idp.contract import RequestError, parse_request, request_schema
-from idp.errors import EXIT_DROPPED, EXIT_FAILURE, EXIT_INVALID, CommandError
+from idp.errors import (
+    EXIT_DROPPED,
+    EXIT_FAILURE,
+    EXIT_INVALID,
+    EXIT_SETTINGS,
+    EXIT_USAGE,
+    CommandError,
+    exit_code_table,
+)
 from idp.settings import Settings, SettingsError, load_settings, unusable
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -120,18 +130,36 @@ def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
     return approve.command(args, settings)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with usage errors on their own exit code."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
+        "--config", type=Path, default=default, help="YAML settings file (env IDP_* wins over it)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="idp",
         description="Self-service Azure provisioning on Argo: compile, check, render and submit.",
+        epilog="Options may come before or after the command.\n\nexit codes:\n"
+        + exit_code_table(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"idp {__version__}")
-    parser.add_argument("--config", type=Path, help="YAML settings file (env IDP_* wins over it)")
+    _global_options(parser, None)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text, description=help_text)
         command.set_defaults(handler=handler)
+        _global_options(command, argparse.SUPPRESS)
         return command
 
     def kind_and_file(command: argparse.ArgumentParser) -> None:
@@ -163,33 +191,72 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def hoist(parser: argparse.ArgumentParser, argv: Sequence[str]) -> list[str]:
+    """`argv` with the options before the sub-command moved after it (the main parser's own,
+    --version, --help and --config, stay where they are)."""
+    commands = _commands(parser)
+    own = {o: a.nargs != 0 for a in parser._actions for o in a.option_strings}
+    anywhere = {
+        o: a.nargs != 0 for p in commands.values() for a in p._actions for o in a.option_strings
+    }
+    kept: list[str] = []
+    moved: list[str] = []
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        if word in commands:
+            return [*kept, word, *moved, *argv[index + 1 :]]
+        if not word.startswith("-") or word == "--":
+            break
+        name = word.split("=", 1)[0]
+        target = kept if name in own else moved
+        target.append(word)
+        if "=" not in word and {**anywhere, **own}.get(name) and index + 1 < len(argv):
+            target.append(argv[index + 1])
+            index += 1
+        index += 1
+    return list(argv)
+
+
+def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(hoist(parser, sys.argv[1:] if argv is None else argv))
     try:
         settings = load_settings(args.config)
         code: int = args.handler(args, settings)
-        return code
-    except RequestError as exc:
-        for line in exc.problems:
-            print(f"{getattr(args, 'file', 'request')}: {line}", file=sys.stderr)
-        return EXIT_INVALID
-    except (CatalogError, SettingsError) as exc:
-        print(f"idp: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    except CommandError as exc:
-        print(f"idp: {exc}", file=sys.stderr)
-        return exc.code
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # the contract: one line, never a traceback
-        if os.environ.get("IDP_DEBUG") == "1":
-            raise
-        print(
-            f"idp: internal error: {type(exc).__name__}: {exc} (IDP_DEBUG=1 shows more)",
-            file=sys.stderr,
-        )
-        return EXIT_FAILURE
+        return _failure(exc, getattr(args, "file", "request"))
+    return code
+
+
+def _failure(exc: Exception, source: str) -> int:
+    """Report `exc` on stderr as the module docstring says; returns the exit code."""
+    if isinstance(exc, RequestError):
+        for line in exc.problems:
+            print(f"{source}: {line}", file=sys.stderr)
+        return EXIT_INVALID
+    known = ((SettingsError, EXIT_SETTINGS), (CatalogError, EXIT_USAGE))
+    code = exc.code if isinstance(exc, CommandError) else None
+    code = next((c for kind, c in known if isinstance(exc, kind)), code)
+    if code is not None:
+        print(f"idp: {exc}", file=sys.stderr)
+        return code
+    if os.environ.get("IDP_DEBUG") == "1":
+        raise exc
+    print(
+        f"idp: internal error: {type(exc).__name__}: {exc} (IDP_DEBUG=1 shows more)",
+        file=sys.stderr,
+    )
+    return EXIT_FAILURE
 
 
 if __name__ == "__main__":

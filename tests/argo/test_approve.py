@@ -6,8 +6,10 @@ import json
 
 import pytest
 
+from idp.argo.client import segment
+from idp.argo.errors import UsageError
 from idp.cli import main
-from idp.errors import EXIT_NOT_FOUND, EXIT_NOT_WAITING, EXIT_SERVER_ERROR
+from idp.errors import EXIT_NOT_FOUND, EXIT_NOT_WAITING, EXIT_SERVER_ERROR, EXIT_USAGE
 from idp.manifests import Manifest
 from idp.settings import load_settings
 from tests.argo import statuses
@@ -165,5 +167,28 @@ def test_a_failed_resume_says_the_answer_was_recorded(
 def test_approve_needs_yes_or_no(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["approve", "compute-x"])
-    assert exited.value.code == 2
+    assert exited.value.code == EXIT_USAGE
     assert "one of the arguments --yes --no is required" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["x/../compute-y", "compute-x#", "Compute-X", "a?b=c"])
+def test_a_name_that_is_not_a_kubernetes_name_is_refused_before_any_request(
+    fake: FakeArgo, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["approve", name, "--yes"])
+    assert exited.value.code == EXIT_USAGE
+    assert "is not a Kubernetes name" in capsys.readouterr().err
+    assert fake.requests == []
+
+
+def test_the_client_refuses_a_name_that_would_leave_its_path_segment() -> None:
+    with pytest.raises(UsageError, match="is not a Kubernetes name"):
+        segment("x/../compute-y")
+
+
+def test_connection_options_may_come_before_the_command(
+    fake: FakeArgo, waiting: Manifest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ARGO_SERVER")
+    assert main(["--server", fake.url, "approve", name_of(waiting), "--yes"]) == 0

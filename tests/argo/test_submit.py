@@ -7,7 +7,7 @@ import pytest
 from idp.argo.client import MANAGED_KINDS
 from idp.cli import main
 from idp.compile import build
-from idp.errors import EXIT_CONFLICT, EXIT_INVALID, EXIT_REJECTED, EXIT_SERVER_ERROR
+from idp.errors import EXIT_CONFLICT, EXIT_REJECTED, EXIT_SERVER_ERROR, EXIT_USAGE
 from idp.manifests import Manifest
 from idp.settings import load_settings
 from tests.argo.fake_argo import CREATOR_LABEL, FakeArgo
@@ -214,7 +214,7 @@ def test_an_update_of_an_object_changed_meanwhile_is_a_conflict(
 def test_submit_refuses_a_namespace_other_than_the_settings_one(
     fake: FakeArgo, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["submit", "--no-kubectl", "--namespace", "elsewhere"]) == EXIT_INVALID
+    assert main(["submit", "--no-kubectl", "--namespace", "elsewhere"]) == EXIT_USAGE
     err = capsys.readouterr().err
     assert f"belongs in namespace {load_settings().namespace!r}" in err
     assert fake.requests == []
