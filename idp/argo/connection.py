@@ -17,7 +17,7 @@ bundle for a private certificate authority comes from `REQUESTS_CA_BUNDLE`.
 
 A token read from a file or a variable loses one final newline (what `kubectl create secret
 --from-file` of an echoed file holds) and a `Bearer ` prefix; any other control character is
-refused without showing the token.
+refused, as is any character that is not printable ASCII, without showing the token.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from idp.argo.transport import DEFAULT_BACKOFF, DEFAULT_RETRIES, Policy
 from idp.settings import DNS_LABEL
 
 DEFAULT_TIMEOUT = 30.0
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NOT_TOKEN = re.compile(r"[^\x20-\x7e]")  # a header value: printable ASCII only
 _TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 _FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 
@@ -99,10 +99,11 @@ def clean_token(value: str, source: str) -> str:
     character left inside is refused, naming `source` and never the token."""
     text = value.removesuffix("\n").removesuffix("\r").strip(" ")
     text = text.removeprefix("Bearer ").strip(" ")
-    if _CONTROL.search(text):
+    if _NOT_TOKEN.search(text):
         raise UsageError(
-            f"{source}: the token holds a control character (a line break or tab inside, or "
-            "more than one final newline); write the token alone on one line"
+            f"{source}: the token holds a control character or one that is not ASCII (a line "
+            "break or tab inside, or more than one final newline); write the token alone on "
+            "one line"
         )
     return text
 
