@@ -163,3 +163,38 @@ def test_compile_of_the_defaults_works_and_notes_the_placeholders(
     notes = [line for line in capsys.readouterr().err.splitlines() if "idp: note:" in line]
     assert len(notes) == 4
     assert all(line.endswith("(idp compile --strict refuses this)") for line in notes)
+
+
+def test_a_dot_old_folder_beside_the_output_is_never_removed(
+    tmp_path: Path, settings: Settings
+) -> None:
+    out = tmp_path / "dist"
+    compile_to(out, settings)
+    mine = tmp_path / ".dist.old"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    compile_to(out, settings)
+    compile_to(out, settings)
+    assert (mine / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".dist.old", "dist"]
+
+
+def test_an_out_whose_parent_is_a_file_is_one_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "file").write_text("x")
+    assert main(["compile", "--out", str(tmp_path / "file" / "dist")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write in" in err
+    assert "internal error" not in err
+
+
+def test_an_unwritable_parent_is_one_clear_error(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("idp.compile.tempfile.mkdtemp", refused)
+    with pytest.raises(CompileError, match=r"cannot write in .* \(Permission denied\)"):
+        compile_to(tmp_path / "dist", settings)
