@@ -87,12 +87,20 @@ def _connection(parser: argparse.ArgumentParser) -> None:
 
 def submit(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--dry-run", action="store_true", help="print what would change; write nothing"
+        "--dry-run",
+        action="store_true",
+        help="print what would change, with a diff of each update; write nothing",
     )
     parser.add_argument(
         "--no-kubectl",
         action="store_true",
-        help="do not run kubectl; print the command for what the Argo Server does not manage",
+        help="do not run kubectl; print the command for what the Argo Server does not manage "
+        "(and exit 16: those objects were not applied)",
+    )
+    parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="delete the objects idp created (its label) that the catalog no longer has",
     )
     parser.add_argument("--catalog", help="module:attribute of another catalog")
     _connection(parser)

@@ -37,6 +37,7 @@ from idp.settings import DNS_SUBDOMAIN
 
 MANAGED_KINDS = ("WorkflowTemplate", "EventSource", "Sensor")
 _EVENTS = {"EventSource": ("event-sources", "eventSource"), "Sensor": ("sensors", "sensor")}
+_RESOURCES = {"WorkflowTemplate": ("workflow-templates", "template"), **_EVENTS}
 _HINTS = {
     401: "check ARGO_TOKEN or --token-file: the token is missing, expired or not accepted",
     403: "the token's service account lacks permission for this; check its Role in the namespace",
@@ -242,13 +243,34 @@ class ArgoClient:
     # -- EventSources and Sensors: plain JSON through the same session and mapping
 
     def _events(self, method: str, kind: str, name: str = "", body: Manifest | None = None) -> Any:
-        resource, key = _EVENTS[kind]
+        return self._rest(method, kind, name, body)
+
+    def _rest(
+        self,
+        method: str,
+        kind: str,
+        name: str = "",
+        body: Manifest | None = None,
+        params: dict[str, str] | None = None,
+    ) -> Any:
+        """A plain-JSON call on one kind's endpoint; the answer as JSON."""
+        resource, key = _RESOURCES[kind]
         path = f"api/v1/{resource}/{self.namespace}" + (f"/{segment(name)}" if name else "")
+        return self.call(method, path, {key: body} if body is not None else None, params)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Manifest | None = None,
+        params: dict[str, str] | None = None,
+    ) -> Any:
+        """`method path` (relative to the server's base URL) with the token; the JSON answer."""
         headers = {"Authorization": self._workflows.token} if self._workflows.token else {}
         data = None
         if body is not None:
             headers["Content-Type"] = "application/json"
-            data = json.dumps({key: body})
+            data = json.dumps(body)
         response = send(
             self._session,
             self.connection,
@@ -256,6 +278,7 @@ class ArgoClient:
             urljoin(self.connection.url, path),
             headers=headers,
             data=data,
+            params=params,
             verify=self.connection.verify,
         )
         try:
@@ -265,6 +288,16 @@ class ArgoClient:
                 f"Argo Server {self.connection.server}: {method.upper()} {path} answered with "
                 "something that is not JSON; check --server and ARGO_BASE_HREF"
             ) from None
+
+    def list_names(self, kind: str, label_selector: str) -> list[str]:
+        """Names of the objects of `kind` in the namespace that carry the labels."""
+        found = self._rest("get", kind, params={"listOptions.labelSelector": label_selector})
+        items = (found or {}).get("items") or []
+        return sorted(str(item["metadata"]["name"]) for item in items)
+
+    def delete(self, kind: str, name: str) -> None:
+        """Delete one WorkflowTemplate, EventSource or Sensor."""
+        self._rest("delete", kind, name)
 
     # -- objects of `idp submit`
 

@@ -82,6 +82,7 @@ class FakeArgo:
     progress: dict[str, list[Manifest]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     read_gate: threading.Barrier | None = None
+    version: str = "v4.1.2"
     _versions: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
 
     # -- steering and reading
@@ -162,13 +163,17 @@ class FakeArgo:
                         failure.times -= 1
                         raise Reply(failure.status, failure.message, failure.headers)
                 assert operation is not None
-                return 200, self._route(method, operation.template, parts.path, body), {}
+                return 200, self._route(method, operation.template, parts.path, body, query), {}
             except Reply as reply:
                 error = {"code": _GRPC.get(reply.status, 2), "message": str(reply)}
                 return reply.status, error, reply.headers
 
-    def _route(self, method: str, template: str, path: str, body: Any) -> Manifest:
+    def _route(  # noqa: PLR0911 - one return per route of the API
+        self, method: str, template: str, path: str, body: Any, query: dict[str, list[str]]
+    ) -> Manifest:
         segments = path.strip("/").split("/")
+        if segments[2] == "version" and method == "GET":
+            return {"version": self.version}
         resource, namespace = segments[2], segments[3]
         if resource not in _RESOURCES:
             self.violations.append(f"{method} {template}: the client should not call this")
@@ -184,6 +189,12 @@ class FakeArgo:
             )
         if method == "GET" and name and not action:
             return self._read(resource, namespace, name, group)
+        if method == "GET" and not name:
+            return self._list(resource, namespace, query.get("listOptions.labelSelector", [""])[0])
+        if method == "DELETE" and name and not action:
+            self._existing(resource, namespace, name, group)
+            del self.store[(resource, namespace, name)]
+            return {}
         if method == "PUT" and name and not action:
             return self._update(resource, namespace, name, body[key], group)
         if resource == "workflows" and method == "PUT" and action in ("set", "resume"):
@@ -197,6 +208,18 @@ class FakeArgo:
             return copy.deepcopy(workflow)
         self.violations.append(f"{method} {template}: the client should not call this")
         raise Reply(501, "not implemented by the fake")
+
+    def _list(self, resource: str, namespace: str, selector: str) -> Manifest:
+        """The objects whose labels match `k=v,...` (equality terms only)."""
+        terms = [term.split("=", 1) for term in selector.split(",") if term]
+        items = [
+            copy.deepcopy(obj)
+            for (kind, ns, _), obj in sorted(self.store.items())
+            if kind == resource
+            and ns == namespace
+            and all((obj["metadata"].get("labels") or {}).get(k) == v for k, v in terms)
+        ]
+        return {"metadata": {}, "items": items or None}
 
     def _existing(self, resource: str, namespace: str, name: str, group: str) -> Manifest:
         found = self.store.get((resource, namespace, name))

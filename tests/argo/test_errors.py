@@ -11,6 +11,7 @@ from idp.errors import (
     EXIT_CONFLICT,
     EXIT_FAILURE,
     EXIT_FORBIDDEN,
+    EXIT_NOT_APPLIED,
     EXIT_NOT_FOUND,
     EXIT_REJECTED,
     EXIT_SERVER_ERROR,
@@ -94,7 +95,7 @@ def test_the_right_token_opens_every_endpoint(
 ) -> None:
     fake.token = "the-real-token"
     monkeypatch.setenv("ARGO_TOKEN", "the-real-token")
-    assert main(["submit", "--no-kubectl"]) == 0
+    assert main(["submit", "--no-kubectl"]) == EXIT_NOT_APPLIED
     paths = {r.template for r in fake.requests}
     assert {"/api/v1/event-sources/{namespace}", "/api/v1/sensors/{namespace}"} <= paths
     assert {r.authorization for r in fake.requests} == {"Bearer the-real-token"}
@@ -125,7 +126,7 @@ def test_an_error_status_on_update_has_its_own_exit_code_and_hint(
     case: tuple[int, int, str, str],
 ) -> None:
     status, code, shown, hint = case
-    assert main(["submit", "--no-kubectl"]) == 0
+    assert main(["submit", "--no-kubectl"]) == EXIT_NOT_APPLIED
     capsys.readouterr()
     monkeypatch.setenv("IDP_APPROVAL_TIMEOUT", "12h")
     fake.fail("PUT", r"/workflow-templates/", status, "what the server said")

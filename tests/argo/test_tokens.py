@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from idp.cli import main
-from idp.errors import EXIT_UNAUTHORIZED, EXIT_UNREACHABLE, EXIT_USAGE
+from idp.errors import EXIT_NOT_APPLIED, EXIT_UNAUTHORIZED, EXIT_UNREACHABLE, EXIT_USAGE
 from tests.argo.fake_argo import FakeArgo
 from tests.argo.fake_webhook import FakeWebhook, serving
 from tests.argo.workflows import example
@@ -26,7 +26,7 @@ def test_argo_token_with_a_final_newline_is_sent_without_it(
 ) -> None:
     fake.token = SECRET
     monkeypatch.setenv("ARGO_TOKEN", f"{SECRET}\n")
-    assert main(["submit", "--no-kubectl"]) == 0
+    assert main(["submit", "--no-kubectl"]) == EXIT_NOT_APPLIED
     assert {r.authorization for r in fake.requests} == {f"Bearer {SECRET}"}
 
 
