@@ -14,7 +14,6 @@ Options may come before or after the sub-command (`idp --config p.yaml compile` 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -34,6 +33,7 @@ from idp.errors import (
     CommandError,
     exit_code_table,
 )
+from idp.manifests import OUTPUT_FORMATS
 from idp.settings import Settings, SettingsError, load_settings, unusable
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -75,15 +75,17 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
+    from idp.manifests import dump
+
     model = model_for(args.kind, _catalog(args))
-    print(json.dumps(request_schema(model, settings.allowed_regions), indent=2))
+    sys.stdout.write(dump(request_schema(model, settings.allowed_regions), args.output))
     return 0
 
 
 def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
     from events import kind_sensor
     from events.render import Dropped, TriggerFailed, event_from_text, render
-    from idp.manifests import to_yaml
+    from idp.manifests import dump
 
     model = model_for(args.kind, _catalog(args))
     text = _read(args.file)
@@ -100,7 +102,7 @@ def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
     except RequestError as exc:
         for line in exc.problems:
             print(f"{args.file}: note: the validate step will fail: {line}", file=sys.stderr)
-    sys.stdout.write(to_yaml(workflow))
+    sys.stdout.write(dump(workflow, args.output))
     return 0
 
 
@@ -122,6 +124,13 @@ def cmd_trigger(args: argparse.Namespace, settings: Settings) -> int:
 
     model, text = model_for(args.kind, _catalog(args)), _read(args.file)
     return trigger.command(args, settings, model, text)
+
+
+def cmd_completion(args: argparse.Namespace, settings: Settings) -> int:
+    import shtab
+
+    sys.stdout.write(shtab.complete(build_parser(), shell=args.shell))
+    return 0
 
 
 def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
@@ -162,6 +171,15 @@ def build_parser() -> argparse.ArgumentParser:
         _global_options(command, argparse.SUPPRESS)
         return command
 
+    def output(command: argparse.ArgumentParser, default: str | None) -> None:
+        command.add_argument(
+            "-o",
+            "--output",
+            choices=OUTPUT_FORMATS,
+            default=default,
+            help=f"print the object as yaml or json (default {default or 'lines for people'})",
+        )
+
     def kind_and_file(command: argparse.ArgumentParser) -> None:
         command.add_argument("kind", help="resource kind: " + ", ".join(DEFAULT_CATALOG))
         command.add_argument("file", help="request JSON file, or - for stdin")
@@ -176,18 +194,23 @@ def build_parser() -> argparse.ArgumentParser:
         "client id with workload identity); without it they are only noted",
     )
     kind_and_file(add("validate", cmd_validate, "check a request against its kind's contract"))
-    kind_and_file(add("render", cmd_render, "print the Workflow the kind's sensor would create"))
-    add("schema", cmd_schema, "print a kind's request JSON Schema").add_argument(
-        "kind", help="resource kind: " + ", ".join(DEFAULT_CATALOG)
-    )
+    render_cmd = add("render", cmd_render, "print the Workflow the kind's sensor would create")
+    kind_and_file(render_cmd)
+    output(render_cmd, "yaml")
+    schema_cmd = add("schema", cmd_schema, "print a kind's request JSON Schema")
+    schema_cmd.add_argument("kind", help="resource kind: " + ", ".join(DEFAULT_CATALOG))
+    output(schema_cmd, "json")
     argo.submit(add("submit", cmd_submit, "create or update every object on an Argo Server"))
     run_cmd = add("run", cmd_run, "submit one Workflow from a kind's template, without the webhook")
     kind_and_file(run_cmd)
+    output(run_cmd, None)
     argo.run(run_cmd)
     trigger_cmd = add("trigger", cmd_trigger, "validate a request, then POST it to the webhook")
     kind_and_file(trigger_cmd)
     argo.trigger(trigger_cmd)
     argo.approve(add("approve", cmd_approve, "answer a workflow's pending approval"))
+    completion = add("completion", cmd_completion, "print a shell completion script")
+    completion.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete for")
     return parser
 
 

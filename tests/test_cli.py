@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from idp import __version__
 from idp.cli import main
@@ -108,3 +109,25 @@ def test_bad_settings_are_one_line_with_their_own_code(
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1
     assert "internal error" not in err
+
+
+def test_schema_prints_yaml_with_o_yaml(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "compute", "-o", "yaml"]) == 0
+    schema = yaml.safe_load(capsys.readouterr().out)
+    assert schema["properties"]["node_count"]["maximum"] == 100
+
+
+def test_render_prints_json_with_o_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["render", "compute", str(EXAMPLES / "compute.json"), "-o", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["kind"] == "Workflow"
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh"])
+def test_completion_prints_a_script_that_knows_every_command(
+    shell: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["completion", shell]) == 0
+    script = capsys.readouterr().out
+    for command in ("compile", "validate", "render", "submit", "approve", "completion"):
+        assert command in script
+    assert "--request-timeout" in script

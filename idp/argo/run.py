@@ -10,6 +10,7 @@ finishes or waits at the approval, within a bounded total time.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Callable
 
@@ -19,7 +20,7 @@ from idp.argo.connection import from_args
 from idp.argo.errors import ArgoError, HttpError, UsageError
 from idp.contract import RequestBase, parse_request
 from idp.errors import EXIT_CONFLICT, EXIT_DROPPED, EXIT_TIMEOUT, EXIT_WORKFLOW_FAILED
-from idp.manifests import Manifest
+from idp.manifests import Manifest, dump
 from idp.settings import Settings
 
 Print = Callable[[str], None]
@@ -120,12 +121,15 @@ def command(
             f"the Workflow belongs in namespace {workflow['metadata']['namespace']!r} "
             f"(settings.namespace), not {connection.namespace!r} (ARGO_NAMESPACE or --namespace)"
         )
+    say: Print = print if args.output is None else lambda line: print(line, file=sys.stderr)
     with ArgoClient(connection) as client:
-        create(client, workflow, dry_run=args.dry_run)
+        created = create(client, workflow, dry_run=args.dry_run)
+        if args.output is not None:
+            sys.stdout.write(dump(created, args.output))
         if args.dry_run:
-            print(f"run       {name}: the Argo Server accepts it (server dry run); not created")
+            say(f"run       {name}: the Argo Server accepts it (server dry run); not created")
             return 0
-        print(f"run       {name}: submitted to namespace {client.namespace} on {connection.server}")
+        say(f"run       {name}: submitted to namespace {client.namespace} on {connection.server}")
         if args.wait:
             follow(
                 client,
@@ -133,5 +137,6 @@ def command(
                 interval=args.interval,
                 timeout=args.timeout,
                 ui_url=settings.argo_ui_url,
+                out=say,
             )
     return 0
