@@ -22,7 +22,7 @@ from typing import NoReturn
 
 from idp import __version__
 from idp.argo import arguments as argo
-from idp.catalog import DEFAULT_CATALOG, Catalog, CatalogError, load_catalog, model_for
+from idp.catalog import DEFAULT_CATALOG, CatalogError, catalog_for, model_for
 from idp.contract import RequestError, parse_request, request_schema
 from idp.errors import (
     EXIT_DROPPED,
@@ -34,7 +34,7 @@ from idp.errors import (
     exit_code_table,
 )
 from idp.manifests import OUTPUT_FORMATS
-from idp.settings import Settings, SettingsError, load_settings, unusable
+from idp.settings import Settings, SettingsError, load_settings, unusable, with_catalog
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -46,11 +46,6 @@ def _read(path: str) -> bytes:
         raise CommandError(f"{path}: {exc.strerror}", EXIT_INVALID) from exc
 
 
-def _catalog(args: argparse.Namespace) -> Catalog:
-    spec = getattr(args, "catalog", None)
-    return load_catalog(spec) if spec else DEFAULT_CATALOG
-
-
 def cmd_compile(args: argparse.Namespace, settings: Settings) -> int:
     from idp.compile import CompileError, compile_to
 
@@ -60,7 +55,7 @@ def cmd_compile(args: argparse.Namespace, settings: Settings) -> int:
     for line in problems:
         print(f"idp: note: {line} (idp compile --strict refuses this)", file=sys.stderr)
     try:
-        names = compile_to(Path(args.out), settings, _catalog(args))
+        names = compile_to(Path(args.out), settings, catalog_for(settings.catalog))
     except CompileError as exc:
         raise CommandError(str(exc)) from exc
     print(f"wrote {len(names)} files to {args.out}", file=sys.stderr)
@@ -68,7 +63,7 @@ def cmd_compile(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
-    model = model_for(args.kind, _catalog(args))
+    model = model_for(args.kind, catalog_for(settings.catalog))
     request = parse_request(model, _read(args.file), settings.allowed_regions)
     print(f"{args.file}: valid {model.kind} request {request.request_id}", file=sys.stderr)
     return 0
@@ -77,7 +72,7 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
     from idp.manifests import dump
 
-    model = model_for(args.kind, _catalog(args))
+    model = model_for(args.kind, catalog_for(settings.catalog))
     sys.stdout.write(dump(request_schema(model, settings.allowed_regions), args.output))
     return 0
 
@@ -87,7 +82,7 @@ def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
     from events.render import Dropped, TriggerFailed, event_from_text, render
     from idp.manifests import dump
 
-    model = model_for(args.kind, _catalog(args))
+    model = model_for(args.kind, catalog_for(settings.catalog))
     text = _read(args.file)
     try:
         workflow = render(kind_sensor(model, settings), event_from_text(text))
@@ -109,21 +104,34 @@ def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_submit(args: argparse.Namespace, settings: Settings) -> int:
     from idp.argo import submit
 
-    return submit.command(args, settings, _catalog(args))
+    return submit.command(args, settings, catalog_for(settings.catalog))
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from idp.argo import run
 
-    model, text = model_for(args.kind, _catalog(args)), _read(args.file)
+    model, text = model_for(args.kind, catalog_for(settings.catalog)), _read(args.file)
     return run.command(args, settings, model, text)
 
 
 def cmd_trigger(args: argparse.Namespace, settings: Settings) -> int:
     from idp.argo import trigger
 
-    model, text = model_for(args.kind, _catalog(args)), _read(args.file)
+    model, text = model_for(args.kind, catalog_for(settings.catalog)), _read(args.file)
     return trigger.command(args, settings, model, text)
+
+
+def cmd_new_kind(args: argparse.Namespace, settings: Settings) -> int:
+    from idp.scaffold import new_kind
+
+    root = Path(args.root)
+    for path in new_kind(args.name, root, settings):
+        print(f"wrote     {path}")
+    print(
+        f"next      fill in idp/kinds/{args.name}.py and terraform/{args.name}/ together; select "
+        "the kinds with the setting catalog: idp.kinds:CATALOG (the step pods read it too)"
+    )
+    return 0
 
 
 def cmd_completion(args: argparse.Namespace, settings: Settings) -> int:
@@ -150,6 +158,12 @@ class Parser(argparse.ArgumentParser):
 def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
     parser.add_argument(
         "--config", type=Path, default=default, help="YAML settings file (env IDP_* wins over it)"
+    )
+    parser.add_argument(
+        "--catalog",
+        default=default,
+        metavar="MODULE:ATTRIBUTE",
+        help="the catalog of kinds (overrides the catalog setting, and reaches the step pods)",
     )
 
 
@@ -186,7 +200,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     compile_cmd = add("compile", cmd_compile, "write every object as YAML with a kustomization")
     compile_cmd.add_argument("--out", default="dist", help="output folder (default: dist)")
-    compile_cmd.add_argument("--catalog", help="module:attribute of another catalog")
     compile_cmd.add_argument(
         "--strict",
         action="store_true",
@@ -209,6 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     kind_and_file(trigger_cmd)
     argo.trigger(trigger_cmd)
     argo.approve(add("approve", cmd_approve, "answer a workflow's pending approval"))
+    new_kind_cmd = add("new-kind", cmd_new_kind, "scaffold a new resource kind")
+    new_kind_cmd.add_argument("name", help="the kind: 2 to 20 lowercase letters and digits")
+    new_kind_cmd.add_argument(
+        "--root", default=".", help="the repository's root (default: the current folder)"
+    )
     completion = add("completion", cmd_completion, "print a shell completion script")
     completion.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete for")
     return parser
@@ -252,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(hoist(parser, sys.argv[1:] if argv is None else argv))
     try:
-        settings = load_settings(args.config)
+        settings = with_catalog(load_settings(args.config), args.catalog)
         code: int = args.handler(args, settings)
     except KeyboardInterrupt:
         return 130

@@ -300,6 +300,16 @@ class Settings(BaseModel):
         )
 
 
+def with_catalog(settings: Settings, spec: str | None) -> Settings:
+    """`settings` with the catalog a flag names (checked like the setting), if one does."""
+    if not spec:
+        return settings
+    try:
+        return Settings.model_validate({**settings.model_dump(), "catalog": spec})
+    except ValidationError as exc:
+        raise SettingsError("; ".join(format_validation_error(exc, "--catalog: "))) from None
+
+
 def shown(value: Any, limit: int = 60) -> str:
     """A repr of `value` for a message, bounded in the work done and in length."""
     text = _SHOWN.repr(value)

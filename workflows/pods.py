@@ -86,6 +86,7 @@ def step_environment(settings: Settings) -> dict[str, str]:
     backend = settings.terraform_backend
     pairs = {
         "IDP_NAMESPACE": settings.namespace,
+        "IDP_CATALOG": settings.catalog,
         "IDP_TERRAFORM_BACKEND__RESOURCE_GROUP": backend.resource_group,
         "IDP_TERRAFORM_BACKEND__STORAGE_ACCOUNT": backend.storage_account,
         "IDP_TERRAFORM_BACKEND__CONTAINER": backend.container,

@@ -102,7 +102,6 @@ def submit(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="delete the objects idp created (its label) that the catalog no longer has",
     )
-    parser.add_argument("--catalog", help="module:attribute of another catalog")
     _connection(parser)
 
 

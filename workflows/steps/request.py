@@ -11,7 +11,7 @@ import os
 import re
 from typing import Any
 
-from idp.catalog import CatalogError, model_for
+from idp.catalog import CatalogError, catalog_for, model_for
 from idp.contract import REQUEST_ID_PATTERN, RequestBase, RequestError, parse_request
 from idp.settings import Settings, SettingsError, load_settings
 from workflows.steps.errors import EXIT_INVALID, StepError
@@ -43,7 +43,7 @@ def _payload() -> str:
 def load(kind: str, current: Settings) -> RequestBase:
     """The request in `IDP_REQUEST`, valid for `kind` and the allowed regions of `current`."""
     try:
-        model = model_for(kind)
+        model = model_for(kind, catalog_for(current.catalog))
     except CatalogError as exc:
         raise StepError(str(exc), code=EXIT_INVALID) from exc
     try:
