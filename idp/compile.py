@@ -29,11 +29,13 @@ def build(settings: Settings, catalog: Catalog = DEFAULT_CATALOG) -> list[Manife
     """Every manifest of the platform, in a stable order."""
     import events
     import workflows
+    from idp.admin import admin_rbac
 
     templates = workflows.templates(settings, catalog)
     manifests = [
         *workflows.manifests(settings, templates),
         *events.manifests(settings, catalog, templates),
+        *admin_rbac(settings),
     ]
     names = [file_name(m) for m in manifests]
     duplicated = sorted({n for n in names if names.count(n) > 1})
