@@ -25,6 +25,7 @@ from idp.argo import arguments as argo
 from idp.catalog import DEFAULT_CATALOG, CatalogError, catalog_for, model_for
 from idp.contract import RequestError, parse_request, request_schema
 from idp.errors import (
+    EXIT_CHECKS_FAILED,
     EXIT_DROPPED,
     EXIT_FAILURE,
     EXIT_INVALID,
@@ -134,6 +135,27 @@ def cmd_new_kind(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from idp.argo import kubectl
+    from idp.argo.connection import from_args
+    from idp.compile import build
+    from idp.doctor import diagnose, report
+
+    compiled = build(settings, catalog_for(settings.catalog))
+    checks = diagnose(
+        settings, compiled, lambda: from_args(args, settings.namespace), kubectl.find()
+    )
+    sys.stdout.write(report(checks, args.output))
+    failed = sum(c.state == "FAIL" for c in checks)
+    if failed:
+        raise CommandError(
+            f"doctor: {failed} of {len(checks)} checks failed; docs/cluster.md says how to "
+            "set each up",
+            EXIT_CHECKS_FAILED,
+        )
+    return 0
+
+
 def cmd_completion(args: argparse.Namespace, settings: Settings) -> int:
     import shtab
 
@@ -222,6 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
     kind_and_file(trigger_cmd)
     argo.trigger(trigger_cmd)
     argo.approve(add("approve", cmd_approve, "answer a workflow's pending approval"))
+    doctor_cmd = add("doctor", cmd_doctor, "check a cluster: Argo, Secrets, identities, settings")
+    output(doctor_cmd, None)
+    argo.doctor(doctor_cmd)
     new_kind_cmd = add("new-kind", cmd_new_kind, "scaffold a new resource kind")
     new_kind_cmd.add_argument("name", help="the kind: 2 to 20 lowercase letters and digits")
     new_kind_cmd.add_argument(

@@ -163,3 +163,7 @@ def approve(parser: argparse.ArgumentParser) -> None:
         "--no", dest="answer", action="store_const", const="NO", help="reject the plan"
     )
     _connection(parser)
+
+
+def doctor(parser: argparse.ArgumentParser) -> None:
+    _connection(parser)

@@ -77,6 +77,11 @@ def _run(
         raise ArgoError(f"kubectl {' '.join(args[:2])} could not run: {exc}") from None
 
 
+def query(kubectl: Kubectl, args: list[str]) -> subprocess.CompletedProcess[str]:
+    """A read-only kubectl call in the pinned context; its exit code is the caller's to read."""
+    return _run(kubectl, args, [])
+
+
 def _failure(args: list[str], done: subprocess.CompletedProcess[str], context: str) -> ArgoError:
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     last = lines[-1].strip() if lines else "(no message)"
