@@ -297,7 +297,7 @@ def kubectl_checks(cluster: Cluster, settings: Settings) -> list[Check]:
         else fail(
             "sso-approvers",
             f"no ServiceAccount in {ns} carries {RBAC_RULE}",
-            f"map the approvers' SSO group to a ServiceAccount (see {GUIDE}#sso-and-approvers)",
+            f"map the approvers' SSO group to a ServiceAccount (see {GUIDE}#9-sso-and-approvers)",
         )
     )
     if wi:
@@ -308,7 +308,7 @@ def kubectl_checks(cluster: Cluster, settings: Settings) -> list[Check]:
                 "workload-identity",
                 f"no mutating webhook {WI_WEBHOOK}",
                 "az aks update --enable-oidc-issuer --enable-workload-identity "
-                f"(see {GUIDE}#workload-identity)",
+                f"(see {GUIDE}#5-workload-identity)",
             )
         )
     return found

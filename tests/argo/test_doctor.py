@@ -226,7 +226,7 @@ def test_no_sso_mapping_fails_pointing_at_the_guide(
 ) -> None:
     del cluster["objects"][f"{NS}/serviceaccounts/approvers"]
     _, lines = doctor(cluster, config, capsys)
-    assert "docs/cluster.md#sso-and-approvers" in lines["sso-approvers"]
+    assert "docs/cluster.md#9-sso-and-approvers" in lines["sso-approvers"]
 
 
 def test_placeholder_settings_fail_as_strict_compile_would(
