@@ -7,7 +7,7 @@ Writes, under the repository root, and never over an existing file:
 - `terraform/NAME/`: `terraform.tf` (copied from a built-in module: versions and the empty
   azurerm backend), `variables.tf` (the common variables copied from a built-in module, the
   kind's own generated from the model: typed, described, validated), `main.tf` (a resource group
-  with the platform's tags) and `outputs.tf`;
+  with the platform's tags) and `outputs.tf` (the resource group's, copied);
 - `examples/requests/NAME.json`: a valid request;
 - `examples/expected/NAME.yaml`: the Workflow the kind's Sensor creates for that request (what
   `idp render` prints), to review and to compare with later.
@@ -109,19 +109,12 @@ resource "azurerm_resource_group" "this" {{
 # The kind's resources go here, each in azurerm_resource_group.this with tags = local.tags.
 """
 
-OUTPUTS = """# Every `*_id` output is the full ARM id of a resource tagged with the request id
-# (the verify step checks each one in Azure).
+OUTPUTS_HEADER = """# Every `*_id` output is the full ARM id of a resource tagged with the request
+# id (the verify step checks each one in Azure).
 
-output "resource_group_id" {
-  description = "ARM id of the stack's resource group."
-  value       = azurerm_resource_group.this.id
-}
-
-output "resource_group_name" {
-  description = "Name of the stack's resource group."
-  value       = azurerm_resource_group.this.name
-}
 """
+_OUTPUT = re.compile(r'^output "(resource_group_\w+)" \{\n.*?\n\}\n', re.S | re.M)
+
 
 EXAMPLE = {
     "request_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
@@ -157,6 +150,7 @@ def files(kind: str, root: Path) -> dict[Path, str]:
     try:
         terraform_tf = (template / "terraform.tf").read_text(encoding="utf-8")
         variables_tf = (template / "variables.tf").read_text(encoding="utf-8")
+        outputs_tf = (template / "outputs.tf").read_text(encoding="utf-8")
     except OSError as exc:
         raise CommandError(
             f"--root {root}: no built-in module to copy from ({exc.strerror}); run idp new-kind "
@@ -171,7 +165,8 @@ def files(kind: str, root: Path) -> dict[Path, str]:
         module / "terraform.tf": terraform_tf.replace(f"{TEMPLATE_KIND}/", f"{kind}/"),
         module / "variables.tf": _variables(kind, variables_tf),
         module / "main.tf": MAIN.format(kind=kind),
-        module / "outputs.tf": OUTPUTS,
+        module / "outputs.tf": OUTPUTS_HEADER
+        + "\n".join(m.group(0) for m in _OUTPUT.finditer(outputs_tf)),
         root / "examples" / "requests" / f"{kind}.json": json.dumps(EXAMPLE, indent=2) + "\n",
     }
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -117,84 +118,69 @@ def submitted(fake: FakeArgo, config: Path, capsys: pytest.CaptureFixture[str]) 
     return fake
 
 
+Doctor = Callable[..., tuple[int, dict[str, str]]]
+
+
+@pytest.fixture
 def doctor(
-    state: dict[str, Any], config: Path, capsys: pytest.CaptureFixture[str], *extra: str
-) -> tuple[int, dict[str, str]]:
-    """The exit code, and each check's name -> its line."""
-    Path(os.environ["FAKE_CLUSTER"]).write_text(json.dumps(state))
-    code = main(["doctor", "--config", str(config), *extra])
-    lines = capsys.readouterr().out.splitlines()
-    return code, {line.split()[1]: line for line in lines}
+    submitted: FakeArgo, cluster: dict[str, Any], config: Path, capsys: pytest.CaptureFixture[str]
+) -> Doctor:
+    """Runs `idp doctor` on the state of `cluster` as the test left it; returns the exit code
+    and each check's name -> its line."""
+
+    def run(*extra: str, settings: Path = config) -> tuple[int, dict[str, str]]:
+        Path(os.environ["FAKE_CLUSTER"]).write_text(json.dumps(cluster))
+        code = main(["doctor", "--config", str(settings), *extra])
+        lines = capsys.readouterr().out.splitlines()
+        return code, {line.split()[1]: line for line in lines}
+
+    return run
 
 
 def test_doctor_is_green_on_a_cluster_set_up_as_the_guide_says(
-    submitted: FakeArgo,
-    cluster: dict[str, Any],
-    config: Path,
-    capsys: pytest.CaptureFixture[str],
+    doctor: Doctor, cluster: dict[str, Any]
 ) -> None:
-    code, lines = doctor(cluster, config, capsys)
+    code, lines = doctor()
     assert code == 0, "\n".join(lines.values())
     assert all(line.startswith("ok ") for line in lines.values())
     assert {"argo-server", "argo-token", "namespace", "crds", "secret/webhook-token"} <= set(lines)
 
 
 def test_a_missing_secret_fails_with_the_command_that_creates_it(
-    submitted: FakeArgo,
-    cluster: dict[str, Any],
-    config: Path,
-    capsys: pytest.CaptureFixture[str],
+    doctor: Doctor, cluster: dict[str, Any]
 ) -> None:
     del cluster["secrets"]["webhook-token"]
-    code, lines = doctor(cluster, config, capsys)
+    code, lines = doctor()
     assert code == EXIT_CHECKS_FAILED
     line = lines["secret/webhook-token"]
     assert line.startswith("FAIL  secret/webhook-token")
     assert f"kubectl -n {NS} create secret generic webhook-token --from-file=token=" in line
 
 
-def test_a_secret_without_its_key_fails(
-    submitted: FakeArgo,
-    cluster: dict[str, Any],
-    config: Path,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def test_a_secret_without_its_key_fails(doctor: Doctor, cluster: dict[str, Any]) -> None:
     cluster["secrets"]["webhook-token"] = ["bearer"]
-    _, lines = doctor(cluster, config, capsys)
+    _, lines = doctor()
     assert "lacks the key token" in lines["secret/webhook-token"]
 
 
-def test_a_missing_template_fails_saying_submit(
-    submitted: FakeArgo,
-    cluster: dict[str, Any],
-    config: Path,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def test_a_missing_template_fails_saying_submit(doctor: Doctor, submitted: FakeArgo) -> None:
     del submitted.store[("workflow-templates", NS, "compute-provision-workflow")]
-    code, lines = doctor(cluster, config, capsys)
+    code, lines = doctor()
     assert code == EXIT_CHECKS_FAILED
     assert "missing; fix: idp submit" in lines["WorkflowTemplate/compute-provision-workflow"]
 
 
-def test_another_argo_version_fails(
-    submitted: FakeArgo,
-    cluster: dict[str, Any],
-    config: Path,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def test_another_argo_version_fails(doctor: Doctor, submitted: FakeArgo) -> None:
     submitted.version = "v3.6.5"
-    _, lines = doctor(cluster, config, capsys)
+    _, lines = doctor()
     assert "runs Argo Workflows v3.6.5; idp is tested against v4.1.2" in lines["argo-server"]
 
 
 def test_a_token_that_is_refused_fails_naming_idp_admin(
-    submitted: FakeArgo,
-    cluster: dict[str, Any],
-    config: Path,
-    capsys: pytest.CaptureFixture[str],
+    doctor: Doctor, submitted: FakeArgo
 ) -> None:
     submitted.token = "the-real-one"
-    _, lines = doctor(cluster, config, capsys)
+    _, lines = doctor()
     assert lines["argo-token"].startswith("FAIL  argo-token")
     assert "create token idp-admin" in lines["argo-token"]
 
@@ -202,42 +188,33 @@ def test_a_token_that_is_refused_fails_naming_idp_admin(
 def test_no_argo_server_fails_with_the_port_forward(
     cluster: dict[str, Any], config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, lines = doctor(cluster, config, capsys)
+    Path(os.environ["FAKE_CLUSTER"]).write_text(json.dumps(cluster))
+    code = main(["doctor", "--config", str(config)])
+    lines = {line.split()[1]: line for line in capsys.readouterr().out.splitlines()}
     assert code == EXIT_CHECKS_FAILED
     assert "kubectl -n argo port-forward svc/argo-server 2746:2746" in lines["argo-server"]
 
 
 def test_a_service_account_without_the_client_id_fails(
-    submitted: FakeArgo,
-    cluster: dict[str, Any],
-    config: Path,
-    capsys: pytest.CaptureFixture[str],
+    doctor: Doctor, cluster: dict[str, Any]
 ) -> None:
     cluster["objects"][f"{NS}/serviceaccount/idp-workflow"] = sa("idp-workflow")
-    _, lines = doctor(cluster, config, capsys)
+    _, lines = doctor()
     assert "annotation azure.workload.identity/client-id" in lines["serviceaccount/idp-workflow"]
 
 
 def test_no_sso_mapping_fails_pointing_at_the_guide(
-    submitted: FakeArgo,
-    cluster: dict[str, Any],
-    config: Path,
-    capsys: pytest.CaptureFixture[str],
+    doctor: Doctor, cluster: dict[str, Any]
 ) -> None:
     del cluster["objects"][f"{NS}/serviceaccounts/approvers"]
-    _, lines = doctor(cluster, config, capsys)
+    _, lines = doctor()
     assert "docs/cluster.md#9-sso-and-approvers" in lines["sso-approvers"]
 
 
-def test_placeholder_settings_fail_as_strict_compile_would(
-    submitted: FakeArgo,
-    cluster: dict[str, Any],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    config = tmp_path / "defaults.yaml"
-    config.write_text("{}\n")
-    _, lines = doctor(cluster, config, capsys)
+def test_placeholder_settings_fail_as_strict_compile_would(doctor: Doctor, tmp_path: Path) -> None:
+    defaults = tmp_path / "defaults.yaml"
+    defaults.write_text("{}\n")
+    _, lines = doctor(settings=defaults)
     assert lines["settings.image_repository"].startswith("FAIL")
     assert lines["settings.argo_ui_url"].startswith("FAIL")
 
