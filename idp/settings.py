@@ -31,6 +31,13 @@ from idp import __version__
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"
 Name = Annotated[str, Field(pattern=DNS_SUBDOMAIN)]
+
+
+def is_object_name(text: str) -> bool:
+    """True for a Kubernetes object name (DNS-1123 subdomain, at most 253 characters)."""
+    return len(text) <= 253 and re.fullmatch(DNS_SUBDOMAIN, text) is not None
+
+
 Label = Annotated[str, Field(pattern=DNS_LABEL)]
 DURATION = r"^([0-9]+(s|m|h|d))+$"
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from idp.argo.connection import DEFAULT_TIMEOUT
 from idp.argo.transport import DEFAULT_BACKOFF, DEFAULT_RETRIES
-from idp.settings import DNS_LABEL, DNS_SUBDOMAIN
+from idp.settings import DNS_LABEL, is_object_name
 
 
 def kubernetes_name(text: str) -> str:
     """An object name as Kubernetes takes it (DNS-1123 subdomain), checked where it enters."""
-    if len(text) > 253 or not re.fullmatch(DNS_SUBDOMAIN, text):
+    if not is_object_name(text):
         raise argparse.ArgumentTypeError(
             f"{text[:80]!r} is not a Kubernetes name (lowercase letters, digits, '-' and '.', "
             "starting and ending with a letter or digit, at most 253 characters)"

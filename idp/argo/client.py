@@ -13,7 +13,6 @@ check, with its own exit code (`idp.argo.errors`). The token never appears in a 
 from __future__ import annotations
 
 import json
-import re
 import sys
 import warnings
 from collections.abc import Iterator
@@ -33,7 +32,7 @@ from idp.argo.connection import Connection
 from idp.argo.errors import ArgoError, HttpError, UsageError, code_for_status, one_line
 from idp.errors import EXIT_FAILURE, EXIT_REJECTED, EXIT_TLS, EXIT_UNREACHABLE
 from idp.manifests import Manifest
-from idp.settings import DNS_SUBDOMAIN
+from idp.settings import is_object_name
 
 MANAGED_KINDS = ("WorkflowTemplate", "EventSource", "Sensor")
 _EVENTS = {"EventSource": ("event-sources", "eventSource"), "Sensor": ("sensors", "sensor")}
@@ -196,7 +195,7 @@ def _faithful(request: _Request, key: str, manifest: Manifest) -> None:
 def segment(name: str) -> str:
     """A Kubernetes name as one URL path segment: checked (DNS-1123), then percent-encoded, so
     no name can reach another path (`x/../y`) or cut the path short (`#`, `?`)."""
-    if len(name) > 253 or not re.fullmatch(DNS_SUBDOMAIN, name):
+    if not is_object_name(name):
         raise UsageError(
             f"{name[:80]!r} is not a Kubernetes name (lowercase letters, digits, '-' and '.')"
         )

@@ -113,6 +113,7 @@ def command(
     """`idp run` from parsed arguments."""
     if args.interval < 0 or args.timeout <= 0:
         raise UsageError("--interval must be 0 or more and --timeout more than 0 seconds")
+    started = time.monotonic()
     connection = from_args(args, settings.namespace)
     workflow = workflow_for(model, text, settings)
     name = workflow["metadata"]["name"]
@@ -135,7 +136,7 @@ def command(
                 client,
                 name,
                 interval=args.interval,
-                timeout=args.timeout,
+                timeout=max(args.timeout - (time.monotonic() - started), 0.0),
                 ui_url=settings.argo_ui_url,
                 out=say,
             )
