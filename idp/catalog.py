@@ -1,8 +1,9 @@
 """The catalog: which resource kinds exist, each with its request model.
 
 A catalog is a mapping of kind name to request model. The default one holds the three kinds of
-the contract; `idp compile --catalog module:attribute` loads another (the benchmark uses that to
-compile a synthetic catalog of many kinds).
+the contract; the `catalog` setting or `--catalog module:attribute` (any command) loads another,
+and the step pods load the same one from their settings (the benchmark uses that to compile a
+synthetic catalog of many kinds; `idp.kinds:CATALOG` holds the kinds `idp new-kind` adds).
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ def load_catalog(spec: str) -> Catalog:
     ):
         raise CatalogError(f"catalog: {spec!r} is not a mapping of kind to request model")
     return found
+
+
+def catalog_for(spec: str) -> Catalog:
+    """The catalog a `catalog` setting names; empty: the built-in one."""
+    return load_catalog(spec) if spec else DEFAULT_CATALOG
 
 
 def argument_defaults(model: type[RequestBase]) -> dict[str, str | None]:

@@ -1,31 +1,41 @@
 """The `idp` command line: argument parsing and error reporting only; the work lives elsewhere.
 
-Every failure is one line on stderr and a distinct exit code, never a traceback:
-1 general failure, 2 invalid request or usage, 3 dropped by a sensor filter; and for the commands
-that talk to a server (`submit`, `run`, `trigger`, `approve`; constants in `idp.errors`):
-4 server unreachable (refused, unknown host, timeout), 5 TLS failure, 6 unauthorized (401),
-7 forbidden (403), 8 not found (404), 9 conflict (409: already exists, or changed meanwhile),
-10 server error (5xx), 11 rejected (another 4xx, or a WorkflowTemplate that fails the server's
-lint), 12 no approval waits (finished, answered or not reached), 13 gave up waiting (--wait),
-14 the workflow failed (--wait).
+Every failure is one line on stderr and a distinct exit code, never a traceback. The codes
+(`idp.errors.EXIT_CODES`, listed by `idp --help`): 1 failure, 2 invalid request, 3 dropped by a
+sensor filter, 4 server unreachable, 5 TLS failure, 6 unauthorized, 7 forbidden, 8 not found,
+9 conflict, 10 server error, 11 rejected, 12 no approval waits, 13 gave up waiting, 14 the
+workflow failed, 15 no server named, 16 objects left unapplied, 17 a doctor check failed,
+64 usage error, 78 settings that cannot be used.
+
+Options may come before or after the sub-command (`idp --config p.yaml compile` and
+`idp compile --config p.yaml` are the same): options before it are moved after it.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from idp import __version__
 from idp.argo import arguments as argo
-from idp.catalog import DEFAULT_CATALOG, Catalog, CatalogError, load_catalog, model_for
+from idp.catalog import DEFAULT_CATALOG, CatalogError, catalog_for, model_for
 from idp.contract import RequestBase, RequestError, parse_request, request_schema
-from idp.errors import EXIT_DROPPED, EXIT_FAILURE, EXIT_INVALID, CommandError
-from idp.manifests import Manifest
-from idp.settings import Settings, SettingsError, load_settings
+from idp.errors import (
+    EXIT_CHECKS_FAILED,
+    EXIT_DROPPED,
+    EXIT_FAILURE,
+    EXIT_INVALID,
+    EXIT_SETTINGS,
+    EXIT_USAGE,
+    CommandError,
+    exit_code_table,
+)
+from idp.manifests import OUTPUT_FORMATS, Manifest
+from idp.settings import Settings, SettingsError, load_settings, unusable, with_catalog
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -43,16 +53,16 @@ def _read(path: str, settings: Settings) -> bytes:
         raise CommandError(f"{path}: {exc.strerror}", EXIT_INVALID) from exc
 
 
-def _catalog(args: argparse.Namespace) -> Catalog:
-    spec = getattr(args, "catalog", None)
-    return load_catalog(spec) if spec else DEFAULT_CATALOG
-
-
 def cmd_compile(args: argparse.Namespace, settings: Settings) -> int:
     from idp.compile import CompileError, compile_to
 
+    problems = unusable(settings)
+    if problems and args.strict:
+        raise SettingsError("settings cannot work on a cluster: " + "; ".join(problems))
+    for line in problems:
+        print(f"idp: note: {line} (idp compile --strict refuses this)", file=sys.stderr)
     try:
-        names = compile_to(Path(args.out), settings, _catalog(args))
+        names = compile_to(Path(args.out), settings, catalog_for(settings.catalog))
     except CompileError as exc:
         raise CommandError(str(exc)) from exc
     print(f"wrote {len(names)} files to {args.out}", file=sys.stderr)
@@ -60,7 +70,7 @@ def cmd_compile(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
-    model = model_for(args.kind, _catalog(args))
+    model = model_for(args.kind, catalog_for(settings.catalog))
     body = _read(args.file, settings)
     cap = settings.webhook_max_payload_bytes
     request = parse_request(model, body, settings.allowed_regions, max_bytes=cap)
@@ -69,17 +79,19 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
-    model = model_for(args.kind, _catalog(args))
-    print(json.dumps(request_schema(model, settings.allowed_regions), indent=2))
+    from idp.manifests import dump
+
+    model = model_for(args.kind, catalog_for(settings.catalog))
+    sys.stdout.write(dump(request_schema(model, settings.allowed_regions), args.output))
     return 0
 
 
 def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
     from events import kind_sensor
     from events.render import Dropped, Refused, TriggerFailed, event_from_text, render
-    from idp.manifests import to_yaml
+    from idp.manifests import dump
 
-    model = model_for(args.kind, _catalog(args))
+    model = model_for(args.kind, catalog_for(settings.catalog))
     body = _read(args.file, settings)
     try:
         event = event_from_text(body, max_bytes=settings.webhook_max_payload_bytes)
@@ -94,15 +106,16 @@ def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError(f"{args.file}: the trigger would fail: {exc}") from exc
     for line in _validate_step_problems(model, workflow, settings):
         print(f"{args.file}: note: the validate step will fail: {line}", file=sys.stderr)
-    sys.stdout.write(to_yaml(workflow))
+    sys.stdout.write(dump(workflow, args.output))
     return 0
 
 
 def cmd_local(args: argparse.Namespace, settings: Settings) -> int:
     from idp import localrun
 
-    model_for(args.kind, _catalog(args))
-    return localrun.command(args, settings, _catalog(args), _read(args.file, settings))
+    catalog = catalog_for(settings.catalog)
+    model_for(args.kind, catalog)
+    return localrun.command(args, settings, catalog, _read(args.file, settings))
 
 
 def _validate_step_problems(
@@ -128,21 +141,62 @@ def _validate_step_problems(
 def cmd_submit(args: argparse.Namespace, settings: Settings) -> int:
     from idp.argo import submit
 
-    return submit.command(args, settings, _catalog(args))
+    return submit.command(args, settings, catalog_for(settings.catalog))
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from idp.argo import run
 
-    model, text = model_for(args.kind, _catalog(args)), _read(args.file, settings)
+    model, text = model_for(args.kind, catalog_for(settings.catalog)), _read(args.file, settings)
     return run.command(args, settings, model, text)
 
 
 def cmd_trigger(args: argparse.Namespace, settings: Settings) -> int:
     from idp.argo import trigger
 
-    model, text = model_for(args.kind, _catalog(args)), _read(args.file, settings)
+    model, text = model_for(args.kind, catalog_for(settings.catalog)), _read(args.file, settings)
     return trigger.command(args, settings, model, text)
+
+
+def cmd_new_kind(args: argparse.Namespace, settings: Settings) -> int:
+    from idp.scaffold import new_kind
+
+    root = Path(args.root)
+    for path in new_kind(args.name, root, settings):
+        print(f"wrote     {path}")
+    print(
+        f"next      fill in idp/kinds/{args.name}.py and terraform/{args.name}/ together; select "
+        "the kinds with the setting catalog: idp.kinds:CATALOG (the step pods read it too)"
+    )
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from idp.argo import kubectl
+    from idp.argo.connection import from_args
+    from idp.compile import build
+    from idp.doctor import diagnose, report
+
+    compiled = build(settings, catalog_for(settings.catalog))
+    checks = diagnose(
+        settings, compiled, lambda: from_args(args, settings.namespace), kubectl.find()
+    )
+    sys.stdout.write(report(checks, args.output))
+    failed = sum(c.state == "FAIL" for c in checks)
+    if failed:
+        raise CommandError(
+            f"doctor: {failed} of {len(checks)} checks failed; docs/cluster.md says how to "
+            "set each up",
+            EXIT_CHECKS_FAILED,
+        )
+    return 0
+
+
+def cmd_completion(args: argparse.Namespace, settings: Settings) -> int:
+    import shtab
+
+    sys.stdout.write(shtab.complete(build_parser(), shell=args.shell))
+    return 0
 
 
 def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
@@ -151,19 +205,51 @@ def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
     return approve.command(args, settings)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with usage errors on their own exit code."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
+        "--config", type=Path, default=default, help="YAML settings file (env IDP_* wins over it)"
+    )
+    parser.add_argument(
+        "--catalog",
+        default=default,
+        metavar="MODULE:ATTRIBUTE",
+        help="the catalog of kinds (overrides the catalog setting, and reaches the step pods)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="idp",
         description="Self-service Azure provisioning on Argo: compile, check, render and submit.",
+        epilog="Options may come before or after the command.\n\nexit codes:\n" + exit_code_table(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"idp {__version__}")
-    parser.add_argument("--config", type=Path, help="YAML settings file (env IDP_* wins over it)")
+    _global_options(parser, None)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text, description=help_text)
         command.set_defaults(handler=handler)
+        _global_options(command, argparse.SUPPRESS)
         return command
+
+    def output(command: argparse.ArgumentParser, default: str | None) -> None:
+        command.add_argument(
+            "-o",
+            "--output",
+            choices=OUTPUT_FORMATS,
+            default=default,
+            help=f"print the object as yaml or json (default {default or 'lines for people'})",
+        )
 
     def kind_and_file(command: argparse.ArgumentParser) -> None:
         command.add_argument("kind", help="resource kind: " + ", ".join(DEFAULT_CATALOG))
@@ -171,15 +257,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     compile_cmd = add("compile", cmd_compile, "write every object as YAML with a kustomization")
     compile_cmd.add_argument("--out", default="dist", help="output folder (default: dist)")
-    compile_cmd.add_argument("--catalog", help="module:attribute of another catalog")
-    kind_and_file(add("validate", cmd_validate, "check a request against its kind's contract"))
-    kind_and_file(add("render", cmd_render, "print the Workflow the kind's sensor would create"))
-    add("schema", cmd_schema, "print a kind's request JSON Schema").add_argument(
-        "kind", help="resource kind: " + ", ".join(DEFAULT_CATALOG)
+    compile_cmd.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse settings that cannot work on a cluster (placeholders, no subscription or "
+        "client id with workload identity); without it they are only noted",
     )
+    kind_and_file(add("validate", cmd_validate, "check a request against its kind's contract"))
+    render_cmd = add("render", cmd_render, "print the Workflow the kind's sensor would create")
+    kind_and_file(render_cmd)
+    output(render_cmd, "yaml")
+    schema_cmd = add("schema", cmd_schema, "print a kind's request JSON Schema")
+    schema_cmd.add_argument("kind", help="resource kind: " + ", ".join(DEFAULT_CATALOG))
+    output(schema_cmd, "json")
     argo.submit(add("submit", cmd_submit, "create or update every object on an Argo Server"))
     run_cmd = add("run", cmd_run, "submit one Workflow from a kind's template, without the webhook")
     kind_and_file(run_cmd)
+    output(run_cmd, None)
     argo.run(run_cmd)
     trigger_cmd = add("trigger", cmd_trigger, "validate a request, then POST it to the webhook")
     kind_and_file(trigger_cmd)
@@ -190,6 +284,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     kind_and_file(local_cmd)
     _local_options(local_cmd)
+    output(local_cmd, None)
+    doctor_cmd = add("doctor", cmd_doctor, "check a cluster: Argo, Secrets, identities, settings")
+    output(doctor_cmd, None)
+    argo.doctor(doctor_cmd)
+    new_kind_cmd = add("new-kind", cmd_new_kind, "scaffold a new resource kind")
+    new_kind_cmd.add_argument("name", help="the kind: 2 to 20 lowercase letters and digits")
+    new_kind_cmd.add_argument(
+        "--root", default=".", help="the repository's root (default: the current folder)"
+    )
+    completion = add("completion", cmd_completion, "print a shell completion script")
+    completion.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete for")
     return parser
 
 
@@ -222,38 +327,74 @@ def _local_options(command: argparse.ArgumentParser) -> None:
         "--secrets", type=Path, help="Secrets as mounted: one folder per Secret, a file per key"
     )
     command.add_argument("--logs", action="store_true", help="print each step's log when it ends")
-    command.add_argument(
-        "-o", "--output", choices=("json",), help="print the finished Workflow as JSON"
-    )
+
+
+def hoist(parser: argparse.ArgumentParser, argv: Sequence[str]) -> list[str]:
+    """`argv` with the options before the sub-command moved after it (the main parser's own,
+    --version, --help and --config, stay where they are)."""
+    commands = _commands(parser)
+    own = {o: a.nargs != 0 for a in parser._actions for o in a.option_strings}
+    anywhere = {
+        o: a.nargs != 0 for p in commands.values() for a in p._actions for o in a.option_strings
+    }
+    kept: list[str] = []
+    moved: list[str] = []
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        if word in commands:
+            return [*kept, word, *moved, *argv[index + 1 :]]
+        if not word.startswith("-") or word == "--":
+            break
+        name = word.split("=", 1)[0]
+        target = kept if name in own else moved
+        target.append(word)
+        if "=" not in word and {**anywhere, **own}.get(name) and index + 1 < len(argv):
+            target.append(argv[index + 1])
+            index += 1
+        index += 1
+    return list(argv)
+
+
+def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(hoist(parser, sys.argv[1:] if argv is None else argv))
     try:
-        settings = load_settings(args.config)
+        settings = with_catalog(load_settings(args.config), args.catalog)
         code: int = args.handler(args, settings)
-        return code
-    except RequestError as exc:
-        for line in exc.problems:
-            print(f"{getattr(args, 'file', 'request')}: {line}", file=sys.stderr)
-        return EXIT_INVALID
-    except (CatalogError, SettingsError) as exc:
-        print(f"idp: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    except CommandError as exc:
-        print(f"idp: {exc}", file=sys.stderr)
-        return exc.code
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # the contract: one line, never a traceback
-        if os.environ.get("IDP_DEBUG") == "1":
-            raise
-        print(
-            f"idp: internal error: {type(exc).__name__}: {exc} (IDP_DEBUG=1 shows more)",
-            file=sys.stderr,
-        )
-        return EXIT_FAILURE
+        return _failure(exc, getattr(args, "file", "request"))
+    return code
+
+
+def _failure(exc: Exception, source: str) -> int:
+    """Report `exc` on stderr as the module docstring says; returns the exit code."""
+    if isinstance(exc, RequestError):
+        for line in exc.problems:
+            print(f"{source}: {line}", file=sys.stderr)
+        return EXIT_INVALID
+    known = ((SettingsError, EXIT_SETTINGS), (CatalogError, EXIT_USAGE))
+    code = exc.code if isinstance(exc, CommandError) else None
+    code = next((c for kind, c in known if isinstance(exc, kind)), code)
+    if code is not None:
+        print(f"idp: {exc}", file=sys.stderr)
+        return code
+    if os.environ.get("IDP_DEBUG") == "1":
+        raise exc
+    print(
+        f"idp: internal error: {type(exc).__name__}: {exc} (IDP_DEBUG=1 shows more)",
+        file=sys.stderr,
+    )
+    return EXIT_FAILURE
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 The output folder is replaced as a whole: the new files are written to a sibling folder first
 and swapped in, so a failure leaves the previous output untouched and no stale file survives.
-The same settings and catalog give byte-identical files on every run.
+The same settings and catalog give byte-identical files on every run. Nothing this tool did not
+write is ever removed: a folder without its marker is refused, and the sibling folders it uses
+are fresh ones of its own.
 """
 
 from __future__ import annotations
@@ -27,13 +29,14 @@ def build(settings: Settings, catalog: Catalog = DEFAULT_CATALOG) -> list[Manife
     """Every manifest of the platform, in a stable order."""
     import events
     import workflows
+    from idp.admin import admin_rbac
 
     templates = workflows.templates(settings, catalog)
     try:
         event_objects = events.manifests(settings, catalog, templates)
     except ValueError as exc:  # a request model the Sensor's filters cannot express
         raise CompileError(str(exc)) from exc
-    manifests = [*workflows.manifests(settings, templates), *event_objects]
+    manifests = [*workflows.manifests(settings, templates), *event_objects, *admin_rbac(settings)]
     names = [file_name(m) for m in manifests]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
@@ -51,6 +54,24 @@ def render_files(manifests: list[Manifest]) -> dict[str, str]:
 def write(files: dict[str, str], out: Path) -> None:
     """Replace `out` with exactly `files`; refuse to clear a folder this tool did not write."""
     out = out.resolve()
+    try:
+        _check_out(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new.", dir=out.parent))
+    except OSError as exc:
+        raise CompileError(
+            f"--out {out}: cannot write in {out.parent} ({exc.strerror or exc}); "
+            "choose a folder you can write to"
+        ) from None
+    try:
+        _swap_in(files, staging, out)
+    except OSError as exc:
+        raise CompileError(f"--out {out}: cannot write ({exc.strerror or exc})") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_out(out: Path) -> None:
     if out.exists():
         if not out.is_dir():
             raise CompileError(f"--out {out}: exists and is not a folder")
@@ -59,14 +80,6 @@ def write(files: dict[str, str], out: Path) -> None:
                 f"--out {out}: folder is not empty and was not written by idp compile; "
                 "choose an empty or new folder"
             )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        _swap_in(files, staging, out)
-    except OSError as exc:
-        raise CompileError(f"--out {out}: cannot write ({exc})") from exc
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _swap_in(files: dict[str, str], staging: Path, out: Path) -> None:
@@ -78,10 +91,15 @@ def _swap_in(files: dict[str, str], staging: Path, out: Path) -> None:
     if not out.exists():
         staging.rename(out)
         return
-    retired = out.with_name(f".{out.name}.old")
-    shutil.rmtree(retired, ignore_errors=True)
+    # A fresh empty folder of our own: the rename replaces it, and what is removed afterwards
+    # is exactly the previous output (checked to carry the marker), never anyone's folder.
+    retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
     out.rename(retired)
-    staging.rename(out)
+    try:
+        staging.rename(out)
+    except OSError:
+        retired.rename(out)
+        raise
     shutil.rmtree(retired)
 
 

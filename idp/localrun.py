@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from idp.errors import EXIT_DROPPED, EXIT_FAILURE, EXIT_INVALID, EXIT_WORKFLOW_FAILED, CommandError
-from idp.manifests import Manifest, to_yaml
+from idp.manifests import Manifest, dump, to_yaml
 from idp.settings import Settings
 
 
@@ -109,7 +109,7 @@ def command(args: argparse.Namespace, settings: Settings, catalog: Any, body: by
     """`idp local` from parsed arguments."""
     from idp.local import approval
     from idp.local.controller import LocalRunError
-    from idp.local.run import Options, parse_stubs, read_secrets, run, to_json
+    from idp.local.run import Options, parse_stubs, read_secrets, run
     from idp.local.spec import UnsupportedField
 
     objects = compiled_objects(settings, catalog, args.compiled)
@@ -142,6 +142,6 @@ def command(args: argparse.Namespace, settings: Settings, catalog: Any, body: by
         raise CommandError(f"cannot run locally: {exc}", EXIT_INVALID) from None
     except LocalRunError as exc:
         raise CommandError(f"local run stopped: {exc}", EXIT_FAILURE) from None
-    if args.output == "json":
-        sys.stdout.write(to_json(result))
+    if args.output:
+        sys.stdout.write(dump(result, args.output))
     return 0 if result["status"]["phase"] == "Succeeded" else EXIT_WORKFLOW_FAILED

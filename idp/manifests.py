@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,6 +20,16 @@ def file_name(manifest: Manifest) -> str:
 def to_yaml(manifest: Manifest) -> str:
     """Deterministic block-style YAML: key order as built, no aliases, no line folding."""
     return yamlwriter.dump(manifest)
+
+
+OUTPUT_FORMATS = ("yaml", "json")
+
+
+def dump(value: object, output: str) -> str:
+    """`value` as `-o yaml` (block style, as compiled) or `-o json` (indented) prints it."""
+    if output == "json":
+        return json.dumps(value, indent=2) + "\n"
+    return to_yaml(value)  # type: ignore[arg-type]
 
 
 def kustomization(files: Iterable[str]) -> Manifest:

@@ -4,16 +4,25 @@ Precedence, highest first: environment variables (`IDP_...`, nested fields joine
 for example `IDP_TERRAFORM_BACKEND__STORAGE_ACCOUNT`), then a YAML file given with `--config`,
 then the defaults documented on each field. Everything else in the project derives its names
 from an instance of `Settings`; nothing repeats them.
+
+An operator can trust what is read: an `IDP_*` variable that is neither a setting nor listed in
+`NOT_SETTINGS` is refused with the closest valid name; the file must be small UTF-8 YAML made of
+JSON values (mappings with string keys, lists, strings, numbers, booleans, null); every
+free-form value is bounded, so nothing compiles into an object over Kubernetes' limits; and
+every error is one bounded line naming the setting.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
+import reprlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_origin
+from typing import Annotated, Any, Literal, TypeGuard, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -31,7 +40,35 @@ from idp.durations import DurationError, argo_duration
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"
 Name = Annotated[str, Field(pattern=DNS_SUBDOMAIN)]
+
+
+def is_object_name(text: str) -> bool:
+    """True for a Kubernetes object name (DNS-1123 subdomain, at most 253 characters)."""
+    return len(text) <= 253 and re.fullmatch(DNS_SUBDOMAIN, text) is not None
+
+
 Label = Annotated[str, Field(pattern=DNS_LABEL)]
+_GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+Guid = Annotated[str, Field(pattern=f"^{_GUID}$")]
+OptionalGuid = Annotated[str, Field(pattern=f"^({_GUID})?$")]
+_HOST_LABEL = r"[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?"
+OptionalHost = Annotated[
+    str, Field(pattern=rf"^({_HOST_LABEL}(\.{_HOST_LABEL})*)?$", max_length=253)
+]
+EMAIL = r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,63}"
+OptionalEmail = Annotated[str, Field(pattern=f"^({EMAIL})?$", max_length=254)]
+Url = Annotated[str, Field(pattern=r"^(https?://[^\s{}]+)?$", max_length=2048)]
+ResourceGroup = Annotated[str, Field(pattern=r"^[-A-Za-z0-9_.()]{0,89}[-A-Za-z0-9_()]$")]
+StorageAccount = Annotated[str, Field(pattern=r"^[a-z0-9]{3,24}$")]
+BlobContainer = Annotated[str, Field(pattern=r"^[a-z0-9](-?[a-z0-9]){2,62}$")]
+CatalogSpec = Annotated[
+    str, Field(pattern=r"^([A-Za-z_][A-Za-z0-9_.]{0,199}:[A-Za-z_][A-Za-z0-9_]{0,99})?$")
+]
+MAX_APPROVERS = 50
+TEN_YEARS = 10 * 365 * 86400
+
+ENVIRONMENTS = ("dev", "test", "staging", "prod")  # the contract's; a test holds them equal
+EnvironmentName = Literal["dev", "test", "staging", "prod"]
 
 DEFAULT_REGIONS = (
     "eastus",
@@ -43,6 +80,42 @@ DEFAULT_REGIONS = (
     "westeurope",
     "uksouth",
 )
+PLACEHOLDER_IMAGE_REPOSITORY = "ghcr.io/example-org/platform-tools"
+PLACEHOLDER_ARGO_UI_URL = "https://argo.example.internal"
+
+ENV_PREFIX = "IDP_"
+NESTED = "__"
+
+# The IDP_* variables that are not settings, and who reads them. Every other IDP_* name must be
+# a setting: a new variable is added here (or under a prefix below), or it is refused.
+NOT_SETTINGS: Mapping[str, str] = {
+    "IDP_REQUEST": "the request JSON of a step pod",
+    "IDP_DEBUG": "1 shows the traceback of an internal error",
+    "IDP_UPSTREAM_SCHEMAS": "tests: the folder of the official Argo schemas",
+    "IDP_REQUIRE_UPSTREAM_SCHEMAS": "tests: 1 makes a missing schema a failure",
+    "IDP_UPDATE_EXPECTED": "tests: 1 rewrites tests/expected",
+    "IDP_TEST_CLUSTER": "tests: 1 lets the on_cluster tests write to ARGO_SERVER",
+    "IDP_BENCH_RUNS": "scripts/bench: runs per figure",
+    "IDP_WEBHOOK_TOKEN": "idp trigger: the webhook's bearer token",
+    "IDP_CALLBACK_TOKEN": "notify step: the callback's bearer token",
+    "IDP_SMTP_USERNAME": "notify step: SMTP login",
+    "IDP_SMTP_PASSWORD": "notify step: SMTP password",
+    "IDP_PLATFORM_SECRET_DIR": "step pods: where the platform Secret is mounted",
+    "IDP_TERMINATION_LOG": "step pods: where a failing step leaves its reason for Argo",
+    "IDP_IMAGE_ENGINE": "scripts/build-image: docker, podman or buildah",
+    "IDP_IMAGE_SOURCE": "scripts/build-image: the image's source label",
+}
+NOT_SETTINGS_PREFIXES: Mapping[str, str] = {
+    "IDP_ARG_": "validate step: one workflow argument per request field",
+    "IDP_LOCAL_": "reserved for idp local",
+}
+MAX_FILE_BYTES = 1 << 20
+MAX_VALUES = 10_000
+MAX_DEPTH = 20
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 200
+_SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxdict = _SHOWN.maxset = 8
+_SHOWN.maxlevel = 3
 
 
 def _supported_jetstream(version: str) -> str:
@@ -67,19 +140,46 @@ class SecretKey(_Section):
     """A key inside a Kubernetes Secret: the only way the platform refers to a secret value."""
 
     name: Name
-    key: Annotated[str, Field(pattern=r"^[-._a-zA-Z0-9]+$")]
+    key: Annotated[str, Field(pattern=r"^[-._a-zA-Z0-9]{1,253}$")]
 
 
 class TerraformBackend(_Section):
     """Where Terraform state lives (azurerm backend); the key is derived per stack."""
 
-    resource_group: str = Field("rg-idp-tfstate", description="Resource group of the state account")
-    storage_account: Annotated[str, Field(pattern=r"^[a-z0-9]{3,24}$")] = Field(
+    resource_group: ResourceGroup = Field(
+        "rg-idp-tfstate", description="Resource group of the state account"
+    )
+    storage_account: StorageAccount = Field(
         "idptfstate", description="Storage account holding the state blobs"
     )
-    container: Annotated[str, Field(pattern=r"^[a-z0-9](-?[a-z0-9]){2,62}$")] = Field(
-        "tfstate", description="Blob container for state files"
+    container: BlobContainer = Field("tfstate", description="Blob container for state files")
+
+
+class BackendOverride(_Section):
+    """Fields of `TerraformBackend` one environment sets differently; the rest are inherited."""
+
+    resource_group: ResourceGroup | None = None
+    storage_account: StorageAccount | None = None
+    container: BlobContainer | None = None
+
+
+class EnvironmentSettings(_Section):
+    """What one request environment (dev, test, staging, prod) sets apart from the defaults."""
+
+    subscription_id: Guid | None = Field(None, description="Azure subscription of the stacks")
+    terraform_backend: BackendOverride = BackendOverride()
+    azure_client_id: Guid | None = Field(
+        None, description="Client id of this environment's workload identity"
     )
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one environment's stacks go: top-level settings with the environment's overrides."""
+
+    subscription_id: str
+    terraform_backend: TerraformBackend
+    azure_client_id: str
 
 
 class ArtifactRepository(_Section):
@@ -87,18 +187,14 @@ class ArtifactRepository(_Section):
 
     configmap: Name = "artifact-repositories"
     key: Label = "azure-blob"
-    endpoint: Annotated[str, Field(pattern=r"^https://[^\s{}]+$")] = (
+    endpoint: Annotated[str, Field(pattern=r"^https://[^\s{}]+$", max_length=2048)] = (
         "https://idpartifacts.blob.core.windows.net"
     )
-    container: Annotated[str, Field(pattern=r"^[a-z0-9](-?[a-z0-9]){2,62}$")] = "argo-artifacts"
+    container: BlobContainer = "argo-artifacts"
     use_sdk_creds: bool = Field(
         True, description="Use the pod's Azure identity; when false, account_key_secret is used"
     )
     account_key_secret: SecretKey = SecretKey(name="artifact-storage", key="account-key")
-
-
-ENV_PREFIX = "IDP_"
-NESTED = "__"
 
 
 class Settings(BaseModel):
@@ -129,17 +225,33 @@ class Settings(BaseModel):
         "idp-step-settings", description="ConfigMap of the IDP_* settings every step pod reads"
     )
     sensor_service_account: Name = "idp-sensor"
-    image_repository: Annotated[str, Field(pattern=r"^[a-z0-9.\-:/_]+$")] = Field(
-        "ghcr.io/example-org/platform-tools",
+    admin_service_account: Name = Field(
+        "idp-admin", description="ServiceAccount whose token idp submit, run and approve use"
+    )
+    image_repository: Annotated[str, Field(pattern=r"^[a-z0-9.\-:/_]+$", max_length=255)] = Field(
+        PLACEHOLDER_IMAGE_REPOSITORY,
         description="Repository of the platform-tools image (no tag)",
     )
     image_tag: Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")] = Field(
         __version__, description="Tag of the image; defaults to the project version"
     )
+    catalog: CatalogSpec = Field(
+        "",
+        description="module:attribute of the catalog of kinds (empty: the built-in one); "
+        "the module must be importable where idp and the step pods run",
+    )
     artifact_repository: ArtifactRepository = ArtifactRepository()
     terraform_backend: TerraformBackend = TerraformBackend()
-    allowed_regions: tuple[str, ...] = Field(
-        DEFAULT_REGIONS, min_length=1, description="Azure regions a request may name"
+    subscription_id: OptionalGuid = Field(
+        "", description="Azure subscription of every stack, unless its environment sets one"
+    )
+    environments: dict[EnvironmentName, EnvironmentSettings] = Field(
+        default_factory=dict,
+        description="Per request environment: subscription_id, terraform_backend and "
+        "azure_client_id that differ from the top-level ones",
+    )
+    allowed_regions: Annotated[tuple[str, ...], Field(min_length=1, max_length=100)] = Field(
+        DEFAULT_REGIONS, description="Azure regions a request may name"
     )
     approval_timeout: Annotated[str, Field(max_length=32)] = Field(
         "24h",
@@ -156,30 +268,30 @@ class Settings(BaseModel):
         "https://management.azure.com",
         description="The Azure Resource Manager endpoint (another for a sovereign cloud)",
     )
-    azure_client_id: str = Field(
+    azure_client_id: OptionalGuid = Field(
         "", description="Client id of the workload identity (annotates the service account)"
     )
-    ttl_after_success: Annotated[int, Field(ge=0)] = Field(
+    ttl_after_success: Annotated[int, Field(ge=0, le=TEN_YEARS)] = Field(
         86400, description="Seconds a succeeded workflow is kept before it is deleted"
     )
-    ttl_after_failure: Annotated[int, Field(ge=0)] = Field(
+    ttl_after_failure: Annotated[int, Field(ge=0, le=TEN_YEARS)] = Field(
         604800, description="Seconds a failed workflow is kept, for investigation"
     )
-    callback_url: Annotated[str, Field(pattern=r"^(https?://[^\s{}]+)?$")] = Field(
-        "", description="Where notify POSTs run status; empty disables it"
+    callback_url: Url = Field("", description="Where notify POSTs run status; empty disables it")
+    smtp_host: OptionalHost = Field(
+        "", description="SMTP relay (STARTTLS) for e-mails; empty disables"
     )
-    smtp_host: str = Field("", description="SMTP relay (STARTTLS) for e-mails; empty disables")
     smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
-    smtp_from: str = Field("", description="Sender address; defaults to idp@<smtp_host>")
-    approvers: str = Field(
+    smtp_from: OptionalEmail = Field("", description="Sender address; defaults to idp@<smtp_host>")
+    approvers: Annotated[str, Field(max_length=MAX_APPROVERS * 256)] = Field(
         "", description="Comma-separated e-mail addresses told when an approval waits"
     )
     notify_secret: Name = Field(
         "idp-notify",
         description="Secret with optional keys smtp-username, smtp-password, callback-token",
     )
-    argo_ui_url: Annotated[str, Field(pattern=r"^(https?://[^\s{}]+)?$")] = Field(
-        "https://argo.example.internal", description="Base URL of the Argo UI, for links"
+    argo_ui_url: Url = Field(
+        PLACEHOLDER_ARGO_UI_URL, description="Base URL of the Argo UI, for links"
     )
 
     @field_validator("allowed_regions")
@@ -187,7 +299,9 @@ class Settings(BaseModel):
     def _regions_are_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for region in value:
             if not re.fullmatch(r"[a-z][a-z0-9]{1,30}", region):
-                raise ValueError(f"{region!r} is not an Azure region name (lowercase, no spaces)")
+                raise ValueError(
+                    f"{shown(region)} is not an Azure region name (lowercase, no spaces)"
+                )
         if len(set(value)) != len(value):
             raise ValueError("regions must not repeat")
         return value
@@ -203,10 +317,50 @@ class Settings(BaseModel):
             raise ValueError(f"{value!r} must be longer than zero")
         return value
 
+    @field_validator("approvers")
+    @classmethod
+    def _approvers_are_addresses(cls, value: str) -> str:
+        addresses = [a.strip() for a in value.split(",") if a.strip()]
+        if len(addresses) > MAX_APPROVERS:
+            raise ValueError(f"at most {MAX_APPROVERS} addresses")
+        for address in addresses:
+            if not re.fullmatch(EMAIL, address):
+                raise ValueError(f"{shown(address)} is not an e-mail address")
+        return value
+
     @property
     def image(self) -> str:
         """The full image reference every step runs in."""
         return f"{self.image_repository}:{self.image_tag}"
+
+    def target(self, environment: str) -> Target:
+        """Subscription, backend and client id of `environment`: its overrides over the defaults."""
+        overrides = {str(name): value for name, value in self.environments.items()}
+        override = overrides.get(environment, EnvironmentSettings())
+        backend = self.terraform_backend.model_copy(
+            update=override.terraform_backend.model_dump(exclude_none=True)
+        )
+        return Target(
+            subscription_id=override.subscription_id or self.subscription_id,
+            terraform_backend=backend,
+            azure_client_id=override.azure_client_id or self.azure_client_id,
+        )
+
+
+def with_catalog(settings: Settings, spec: str | None) -> Settings:
+    """`settings` with the catalog a flag names (checked like the setting), if one does."""
+    if not spec:
+        return settings
+    try:
+        return Settings.model_validate({**settings.model_dump(), "catalog": spec})
+    except ValidationError as exc:
+        raise SettingsError("; ".join(format_validation_error(exc, "--catalog: "))) from None
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """A repr of `value` for a message, bounded in the work done and in length."""
+    text = _SHOWN.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def format_validation_error(error: ValidationError, prefix: str = "") -> list[str]:
@@ -215,46 +369,198 @@ def format_validation_error(error: ValidationError, prefix: str = "") -> list[st
     for item in error.errors(include_url=False):
         where = ".".join(str(part) for part in item["loc"]) or "(request)"
         got = item.get("input")
-        shown = "" if item["type"] == "missing" or isinstance(got, dict) else f" (got {got!r:.60})"
-        lines.append(f"{prefix}{where}: {item['msg']}{shown}")
+        hidden = item["type"] == "missing" or isinstance(got, dict)
+        lines.append(f"{prefix}{where}: {item['msg']}" + ("" if hidden else f" (got {shown(got)})"))
     return lines
+
+
+def unusable(settings: Settings) -> list[str]:
+    """What in `settings` cannot work on a cluster, one line each: the setting and why.
+
+    The defaults are placeholders that compile (so a fresh clone compiles); `idp compile
+    --strict` and `idp doctor` refuse them.
+    """
+    problems = []
+    if settings.azure_auth == "workload-identity":
+        for name, why in (
+            ("subscription_id", "nothing else supplies the subscription"),
+            ("azure_client_id", "the steps need the identity's client id"),
+        ):
+            without = [e for e in ENVIRONMENTS if not getattr(settings.target(e), name)]
+            if without:
+                problems.append(
+                    f"settings.{name}: empty for {', '.join(without)}; with workload-identity "
+                    f"{why} (set {name}, or environments.<env>.{name})"
+                )
+    if settings.image_repository == PLACEHOLDER_IMAGE_REPOSITORY:
+        problems.append(
+            f"settings.image_repository: {PLACEHOLDER_IMAGE_REPOSITORY} is the example "
+            "placeholder; name the registry that scripts/build-image --push pushes to"
+        )
+    if settings.argo_ui_url == PLACEHOLDER_ARGO_UI_URL:
+        problems.append(
+            f"settings.argo_ui_url: {PLACEHOLDER_ARGO_UI_URL} is the example placeholder; "
+            "links in notices and idp run would lead nowhere (set the Argo UI's URL)"
+        )
+    return problems
+
+
+# -- the environment
+
+
+def _is_section(annotation: Any) -> TypeGuard[type[BaseModel]]:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _structured(annotation: Any) -> bool:
+    return _is_section(annotation) or get_origin(annotation) in (tuple, list, dict)
+
+
+def setting_variables() -> list[str]:
+    """Every IDP_* name that sets something: top-level fields and one level into sections."""
+    names = []
+    for name, field in Settings.model_fields.items():
+        top = f"{ENV_PREFIX}{name.upper()}"
+        names.append(top)
+        annotation = field.annotation
+        if _is_section(annotation):
+            names += [f"{top}{NESTED}{sub.upper()}" for sub in annotation.model_fields]
+        elif get_origin(annotation) is dict:
+            names += [f"{top}{NESTED}{key.upper()}" for key in get_args(get_args(annotation)[0])]
+    return names
+
+
+def _not_a_setting(name: str) -> bool:
+    return name in NOT_SETTINGS or name.startswith(tuple(NOT_SETTINGS_PREFIXES))
+
+
+def _unknown(name: str, known: list[str]) -> str:
+    parts = name.split(NESTED)
+    if len(parts) > 2 and NESTED.join(parts[:2]) in known:
+        section = NESTED.join(parts[:2])
+        return (
+            f"settings: {name}: IDP_* variables reach one level into a section; "
+            f"give {section} as a JSON object instead"
+        )
+    close = difflib.get_close_matches(name.upper(), [*known, *NOT_SETTINGS], n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]}?" if close else "no setting has a similar name"
+    return f"settings: {name} is not a setting; {hint} (idp/settings.py lists every setting)"
+
+
+def _json(variable: str, text: str, *, mapping: bool = False) -> Any:
+    where = "settings." + variable[len(ENV_PREFIX) :].lower().replace(NESTED, ".")
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise SettingsError(
+            f"{where}: {variable} is not JSON (lists and sections in IDP_* variables must be JSON)"
+        ) from None
+    except RecursionError:
+        raise SettingsError(f"{where}: {variable} holds JSON nested too deeply") from None
+    if mapping and not isinstance(value, dict):
+        raise SettingsError(
+            f"{where}: {variable} must be a JSON object (a section), got {shown(value)}"
+        )
+    return value
 
 
 def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
     """Settings named by `IDP_<FIELD>` (or `IDP_<SECTION>__<FIELD>`) variables.
 
     Plain values are taken as text (pydantic converts numbers and booleans); lists and whole
-    sections must be JSON. Other `IDP_*` variables (the request of a step, test switches) are
-    not settings and are left alone.
+    sections must be JSON. Names in NOT_SETTINGS are left alone; any other IDP_* name that is
+    not a setting is refused, naming the closest one.
     """
+    known = setting_variables()
+    wanted = sorted(n for n in env if n.startswith(ENV_PREFIX) and not _not_a_setting(n))
+    problems = [_unknown(n, known) for n in wanted if n not in known]
+    if problems:
+        raise SettingsError("; ".join(problems))
     found: dict[str, Any] = {}
-    for name, field in Settings.model_fields.items():
-        section = field.annotation if isinstance(field.annotation, type) else None
-        is_section = section is not None and issubclass(section, BaseModel)
-        text = env.get(f"{ENV_PREFIX}{name.upper()}")
-        if text is not None:
-            structured = is_section or get_origin(field.annotation) in (tuple, list, dict)
-            found[name] = _json(name, text) if structured else text
-        if is_section and section is not None:
-            for sub, inner in section.model_fields.items():
-                variable = f"{ENV_PREFIX}{name.upper()}{NESTED}{sub.upper()}"
-                if variable in env:
-                    nested = isinstance(inner.annotation, type) and issubclass(
-                        inner.annotation, BaseModel
-                    )
-                    value = _json(f"{name}.{sub}", env[variable]) if nested else env[variable]
-                    found.setdefault(name, {})[sub] = value
+    for variable in sorted(wanted, key=lambda n: n.count(NESTED)):  # sections before fields
+        name, _, sub = variable[len(ENV_PREFIX) :].lower().partition(NESTED)
+        annotation = Settings.model_fields[name].annotation
+        text = env[variable]
+        if not sub:
+            is_map = _is_section(annotation) or get_origin(annotation) is dict
+            found[name] = _json(variable, text, mapping=is_map) if _structured(annotation) else text
+            continue
+        inner: Any = (
+            annotation.model_fields[sub].annotation
+            if _is_section(annotation)
+            else get_args(annotation)[1]  # a dict of sections: the key was checked
+        )
+        value = _json(variable, text, mapping=_is_section(inner)) if _structured(inner) else text
+        found.setdefault(name, {})[sub] = value
     return found
 
 
-def _json(name: str, text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError as exc:
+# -- the file
+
+
+def _plain(value: Any, where: str, budget: list[int], depth: int = 0) -> Any:
+    """`value` if it is made of JSON values only; a bounded walk, even through YAML aliases."""
+    budget[0] -= 1
+    if budget[0] < 0:
         raise SettingsError(
-            f"settings.{name}: {ENV_PREFIX}{name.upper().replace('.', NESTED)} is not JSON "
-            "(lists and sections in IDP_* variables must be JSON)"
-        ) from exc
+            f"more than {MAX_VALUES} values (after expanding YAML aliases); "
+            "a settings file holds a few dozen"
+        )
+    if depth > MAX_DEPTH:
+        raise SettingsError(f"{where}: nested more than {MAX_DEPTH} levels deep")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise SettingsError(
+                    f"{where}: key {shown(key)} is a {type(key).__name__}, not a string"
+                )
+            _plain(item, f"{where}.{key}" if where else key, budget, depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _plain(item, f"{where}[{index}]", budget, depth + 1)
+    elif not (value is None or isinstance(value, str | bool | int | float)):
+        kind = {"set": "a YAML set (!!set): use a list", "bytes": "binary data (!!binary)"}.get(
+            type(value).__name__, f"a {type(value).__name__} (quote it to make it a string)"
+        )
+        raise SettingsError(f"{where or '(top)'}: {kind}; settings take JSON values only")
+    return value
+
+
+def _from_file(config: Path) -> dict[str, Any]:
+    import yaml  # only when a file is given: the step programs never pay for it
+
+    where = f"settings file {config}"
+    try:
+        with config.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise SettingsError(f"{where}: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise SettingsError(f"{where}: larger than {MAX_FILE_BYTES // 1024} KiB")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"{where}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"{where}: not valid YAML ({shown_text(str(exc), 200)})") from None
+    except RecursionError:
+        raise SettingsError(f"{where}: nested too deeply") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise SettingsError(f"{where}: must be a mapping of setting names")
+    try:
+        return dict(_plain(loaded, "", [MAX_VALUES]))
+    except SettingsError as exc:
+        raise SettingsError(f"{where}: {exc}") from None
+
+
+def shown_text(text: str, limit: int) -> str:
+    """`text` on one line, cut to `limit` characters."""
+    flat = " ".join(text[: limit * 4].split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -269,21 +575,9 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 def load_settings(config: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Settings from defaults, an optional YAML file and the environment; errors name the field."""
-    values: dict[str, Any] = {}
-    if config is not None:
-        import yaml  # only when a file is given: the step programs never pay for it
-
-        try:
-            loaded = yaml.safe_load(config.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise SettingsError(f"settings file {config}: {exc.strerror}") from exc
-        except yaml.YAMLError as exc:
-            raise SettingsError(f"settings file {config}: not valid YAML ({exc})") from exc
-        if loaded is not None and not isinstance(loaded, dict):
-            raise SettingsError(f"settings file {config}: must be a mapping of setting names")
-        values = loaded or {}
+    values = _from_file(config) if config is not None else {}
     values = _merge(values, _from_environment(os.environ if env is None else env))
     try:
-        return Settings(**values)
+        return Settings.model_validate(values)
     except ValidationError as exc:
-        raise SettingsError("; ".join(format_validation_error(exc, "settings."))) from exc
+        raise SettingsError("; ".join(format_validation_error(exc, "settings."))) from None

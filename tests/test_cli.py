@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from idp import __version__
 from idp.cli import main
+from idp.errors import EXIT_SETTINGS, EXIT_USAGE
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "requests"
 
@@ -51,7 +53,7 @@ def test_validate_reports_a_missing_file(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_unknown_kind_names_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate", "network", str(EXAMPLES / "compute.json")]) == 2
+    assert main(["validate", "network", str(EXAMPLES / "compute.json")]) == EXIT_USAGE
     err = capsys.readouterr().err
     assert err == "idp: kind: unknown kind 'network'; known kinds: compute, database, storage\n"
 
@@ -68,7 +70,7 @@ def test_invalid_settings_file_names_the_field(
 ) -> None:
     config = tmp_path / "idp.yaml"
     config.write_text("webhook_port: 80\n")
-    assert main(["--config", str(config), "schema", "compute"]) == 2
+    assert main(["--config", str(config), "schema", "compute"]) == EXIT_SETTINGS
     err = capsys.readouterr().err
     assert err.startswith("idp: settings.webhook_port: Input should be greater than or equal to")
 
@@ -122,3 +124,54 @@ def test_the_payload_cap_follows_the_setting(
     path = write(tmp_path, (EXAMPLES / "compute.json").read_text().ljust(1025))
     assert main(["validate", "compute", path]) == 2
     assert "maxPayloadSize of 1024 bytes" in capsys.readouterr().err
+
+
+def test_config_after_the_command_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "idp.yaml"
+    config.write_text("allowed_regions: [uksouth]\n")
+    assert main(["schema", "compute", "--config", str(config)]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["properties"]["region"]["enum"] == ["uksouth"]
+
+
+def test_a_commands_options_may_come_before_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert main(["--out", str(out), "compile"]) == 0
+    assert (out / "kustomization.yaml").is_file()
+
+
+def test_bad_settings_are_one_line_with_their_own_code(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("IDP_ARTIFACT_REPOSITORY", "[]")
+    monkeypatch.setenv("IDP_ARTIFACT_REPOSITORY__KEY", "blob")
+    assert main(["schema", "compute"]) == EXIT_SETTINGS
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1
+    assert "internal error" not in err
+
+
+def test_schema_prints_yaml_with_o_yaml(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "compute", "-o", "yaml"]) == 0
+    schema = yaml.safe_load(capsys.readouterr().out)
+    assert schema["properties"]["node_count"]["maximum"] == 100
+
+
+def test_render_prints_json_with_o_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["render", "compute", str(EXAMPLES / "compute.json"), "-o", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["kind"] == "Workflow"
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh"])
+def test_completion_prints_a_script_that_knows_every_command(
+    shell: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["completion", shell]) == 0
+    script = capsys.readouterr().out
+    for command in ("compile", "validate", "render", "submit", "approve", "completion"):
+        assert command in script
+    assert "--request-timeout" in script

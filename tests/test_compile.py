@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,96 @@ def test_yaml_style_does_not_depend_on_whether_hera_was_imported() -> None:
     ).stdout
     assert alone == to_yaml(sample)
     assert alone == "multi: |-\n  line one\n  line two\nletter: 'y'\nplain: text\n"
+
+
+WORKING = {
+    "subscription_id": "00000000-0000-0000-0000-0000000000a1",
+    "azure_client_id": "00000000-0000-0000-0000-0000000000c1",
+    "image_repository": "registry.example.org/platform/platform-tools",
+    "argo_ui_url": "https://argo.platform.example.org",
+}
+
+
+def strict_compile(tmp_path: Path, settings: Mapping[str, object]) -> int:
+    config = tmp_path / "platform.yaml"
+    config.write_text(yaml.safe_dump(settings))
+    return main(["--config", str(config), "compile", "--strict", "--out", str(tmp_path / "out")])
+
+
+def test_strict_compile_accepts_settings_that_can_work(tmp_path: Path) -> None:
+    assert strict_compile(tmp_path, WORKING) == 0
+
+
+@pytest.mark.parametrize(
+    ("missing", "why"),
+    [
+        ("subscription_id", "nothing else supplies the subscription"),
+        ("azure_client_id", "the steps need the identity's client id"),
+        ("image_repository", "is the example placeholder"),
+        ("argo_ui_url", "is the example placeholder"),
+    ],
+)
+def test_strict_compile_refuses_a_setting_that_cannot_work_saying_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], missing: str, why: str
+) -> None:
+    settings = {k: v for k, v in WORKING.items() if k != missing}
+    assert strict_compile(tmp_path, settings) != 0
+    err = capsys.readouterr().err
+    assert err.startswith("idp: settings cannot work on a cluster: settings.")
+    assert f"settings.{missing}: " in err and why in err
+    assert len(err.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_per_environment_subscriptions_satisfy_strict_compile(tmp_path: Path) -> None:
+    settings: dict[str, object] = {k: v for k, v in WORKING.items() if k != "subscription_id"}
+    sub = "00000000-0000-0000-0000-0000000000{:02d}"
+    settings["environments"] = {
+        env: {"subscription_id": sub.format(i)}
+        for i, env in enumerate(("dev", "test", "staging", "prod"))
+    }
+    assert strict_compile(tmp_path, settings) == 0
+
+
+def test_compile_of_the_defaults_works_and_notes_the_placeholders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["compile", "--out", str(tmp_path / "out")]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if "idp: note:" in line]
+    assert len(notes) == 4
+    assert all(line.endswith("(idp compile --strict refuses this)") for line in notes)
+
+
+def test_a_dot_old_folder_beside_the_output_is_never_removed(
+    tmp_path: Path, settings: Settings
+) -> None:
+    out = tmp_path / "dist"
+    compile_to(out, settings)
+    mine = tmp_path / ".dist.old"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    compile_to(out, settings)
+    compile_to(out, settings)
+    assert (mine / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".dist.old", "dist"]
+
+
+def test_an_out_whose_parent_is_a_file_is_one_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "file").write_text("x")
+    assert main(["compile", "--out", str(tmp_path / "file" / "dist")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write in" in err
+    assert "internal error" not in err
+
+
+def test_an_unwritable_parent_is_one_clear_error(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("idp.compile.tempfile.mkdtemp", refused)
+    with pytest.raises(CompileError, match=r"cannot write in .* \(Permission denied\)"):
+        compile_to(tmp_path / "dist", settings)

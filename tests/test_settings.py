@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import get_args
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from idp import __version__
-from idp.settings import Settings, SettingsError, load_settings
+from idp.contract import Environment
+from idp.settings import (
+    ENVIRONMENTS,
+    MAX_FILE_BYTES,
+    MAX_VALUES,
+    NOT_SETTINGS,
+    NOT_SETTINGS_PREFIXES,
+    EnvironmentSettings,
+    Settings,
+    SettingsError,
+    load_settings,
+    shown,
+)
 
 
 def test_defaults_match_the_design() -> None:
@@ -61,7 +75,10 @@ def test_bad_region_list_names_the_region(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_non_json_list_in_environment_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IDP_ALLOWED_REGIONS", "eastus,westus2")
-    with pytest.raises(SettingsError, match=r"allowed_regions.*must be JSON"):
+    with pytest.raises(
+        SettingsError,
+        match=r"^settings.allowed_regions: IDP_ALLOWED_REGIONS is not JSON .*must be JSON",
+    ):
         load_settings()
 
 
@@ -120,3 +137,172 @@ def test_approval_timeout_in_days_is_refused_with_the_fix() -> None:
 def test_approval_timeout_must_be_a_positive_duration(value: str) -> None:
     with pytest.raises(ValidationError, match="approval_timeout"):
         Settings.model_validate({"approval_timeout": value})
+
+
+# -- IDP_* variables an operator can trust
+
+
+@pytest.mark.parametrize(
+    ("variable", "suggested"),
+    [
+        ("IDP_NAMESPCE", "IDP_NAMESPACE"),
+        ("IDP_ALLOWED_REGION", "IDP_ALLOWED_REGIONS"),
+        ("IDP_TERRAFORM_BACKEND_CONTAINER", "IDP_TERRAFORM_BACKEND__CONTAINER"),
+    ],
+)
+def test_a_misspelt_variable_is_refused_with_the_closest_name(
+    variable: str, suggested: str
+) -> None:
+    message = f"^settings: {variable} is not a setting; did you mean {suggested}?"
+    with pytest.raises(SettingsError, match=message):
+        load_settings(env={variable: "x"})
+
+
+def test_a_third_nesting_level_is_refused_naming_the_section_to_give_as_json() -> None:
+    variable = "IDP_ARTIFACT_REPOSITORY__ACCOUNT_KEY_SECRET__NAME"
+    with pytest.raises(
+        SettingsError, match="give IDP_ARTIFACT_REPOSITORY__ACCOUNT_KEY_SECRET as a JSON object"
+    ):
+        load_settings(env={variable: "blob"})
+
+
+def test_every_variable_that_is_not_a_setting_is_registered() -> None:
+    env = {name: "x" for name in NOT_SETTINGS}
+    env |= {f"{prefix}ANYTHING": "x" for prefix in NOT_SETTINGS_PREFIXES}
+    assert load_settings(env=env) == Settings()
+
+
+def test_a_section_that_is_not_a_json_object_is_refused_beside_a_nested_variable() -> None:
+    env = {"IDP_ARTIFACT_REPOSITORY": "[]", "IDP_ARTIFACT_REPOSITORY__KEY": "blob"}
+    with pytest.raises(
+        SettingsError,
+        match=r"^settings.artifact_repository: IDP_ARTIFACT_REPOSITORY must be a JSON object",
+    ):
+        load_settings(env=env)
+
+
+def test_a_nested_variable_refines_a_section_given_as_json() -> None:
+    env = {
+        "IDP_TERRAFORM_BACKEND": '{"container": "state"}',
+        "IDP_TERRAFORM_BACKEND__STORAGE_ACCOUNT": "tfstate01",
+    }
+    backend = load_settings(env=env).terraform_backend
+    assert (backend.container, backend.storage_account) == ("state", "tfstate01")
+
+
+# -- the settings file: small UTF-8 YAML made of JSON values
+
+
+def settings_file(tmp_path: Path, content: str | bytes) -> Path:
+    path = tmp_path / "platform.yaml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    return path
+
+
+def test_a_file_that_is_not_utf8_is_one_clear_error(tmp_path: Path) -> None:
+    config = settings_file(tmp_path, b"namespace: caf\xe9\n")
+    with pytest.raises(SettingsError, match=r"settings file .*: not UTF-8 text \(byte 14\)$"):
+        load_settings(config)
+
+
+def test_a_key_that_is_not_a_string_is_one_clear_error(tmp_path: Path) -> None:
+    config = settings_file(tmp_path, "1: x\n")
+    with pytest.raises(SettingsError, match="key 1 is a int, not a string"):
+        load_settings(config)
+
+
+def test_a_yaml_set_is_refused_so_output_cannot_depend_on_hash_order(tmp_path: Path) -> None:
+    config = settings_file(tmp_path, "allowed_regions: !!set {eastus: null, westus2: null}\n")
+    with pytest.raises(SettingsError, match=r"allowed_regions: a YAML set \(!!set\): use a list"):
+        load_settings(config)
+
+
+def test_a_yaml_date_is_refused_with_the_advice_to_quote_it(tmp_path: Path) -> None:
+    config = settings_file(tmp_path, "image_tag: 2024-05-01\n")
+    with pytest.raises(SettingsError, match=r"image_tag: a date \(quote it"):
+        load_settings(config)
+
+
+ALIAS_BOMB = "\n".join(
+    ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    + [
+        f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]"
+        for previous, name in zip("abcdefgh", "bcdefghi", strict=True)
+    ]
+)
+
+
+def test_a_file_of_nested_aliases_is_refused_without_expanding_it(tmp_path: Path) -> None:
+    assert len(ALIAS_BOMB) < 400
+    config = settings_file(tmp_path, ALIAS_BOMB)
+    with pytest.raises(SettingsError, match=f"more than {MAX_VALUES} values"):
+        load_settings(config)
+
+
+def test_an_error_message_about_a_huge_value_stays_short() -> None:
+    shared: list[object] = ["x" * 1000] * 10
+    for _ in range(8):
+        shared = [shared] * 10
+    assert len(shown(shared)) <= 60
+
+
+def test_a_50_megabyte_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    config = tmp_path / "huge.yaml"
+    with config.open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    with pytest.raises(SettingsError, match=f"larger than {MAX_FILE_BYTES // 1024} KiB"):
+        load_settings(config)
+
+
+# -- every free-form value is bounded
+
+
+def string_fields(model: type[BaseModel], path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """The path of every string setting, sections and one environment's overrides included."""
+    found = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            found += string_fields(annotation, (*path, name))
+        elif name == "environments":
+            found += string_fields(EnvironmentSettings, (*path, name, "prod"))
+        elif annotation is str or args == [str]:
+            found.append((*path, name))
+    return found
+
+
+def nested(path: tuple[str, ...], value: object) -> dict[str, object]:
+    result: dict[str, object] = {path[-1]: value}
+    for key in reversed(path[:-1]):
+        result = {key: result}
+    return result
+
+
+@pytest.mark.parametrize("path", string_fields(Settings), ids=".".join)
+def test_every_string_setting_refuses_a_300_kilobyte_value(path: tuple[str, ...]) -> None:
+    with pytest.raises(ValidationError):
+        Settings.model_validate(nested(path, "a" * 300_000))
+
+
+def test_the_client_id_must_be_a_guid() -> None:
+    with pytest.raises(SettingsError, match="azure_client_id: String should match pattern"):
+        load_settings(env={"IDP_AZURE_CLIENT_ID": "not-a-guid"})
+
+
+def test_approvers_must_be_email_addresses() -> None:
+    with pytest.raises(SettingsError, match=r"'ops at example\.org' is not an e-mail address"):
+        load_settings(env={"IDP_APPROVERS": "a@example.org, ops at example.org"})
+
+
+def test_a_long_list_of_regions_is_refused() -> None:
+    regions = json.dumps([f"region{i}" for i in range(101)])
+    with pytest.raises(SettingsError, match="allowed_regions: Tuple should have at most 100 items"):
+        load_settings(env={"IDP_ALLOWED_REGIONS": regions})
+
+
+def test_the_environments_of_the_settings_are_the_contracts() -> None:
+    assert get_args(Environment) == ENVIRONMENTS

@@ -91,9 +91,18 @@ def step_environment(settings: Settings) -> dict[str, str]:
     backend = settings.terraform_backend
     pairs = {
         "IDP_NAMESPACE": settings.namespace,
+        "IDP_CATALOG": settings.catalog,
         "IDP_TERRAFORM_BACKEND__RESOURCE_GROUP": backend.resource_group,
         "IDP_TERRAFORM_BACKEND__STORAGE_ACCOUNT": backend.storage_account,
         "IDP_TERRAFORM_BACKEND__CONTAINER": backend.container,
+        "IDP_SUBSCRIPTION_ID": settings.subscription_id,
+        "IDP_ENVIRONMENTS": json.dumps(
+            {
+                name: overrides.model_dump(mode="json", exclude_none=True)
+                for name, overrides in sorted(settings.environments.items())
+            },
+            separators=(",", ":"),
+        ),
         "IDP_ALLOWED_REGIONS": json.dumps(list(settings.allowed_regions), separators=(",", ":")),
         "IDP_AZURE_AUTH": settings.azure_auth,
         "IDP_AZURE_RESOURCE_MANAGER": settings.azure_resource_manager,

@@ -6,16 +6,58 @@ Only argparse here, so that building the parser stays cheap; `idp.cli` registers
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from idp.argo.connection import DEFAULT_TIMEOUT
+from idp.argo.transport import DEFAULT_BACKOFF, DEFAULT_RETRIES
+from idp.settings import DNS_LABEL, is_object_name
+
+
+def kubernetes_name(text: str) -> str:
+    """An object name as Kubernetes takes it (DNS-1123 subdomain), checked where it enters."""
+    if not is_object_name(text):
+        raise argparse.ArgumentTypeError(
+            f"{text[:80]!r} is not a Kubernetes name (lowercase letters, digits, '-' and '.', "
+            "starting and ending with a letter or digit, at most 253 characters)"
+        )
+    return text
+
+
+def namespace_name(text: str) -> str:
+    """A namespace name (DNS-1123 label)."""
+    if not re.fullmatch(DNS_LABEL, text):
+        raise argparse.ArgumentTypeError(
+            f"{text[:80]!r} is not a namespace name (lowercase letters, digits and '-', "
+            "at most 63 characters)"
+        )
+    return text
+
+
+def _retries(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=DEFAULT_RETRIES,
+        help=f"retries on connection errors and 429, 502, 503, 504 (default {DEFAULT_RETRIES})",
+    )
+    parser.add_argument(
+        "--backoff",
+        type=float,
+        default=DEFAULT_BACKOFF,
+        metavar="SECONDS",
+        help=f"first retry delay, then doubled; Retry-After wins (default {DEFAULT_BACKOFF:g})",
+    )
 
 
 def _connection(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("Argo Server (each flag overrides its ARGO_* variable)")
     group.add_argument("--server", help="host:port, or an http(s) URL (ARGO_SERVER)")
     group.add_argument(
-        "--namespace", "-n", help="namespace (ARGO_NAMESPACE; default: the settings' namespace)"
+        "--namespace",
+        "-n",
+        type=namespace_name,
+        help="namespace (ARGO_NAMESPACE; default: the settings' namespace)",
     )
     group.add_argument(
         "--token-file", type=Path, help="file holding the bearer token (else ARGO_TOKEN)"
@@ -38,20 +80,28 @@ def _connection(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
-        help=f"per request (default {DEFAULT_TIMEOUT:g})",
+        help=f"longest one call may take, retries included (default {DEFAULT_TIMEOUT:g})",
     )
+    _retries(group)
 
 
 def submit(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--dry-run", action="store_true", help="print what would change; write nothing"
+        "--dry-run",
+        action="store_true",
+        help="print what would change, with a diff of each update; write nothing",
     )
     parser.add_argument(
         "--no-kubectl",
         action="store_true",
-        help="do not run kubectl; print the command for what the Argo Server does not manage",
+        help="do not run kubectl; print the command for what the Argo Server does not manage "
+        "(and exit 16: those objects were not applied)",
     )
-    parser.add_argument("--catalog", help="module:attribute of another catalog")
+    parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="delete the objects idp created (its label) that the catalog no longer has",
+    )
     _connection(parser)
 
 
@@ -69,7 +119,7 @@ def run(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=1800.0,
         metavar="SECONDS",
-        help="give up waiting after this long (default 1800)",
+        help="give up after this long in total, the wait included (default 1800)",
     )
     parser.add_argument(
         "--dry-run",
@@ -87,21 +137,13 @@ def trigger(parser: argparse.ArgumentParser) -> None:
         "--token-file", type=Path, help="file holding the webhook token (else IDP_WEBHOOK_TOKEN)"
     )
     parser.add_argument(
-        "--timeout", type=float, default=10.0, metavar="SECONDS", help="per attempt (default 10)"
-    )
-    parser.add_argument(
-        "--retries",
-        type=int,
-        default=3,
-        help="retries on connection errors and 5xx (default 3)",
-    )
-    parser.add_argument(
-        "--backoff",
+        "--timeout",
         type=float,
-        default=1.0,
+        default=60.0,
         metavar="SECONDS",
-        help="first retry delay, doubled each time (default 1)",
+        help="give up after this long in total, retries included (default 60)",
     )
+    _retries(parser)
     parser.add_argument(
         "--insecure-skip-verify",
         action="store_true",
@@ -110,7 +152,9 @@ def trigger(parser: argparse.ArgumentParser) -> None:
 
 
 def approve(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("workflow", help="the workflow's name, e.g. compute-<request_id>")
+    parser.add_argument(
+        "workflow", type=kubernetes_name, help="the workflow's name, e.g. compute-<request_id>"
+    )
     answer = parser.add_mutually_exclusive_group(required=True)
     answer.add_argument(
         "--yes", dest="answer", action="store_const", const="YES", help="apply the plan"
@@ -118,4 +162,8 @@ def approve(parser: argparse.ArgumentParser) -> None:
     answer.add_argument(
         "--no", dest="answer", action="store_const", const="NO", help="reject the plan"
     )
+    _connection(parser)
+
+
+def doctor(parser: argparse.ArgumentParser) -> None:
     _connection(parser)

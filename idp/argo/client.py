@@ -13,27 +13,30 @@ check, with its own exit code (`idp.argo.errors`). The token never appears in a 
 from __future__ import annotations
 
 import json
+import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 from hera.workflows import WorkflowsService
 from hera.workflows import models as hm
 from pydantic import BaseModel, ValidationError
-from urllib3.exceptions import InsecureRequestWarning
 
+from idp.argo import transport
 from idp.argo.connection import Connection
-from idp.argo.errors import ArgoError, HttpError, code_for_status, one_line, reason
+from idp.argo.errors import ArgoError, HttpError, UsageError, code_for_status, one_line
 from idp.errors import EXIT_FAILURE, EXIT_REJECTED, EXIT_TLS, EXIT_UNREACHABLE
 from idp.manifests import Manifest
+from idp.settings import is_object_name
 
 MANAGED_KINDS = ("WorkflowTemplate", "EventSource", "Sensor")
 _EVENTS = {"EventSource": ("event-sources", "eventSource"), "Sensor": ("sensors", "sensor")}
+_RESOURCES = {"WorkflowTemplate": ("workflow-templates", "template"), **_EVENTS}
 _HINTS = {
     401: "check ARGO_TOKEN or --token-file: the token is missing, expired or not accepted",
     403: "the token's service account lacks permission for this; check its Role in the namespace",
@@ -67,35 +70,34 @@ def _phrase(status: int) -> str:
 def send(
     session: requests.Session, connection: Connection, method: str, url: str, **kwargs: Any
 ) -> requests.Response:
-    """One request; connection failures and error statuses raise ArgoError."""
-    kwargs.setdefault("timeout", connection.timeout)
-    kwargs.setdefault("allow_redirects", False)  # the token goes to the server named, no further
+    """One call within --request-timeout as a whole (retries included); connection failures
+    and error statuses raise ArgoError."""
     where = f"{method.upper()} {urlsplit(url).path}"
     server = f"Argo Server {connection.server}"
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", InsecureRequestWarning)
-            response = session.request(method, url, **kwargs)
-    except requests.exceptions.SSLError as exc:
-        raise ArgoError(
-            f"{server}: TLS failed ({reason(exc)}); check ARGO_SECURE (--no-secure for a "
-            "plain-http server), the CA bundle (REQUESTS_CA_BUNDLE) or ARGO_INSECURE_SKIP_VERIFY",
-            EXIT_TLS,
-        ) from None
-    except requests.exceptions.ReadTimeout:
-        raise ArgoError(
-            f"{server}: no answer to {where} within {connection.timeout:g}s; "
-            "check the server's health or raise --request-timeout",
-            EXIT_UNREACHABLE,
-        ) from None
-    except requests.exceptions.ConnectionError as exc:
-        raise ArgoError(
-            f"{server}: cannot connect ({reason(exc)}); check ARGO_SERVER or --server and that "
-            "the server is reachable (kubectl -n argo port-forward svc/argo-server 2746:2746)",
-            EXIT_UNREACHABLE,
-        ) from None
-    except requests.exceptions.RequestException as exc:
-        raise ArgoError(f"{server}: {where} failed: {reason(exc)}", EXIT_FAILURE) from None
+        response = transport.call(session, method, url, connection.timeout, **kwargs)
+    except transport.TransportError as exc:
+        if exc.kind == "tls":
+            raise ArgoError(
+                f"{server}: TLS failed ({exc.detail}); check ARGO_SECURE (--no-secure for a "
+                "plain-http server), the CA bundle (REQUESTS_CA_BUNDLE) or "
+                "ARGO_INSECURE_SKIP_VERIFY",
+                EXIT_TLS,
+            ) from None
+        if exc.kind == "timeout":
+            raise ArgoError(
+                f"{server}: no complete answer to {where} within {connection.timeout:g}s "
+                "(retries included); check the server's health or raise --request-timeout",
+                EXIT_UNREACHABLE,
+            ) from None
+        if exc.kind == "connect":
+            raise ArgoError(
+                f"{server}: cannot connect ({exc.detail}); check ARGO_SERVER or --server and "
+                "that the server is reachable "
+                "(kubectl -n argo port-forward svc/argo-server 2746:2746)",
+                EXIT_UNREACHABLE,
+            ) from None
+        raise ArgoError(f"{server}: {where} failed: {exc.detail}", EXIT_FAILURE) from None
     status = response.status_code
     if 300 <= status < 400:
         raise HttpError(
@@ -190,16 +192,35 @@ def _faithful(request: _Request, key: str, manifest: Manifest) -> None:
         )
 
 
+def segment(name: str) -> str:
+    """A Kubernetes name as one URL path segment: checked (DNS-1123), then percent-encoded, so
+    no name can reach another path (`x/../y`) or cut the path short (`#`, `?`)."""
+    if not is_object_name(name):
+        raise UsageError(
+            f"{name[:80]!r} is not a Kubernetes name (lowercase letters, digits, '-' and '.')"
+        )
+    return quote(name, safe="")
+
+
 def _label(manifest: Manifest) -> str:
     return f"{manifest.get('kind')}/{manifest.get('metadata', {}).get('name')}"
+
+
+def _note(line: str) -> None:
+    print(f"retry     {line}", file=sys.stderr)
 
 
 class ArgoClient:
     """The calls `idp submit`, `idp run` and `idp approve` make, on plain dicts."""
 
-    def __init__(self, connection: Connection, session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        session: requests.Session | None = None,
+        notify: transport.Notify | None = None,
+    ) -> None:
         self.connection = connection
-        self._session = session or requests.Session()
+        self._session = session or transport.session(connection.policy, notify or _note)
         self._workflows = _Workflows(connection, self._session)
 
     def __enter__(self) -> ArgoClient:
@@ -215,18 +236,40 @@ class ArgoClient:
 
     @property
     def namespace(self) -> str:
-        return self.connection.namespace
+        """The namespace, checked and encoded as a URL path segment."""
+        return segment(self.connection.namespace)
 
     # -- EventSources and Sensors: plain JSON through the same session and mapping
 
     def _events(self, method: str, kind: str, name: str = "", body: Manifest | None = None) -> Any:
-        resource, key = _EVENTS[kind]
-        path = f"api/v1/{resource}/{self.namespace}" + (f"/{name}" if name else "")
+        return self._rest(method, kind, name, body)
+
+    def _rest(
+        self,
+        method: str,
+        kind: str,
+        name: str = "",
+        body: Manifest | None = None,
+        params: dict[str, str] | None = None,
+    ) -> Any:
+        """A plain-JSON call on one kind's endpoint; the answer as JSON."""
+        resource, key = _RESOURCES[kind]
+        path = f"api/v1/{resource}/{self.namespace}" + (f"/{segment(name)}" if name else "")
+        return self.call(method, path, {key: body} if body is not None else None, params)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Manifest | None = None,
+        params: dict[str, str] | None = None,
+    ) -> Any:
+        """`method path` (relative to the server's base URL) with the token; the JSON answer."""
         headers = {"Authorization": self._workflows.token} if self._workflows.token else {}
         data = None
         if body is not None:
             headers["Content-Type"] = "application/json"
-            data = json.dumps({key: body})
+            data = json.dumps(body)
         response = send(
             self._session,
             self.connection,
@@ -234,6 +277,7 @@ class ArgoClient:
             urljoin(self.connection.url, path),
             headers=headers,
             data=data,
+            params=params,
             verify=self.connection.verify,
         )
         try:
@@ -243,6 +287,16 @@ class ArgoClient:
                 f"Argo Server {self.connection.server}: {method.upper()} {path} answered with "
                 "something that is not JSON; check --server and ARGO_BASE_HREF"
             ) from None
+
+    def list_names(self, kind: str, label_selector: str) -> list[str]:
+        """Names of the objects of `kind` in the namespace that carry the labels."""
+        found = self._rest("get", kind, params={"listOptions.labelSelector": label_selector})
+        items = (found or {}).get("items") or []
+        return sorted(str(item["metadata"]["name"]) for item in items)
+
+    def delete(self, kind: str, name: str) -> None:
+        """Delete one WorkflowTemplate, EventSource or Sensor."""
+        self._rest("delete", kind, name)
 
     # -- objects of `idp submit`
 
@@ -258,7 +312,9 @@ class ArgoClient:
         try:
             if kind == "WorkflowTemplate":
                 with _hera(self.connection):
-                    found = self._workflows.get_workflow_template(name, namespace=self.namespace)
+                    found = self._workflows.get_workflow_template(
+                        segment(name), namespace=self.namespace
+                    )
                 return _plain(found)
             live: Manifest = self._events("get", kind, name)
             return live
@@ -287,7 +343,9 @@ class ArgoClient:
         request = hm.WorkflowTemplateUpdateRequest(template=_model(hm.WorkflowTemplate, manifest))
         _faithful(request, "template", manifest)
         with _hera(self.connection):
-            return _plain(self._workflows.update_workflow_template(name, request, self.namespace))
+            return _plain(
+                self._workflows.update_workflow_template(segment(name), request, self.namespace)
+            )
 
     # -- workflows of `idp run` and `idp approve`
 
@@ -303,7 +361,7 @@ class ArgoClient:
 
     def get_workflow(self, name: str) -> Manifest:
         with _hera(self.connection):
-            return _plain(self._workflows.get_workflow(name, namespace=self.namespace))
+            return _plain(self._workflows.get_workflow(segment(name), namespace=self.namespace))
 
     def set_outputs(self, name: str, node_id: str, outputs: dict[str, str]) -> Manifest:
         """Set a node's output parameters (`PUT .../set`), as the Argo UI does before resuming."""
@@ -311,10 +369,14 @@ class ArgoClient:
             node_field_selector=f"id={node_id}", output_parameters=json.dumps(outputs)
         )
         with _hera(self.connection):
-            return _plain(self._workflows.set_workflow(name, request, namespace=self.namespace))
+            return _plain(
+                self._workflows.set_workflow(segment(name), request, namespace=self.namespace)
+            )
 
     def resume(self, name: str, node_id: str) -> Manifest:
         """Resume one suspended node (`PUT .../resume`)."""
         request = hm.WorkflowResumeRequest(node_field_selector=f"id={node_id}")
         with _hera(self.connection):
-            return _plain(self._workflows.resume_workflow(name, request, namespace=self.namespace))
+            return _plain(
+                self._workflows.resume_workflow(segment(name), request, namespace=self.namespace)
+            )

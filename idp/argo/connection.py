@@ -14,6 +14,10 @@ Read from the environment as the argo CLI reads it; a flag overrides its variabl
 
 Booleans are read as the argo CLI reads them (`true`, `1`, `t`, `false`, `0`, `f`, ...). A CA
 bundle for a private certificate authority comes from `REQUESTS_CA_BUNDLE`.
+
+A token read from a file or a variable loses one final newline (what `kubectl create secret
+--from-file` of an echoed file holds) and a `Bearer ` prefix; any other control character is
+refused, as is any character that is not printable ASCII, without showing the token.
 """
 
 from __future__ import annotations
@@ -26,10 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from idp.argo.errors import UsageError
+from idp.argo.errors import NoServerError, UsageError
+from idp.argo.transport import DEFAULT_BACKOFF, DEFAULT_RETRIES, Policy
 from idp.settings import DNS_LABEL
 
 DEFAULT_TIMEOUT = 30.0
+_NOT_TOKEN = re.compile(r"[^\x20-\x7e]")  # a header value: printable ASCII only
 _TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 _FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 
@@ -43,6 +49,12 @@ class Connection:
     token: str | None = field(default=None, repr=False)
     verify: bool = True
     timeout: float = DEFAULT_TIMEOUT
+    retries: int = DEFAULT_RETRIES
+    backoff: float = DEFAULT_BACKOFF
+
+    @property
+    def policy(self) -> Policy:
+        return Policy(self.retries, self.backoff, self.timeout)
 
     @property
     def server(self) -> str:
@@ -82,15 +94,29 @@ def server_url(server: str, secure: bool, base_href: str = "") -> str:
     return f"{parts.scheme}://{parts.netloc}/{path + '/' if path else ''}"
 
 
-def read_token(path: Path) -> str:
-    """The token in `path`, stripped; an unreadable or empty file is a usage error."""
+def clean_token(value: str, source: str) -> str:
+    """`value` without one final newline, surrounding spaces or a `Bearer ` prefix; a control
+    character left inside is refused, naming `source` and never the token."""
+    text = value.removesuffix("\n").removesuffix("\r").strip(" ")
+    text = text.removeprefix("Bearer ").strip(" ")
+    if _NOT_TOKEN.search(text):
+        raise UsageError(
+            f"{source}: the token holds a control character or one that is not ASCII (a line "
+            "break or tab inside, or more than one final newline); write the token alone on "
+            "one line"
+        )
+    return text
+
+
+def read_token(path: Path, flag: str = "--token-file") -> str:
+    """The token in `path`, cleaned (see `clean_token`); unreadable or empty is a usage error."""
     try:
-        token = path.read_text(encoding="utf-8").strip()
+        token = clean_token(path.read_text(encoding="utf-8"), f"{flag} {path}")
     except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise UsageError(f"--token-file {path}: {reason}") from exc
+        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise UsageError(f"{flag} {path}: {why}") from None
     if not token:
-        raise UsageError(f"--token-file {path}: the file is empty")
+        raise UsageError(f"{flag} {path}: the file is empty")
     return token
 
 
@@ -105,11 +131,13 @@ def resolve(
     insecure_skip_verify: bool | None = None,
     base_href: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    retries: int = DEFAULT_RETRIES,
+    backoff: float = DEFAULT_BACKOFF,
 ) -> Connection:
     """The connection from flags (when given) over ARGO_* variables over defaults."""
     address = server or env.get("ARGO_SERVER", "")
     if not address:
-        raise UsageError(
+        raise NoServerError(
             "no Argo Server: set ARGO_SERVER=host:port or pass --server "
             "(for example after kubectl -n argo port-forward svc/argo-server 2746:2746)"
         )
@@ -123,11 +151,24 @@ def resolve(
     chosen = namespace or env.get("ARGO_NAMESPACE") or default_namespace
     if not re.fullmatch(DNS_LABEL, chosen):
         raise UsageError(f"namespace {chosen!r}: not a valid Kubernetes namespace name")
-    token = read_token(token_file) if token_file else env.get("ARGO_TOKEN", "").strip() or None
+    if token_file:
+        token: str | None = read_token(token_file)
+    else:
+        token = clean_token(env.get("ARGO_TOKEN", ""), "ARGO_TOKEN") or None
     verify = not _flag(env, "ARGO_INSECURE_SKIP_VERIFY", insecure_skip_verify, False)
     if timeout <= 0:
-        raise UsageError(f"--request-timeout {timeout}: must be more than 0 seconds")
-    return Connection(url=url, namespace=chosen, token=token, verify=verify, timeout=timeout)
+        raise UsageError(f"--request-timeout {timeout:g}: must be more than 0 seconds")
+    if retries < 0 or backoff < 0:
+        raise UsageError("--retries and --backoff must be 0 or more")
+    return Connection(
+        url=url,
+        namespace=chosen,
+        token=f"Bearer {token}" if token else None,
+        verify=verify,
+        timeout=timeout,
+        retries=retries,
+        backoff=backoff,
+    )
 
 
 def from_args(args: argparse.Namespace, default_namespace: str) -> Connection:
@@ -142,4 +183,6 @@ def from_args(args: argparse.Namespace, default_namespace: str) -> Connection:
         insecure_skip_verify=args.insecure_skip_verify,
         base_href=args.base_href,
         timeout=args.request_timeout,
+        retries=args.retries,
+        backoff=args.backoff,
     )

@@ -7,11 +7,12 @@ import re
 from idp.errors import (
     EXIT_CONFLICT,
     EXIT_FORBIDDEN,
-    EXIT_INVALID,
+    EXIT_NO_SERVER,
     EXIT_NOT_FOUND,
     EXIT_REJECTED,
     EXIT_SERVER_ERROR,
     EXIT_UNAUTHORIZED,
+    EXIT_USAGE,
     CommandError,
 )
 
@@ -24,7 +25,14 @@ class UsageError(ArgoError):
     """Connection settings or arguments that cannot be used."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message, EXIT_INVALID)
+        super().__init__(message, EXIT_USAGE)
+
+
+class NoServerError(ArgoError):
+    """Neither ARGO_SERVER nor --server names a server."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, EXIT_NO_SERVER)
 
 
 class HttpError(ArgoError):

@@ -67,7 +67,7 @@ def _run(
     try:
         return subprocess.run(
             command,
-            input=_stream(manifests),
+            input=_stream(manifests) if manifests else None,
             capture_output=True,
             text=True,
             timeout=TIMEOUT,
@@ -75,6 +75,11 @@ def _run(
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ArgoError(f"kubectl {' '.join(args[:2])} could not run: {exc}") from None
+
+
+def query(kubectl: Kubectl, args: list[str]) -> subprocess.CompletedProcess[str]:
+    """A read-only kubectl call in the pinned context; its exit code is the caller's to read."""
+    return _run(kubectl, args, [])
 
 
 def _failure(args: list[str], done: subprocess.CompletedProcess[str], context: str) -> ArgoError:
@@ -124,3 +129,36 @@ def manual_command(manifests: list[Manifest], config: Path | None, out: str = "d
             ["kubectl", "apply", "--server-side", f"--field-manager={FIELD_MANAGER}", *files]
         )
     )
+
+
+def _listed(kubectl: Kubectl, kinds: list[str], namespace: str, selector: str) -> list[str]:
+    """`Kind/name` of the objects of `kinds` in `namespace` that carry the labels."""
+    template = "{range .items[*]}{.kind}/{.metadata.name}{'\\n'}{end}"
+    args = ["get", ",".join(k.lower() for k in kinds), "-n", namespace, "-l", selector]
+    done = _run(kubectl, [*args, "-o", f"jsonpath={template}"], [])
+    if done.returncode != 0:
+        raise _failure(args, done, kubectl.context)
+    return sorted(line.strip() for line in done.stdout.splitlines() if line.strip())
+
+
+def prune(
+    kubectl: Kubectl, manifests: list[Manifest], selector: str, *, dry_run: bool
+) -> list[str]:
+    """Delete the labelled objects of the kinds of `manifests` that `manifests` lack."""
+    kinds = sorted({m["kind"] for m in manifests})
+    namespace = manifests[0]["metadata"]["namespace"]
+    wanted = {label(m) for m in manifests}
+    stale = [name for name in _listed(kubectl, kinds, namespace, selector) if name not in wanted]
+    if stale and not dry_run:
+        args = ["delete", "-n", namespace, *stale]
+        done = _run(kubectl, args, [])
+        if done.returncode != 0:
+            raise _failure(args, done, kubectl.context)
+    return stale
+
+
+def manual_prune(manifests: list[Manifest], selector: str) -> str:
+    """The command that lists what a prune would consider, for a machine without kubectl."""
+    kinds = ",".join(sorted({m["kind"].lower() for m in manifests}))
+    namespace = manifests[0]["metadata"]["namespace"]
+    return shlex.join(["kubectl", "get", kinds, "-n", namespace, "-l", selector])

@@ -10,6 +10,7 @@ finishes or waits at the approval, within a bounded total time.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Callable
 
@@ -19,7 +20,7 @@ from idp.argo.connection import from_args
 from idp.argo.errors import ArgoError, HttpError, UsageError
 from idp.contract import RequestBase, parse_request
 from idp.errors import EXIT_CONFLICT, EXIT_DROPPED, EXIT_TIMEOUT, EXIT_WORKFLOW_FAILED
-from idp.manifests import Manifest
+from idp.manifests import Manifest, dump
 from idp.settings import Settings
 
 Print = Callable[[str], None]
@@ -113,6 +114,7 @@ def command(
     """`idp run` from parsed arguments."""
     if args.interval < 0 or args.timeout <= 0:
         raise UsageError("--interval must be 0 or more and --timeout more than 0 seconds")
+    started = time.monotonic()
     connection = from_args(args, settings.namespace)
     workflow = workflow_for(model, text, settings)
     name = workflow["metadata"]["name"]
@@ -121,18 +123,22 @@ def command(
             f"the Workflow belongs in namespace {workflow['metadata']['namespace']!r} "
             f"(settings.namespace), not {connection.namespace!r} (ARGO_NAMESPACE or --namespace)"
         )
+    say: Print = print if args.output is None else lambda line: print(line, file=sys.stderr)
     with ArgoClient(connection) as client:
-        create(client, workflow, dry_run=args.dry_run)
+        created = create(client, workflow, dry_run=args.dry_run)
+        if args.output is not None:
+            sys.stdout.write(dump(created, args.output))
         if args.dry_run:
-            print(f"run       {name}: the Argo Server accepts it (server dry run); not created")
+            say(f"run       {name}: the Argo Server accepts it (server dry run); not created")
             return 0
-        print(f"run       {name}: submitted to namespace {client.namespace} on {connection.server}")
+        say(f"run       {name}: submitted to namespace {client.namespace} on {connection.server}")
         if args.wait:
             follow(
                 client,
                 name,
                 interval=args.interval,
-                timeout=args.timeout,
+                timeout=max(args.timeout - (time.monotonic() - started), 0.0),
                 ui_url=settings.argo_ui_url,
+                out=say,
             )
     return 0

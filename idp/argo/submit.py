@@ -13,14 +13,22 @@ In this order, so that a predictable failure leaves nothing half-written:
 "Equal" means: every top-level field but `metadata` is the same, and every label and annotation
 we set is present with our value (the server may add its own, and those are kept on update).
 An update replaces the object in one request; a failed update leaves the old object in place.
+
+`--dry-run` writes nothing and shows, for each object that would be updated, a unified diff of
+the live object against the compiled one (the fields compared above). `--prune` then deletes
+the objects idp created (those labelled `app.kubernetes.io/part-of=idp`, of the kinds idp
+compiles) that the compiled catalog no longer has, and nothing else. Objects left for kubectl
+and not applied (no kubectl, no context, or `--no-kubectl`) make submit exit 16 after printing
+the command that applies them.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import difflib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from idp.argo import kubectl
@@ -28,11 +36,12 @@ from idp.argo.client import MANAGED_KINDS, ArgoClient
 from idp.argo.connection import from_args
 from idp.argo.errors import ArgoError, HttpError, UsageError
 from idp.catalog import Catalog
-from idp.errors import EXIT_REJECTED
-from idp.manifests import Manifest
+from idp.errors import EXIT_NOT_APPLIED, EXIT_REJECTED
+from idp.manifests import PART_OF, Manifest, to_yaml
 from idp.settings import Settings
 
-Action = Literal["created", "updated", "unchanged"]
+Action = Literal["created", "updated", "unchanged", "deleted"]
+SELECTOR = ",".join(f"{key}={value}" for key, value in PART_OF.items())
 Print = Callable[[str], None]
 _METADATA_MAPS = ("labels", "annotations")
 
@@ -43,23 +52,44 @@ class Outcome:
 
     label: str
     action: Action
+    diff: list[str] = field(default_factory=list)
 
 
 def label(manifest: Manifest) -> str:
     return f"{manifest['kind']}/{manifest['metadata']['name']}"
 
 
+def compared(desired: Manifest, source: Manifest) -> Manifest:
+    """What of `source` (live or desired) is compared with `desired` (module docstring)."""
+    meta = source.get("metadata") or {}
+    view: Manifest = {"metadata": {"name": desired["metadata"]["name"]}}
+    for key in _METADATA_MAPS:
+        wanted = desired["metadata"].get(key) or {}
+        have = meta.get(key) or {}
+        if wanted:
+            view["metadata"][key] = {k: have.get(k) for k in wanted}
+    for key in desired:
+        if key not in ("metadata", "apiVersion", "kind"):
+            view[key] = source.get(key)
+    return view
+
+
 def differs(desired: Manifest, live: Manifest) -> bool:
     """True when `live` lacks something `desired` sets (see the module docstring)."""
-    for key, value in desired.items():
-        if key not in ("metadata", "apiVersion", "kind") and live.get(key) != value:
-            return True
-    live_meta = live.get("metadata") or {}
-    for key in _METADATA_MAPS:
-        have = live_meta.get(key) or {}
-        if any(have.get(k) != v for k, v in (desired["metadata"].get(key) or {}).items()):
-            return True
-    return False
+    return compared(desired, live) != compared(desired, desired)
+
+
+def difference(desired: Manifest, live: Manifest) -> list[str]:
+    """A unified diff of the compared fields: live, then compiled."""
+    return list(
+        difflib.unified_diff(
+            to_yaml(compared(desired, live)).splitlines(),
+            to_yaml(compared(desired, desired)).splitlines(),
+            f"live/{label(desired)}",
+            f"compiled/{label(desired)}",
+            lineterm="",
+        )
+    )
 
 
 def replacement(desired: Manifest, live: Manifest) -> Manifest:
@@ -75,15 +105,15 @@ def replacement(desired: Manifest, live: Manifest) -> Manifest:
     return body
 
 
-def put(client: ArgoClient, desired: Manifest, *, dry_run: bool) -> Action:
+def put(client: ArgoClient, desired: Manifest, *, dry_run: bool) -> Outcome:
     """Create, update or leave one object."""
     live = client.get(desired["kind"], desired["metadata"]["name"])
     if live is None:
         if dry_run:
-            return "created"
+            return Outcome(label(desired), "created")
         try:
             client.create(desired)
-            return "created"
+            return Outcome(label(desired), "created")
         except HttpError as exc:
             if exc.status != 409:
                 raise
@@ -91,10 +121,23 @@ def put(client: ArgoClient, desired: Manifest, *, dry_run: bool) -> Action:
         if live is None:
             raise ArgoError(f"{label(desired)}: the server says it exists but cannot find it")
     if not differs(desired, live):
-        return "unchanged"
+        return Outcome(label(desired), "unchanged")
     if not dry_run:
         client.update(replacement(desired, live))
-    return "updated"
+    return Outcome(label(desired), "updated", difference(desired, live))
+
+
+def prune(client: ArgoClient, managed: list[Manifest], *, dry_run: bool) -> list[Outcome]:
+    """Delete what idp created (its label) that `managed` no longer has; nothing else."""
+    wanted = {label(m) for m in managed}
+    outcomes = []
+    for kind in MANAGED_KINDS:
+        for name in client.list_names(kind, SELECTOR):
+            if f"{kind}/{name}" not in wanted:
+                if not dry_run:
+                    client.delete(kind, name)
+                outcomes.append(Outcome(f"{kind}/{name}", "deleted"))
+    return outcomes
 
 
 def lint(client: ArgoClient, templates: list[Manifest]) -> None:
@@ -112,8 +155,15 @@ def lint(client: ArgoClient, templates: list[Manifest]) -> None:
 
 
 def _others(
-    others: list[Manifest], tool: kubectl.Kubectl | None, manual: str, dry_run: bool, out: Print
-) -> None:
+    others: list[Manifest],
+    tool: kubectl.Kubectl | None,
+    manual: str,
+    *,
+    dry_run: bool,
+    prune_them: bool,
+    out: Print,
+) -> bool:
+    """Apply (or diff) the objects kubectl manages; False when they were left unapplied."""
     kinds = ", ".join(sorted({m["kind"] for m in others}))
     if tool is None:
         done = "are not checked in a dry run" if dry_run else "were not applied"
@@ -122,7 +172,10 @@ def _others(
             f"{len(others)} objects the Argo Server does not manage ({kinds}) {done}; run:"
         )
         out(f"  {manual}")
-        return
+        if prune_them:
+            listed = kubectl.manual_prune(others, SELECTOR)
+            out(f"  {listed}   (then delete those the catalog lacks)")
+        return dry_run
     if dry_run:
         changed = kubectl.diff(tool, others)
         out(
@@ -131,14 +184,18 @@ def _others(
         )
         for name in changed:
             out(f"  would apply {name}")
-        return
-    lines = kubectl.apply(tool, others)
-    out(
-        f"kubectl   context {tool.context}: applied {len(others)} objects ({kinds}) with "
-        "kubectl apply --server-side"
-    )
-    for line in lines:
-        out(f"  {line}")
+    else:
+        lines = kubectl.apply(tool, others)
+        out(
+            f"kubectl   context {tool.context}: applied {len(others)} objects ({kinds}) with "
+            "kubectl apply --server-side"
+        )
+        for line in lines:
+            out(f"  {line}")
+    if prune_them:
+        for name in kubectl.prune(tool, others, SELECTOR, dry_run=dry_run):
+            out(f"{'would be deleted' if dry_run else 'deleted':<17} {name}")
+    return True
 
 
 def submit(
@@ -148,9 +205,13 @@ def submit(
     dry_run: bool,
     tool: kubectl.Kubectl | None,
     manual: str,
+    prune_them: bool = False,
     out: Print = print,
 ) -> list[Outcome]:
-    """Put every object on the cluster (see the module docstring); returns what happened."""
+    """Put every object on the cluster (see the module docstring); returns what happened.
+
+    Raises ArgoError (exit 16) at the end when objects for kubectl were left unapplied.
+    """
     for manifest in manifests:
         if manifest["metadata"].get("namespace", client.namespace) != client.namespace:
             raise UsageError(
@@ -163,23 +224,34 @@ def submit(
     templates = [m for m in managed if m["kind"] == "WorkflowTemplate"]
     lint(client, templates)
     out(f"lint      {len(templates)} WorkflowTemplates pass the Argo Server's lint")
+    applied = True
     if others:
-        _others(others, tool, manual, dry_run, out)
-    outcomes = []
+        applied = _others(others, tool, manual, dry_run=dry_run, prune_them=prune_them, out=out)
+    outcomes = [put(client, manifest, dry_run=dry_run) for manifest in managed]
+    if prune_them:
+        outcomes += prune(client, managed, dry_run=dry_run)
     prefix = "would be " if dry_run else ""
-    for manifest in managed:
-        action = put(client, manifest, dry_run=dry_run)
-        outcomes.append(Outcome(label(manifest), action))
-        shown = action if action == "unchanged" else prefix + action
-        out(f"{shown:<17} {label(manifest)}")
+    for outcome in outcomes:
+        shown = outcome.action if outcome.action == "unchanged" else prefix + outcome.action
+        out(f"{shown:<17} {outcome.label}")
+        if dry_run:
+            for line in outcome.diff:
+                out(f"  {line}")
     counts = ", ".join(
-        f"{sum(o.action == a for o in outcomes)} {a}" for a in ("created", "updated", "unchanged")
+        f"{sum(o.action == a for o in outcomes)} {a}"
+        for a in ("created", "updated", "unchanged", *(("deleted",) if prune_them else ()))
     )
     where = f"namespace {client.namespace} on {client.connection.server}"
     if dry_run:
         out(f"dry run: {len(outcomes)} objects in {where} ({counts}); nothing was written")
     else:
         out(f"submit: {len(outcomes)} objects in {where}: {counts}")
+    if not applied:
+        raise ArgoError(
+            f"submit: {len(others)} objects for kubectl were not applied; run the command "
+            "printed above",
+            EXIT_NOT_APPLIED,
+        )
     return outcomes
 
 
@@ -196,5 +268,12 @@ def command(args: argparse.Namespace, settings: Settings, catalog: Catalog) -> i
     tool = None if args.no_kubectl or not others else kubectl.find()
     manual = kubectl.manual_command(others, args.config)
     with ArgoClient(connection) as client:
-        submit(client, manifests, dry_run=args.dry_run, tool=tool, manual=manual)
+        submit(
+            client,
+            manifests,
+            dry_run=args.dry_run,
+            tool=tool,
+            manual=manual,
+            prune_them=args.prune,
+        )
     return 0

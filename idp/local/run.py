@@ -159,7 +159,3 @@ def summarize(workflow: Mapping[str, Any], out: IO[str], run_dir: Path) -> None:
     message = f": {status['message']}" if status.get("message") else ""
     print(f"workflow  {name} {status.get('phase')}{message}", file=out)
     print(f"logs      {run_dir / 'logs'}", file=out)
-
-
-def to_json(workflow: Mapping[str, Any]) -> str:
-    return json.dumps(workflow, indent=2, sort_keys=False) + "\n"

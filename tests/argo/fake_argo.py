@@ -5,8 +5,10 @@ a violation is recorded (the fixture fails the test at teardown) and answered wi
 fake applies, in order: a required bearer token (401), failures a test injected (any status),
 and the API itself on an in-memory store of WorkflowTemplates, EventSources, Sensors and
 Workflows: create (409 when it exists), get (404), update (requires the live resourceVersion,
-409 when stale), lint, and for Workflows `set` (output parameters of supplied nodes) and
-`resume` (a Running suspend node becomes Succeeded). Errors have the server's shape:
+409 when stale), lint, and for Workflows `set` (output parameters of supplied nodes; a second
+set of the same parameter fails, as on the real server) and `resume` (a Running suspend node
+becomes Succeeded). `read_gate` holds the first GETs until several clients have all read, to
+make a race. Errors have the server's shape:
 `{"code": <gRPC code>, "message": ...}`.
 """
 
@@ -79,6 +81,8 @@ class FakeArgo:
     failures: list[Failure] = field(default_factory=list)
     progress: dict[str, list[Manifest]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    read_gate: threading.Barrier | None = None
+    version: str = "v4.1.2"
     _versions: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
 
     # -- steering and reading
@@ -128,6 +132,9 @@ class FakeArgo:
         operation, problems = self.contract.check(
             method, parts.path, query, raw, headers.get("content-type", "")
         )
+        gate = self.read_gate
+        if gate is not None and method == "GET" and gate.wait() == 0:
+            self.read_gate = None  # the clients all read once before any of them writes
         with self.lock:
             record = Recorded(
                 method,
@@ -156,13 +163,17 @@ class FakeArgo:
                         failure.times -= 1
                         raise Reply(failure.status, failure.message, failure.headers)
                 assert operation is not None
-                return 200, self._route(method, operation.template, parts.path, body), {}
+                return 200, self._route(method, operation.template, parts.path, body, query), {}
             except Reply as reply:
                 error = {"code": _GRPC.get(reply.status, 2), "message": str(reply)}
                 return reply.status, error, reply.headers
 
-    def _route(self, method: str, template: str, path: str, body: Any) -> Manifest:
+    def _route(  # noqa: PLR0911 - one return per route of the API
+        self, method: str, template: str, path: str, body: Any, query: dict[str, list[str]]
+    ) -> Manifest:
         segments = path.strip("/").split("/")
+        if segments[2] == "version" and method == "GET":
+            return {"version": self.version}
         resource, namespace = segments[2], segments[3]
         if resource not in _RESOURCES:
             self.violations.append(f"{method} {template}: the client should not call this")
@@ -178,11 +189,18 @@ class FakeArgo:
             )
         if method == "GET" and name and not action:
             return self._read(resource, namespace, name, group)
+        if method == "GET" and not name:
+            return self._list(resource, namespace, query.get("listOptions.labelSelector", [""])[0])
+        if method == "DELETE" and name and not action:
+            self._existing(resource, namespace, name, group)
+            del self.store[(resource, namespace, name)]
+            return {}
         if method == "PUT" and name and not action:
             return self._update(resource, namespace, name, body[key], group)
         if resource == "workflows" and method == "PUT" and action in ("set", "resume"):
             workflow = self._existing(resource, namespace, name, group)
-            matching = _select(workflow, body.get("nodeFieldSelector", ""))
+            selector = body.get("nodeFieldSelector", "")
+            matching = _active_suspend(_select(workflow, selector), selector)
             if action == "set":
                 _set_outputs(matching, json.loads(body.get("outputParameters") or "{}"))
             else:
@@ -190,6 +208,18 @@ class FakeArgo:
             return copy.deepcopy(workflow)
         self.violations.append(f"{method} {template}: the client should not call this")
         raise Reply(501, "not implemented by the fake")
+
+    def _list(self, resource: str, namespace: str, selector: str) -> Manifest:
+        """The objects whose labels match `k=v,...` (equality terms only)."""
+        terms = [term.split("=", 1) for term in selector.split(",") if term]
+        items = [
+            copy.deepcopy(obj)
+            for (kind, ns, _), obj in sorted(self.store.items())
+            if kind == resource
+            and ns == namespace
+            and all((obj["metadata"].get("labels") or {}).get(k) == v for k, v in terms)
+        ]
+        return {"metadata": {}, "items": items or None}
 
     def _existing(self, resource: str, namespace: str, name: str, group: str) -> Manifest:
         found = self.store.get((resource, namespace, name))
@@ -267,31 +297,49 @@ def _select(workflow: Manifest, selector: str) -> list[Manifest]:
     ):
         raise Reply(400, f"unsupported nodeFieldSelector {selector!r}")
     nodes = (workflow.get("status") or {}).get("nodes") or {}
-    found = [n for n in nodes.values() if all(n.get(k) == v for k, v in terms)]
-    if not found:
-        raise Reply(400, f"no node matches {selector!r}")
-    return found
+    return [n for n in nodes.values() if all(n.get(k) == v for k, v in terms)]
+
+
+def _active_suspend(nodes: list[Manifest], selector: str) -> list[Manifest]:
+    """The nodes `set` and `resume` act on: active suspend nodes (Suspend and Running).
+
+    As the Argo Server does in workflow/util/util.go, updateSuspendedNode: no such node among
+    those selected is an Internal error (HTTP 500).
+    """
+    active = [n for n in nodes if n.get("type") == "Suspend" and n.get("phase") == "Running"]
+    if not active:
+        raise Reply(
+            500,
+            "currently, set only targets suspend nodes: no suspend nodes matching "
+            f"nodeFieldSelector: {selector}",
+        )
+    return active
 
 
 def _set_outputs(nodes: list[Manifest], values: dict[str, str]) -> None:
+    """Set supplied output parameters as updateSuspendedNode (workflow/util/util.go) does: a
+    parameter without `valueFrom.supplied` (never one, or already set: setting it drops its
+    valueFrom) is refused with an Internal error, so a second `set` of an answer fails."""
     for node in nodes:
-        if node.get("type") != "Suspend" or node.get("phase") != "Running":
-            raise Reply(400, "currently, set only targets suspend nodes that are running")
         parameters = (node.get("outputs") or {}).get("parameters") or []
         for name, value in values.items():
-            target = [
-                p for p in parameters if p["name"] == name and "supplied" in p.get("valueFrom", {})
-            ]
+            target = [p for p in parameters if p["name"] == name]
             if not target:
-                raise Reply(400, f"node {node['id']} has no supplied output parameter {name!r}")
+                raise Reply(500, f"node is not expecting output parameter '{name}'")
+            if "supplied" not in (target[0].get("valueFrom") or {}):
+                raise Reply(
+                    500,
+                    f"cannot set output parameter '{name}' because it does not use "
+                    "valueFrom.raw or it was already set",
+                )
             target[0]["value"] = value
+            target[0].pop("valueFrom")
 
 
 def _resume(nodes: list[Manifest]) -> None:
     for node in nodes:
-        if node.get("type") == "Suspend" and node.get("phase") == "Running":
-            node["phase"] = "Succeeded"
-            node["finishedAt"] = "2024-05-01T11:00:00Z"
+        node["phase"] = "Succeeded"
+        node["finishedAt"] = "2024-05-01T11:00:00Z"
 
 
 class _Handler(BaseHTTPRequestHandler):

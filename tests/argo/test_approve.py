@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 
+from idp.argo.client import ArgoClient, segment
+from idp.argo.connection import resolve
+from idp.argo.errors import HttpError, UsageError
 from idp.cli import main
-from idp.errors import EXIT_NOT_FOUND, EXIT_NOT_WAITING, EXIT_SERVER_ERROR
+from idp.errors import (
+    EXIT_CONFLICT,
+    EXIT_NOT_FOUND,
+    EXIT_NOT_WAITING,
+    EXIT_SERVER_ERROR,
+    EXIT_USAGE,
+)
 from idp.manifests import Manifest
 from idp.settings import load_settings
 from tests.argo import statuses
@@ -65,7 +75,7 @@ def test_approve_reports_the_plan_it_answered(
 ) -> None:
     assert main(["approve", name_of(waiting), "--yes"]) == 0
     out = capsys.readouterr().out
-    assert f"{name_of(waiting)}: answered YES for plan sha256 {statuses.SHA256}" in out
+    assert f"{name_of(waiting)}: the server recorded YES for plan sha256 {statuses.SHA256}" in out
 
 
 def test_approve_refuses_when_the_plan_is_still_running(
@@ -165,5 +175,100 @@ def test_a_failed_resume_says_the_answer_was_recorded(
 def test_approve_needs_yes_or_no(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["approve", "compute-x"])
-    assert exited.value.code == 2
+    assert exited.value.code == EXIT_USAGE
     assert "one of the arguments --yes --no is required" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["x/../compute-y", "compute-x#", "Compute-X", "a?b=c"])
+def test_a_name_that_is_not_a_kubernetes_name_is_refused_before_any_request(
+    fake: FakeArgo, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["approve", name, "--yes"])
+    assert exited.value.code == EXIT_USAGE
+    assert "is not a Kubernetes name" in capsys.readouterr().err
+    assert fake.requests == []
+
+
+def test_the_client_refuses_a_name_that_would_leave_its_path_segment() -> None:
+    with pytest.raises(UsageError, match="is not a Kubernetes name"):
+        segment("x/../compute-y")
+
+
+def test_connection_options_may_come_before_the_command(
+    fake: FakeArgo, waiting: Manifest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ARGO_SERVER")
+    assert main(["--server", fake.url, "approve", name_of(waiting), "--yes"]) == 0
+
+
+# -- two answers at once: only what the server recorded counts
+
+
+def test_the_fake_refuses_a_second_set_of_a_supplied_output_as_the_server_does(
+    fake: FakeArgo, waiting: Manifest
+) -> None:
+    """workflow/util/util.go, updateSuspendedNode: setting a supplied output drops its
+    valueFrom, and a parameter without valueFrom.supplied cannot be set (an Internal error)."""
+    name = name_of(waiting)
+    connection = resolve({"ARGO_SERVER": fake.url}, load_settings().namespace)
+    with ArgoClient(connection) as client:
+        client.set_outputs(name, f"{name}-4", {"approve": "YES"})
+        with pytest.raises(HttpError) as second:
+            client.set_outputs(name, f"{name}-4", {"approve": "NO"})
+    assert second.value.status == 500
+    assert "already set" in str(second.value)
+    assert approval_of(fake, waiting)["outputs"]["parameters"][0]["value"] == "YES"
+
+
+def race(fake: FakeArgo, name: str) -> dict[str, int]:
+    """`idp approve --yes` and `--no` started together; both read before either writes."""
+    fake.read_gate = threading.Barrier(2, timeout=30)
+    codes: dict[str, int] = {}
+
+    def answer(flag: str) -> None:
+        codes[flag] = main(["approve", name, flag])
+
+    threads = [threading.Thread(target=answer, args=(flag,)) for flag in ("--yes", "--no")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    fake.read_gate = None
+    return codes
+
+
+@pytest.mark.parametrize("trial", range(8))
+def test_yes_and_no_at_once_succeed_once_and_the_other_names_the_recorded_answer(
+    fake: FakeArgo, waiting: Manifest, capsys: pytest.CaptureFixture[str], trial: int
+) -> None:
+    codes = race(fake, name_of(waiting))
+    assert sorted(codes.values()) == [0, EXIT_CONFLICT]
+    winner = "YES" if codes["--yes"] == 0 else "NO"
+    loser = "NO" if winner == "YES" else "YES"
+    node = approval_of(fake, waiting)
+    assert (node["phase"], node["outputs"]["parameters"][0]["value"]) == ("Succeeded", winner)
+    captured = capsys.readouterr()
+    assert f"the server recorded {winner} for plan" in captured.out
+    assert f"another answer came first: the server recorded {winner}, not this {loser}" in (
+        captured.err
+    )
+
+
+def test_an_answer_recorded_but_not_resumed_is_resumed_by_the_same_answer(
+    fake: FakeArgo, waiting: Manifest
+) -> None:
+    fake.fail("PUT", "/resume$", 503, "resume failed", times=4)
+    assert main(["approve", name_of(waiting), "--yes", "--backoff", "0"]) == EXIT_SERVER_ERROR
+    assert main(["approve", name_of(waiting), "--yes"]) == 0
+    assert approval_of(fake, waiting)["phase"] == "Succeeded"
+
+
+def test_an_answer_recorded_but_not_resumed_refuses_the_other_answer(
+    fake: FakeArgo, waiting: Manifest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.fail("PUT", "/resume$", 500, "resume failed")
+    assert main(["approve", name_of(waiting), "--yes"]) == EXIT_SERVER_ERROR
+    assert main(["approve", name_of(waiting), "--no"]) == EXIT_CONFLICT
+    assert "the server recorded YES, not this NO" in capsys.readouterr().err
+    assert approval_of(fake, waiting)["phase"] == "Running"

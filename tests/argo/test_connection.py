@@ -9,7 +9,7 @@ import pytest
 from idp.argo.connection import resolve, server_url
 from idp.argo.errors import UsageError
 from idp.cli import main
-from idp.errors import EXIT_INVALID
+from idp.errors import EXIT_NO_SERVER, EXIT_USAGE
 
 
 def test_host_and_port_default_to_https() -> None:
@@ -65,7 +65,7 @@ def test_the_token_file_wins_over_argo_token(tmp_path: Path) -> None:
     token = tmp_path / "token"
     token.write_text("from-file\n")
     env = {"ARGO_SERVER": "h:1", "ARGO_TOKEN": "from-env"}
-    assert resolve(env, "ns", token_file=token).token == "from-file"
+    assert resolve(env, "ns", token_file=token).token == "Bearer from-file"
 
 
 def test_the_token_stays_out_of_the_repr() -> None:
@@ -77,12 +77,13 @@ def test_an_unreadable_token_file_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     missing = tmp_path / "nope"
-    assert main(["approve", "x", "--yes", "--server", "h:1", "--token-file", str(missing)]) == 2
+    args = ["approve", "x", "--yes", "--server", "h:1", "--token-file", str(missing)]
+    assert main(args) == EXIT_USAGE
     assert capsys.readouterr().err == f"idp: --token-file {missing}: No such file or directory\n"
 
 
 def test_no_server_at_all_says_how_to_name_one(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["approve", "x", "--yes"]) == EXIT_INVALID
+    assert main(["approve", "x", "--yes"]) == EXIT_NO_SERVER
     assert capsys.readouterr().err.startswith("idp: no Argo Server: set ARGO_SERVER=host:port")
 
 

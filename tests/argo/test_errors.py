@@ -11,6 +11,7 @@ from idp.errors import (
     EXIT_CONFLICT,
     EXIT_FAILURE,
     EXIT_FORBIDDEN,
+    EXIT_NOT_APPLIED,
     EXIT_NOT_FOUND,
     EXIT_REJECTED,
     EXIT_SERVER_ERROR,
@@ -34,7 +35,8 @@ def test_an_unreachable_server_exits_4_naming_it(
     closed_port: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
     server = f"http://127.0.0.1:{closed_port}"
-    assert main(["approve", "compute-x", "--yes", "--server", server]) == EXIT_UNREACHABLE
+    args = ["approve", "compute-x", "--yes", "--server", server, "--retries", "0"]
+    assert main(args) == EXIT_UNREACHABLE
     line = one_line_error(capsys)
     assert line.startswith(f"idp: Argo Server {server}: cannot connect (Connection refused)")
     assert "check ARGO_SERVER or --server" in line
@@ -43,7 +45,8 @@ def test_an_unreachable_server_exits_4_naming_it(
 def test_host_and_port_alone_mean_https_as_in_the_argo_cli(
     closed_port: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["approve", "compute-x", "--yes", "--server", f"127.0.0.1:{closed_port}"]) == 4
+    server = f"127.0.0.1:{closed_port}"
+    assert main(["approve", "compute-x", "--yes", "--server", server, "--retries", "0"]) == 4
     assert f"Argo Server https://127.0.0.1:{closed_port}:" in one_line_error(capsys)
 
 
@@ -92,7 +95,7 @@ def test_the_right_token_opens_every_endpoint(
 ) -> None:
     fake.token = "the-real-token"
     monkeypatch.setenv("ARGO_TOKEN", "the-real-token")
-    assert main(["submit", "--no-kubectl"]) == 0
+    assert main(["submit", "--no-kubectl"]) == EXIT_NOT_APPLIED
     paths = {r.template for r in fake.requests}
     assert {"/api/v1/event-sources/{namespace}", "/api/v1/sensors/{namespace}"} <= paths
     assert {r.authorization for r in fake.requests} == {"Bearer the-real-token"}
@@ -123,11 +126,11 @@ def test_an_error_status_on_update_has_its_own_exit_code_and_hint(
     case: tuple[int, int, str, str],
 ) -> None:
     status, code, shown, hint = case
-    assert main(["submit", "--no-kubectl"]) == 0
+    assert main(["submit", "--no-kubectl"]) == EXIT_NOT_APPLIED
     capsys.readouterr()
     monkeypatch.setenv("IDP_APPROVAL_TIMEOUT", "12h")
     fake.fail("PUT", r"/workflow-templates/", status, "what the server said")
-    assert main(["submit", "--no-kubectl"]) == code
+    assert main(["submit", "--no-kubectl", "--retries", "0"]) == code
     line = one_line_error(capsys)
     assert line.startswith(
         f"idp: Argo Server {fake.url}: {shown} on PUT /api/v1/workflow-templates/"

@@ -17,7 +17,7 @@ import yaml
 from idp.argo.client import MANAGED_KINDS
 from idp.cli import main
 from idp.compile import build
-from idp.errors import EXIT_FAILURE
+from idp.errors import EXIT_FAILURE, EXIT_NOT_APPLIED
 from idp.manifests import Manifest, file_name
 from idp.settings import load_settings
 from tests.argo.fake_argo import FakeArgo
@@ -46,6 +46,8 @@ elif "diff" in args:
     diff = os.environ.get("FAKE_KUBECTL_DIFF", "")
     print(diff)
     sys.exit(1 if diff else 0)
+elif "get" in args:
+    print(os.environ.get("FAKE_KUBECTL_GET", ""))
 """
 
 
@@ -144,20 +146,20 @@ def test_kubectl_without_a_context_is_not_used_and_the_command_is_printed(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.delenv("FAKE_KUBECTL_CONTEXT")
-    assert main(["submit"]) == 0
+    assert main(["submit"]) == EXIT_NOT_APPLIED
     assert [c["args"] for c in calls(kubectl_log)] == [["config", "current-context"]]
     assert "kubectl apply --server-side" in capsys.readouterr().out
 
 
 def test_no_kubectl_flag_never_runs_kubectl(fake: FakeArgo, kubectl_log: Path) -> None:
-    assert main(["submit", "--no-kubectl"]) == 0
+    assert main(["submit", "--no-kubectl"]) == EXIT_NOT_APPLIED
     assert calls(kubectl_log) == []
 
 
 def test_without_kubectl_the_exact_command_names_every_file(
     fake: FakeArgo, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["submit"]) == 0
+    assert main(["submit"]) == EXIT_NOT_APPLIED
     out = capsys.readouterr().out.splitlines()
     [command] = [line.strip() for line in out if line.startswith("  idp ")]
     files = " ".join(f"-f dist/{file_name(m)}" for m in others())
@@ -171,5 +173,30 @@ def test_the_printed_command_keeps_the_settings_file(
 ) -> None:
     config = tmp_path / "platform.yaml"
     config.write_text("approval_timeout: 8h\n")
-    assert main(["--config", str(config), "submit"]) == 0
+    assert main(["--config", str(config), "submit"]) == EXIT_NOT_APPLIED
     assert f"  idp --config {config} compile --out dist && " in capsys.readouterr().out
+
+
+def test_prune_deletes_with_kubectl_the_labelled_objects_the_catalog_lacks(
+    fake: FakeArgo, kubectl_log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept = [f"{m['kind']}/{m['metadata']['name']}" for m in others()]
+    monkeypatch.setenv("FAKE_KUBECTL_GET", "\n".join([*kept, "ConfigMap/retired-settings"]))
+    assert main(["submit", "--prune"]) == 0
+    get, delete = calls(kubectl_log)[2:]
+    namespace = load_settings().namespace
+    assert get["args"][2:7] == ["get", get["args"][3], "-n", namespace, "-l"]
+    assert get["args"][7] == "app.kubernetes.io/part-of=idp"
+    assert delete["args"][2:] == ["delete", "-n", namespace, "ConfigMap/retired-settings"]
+
+
+def test_a_dry_run_prune_with_kubectl_deletes_nothing(
+    fake: FakeArgo,
+    kubectl_log: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("FAKE_KUBECTL_GET", "ConfigMap/retired-settings")
+    assert main(["submit", "--prune", "--dry-run"]) == 0
+    assert "delete" not in [c["args"][2] for c in calls(kubectl_log)[1:]]
+    assert "would be deleted  ConfigMap/retired-settings" in capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""The real thing, against the Argo Server in ARGO_SERVER (skipped unless it is set).
+"""The real thing, against the Argo Server in ARGO_SERVER (only with IDP_TEST_CLUSTER=1 too).
 
 These write to the cluster: `idp submit` puts the platform's objects in settings.namespace
 (and runs kubectl when it has a context). No Workflow is created: `idp run` uses a server dry

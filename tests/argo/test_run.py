@@ -154,3 +154,14 @@ def test_wait_gives_up_after_the_timeout_sleeping_the_interval(fake: FakeArgo) -
     assert failed.value.code == EXIT_TIMEOUT
     assert clock.sleeps == [5, 5, 2]
     assert str(failed.value).startswith(f"stopped waiting after 12s: workflow {name_of(workflow)}")
+
+
+def test_run_prints_the_created_workflow_with_o_json(
+    fake: FakeArgo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "compute", str(example("compute")), "-o", "json"]) == 0
+    captured = capsys.readouterr()
+    created = json.loads(captured.out)
+    assert created["metadata"]["name"] == name_of(rendered("compute"))
+    assert created["metadata"]["uid"]
+    assert "submitted to namespace" in captured.err

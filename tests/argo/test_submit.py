@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from idp.argo.client import MANAGED_KINDS
 from idp.cli import main
 from idp.compile import build
-from idp.errors import EXIT_CONFLICT, EXIT_INVALID, EXIT_REJECTED, EXIT_SERVER_ERROR
+from idp.errors import (
+    EXIT_CONFLICT,
+    EXIT_NOT_APPLIED,
+    EXIT_REJECTED,
+    EXIT_SERVER_ERROR,
+    EXIT_USAGE,
+)
 from idp.manifests import Manifest
 from idp.settings import load_settings
 from tests.argo.fake_argo import CREATOR_LABEL, FakeArgo
@@ -46,7 +54,7 @@ def label(manifest: Manifest) -> str:
 def test_first_submit_creates_every_template_event_source_and_sensor(
     fake: FakeArgo, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["submit", "--no-kubectl"]) == 0
+    assert main(["submit", "--no-kubectl"]) == EXIT_NOT_APPLIED
     out = capsys.readouterr().out
     assert outcome_lines(out) == {label(m): "created" for m in managed()}
     for manifest in managed():
@@ -56,7 +64,7 @@ def test_first_submit_creates_every_template_event_source_and_sensor(
 
 
 def test_first_submit_lints_every_template_before_writing_anything(fake: FakeArgo) -> None:
-    assert main(["submit", "--no-kubectl"]) == 0
+    assert main(["submit", "--no-kubectl"]) == EXIT_NOT_APPLIED
     templates = [m for m in managed() if m["kind"] == "WorkflowTemplate"]
     lints = [i for i, r in enumerate(fake.requests) if r.path.endswith("/lint")]
     first_write = fake.requests.index(fake.writes()[0])
@@ -68,10 +76,10 @@ def test_first_submit_lints_every_template_before_writing_anything(fake: FakeArg
 def test_second_submit_reports_everything_unchanged_and_writes_nothing(
     fake: FakeArgo, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["submit", "--no-kubectl"]) == 0
+    assert main(["submit", "--no-kubectl"]) == EXIT_NOT_APPLIED
     writes_after_first = len(fake.writes())
     capsys.readouterr()
-    assert main(["submit", "--no-kubectl"]) == 0
+    assert main(["submit", "--no-kubectl"]) == EXIT_NOT_APPLIED
     out = capsys.readouterr().out
     assert outcome_lines(out) == {label(m): "unchanged" for m in managed()}
     assert len(fake.writes()) == writes_after_first
@@ -80,23 +88,23 @@ def test_second_submit_reports_everything_unchanged_and_writes_nothing(
 def test_labels_the_server_adds_do_not_count_as_a_change(
     fake: FakeArgo, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["submit", "--no-kubectl"]) == 0
+    assert main(["submit", "--no-kubectl"]) == EXIT_NOT_APPLIED
     template = next(m for m in managed() if m["kind"] == "WorkflowTemplate")
     live = stored(fake, template)
     assert live is not None and CREATOR_LABEL in live["metadata"]["labels"]
     capsys.readouterr()
-    assert main(["submit", "--no-kubectl"]) == 0
+    assert main(["submit", "--no-kubectl"]) == EXIT_NOT_APPLIED
     assert outcome_lines(capsys.readouterr().out)[label(template)] == "unchanged"
 
 
 def test_a_changed_setting_updates_only_the_objects_it_touches(
     fake: FakeArgo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert main(["submit", "--no-kubectl"]) == 0
+    assert main(["submit", "--no-kubectl"]) == EXIT_NOT_APPLIED
     before = {label(m): stored(fake, m) for m in managed()}
     capsys.readouterr()
     monkeypatch.setenv("IDP_APPROVAL_TIMEOUT", "48h")
-    assert main(["submit", "--no-kubectl"]) == 0
+    assert main(["submit", "--no-kubectl"]) == EXIT_NOT_APPLIED
     lines = outcome_lines(capsys.readouterr().out)
     templates = {label(m) for m in managed() if m["kind"] == "WorkflowTemplate"}
     assert {name for name, action in lines.items() if action == "updated"} == templates
@@ -118,9 +126,9 @@ def test_a_changed_setting_updates_only_the_objects_it_touches(
 def test_an_update_keeps_the_labels_the_server_set(
     fake: FakeArgo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert main(["submit", "--no-kubectl"]) == 0
+    assert main(["submit", "--no-kubectl"]) == EXIT_NOT_APPLIED
     monkeypatch.setenv("IDP_APPROVAL_TIMEOUT", "48h")
-    assert main(["submit", "--no-kubectl"]) == 0
+    assert main(["submit", "--no-kubectl"]) == EXIT_NOT_APPLIED
     template = next(m for m in managed() if m["kind"] == "WorkflowTemplate")
     live = stored(fake, template)
     assert live is not None
@@ -144,7 +152,7 @@ def test_dry_run_on_an_empty_server_says_created_and_writes_nothing(
 def test_dry_run_after_a_change_says_updated_and_writes_nothing(
     fake: FakeArgo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert main(["submit", "--no-kubectl"]) == 0
+    assert main(["submit", "--no-kubectl"]) == EXIT_NOT_APPLIED
     writes = len(fake.writes())
     before = dict(fake.store)
     capsys.readouterr()
@@ -163,14 +171,14 @@ def test_a_create_that_meets_409_updates_the_object_instead(
     fake: FakeArgo, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Someone creates the object between our read and our create."""
-    assert main(["submit", "--no-kubectl"]) == 0
+    assert main(["submit", "--no-kubectl"]) == EXIT_NOT_APPLIED
     capsys.readouterr()
     sensor = next(m for m in managed() if m["kind"] == "Sensor")
     name = sensor["metadata"]["name"]
     key = ("sensors", sensor["metadata"]["namespace"], name)
     fake.store[key]["spec"]["triggers"] = []
     fake.fail("GET", f"/sensors/.*/{name}$", 404, f'sensors.argoproj.io "{name}" not found')
-    assert main(["submit", "--no-kubectl"]) == 0
+    assert main(["submit", "--no-kubectl"]) == EXIT_NOT_APPLIED
     assert outcome_lines(capsys.readouterr().out)[label(sensor)] == "updated"
     assert fake.store[key]["spec"] == sensor["spec"]
 
@@ -190,7 +198,7 @@ def test_a_template_that_fails_the_servers_lint_stops_submit_before_any_write(
 def test_a_failed_update_leaves_the_old_object_in_place(
     fake: FakeArgo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert main(["submit", "--no-kubectl"]) == 0
+    assert main(["submit", "--no-kubectl"]) == EXIT_NOT_APPLIED
     before = {key: dict(value) for key, value in fake.store.items()}
     monkeypatch.setenv("IDP_APPROVAL_TIMEOUT", "48h")
     fake.fail("PUT", "/workflow-templates/", 500, "etcdserver: request timed out")
@@ -202,7 +210,7 @@ def test_a_failed_update_leaves_the_old_object_in_place(
 def test_an_update_of_an_object_changed_meanwhile_is_a_conflict(
     fake: FakeArgo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert main(["submit", "--no-kubectl"]) == 0
+    assert main(["submit", "--no-kubectl"]) == EXIT_NOT_APPLIED
     monkeypatch.setenv("IDP_APPROVAL_TIMEOUT", "48h")
     fake.fail("PUT", "/workflow-templates/", 409, "the object has been modified")
     assert main(["submit", "--no-kubectl"]) == EXIT_CONFLICT
@@ -214,7 +222,81 @@ def test_an_update_of_an_object_changed_meanwhile_is_a_conflict(
 def test_submit_refuses_a_namespace_other_than_the_settings_one(
     fake: FakeArgo, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["submit", "--no-kubectl", "--namespace", "elsewhere"]) == EXIT_INVALID
+    assert main(["submit", "--no-kubectl", "--namespace", "elsewhere"]) == EXIT_USAGE
     err = capsys.readouterr().err
     assert f"belongs in namespace {load_settings().namespace!r}" in err
     assert fake.requests == []
+
+
+def test_no_kubectl_exits_16_naming_what_was_not_applied(
+    fake: FakeArgo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["submit", "--no-kubectl"]) == EXIT_NOT_APPLIED
+    captured = capsys.readouterr()
+    assert "kubectl apply --server-side" in captured.out
+    assert captured.err.startswith("idp: submit: ")
+    assert "were not applied; run the command printed above" in captured.err
+
+
+def test_dry_run_shows_a_unified_diff_of_each_update(
+    fake: FakeArgo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    main(["submit", "--no-kubectl"])
+    capsys.readouterr()
+    monkeypatch.setenv("IDP_APPROVAL_TIMEOUT", "48h")
+    assert main(["submit", "--dry-run", "--no-kubectl"]) == 0
+    out = capsys.readouterr().out
+    name = "WorkflowTemplate/compute-provision-workflow"
+    assert f"  --- live/{name}\n  +++ compiled/{name}\n" in out
+    assert "  -      duration: 24h\n  +      duration: 48h\n" in out
+
+
+def test_dry_run_shows_no_diff_for_unchanged_objects(
+    fake: FakeArgo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["submit", "--no-kubectl"])
+    capsys.readouterr()
+    assert main(["submit", "--dry-run", "--no-kubectl"]) == 0
+    assert "--- live/" not in capsys.readouterr().out
+
+
+def retired_sensor(fake: FakeArgo, labels: dict[str, str]) -> tuple[str, str, str]:
+    """A Sensor on the server that the catalog does not have, with `labels`."""
+    sensor = copy.deepcopy(next(m for m in managed() if m["kind"] == "Sensor"))
+    sensor["metadata"].update(name="network-provision-sensor", labels=labels)
+    key = ("sensors", sensor["metadata"]["namespace"], "network-provision-sensor")
+    fake.store[key] = sensor
+    return key
+
+
+def test_prune_deletes_what_idp_created_that_the_catalog_no_longer_has(
+    fake: FakeArgo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = retired_sensor(fake, {"app.kubernetes.io/part-of": "idp"})
+    assert main(["submit", "--no-kubectl", "--prune"]) == EXIT_NOT_APPLIED
+    assert key not in fake.store
+    assert outcome_lines(capsys.readouterr().out)["Sensor/network-provision-sensor"] == "deleted"
+    assert all(stored(fake, m) is not None for m in managed())
+
+
+def test_prune_leaves_objects_idp_did_not_create(fake: FakeArgo) -> None:
+    key = retired_sensor(fake, {"team": "someone-else"})
+    main(["submit", "--no-kubectl", "--prune"])
+    assert key in fake.store
+
+
+def test_without_prune_nothing_is_deleted(fake: FakeArgo) -> None:
+    key = retired_sensor(fake, {"app.kubernetes.io/part-of": "idp"})
+    main(["submit", "--no-kubectl"])
+    assert key in fake.store
+    assert not [r for r in fake.requests if r.method == "DELETE"]
+
+
+def test_a_dry_run_prune_says_what_would_be_deleted_and_deletes_nothing(
+    fake: FakeArgo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = retired_sensor(fake, {"app.kubernetes.io/part-of": "idp"})
+    assert main(["submit", "--dry-run", "--no-kubectl", "--prune"]) == 0
+    out = outcome_lines(capsys.readouterr().out)
+    assert out["Sensor/network-provision-sensor"] == "would be deleted"
+    assert key in fake.store

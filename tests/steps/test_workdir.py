@@ -93,3 +93,20 @@ def test_a_file_that_is_not_a_plan_is_refused(tmp_path: Path) -> None:
     (tmp_path / "plan").write_bytes(b"not a zip")
     with pytest.raises(StepError, match="not a Terraform plan file"):
         check_configuration(tmp_path / "plan", tmp_path)
+
+
+def test_prepare_refuses_a_module_inside_the_stack_folder_and_deletes_nothing(
+    tmp_path: Path,
+) -> None:
+    module = tmp_path / "work" / "stack" / "mine"
+    module.mkdir(parents=True)
+    (module / "main.tf").write_text("# mine\n")
+    with pytest.raises(StepError, match=r"lies inside .* which is emptied for every copy"):
+        prepare(module, tmp_path / "work")
+    assert (module / "main.tf").read_text() == "# mine\n"
+
+
+def test_prepare_refuses_a_module_that_holds_the_work_folder(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text("# root\n")
+    with pytest.raises(StepError, match="lies inside"):
+        prepare(tmp_path, tmp_path / "work")

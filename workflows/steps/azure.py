@@ -35,12 +35,21 @@ REQUIRED_PROVIDERS: Mapping[tuple[str, str], tuple[str, ...]] = {
 
 
 def subscription_id(env: Mapping[str, str] | None = None) -> str:
-    """The subscription from AZURE_SUBSCRIPTION_ID, else ARM_SUBSCRIPTION_ID."""
+    """The subscription of the request's environment from the settings, else
+    AZURE_SUBSCRIPTION_ID, else ARM_SUBSCRIPTION_ID."""
+    from workflows.steps.credentials import environment_identity
+
     env = os.environ if env is None else env
+    chosen = environment_identity(env).get(SUBSCRIPTION_ENV[0])
+    if chosen:
+        return chosen
     for name in SUBSCRIPTION_ENV:
         if env.get(name):
             return env[name]
-    raise StepError(f"no subscription: set {' or '.join(SUBSCRIPTION_ENV)}")
+    raise StepError(
+        f"no subscription: set {' or '.join(SUBSCRIPTION_ENV)}, or subscription_id in the "
+        "settings (environments.<environment>.subscription_id for one environment)"
+    )
 
 
 def _first_line(exc: BaseException) -> str:

@@ -41,7 +41,7 @@ def _backend(args: argparse.Namespace, request: RequestBase, settings: Settings)
     if args.backend == "local":
         state_dir: Path = args.state_dir or args.work / "state"
         return workdir.local_backend(state_dir, key)
-    backend = settings.terraform_backend
+    backend = settings.target(request.environment).terraform_backend
     return workdir.azurerm_backend(
         backend.resource_group,
         backend.storage_account,

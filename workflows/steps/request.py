@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import os
 
-from idp.catalog import CatalogError, model_for
-from idp.contract import (
-    RequestBase,
-    RequestError,
-    parse_request,
-)
+from idp.catalog import CatalogError, catalog_for, model_for
+from idp.contract import RequestBase, RequestError, parse_request
 from idp.settings import Settings, SettingsError, load_settings
 from workflows.steps.errors import EXIT_INVALID, StepError
 
@@ -44,7 +40,7 @@ def _payload() -> str:
 def load(kind: str, current: Settings) -> RequestBase:
     """The request in `IDP_REQUEST`, valid for `kind` and the allowed regions of `current`."""
     try:
-        model = model_for(kind)
+        model = model_for(kind, catalog_for(current.catalog))
     except CatalogError as exc:
         raise StepError(str(exc), code=EXIT_INVALID) from exc
     try:

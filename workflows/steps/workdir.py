@@ -76,6 +76,12 @@ def prepare(module: Path, work: Path, *, local_backend: bool = False) -> Path:
     if not (module.is_dir() and any(module.glob("*.tf"))):
         raise StepError(f"module {module}: not a folder with Terraform files")
     stack = work.resolve() / STACK
+    source = module.resolve()
+    if source.is_relative_to(stack) or stack.is_relative_to(source):
+        raise StepError(
+            f"--module {module}: lies inside {stack} (or holds it), which is emptied for every "
+            "copy; put the module outside --work"
+        )
     if stack.exists():
         shutil.rmtree(stack)
     for folder, dirs, files in os.walk(module):
