@@ -66,9 +66,10 @@ def test_compile_refuses_an_unsupported_version(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from idp.cli import main
+    from idp.errors import EXIT_SETTINGS
 
     monkeypatch.setenv("IDP_JETSTREAM_VERSION", "2.11.0")
-    assert main(["compile", "--out", str(tmp_path)]) == 2
+    assert main(["compile", "--out", str(tmp_path)]) == EXIT_SETTINGS
     assert "jetstream_version: Value error, '2.11.0' is not listed" in capsys.readouterr().err
 
 
