@@ -13,6 +13,16 @@ that list, so the bus never starts and no request reaches a Sensor. v1.9.10 repl
 are checked against v1.9.11's schema and `idp render` follows v1.9.11's source, and v1.9.10
 has the same filter, parameter and webhook code (with gjson v1.18, whose path and value rules
 v1.19 keeps); a JetStream version shared with older releases would be 2.9.16 at best.
+
+Argo Workflows: the releases whose controller evaluates the compiled templates' rules the way
+`idp local` and the tests do (read in each tag's source): a task's `when` resolved strictly,
+its `{{=...}}` expressions by expr and the result by govaluate
+(`workflow/controller/dag.go`, `resolveDependencyReferences`: from v4.1.0; v4.0 resolves a
+`when` differently), a suspend node's outputs taking their explicit defaults on expiry
+(`operator.go`, `executeSuspend`), and the exit handler after the entrypoint with
+`workflow.status` and `workflow.failures` (`operator.go`, `operate`). The compiled objects are
+checked against v4.1.2's schema and OpenAPI spec. `idp submit` refuses, and `idp doctor`
+reports, an Argo Server of another release.
 """
 
 from __future__ import annotations
@@ -62,6 +72,20 @@ ARGO_EVENTS: Product[EventsRelease] = Product(
     source=JETSTREAM_CONFIG,
 )
 
+
+@dataclass(frozen=True)
+class WorkflowsRelease:
+    """One Argo Workflows release whose controller applies the rules the templates rely on."""
+
+    tag: str
+
+
+ARGO_WORKFLOWS: Product[WorkflowsRelease] = Product(
+    name="Argo Workflows",
+    releases=(WorkflowsRelease("v4.1.0"), WorkflowsRelease("v4.1.1"), WorkflowsRelease("v4.1.2")),
+    source="workflow/controller/dag.go and operator.go",
+)
+
 UNPINNED = "latest"  # listed by every release, but a moving target: never compiled
 DEFAULT_JETSTREAM_VERSION = "2.10.29"
 
@@ -99,3 +123,17 @@ def jetstream_problem(version: str, product: Product[EventsRelease] = ARGO_EVENT
             f"({release_range(product)}, {product.source})"
         )
     return f"{version!r} {why}; use one of: {', '.join(valid)}"
+
+
+def workflows_problem(
+    version: str, product: Product[WorkflowsRelease] = ARGO_WORKFLOWS
+) -> str | None:
+    """Why an Argo Server reporting `version` (its `/api/v1/version`) is not supported, or None."""
+    tag = version.split("+", 1)[0]
+    tag = tag if tag.startswith("v") else f"v{tag}"
+    if tag in tags(product):
+        return None
+    return (
+        f"Argo Workflows {version or '(no version)'} is not a supported release; idp's templates "
+        f"are tested with {release_range(product)}"
+    )

@@ -19,12 +19,13 @@ from idp.argo import kubectl
 from idp.argo.client import MANAGED_KINDS, ArgoClient
 from idp.argo.connection import Connection
 from idp.argo.errors import ArgoError
+from idp.compat import ARGO_EVENTS, ARGO_WORKFLOWS, tags, workflows_problem
 from idp.errors import EXIT_FORBIDDEN, EXIT_UNAUTHORIZED
 from idp.manifests import Manifest
 from idp.settings import Settings, unusable
 
-WORKFLOWS_VERSION = "v4.1"  # tested against v4.1.2
-EVENTS_VERSION = "v1.9.11"
+WORKFLOWS_VERSION = tags(ARGO_WORKFLOWS)[-1]
+EVENTS_VERSION = tags(ARGO_EVENTS)[-1]
 CRDS = (
     "workflows.argoproj.io",
     "workflowtemplates.argoproj.io",
@@ -102,14 +103,15 @@ def argo_checks(client: ArgoClient | None, compiled: list[Manifest], why_not: st
     except ArgoError as exc:
         if exc.code in (EXIT_UNAUTHORIZED, EXIT_FORBIDDEN):
             return [ok("argo-server", f"{where} answers"), fail("argo-token", str(exc), renew)]
-        return [fail("argo-server", str(exc), f"install Argo Workflows {WORKFLOWS_VERSION}.2")]
+        return [fail("argo-server", str(exc), f"install Argo Workflows {WORKFLOWS_VERSION}")]
+    problem = workflows_problem(version)
     found = [
         ok("argo-server", f"{where} answers, Argo Workflows {version}")
-        if version.startswith(WORKFLOWS_VERSION)
+        if problem is None
         else fail(
             "argo-server",
-            f"{where} runs Argo Workflows {version}; idp is tested against {WORKFLOWS_VERSION}.2",
-            f"install Argo Workflows {WORKFLOWS_VERSION}.2 (see {GUIDE})",
+            f"{where}: {problem}",
+            f"install Argo Workflows {WORKFLOWS_VERSION} (see {GUIDE})",
         )
     ]
     try:

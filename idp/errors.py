@@ -26,6 +26,7 @@ EXIT_WORKFLOW_FAILED = 14
 EXIT_NO_SERVER = 15
 EXIT_NOT_APPLIED = 16
 EXIT_CHECKS_FAILED = 17
+EXIT_UNSUPPORTED = 18
 EXIT_USAGE = 64
 EXIT_SETTINGS = 78
 
@@ -48,6 +49,7 @@ EXIT_CODES = {
     EXIT_NO_SERVER: "no server named (ARGO_SERVER or --server)",
     EXIT_NOT_APPLIED: "submit left objects unapplied (the command to run is printed)",
     EXIT_CHECKS_FAILED: "doctor found a failing check",
+    EXIT_UNSUPPORTED: "the Argo Server runs a release idp does not support (see Compatibility)",
     EXIT_USAGE: "usage error (bad or missing flag or argument, unknown kind)",
     EXIT_SETTINGS: "settings that cannot be used (or, with --strict, cannot work on a cluster)",
 }

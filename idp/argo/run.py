@@ -83,11 +83,15 @@ def follow(
         phase = status.phase(workflow)
         if phase in status.FINISHED:
             message = (workflow.get("status") or {}).get("message")
+            ended = status.outcome(workflow)
+            if ended is not None:
+                out(f"outcome   {ended}")
             if phase == "Succeeded":
                 out(f"run       {name}: Succeeded")
                 return
+            why = ended or message
             raise ArgoError(
-                f"workflow {name} {phase}" + (f": {message}" if message else "") + f"; see {link}",
+                f"workflow {name} {phase}" + (f": {why}" if why else "") + f"; see {link}",
                 EXIT_WORKFLOW_FAILED,
             )
         waiting = status.pending(workflow)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from idp.manifests import Manifest
-from workflows.pipeline import APPROVAL
+from workflows.pipeline import APPROVAL, GLOBAL_OUTCOME, GLOBAL_REASON
 
 FINISHED = frozenset({"Succeeded", "Failed", "Error"})
 Node = dict[str, Any]
@@ -53,3 +53,20 @@ def answer(node: Node) -> str | None:
 
 def ui_link(argo_ui_url: str, namespace: str, name: str) -> str:
     return f"{argo_ui_url.rstrip('/')}/workflows/{namespace}/{name}"
+
+
+def workflow_output(workflow: Manifest, name: str) -> str | None:
+    """A Workflow output (a step's globalName output), if recorded."""
+    for item in ((workflow.get("status") or {}).get("outputs") or {}).get("parameters") or []:
+        if item.get("name") == name and item.get("value") is not None:
+            return str(item["value"])
+    return None
+
+
+def outcome(workflow: Manifest) -> str | None:
+    """`outcome: reason` as the exit handler recorded it, if it did."""
+    found = workflow_output(workflow, GLOBAL_OUTCOME)
+    if found is None:
+        return None
+    reason = workflow_output(workflow, GLOBAL_REASON)
+    return f"{found}: {reason}" if reason else found

@@ -36,7 +36,8 @@ from idp.argo.client import MANAGED_KINDS, ArgoClient
 from idp.argo.connection import from_args
 from idp.argo.errors import ArgoError, HttpError, UsageError
 from idp.catalog import Catalog
-from idp.errors import EXIT_NOT_APPLIED, EXIT_REJECTED
+from idp.compat import workflows_problem
+from idp.errors import EXIT_NOT_APPLIED, EXIT_REJECTED, EXIT_UNSUPPORTED
 from idp.manifests import PART_OF, Manifest, to_yaml
 from idp.settings import Settings
 
@@ -222,6 +223,13 @@ def submit(
     managed = [m for m in manifests if m["kind"] in MANAGED_KINDS]
     others = [m for m in manifests if m["kind"] not in MANAGED_KINDS]
     templates = [m for m in managed if m["kind"] == "WorkflowTemplate"]
+    version = str((client.call("get", "api/v1/version") or {}).get("version", ""))
+    problem = workflows_problem(version)
+    if problem is not None:
+        raise ArgoError(
+            f"{client.connection.server}: {problem}; nothing was written", EXIT_UNSUPPORTED
+        )
+    out(f"server    Argo Workflows {version}")
     lint(client, templates)
     out(f"lint      {len(templates)} WorkflowTemplates pass the Argo Server's lint")
     applied = True

@@ -37,10 +37,16 @@ class _Handler(BaseHTTPRequestHandler):
     fake: FakeWebhook
 
     def do_POST(self) -> None:
+        self._answer("POST")
+
+    def do_GET(self) -> None:
+        self._answer("GET")
+
+    def _answer(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
         headers = {key.lower(): value for key, value in self.headers.items()}
-        status, text, extra = self.fake.answer(Received("POST", self.path, headers, body))
+        status, text, extra = self.fake.answer(Received(method, self.path, headers, body))
         data = text.encode()
         self.send_response(status)
         for key, value in extra.items():

@@ -173,7 +173,7 @@ def test_a_missing_template_fails_saying_submit(doctor: Doctor, submitted: FakeA
 def test_another_argo_version_fails(doctor: Doctor, submitted: FakeArgo) -> None:
     submitted.version = "v3.6.5"
     _, lines = doctor()
-    assert "runs Argo Workflows v3.6.5; idp is tested against v4.1.2" in lines["argo-server"]
+    assert "Argo Workflows v3.6.5 is not a supported release" in lines["argo-server"]
 
 
 def test_a_token_that_is_refused_fails_naming_idp_admin(

@@ -75,7 +75,8 @@ def test_a_missing_token_is_401_naming_what_to_check(
     fake.token = "the-real-token"
     assert main(["submit", "--no-kubectl"]) == EXIT_UNAUTHORIZED
     line = one_line_error(capsys)
-    assert line.startswith(f"idp: Argo Server {fake.url}: 401 Unauthorized on POST ")
+    # every call needs the token, the first one too (server/auth/gatekeeper.go, Context)
+    assert line.startswith(f"idp: Argo Server {fake.url}: 401 Unauthorized on GET /api/v1/version")
     assert "check ARGO_TOKEN or --token-file" in line
     assert fake.writes() == []
 
@@ -147,7 +148,10 @@ def test_a_redirect_is_not_followed_and_names_its_target(
     line = one_line_error(capsys)
     assert "302 on POST /api/v1/workflow-templates/" in line
     assert "redirects to https://sso.example/login" in line
-    assert len(fake.requests) == 1
+    assert [r.path for r in fake.requests] == [
+        "/api/v1/version",
+        "/api/v1/workflow-templates/argo-events/lint",
+    ]
 
 
 def test_a_server_that_answers_something_other_than_json_is_one_line(
@@ -155,7 +159,7 @@ def test_a_server_that_answers_something_other_than_json_is_one_line(
 ) -> None:
     with serving(FakeWebhook()) as not_argo:
         assert main(["submit", "--no-kubectl", "--server", not_argo.url]) == EXIT_FAILURE
-    assert "its answer is not JSON" in one_line_error(capsys)
+    assert "answered with something that is not JSON" in one_line_error(capsys)
 
 
 def test_an_unexpected_answer_shape_is_one_line_not_a_traceback(

@@ -13,6 +13,7 @@ from idp.argo.errors import ArgoError
 from idp.argo.run import follow
 from idp.cli import main
 from idp.errors import EXIT_CONFLICT, EXIT_INVALID, EXIT_TIMEOUT, EXIT_WORKFLOW_FAILED
+from idp.manifests import Manifest
 from idp.settings import load_settings
 from tests.argo import statuses
 from tests.argo.fake_argo import FakeArgo
@@ -165,3 +166,28 @@ def test_run_prints_the_created_workflow_with_o_json(
     assert created["metadata"]["name"] == name_of(rendered("compute"))
     assert created["metadata"]["uid"]
     assert "submitted to namespace" in captured.err
+
+
+def test_run_wait_prints_the_outcome_the_exit_handler_recorded(
+    fake: FakeArgo, capsys: pytest.CaptureFixture[str], manifests: list[Manifest]
+) -> None:
+    """The Workflow served is one the controller's rules produced (`idp local`, steps scripted):
+    rejected, so it ended Failed with the outcome as its message."""
+    from idp.local.approval import Fixed
+    from tests.local.engine import Ending, run_compiled
+
+    reason = "the approval was answered 'NO', not YES"
+    finish = Ending(
+        "Failed",
+        outputs={"outcome": "rejected", "reason": reason},
+        message=f"main: Error (exit code 1): rejected: {reason}",
+    )
+    finished, _ = run_compiled(manifests, Fixed("NO"), {"finish": finish})
+    name = name_of(rendered("compute"))
+    fake.progress[name] = [finished["status"]]
+    assert main(["run", "compute", str(example("compute")), "--wait", *FAST]) == (
+        EXIT_WORKFLOW_FAILED
+    )
+    captured = capsys.readouterr()
+    assert f"outcome   rejected: {reason}" in captured.out
+    assert f"workflow {name} Failed: rejected: {reason}; see " in captured.err

@@ -300,3 +300,16 @@ def test_a_dry_run_prune_says_what_would_be_deleted_and_deletes_nothing(
     out = outcome_lines(capsys.readouterr().out)
     assert out["Sensor/network-provision-sensor"] == "would be deleted"
     assert key in fake.store
+
+
+def test_submit_refuses_an_argo_server_of_a_release_idp_does_not_support(
+    fake: FakeArgo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """idp.compat: the templates rely on v4.1's `when` resolution (workflow/controller/dag.go,
+    `resolveDependencyReferences`); a v4.0 controller reads them otherwise."""
+    from idp.errors import EXIT_UNSUPPORTED
+
+    fake.version = "v4.0.9"
+    assert main(["submit", "--no-kubectl"]) == EXIT_UNSUPPORTED
+    assert "Argo Workflows v4.0.9 is not a supported release" in capsys.readouterr().err
+    assert fake.writes() == []

@@ -7,12 +7,18 @@ the Workflow and WorkflowTemplate the runner takes, as `idp render` and `idp com
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from idp.local.controller import Answer, Controller, PodResult, PodSpec
 from idp.local.nodes import Node
+from idp.localrun import inputs_for
+from idp.manifests import Manifest, to_yaml
+from tests.local.conftest import example
 
 
 @dataclass
@@ -166,3 +172,32 @@ def phase_of(workflow: Mapping[str, Any], name: str) -> str | None:
 def node_named(workflow: Mapping[str, Any], name: str) -> dict[str, Any]:
     (node,) = [n for n in workflow["status"]["nodes"].values() if n["displayName"] == name]
     return dict(node)
+
+
+PLAN = Ending(
+    outputs={
+        "has_changes": "true",
+        "summary": "2 to add, 0 to change, 0 to destroy",
+        "sha256": "ab" * 32,
+    }
+)
+
+
+def compiled(manifests: list[Manifest]) -> list[Manifest]:
+    """The objects as YAML would give them back (what `idp local` reads)."""
+    return [yaml.safe_load(to_yaml(m)) for m in manifests]
+
+
+def run_compiled(
+    manifests: list[Manifest],
+    approver: Any,
+    script: Mapping[str, Ending] | None = None,
+    kind: str = "compute",
+) -> tuple[dict[str, Any], Scripted]:
+    body = json.dumps(example(kind, name="scripted")).encode()
+    inputs = inputs_for(kind, body, compiled(manifests))
+    executor = Scripted({"plan": PLAN, **(script or {})})
+    controller = Controller(
+        inputs.workflow, inputs.template, executor=executor, approver=approver, clock=FakeClock()
+    )
+    return controller.run(), executor

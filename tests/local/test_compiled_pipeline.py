@@ -9,47 +9,16 @@ the output of `-o json` checkable against the official schema.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
 
 import pytest
-import yaml
 
 from idp.local.approval import Fixed, Prompt
 from idp.local.controller import Controller
 from idp.localrun import inputs_for
-from idp.manifests import Manifest, to_yaml
+from idp.manifests import Manifest
 from tests.local.conftest import example
-from tests.local.engine import Ending, FakeClock, Scripted
+from tests.local.engine import Ending, FakeClock, Scripted, compiled, run_compiled
 from tests.upstream import conformance_errors
-
-PLAN = Ending(
-    outputs={
-        "has_changes": "true",
-        "summary": "2 to add, 0 to change, 0 to destroy",
-        "sha256": "ab" * 32,
-    }
-)
-
-
-def compiled(manifests: list[Manifest]) -> list[Manifest]:
-    """The objects as YAML would give them back (what `idp local` reads)."""
-    return [yaml.safe_load(to_yaml(m)) for m in manifests]
-
-
-def run_compiled(
-    manifests: list[Manifest],
-    approver: Any,
-    script: Mapping[str, Ending] | None = None,
-    kind: str = "compute",
-) -> tuple[dict[str, Any], Scripted]:
-    body = json.dumps(example(kind, name="scripted")).encode()
-    inputs = inputs_for(kind, body, compiled(manifests))
-    executor = Scripted({"plan": PLAN, **(script or {})})
-    controller = Controller(
-        inputs.workflow, inputs.template, executor=executor, approver=approver, clock=FakeClock()
-    )
-    return controller.run(), executor
 
 
 @pytest.mark.parametrize(
