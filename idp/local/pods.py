@@ -40,7 +40,10 @@ from idp.local.nodes import ERROR, FAILED, SUCCEEDED
 
 # What a step process may take from this machine's environment (the pod's image has its own
 # PATH and locale; credentials for a laptop come from the user's own environment).
-PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "TZ", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "TMPDIR")
+PASSED_THROUGH = (
+    *("PATH", "PYTHONPATH", "LANG", "LC_ALL", "TZ"),
+    *("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "TMPDIR"),
+)
 PASSED_PREFIXES = ("AZURE_", "ARM_", "TF_", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
 _REFERENCE = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
 _TAIL_BYTES = 64 * 1024
