@@ -313,6 +313,13 @@ def _local_options(command: argparse.ArgumentParser) -> None:
         "does); `expire` lets the timeout pass, `stop` stops the run; default: ask",
     )
     command.add_argument(
+        "--as",
+        dest="as_",
+        metavar="EMAIL",
+        help="who answers the approval, as SSO would tell the Argo Server (recorded on the "
+        "Workflow: apply refuses the requester); without it nobody is recorded, as with SSO off",
+    )
+    command.add_argument(
         "--stub",
         action="append",
         metavar="TASK=PHASE",

@@ -121,9 +121,9 @@ def command(args: argparse.Namespace, settings: Settings, catalog: Any, body: by
             modules=args.modules,
             state_dir=args.state_dir or root / "state",
             run_dir=args.run_dir or root / "runs" / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}",
-            approver=approval.Fixed(args.approve)
+            approver=approval.Fixed(args.approve, actor=args.as_)
             if args.approve is not None
-            else approval.Prompt(),
+            else approval.Prompt(actor=args.as_),
             stubs=parse_stubs(args.stub or []),
             secrets=read_secrets(args.secrets),
             show_logs=args.logs,

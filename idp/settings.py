@@ -61,6 +61,9 @@ Url = Annotated[str, Field(pattern=r"^(https?://[^\s{}]+)?$", max_length=2048)]
 ResourceGroup = Annotated[str, Field(pattern=r"^[-A-Za-z0-9_.()]{0,89}[-A-Za-z0-9_()]$")]
 StorageAccount = Annotated[str, Field(pattern=r"^[a-z0-9]{3,24}$")]
 BlobContainer = Annotated[str, Field(pattern=r"^[a-z0-9](-?[a-z0-9]){2,62}$")]
+BlobEndpoint = Annotated[
+    str, Field(pattern=r"^(https://[A-Za-z0-9.-]+(:[0-9]{1,5})?)?$", max_length=256)
+]
 CatalogSpec = Annotated[
     str, Field(pattern=r"^([A-Za-z_][A-Za-z0-9_.]{0,199}:[A-Za-z_][A-Za-z0-9_]{0,99})?$")
 ]
@@ -153,6 +156,16 @@ class TerraformBackend(_Section):
         "idptfstate", description="Storage account holding the state blobs"
     )
     container: BlobContainer = Field("tfstate", description="Blob container for state files")
+    blob_endpoint: BlobEndpoint = Field(
+        "",
+        description="The state account's blob endpoint; empty for "
+        "https://<storage_account>.blob.core.windows.net (another for a sovereign cloud)",
+    )
+
+    @property
+    def blob_url(self) -> str:
+        """Where the state account's blobs are (the plan store uses it)."""
+        return self.blob_endpoint or f"https://{self.storage_account}.blob.core.windows.net"
 
 
 class BackendOverride(_Section):
@@ -161,6 +174,7 @@ class BackendOverride(_Section):
     resource_group: ResourceGroup | None = None
     storage_account: StorageAccount | None = None
     container: BlobContainer | None = None
+    blob_endpoint: BlobEndpoint | None = None
 
 
 class EnvironmentSettings(_Section):
@@ -292,6 +306,16 @@ class Settings(BaseModel):
     )
     argo_ui_url: Url = Field(
         PLACEHOLDER_ARGO_UI_URL, description="Base URL of the Argo UI, for links"
+    )
+    approver_identity: Literal["required", "optional"] = Field(
+        "required",
+        description="Whether apply refuses an approval the Argo Server recorded no identity for "
+        "(SSO off); `optional` records the approver as unknown",
+    )
+    approvers_group: Annotated[str, Field(pattern=r"^[^'\\\x00-\x1f]{1,256}$")] = Field(
+        "platform-approvers",
+        description="The SSO group whose members may answer approvals (the approver "
+        "ServiceAccount's rbac-rule)",
     )
 
     @field_validator("allowed_regions")

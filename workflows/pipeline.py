@@ -45,7 +45,6 @@ from idp.contract import RequestBase
 from idp.manifests import PART_OF
 from idp.settings import Settings
 from workflows.pods import (
-    INPUTS_DIR,
     MODULES_DIR,
     OUT_DIR,
     WORK_DIR,
@@ -53,15 +52,18 @@ from workflows.pods import (
     step,
     volumes,
 )
+from workflows.steps.approver import LABELS_TAG
 from workflows.steps.outcome import APPROVED, UNANSWERED
 from workflows.steps.request import argument_env
 
 ENTRYPOINT = "provision"
 EXIT_HANDLER = "finish"
-PLAN_ARTIFACTS = {"plan": "plan.tfplan", "plan-json": "plan.json", "plan-text": "plan.txt"}
+# The plan's JSON and text, sensitive values redacted; the binary plan is no artifact: it waits
+# beside the state until applied (workflows.steps.planstore).
+PLAN_ARTIFACTS = {"plan-json": "plan.json", "plan-text": "plan.txt"}
 APPROVAL = "approve"
 # What the approval node shows; each is also a supplied output (see the module docstring).
-APPROVAL_SHOWS = ("summary", "sha256")
+APPROVAL_SHOWS = ("summary", "changes", "sha256")
 # Workflow outputs (globalName) the exit handler reads: plan facts, the answer, the outputs.
 GLOBAL_HAS_CHANGES = "has_changes"
 GLOBAL_SUMMARY = "summary"
@@ -69,11 +71,13 @@ GLOBAL_APPROVAL = "approval"
 GLOBAL_OUTPUTS = "outputs"
 GLOBAL_OUTCOME = "outcome"
 GLOBAL_REASON = "reason"
+GLOBAL_PLAN_SHA256 = "plan-sha256"
 # The plan step's output parameters and the workflow output each one is also published as.
 PLAN_PARAMETERS = {
     "has_changes": GLOBAL_HAS_CHANGES,
     "summary": GLOBAL_SUMMARY,
-    "sha256": None,
+    "changes": None,
+    "sha256": GLOBAL_PLAN_SHA256,
 }
 
 
@@ -158,8 +162,12 @@ def _approval(settings: Settings) -> Suspend:
 
 _SHOWN = {
     "summary": "What the plan changes (shown for reading; editing it changes nothing)",
+    "changes": "Each resource and what happens to it (the full plan: the plan-text artifact "
+    "of the plan step)",
     "sha256": "The plan file that a YES applies (apply checks it against the plan's own)",
 }
+# The approver as the Argo Server recorded them on the Workflow (workflows.steps.approver).
+APPROVER_ARGS = ["--labels", LABELS_TAG]
 
 
 def _templates(model: type[RequestBase], settings: Settings) -> list[Container | Suspend | DAG]:
@@ -203,33 +211,33 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         [
             "apply",
             *terraform_args,
-            "--plan",
-            f"{INPUTS_DIR}/plan.tfplan",
             "--sha256",
             "{{inputs.parameters.sha256}}",
             "--approval",
             "{{inputs.parameters.approval}}",
+            *APPROVER_ARGS,
         ],
         settings,
         deadline_seconds=7200,
         cpu="500m",
         memory_mi=512,
-        inputs=[
-            m.Parameter(name="sha256"),
-            m.Parameter(name="approval"),
-            Artifact(name="plan", path=f"{INPUTS_DIR}/plan.tfplan"),
-        ],
+        inputs=[m.Parameter(name="sha256"), m.Parameter(name="approval")],
     )
     verify = step("verify", ["verify", *terraform_args], settings, deadline_seconds=600, retry=True)
     report = step(
         "report",
-        ["report", *terraform_args],
+        [
+            "report",
+            *terraform_args,
+            *APPROVER_ARGS,
+        ],
         settings,
         deadline_seconds=600,
         retry=True,
         outputs=[
             _out("outputs", "outputs", global_name=GLOBAL_OUTPUTS),
             Artifact(name="terraform-outputs", path=f"{OUT_DIR}/outputs.json"),
+            Artifact(name="report", path=f"{OUT_DIR}/report.json"),
         ],
     )
     notify_approvers = step(
@@ -270,6 +278,15 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
             _workflow_output(GLOBAL_OUTPUTS),
             "--approval-timeout",
             settings.approval_timeout,
+            *APPROVER_ARGS,
+            "--plan-sha256",
+            _workflow_output(GLOBAL_PLAN_SHA256),
+            "--environment",
+            "{{workflow.parameters.environment}}",
+            "--name",
+            "{{workflow.parameters.name}}",
+            "--work",
+            WORK_DIR,
             "--out",
             OUT_DIR,
         ],
@@ -347,9 +364,6 @@ def _dag() -> DAG:
                             name="approval",
                             value=f"{{{{tasks.{APPROVAL}.outputs.parameters.{APPROVAL}}}}}",
                         ),
-                    ],
-                    artifacts=[
-                        m.Artifact(name="plan", from_="{{tasks.plan.outputs.artifacts.plan}}")
                     ],
                 ),
             ),

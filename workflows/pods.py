@@ -95,6 +95,7 @@ def step_environment(settings: Settings) -> dict[str, str]:
         "IDP_TERRAFORM_BACKEND__RESOURCE_GROUP": backend.resource_group,
         "IDP_TERRAFORM_BACKEND__STORAGE_ACCOUNT": backend.storage_account,
         "IDP_TERRAFORM_BACKEND__CONTAINER": backend.container,
+        "IDP_TERRAFORM_BACKEND__BLOB_ENDPOINT": backend.blob_endpoint,
         "IDP_SUBSCRIPTION_ID": settings.subscription_id,
         "IDP_ENVIRONMENTS": json.dumps(
             {
@@ -112,6 +113,7 @@ def step_environment(settings: Settings) -> dict[str, str]:
         "IDP_SMTP_PORT": str(settings.smtp_port),
         "IDP_SMTP_FROM": settings.smtp_from,
         "IDP_APPROVERS": settings.approvers,
+        "IDP_APPROVER_IDENTITY": settings.approver_identity,
         "TF_IN_AUTOMATION": "1",
         "TF_INPUT": "0",
         "HOME": WORK_DIR,

@@ -3,6 +3,8 @@ at the terminal.
 
 `--approve VALUE` stores VALUE exactly as given in the question's output, as `argo node set`
 would; `expire` lets the suspend duration pass; `stop` stops the workflow as `argo stop` does.
+`--as EMAIL` is who answers, as an SSO login would tell the Argo Server (which records it on the
+Workflow); without it, nobody is recorded, as with SSO off.
 Without `--approve`, the terminal shows what the approval node shows (its inputs: the plan's
 summary and sha256) and asks, then answers as the Argo UI does: every input of the node is set
 as an output, the question's with the typed answer (`workflow-details.tsx`,
@@ -33,24 +35,35 @@ def question(node: Node) -> str:
     return str(outputs[0]["name"])
 
 
-class Fixed:
-    """The same answer for every approval (`--approve`)."""
+def claims(email: str | None) -> dict[str, str] | None:
+    """The claims an SSO login of `email` gives the Argo Server (None: no identity, SSO off)."""
+    if not email:
+        return None
+    return {"sub": email, "email": email}
 
-    def __init__(self, value: str) -> None:
+
+class Fixed:
+    """The same answer for every approval (`--approve`), given as `actor` (`--as`)."""
+
+    def __init__(self, value: str, actor: str | None = None) -> None:
         self.value = value
+        self.actor = claims(actor)
 
     def __call__(self, node: Node, view: Mapping[str, Any]) -> Answer:
         if self.value in KEYWORDS:
-            return Answer(self.value)
-        return Answer("set", {question(node): self.value})
+            return Answer(self.value, actor=self.actor)
+        return Answer("set", {question(node): self.value}, actor=self.actor)
 
 
 class Prompt:
     """Ask at the terminal; an empty answer takes the question's default, as the UI does."""
 
-    def __init__(self, read: IO[str] | None = None, write: IO[str] | None = None) -> None:
+    def __init__(
+        self, read: IO[str] | None = None, write: IO[str] | None = None, actor: str | None = None
+    ) -> None:
         self.read = read or sys.stdin
         self.write = write or sys.stderr
+        self.actor = claims(actor)
 
     def __call__(self, node: Node, view: Mapping[str, Any]) -> Answer:
         inputs = (node.get("inputs") or {}).get("parameters") or []
@@ -65,12 +78,15 @@ class Prompt:
         print(f"  (or: {', '.join(KEYWORDS)})", file=self.write)
         self.write.write(f"  {asked} [{options}] (default {default}): ")
         self.write.flush()
-        line = self.read.readline()
+        try:
+            line = self.read.readline()
+        except KeyboardInterrupt:
+            line = ""
         if not line:
-            return Answer("stop")
+            return Answer("stop", actor=self.actor)
         answer = line.rstrip("\n") or default
         if answer in KEYWORDS:
-            return Answer(answer)
+            return Answer(answer, actor=self.actor)
         values = {p["name"]: str(p.get("value", "")) for p in inputs}
         values[asked] = answer
-        return Answer("set", values)
+        return Answer("set", values, actor=self.actor)

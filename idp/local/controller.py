@@ -122,10 +122,49 @@ class Executor(Protocol):
 @dataclass
 class Answer:
     """What happens to a waiting approval: `set` outputs and resume, let it `expire`, or
-    `stop`/`terminate` the workflow."""
+    `stop`/`terminate` the workflow. `actor` holds the claims of whoever answered (`sub`,
+    `email`, `preferred_username`), as the Argo Server has them; None with SSO off."""
 
     action: str
     outputs: dict[str, str] = field(default_factory=dict)
+    actor: Mapping[str, str] | None = None
+
+
+ACTOR_LABELS = {
+    "sub": "workflows.argoproj.io/actor",
+    "email": "workflows.argoproj.io/actor-email",
+    "preferred_username": "workflows.argoproj.io/actor-preferred-username",
+}
+ACTION_LABEL = "workflows.argoproj.io/action"
+
+
+def dns_friendly(text: str) -> str:
+    """workflow/creator/creator.go, `dnsFriendly`."""
+    value = re.sub(r"[^-_.a-zA-Z0-9]", "-", text)
+    value = value[-63:]
+    value = re.sub(r"^[^a-zA-Z0-9]*", "", value)
+    return re.sub(r"[^a-zA-Z0-9]*$", "", value)
+
+
+def label_actor(labels: dict[str, str], claims: Mapping[str, str] | None, action: str) -> None:
+    """creator.go, `Label` (through `LabelActor`): the caller's claims as labels, each removed
+    when absent; all removed without claims."""
+    if claims is None:
+        for key in (*ACTOR_LABELS.values(), ACTION_LABEL):
+            labels.pop(key, None)
+        return
+    for claim, key in ACTOR_LABELS.items():
+        value = claims.get(claim, "")
+        if claim == "email":
+            value = value.replace("@", ".at.", 1)
+        if value:
+            labels[key] = dns_friendly(value)
+        else:
+            labels.pop(key, None)
+    if action:
+        labels[ACTION_LABEL] = dns_friendly(action)
+    else:
+        labels.pop(ACTION_LABEL, None)
 
 
 Approver = Callable[[Node, Mapping[str, Any]], Answer]
@@ -301,7 +340,7 @@ class Controller:
         for name, value in (metadata.get("labels") or {}).items():
             _check_label(name, value)
             labels[name] = value
-            self.scope[f"workflow.labels.{name}"] = value
+        self._publish_labels()
         env = {**expand(self.scope), "sprig": sprig_functions()}
         for name, source in (metadata.get("labelsFrom") or {}).items():
             expression = source["expression"]
@@ -313,7 +352,19 @@ class Controller:
                 raise ValueError(f"label {name!r} expression {expression!r} is not a string")
             _check_label(name, value, expression)
             labels[name] = value
-            self.scope[f"workflow.labels.{name}"] = value
+        self._publish_labels()
+
+    def _publish_labels(self) -> None:
+        """The Workflow's labels as templates see them, each by name and all as JSON
+        (operator.go, `setGlobalParameters`, on every pass)."""
+        labels = self.workflow["metadata"].get("labels") or {}
+        for key in [k for k in self.scope if k.startswith("workflow.labels.")]:
+            del self.scope[key]
+        every = json.dumps(labels, separators=(",", ":"), sort_keys=True)
+        self.scope["workflow.labels"] = every
+        self.scope["workflow.labels.json"] = every
+        for key, value in labels.items():
+            self.scope[f"workflow.labels.{key}"] = value
 
     def _acquire_mutex(self) -> Any:
         mutexes = (self.spec.get("synchronization") or {}).get("mutexes") or []
@@ -764,6 +815,12 @@ class Controller:
             self._requeue(deadline, f"{node['displayName']} waits until its duration passes")
         return self._mark(node, RUNNING)
 
+    def _relabel(self, claims: Mapping[str, str] | None, action: str) -> None:
+        """Label the Workflow with the caller, and hand the labels to templates as the
+        controller does each pass (operator.go, `setGlobalParameters`)."""
+        label_actor(self.workflow["metadata"].setdefault("labels", {}), claims, action)
+        self._publish_labels()
+
     def _suspend_view(self, node: Node) -> dict[str, Any]:
         duration = (self.templates.get(node.get("templateName", ""), {}).get("suspend") or {}).get(
             "duration"
@@ -774,13 +831,16 @@ class Controller:
         return {"deadline": deadline}
 
     def _answer(self, node: Node, answer: Answer) -> None:
-        if answer.action == "set":
-            set_outputs(node, answer.outputs)
-            for parameter in (node.get("outputs") or {}).get("parameters") or []:
-                if parameter["name"] in answer.outputs:
-                    self._add_global_output(parameter)
-            self._mark(node, SUCCEEDED)
-        elif answer.action == "resume":
+        """As the Argo Server answers: `set` the outputs (labelling the Workflow with the caller,
+        `updateSuspendedNode`), then `resume` (labelling it again, action Resume)."""
+        if answer.action in ("set", "resume"):
+            if answer.action == "set":
+                set_outputs(node, answer.outputs)
+                self._relabel(answer.actor, "")
+                for parameter in (node.get("outputs") or {}).get("parameters") or []:
+                    if parameter["name"] in answer.outputs:
+                        self._add_global_output(parameter)
+            self._relabel(answer.actor, "Resume")
             self._mark(node, SUCCEEDED)
         elif answer.action == "expire":
             deadline = self._suspend_view(node)["deadline"]

@@ -30,6 +30,7 @@ from tests.fakes.callback import Callback, running_callback
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = ROOT / "tests" / "fixtures" / "terraform"
 KINDS = ("compute", "storage", "database")
+APPROVER = "lee.reviewer@example.com"  # someone other than every example's requester
 _MACHINE_PREFIXES = ("IDP_", "AZURE_", "ARM_")
 
 
@@ -105,6 +106,7 @@ class LocalPlatform:
         request: dict[str, Any],
         *,
         approve: str | None = "YES",
+        approver: str | None = APPROVER,
         stubs: tuple[str, ...] = (),
         extra: tuple[str, ...] = (),
     ) -> Run:
@@ -124,6 +126,7 @@ class LocalPlatform:
             "-o",
             "json",
             *(["--approve", approve] if approve is not None else []),
+            *(["--as", approver] if approver is not None else []),
             *(arg for stub in stubs for arg in ("--stub", stub)),
             *extra,
         ]

@@ -21,6 +21,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_MODULE = ROOT / "tests" / "fixtures" / "terraform" / "compute"
 _MACHINE_PREFIXES = ("IDP_", "AZURE_", "ARM_")
+# Someone other than the requester, as the Argo Server's actor-email label records them.
+APPROVER_LABEL = "lee.at.example.com"
+
+
+def recorded(email: str) -> list[str]:
+    """The `--labels` argument of a Workflow the Argo Server labelled with `email` as the one
+    who answered (already in the form it records e-mails)."""
+    labels = {"app.kubernetes.io/part-of": "idp", "workflows.argoproj.io/actor-email": email}
+    return ["--labels", json.dumps(labels)]
 
 
 def compute_request(**changes: Any) -> dict[str, Any]:
@@ -102,21 +111,29 @@ class Steps:
         work: str = "apply-pod",
         module: Path = FIXTURE_MODULE,
         env: Mapping[str, str] | None = None,
+        request: Mapping[str, Any] | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        """The apply step of the plan in OUT with the sha256 the plan step wrote (an approved
-        plan: tamper with the plan file to test the guard)."""
-        folder = self.out(out)
+        """The apply step of the plan in OUT with the sha256 the plan step wrote, approved with
+        YES by someone other than the requester (tamper with `saved_plan` to test the guards)."""
         return self.run(
             "apply",
             *self.stack(work, module=module),
-            "--plan",
-            str(folder / "plan.tfplan"),
             "--sha256",
-            (folder / "sha256").read_text(),
+            self.sha256(out),
             "--approval",
             "YES",
+            *recorded(APPROVER_LABEL),
             env=env,
+            request=request,
         )
+
+    def sha256(self, out: str) -> str:
+        return (self.out(out) / "sha256").read_text()
+
+    def saved_plan(self, out: str, environment: str = "dev", name: str = "demo") -> Path:
+        """Where the plan of OUT waits for its approval: beside the stack's state."""
+        folder = self.tmp / "state" / "compute" / environment / f"{name}.plans"
+        return folder / f"{self.sha256(out)}.tfplan"
 
     def state(self, environment: str = "dev", name: str = "demo") -> dict[str, Any]:
         """The local Terraform state of the stack (empty when never written)."""

@@ -71,6 +71,7 @@ def test_notify_tells_the_approvers_a_plan_waits(steps: Steps, callback: Callbac
             "outputs": {},
             "workflow": WORKFLOW,
             "workflow_url": f"https://argo.example.test/workflows/argo-events/{WORKFLOW}",
+            "approver": "",
         }
     ]
 

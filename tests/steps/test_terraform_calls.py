@@ -73,9 +73,9 @@ def test_plan_asks_for_the_detailed_exit_code_and_a_saved_plan(
 ) -> None:
     passed(steps.run("plan", *steps.stack("pod"), "--out", "plan", env={"PATH": recorder.path}))
     plan = recorder.calls()[1]["argv"]
-    out = Path(steps.tmp / "plan").resolve()
+    work = Path(steps.tmp / "pod").resolve()
     assert plan[:5] == ["plan", "-json", "-no-color", "-input=false", "-detailed-exitcode"]
-    assert f"-out={out / 'plan.tfplan'}" in plan
+    assert f"-out={work / 'stack' / 'plan.tfplan'}" in plan
     assert "-destroy" not in plan
 
 
@@ -88,7 +88,7 @@ def test_apply_initialises_without_backend_and_never_plans_again(
     calls = [call["argv"] for call in recorder.calls()]
     assert [argv[0] for argv in calls] == ["init", "apply"]
     assert "-backend=false" in calls[0]
-    assert calls[1][-1] == str(steps.out("plan") / "plan.tfplan")
+    assert calls[1][-1] == str((steps.tmp / "apply-pod" / "approved" / "plan.tfplan").resolve())
 
 
 def test_plan_initialises_the_azurerm_backend_from_settings(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import json
+import re
 from typing import Any
 
 import pytest
@@ -88,12 +90,13 @@ def test_every_input_the_argo_ui_sends_back_is_a_supplied_output_with_a_default(
     assert all("supplied" in v and "default" in v for v in outputs.values())
 
 
-def test_approval_node_shows_the_plan_summary_and_sha256(wt: Manifest) -> None:
+def test_approval_node_shows_the_plan_summary_changes_and_sha256(wt: Manifest) -> None:
     arguments = {
         p["name"]: p["value"] for p in tasks_by_name(wt)["approve"]["arguments"]["parameters"]
     }
     assert arguments == {
         "summary": "{{tasks.plan.outputs.parameters.summary}}",
+        "changes": "{{tasks.plan.outputs.parameters.changes}}",
         "sha256": "{{tasks.plan.outputs.parameters.sha256}}",
     }
 
@@ -120,26 +123,45 @@ def test_every_depends_names_the_result_it_needs(wt: Manifest) -> None:
             assert task["depends"].endswith(".Succeeded"), task["name"]
 
 
-def test_apply_gets_the_planned_file_and_its_approved_sha256(wt: Manifest) -> None:
+def test_apply_gets_the_approved_sha256_and_no_plan_artifact(wt: Manifest) -> None:
     task = tasks_by_name(wt)["apply"]["arguments"]
-    assert task["artifacts"] == [{"name": "plan", "from": "{{tasks.plan.outputs.artifacts.plan}}"}]
+    assert "artifacts" not in task  # the plan waits beside the state (workflows.steps.planstore)
     assert task["parameters"] == [
         {"name": "sha256", "value": "{{tasks.plan.outputs.parameters.sha256}}"},
         {"name": "approval", "value": "{{tasks.approve.outputs.parameters.approve}}"},
     ]
-    container = templates_by_name(wt)["apply"]["container"]
-    args = container["args"]
+    args = templates_by_name(wt)["apply"]["container"]["args"]
     assert args[args.index("--sha256") + 1] == "{{inputs.parameters.sha256}}"
-    assert (
-        args[args.index("--plan") + 1]
-        == templates_by_name(wt)["apply"]["inputs"]["artifacts"][0]["path"]
-    )
 
 
-def test_plan_publishes_the_plan_its_json_and_text_and_three_parameters(wt: Manifest) -> None:
+def test_apply_report_and_finish_read_the_approver_from_the_workflows_labels(
+    wt: Manifest,
+) -> None:
+    for name in ("apply", "report", "finish"):
+        args = templates_by_name(wt)[name]["container"]["args"]
+        assert args[args.index("--labels") + 1] == "{{workflow.labels.json}}", name
+
+
+def test_no_tag_names_a_label_the_workflow_lacks_when_created(wt: Manifest) -> None:
+    # workflow/validate/validate.go, `resolveAllVariables`: a simple tag must resolve against
+    # the labels known at validation (`ValidateWorkflow` puts each in scope, and
+    # `workflow.labels.json`); the approver's labels come later, set by the Argo Server.
+    known = set((wt["spec"].get("workflowMetadata") or {}).get("labels") or {})
+    known |= set((wt["spec"].get("workflowMetadata") or {}).get("labelsFrom") or {})
+    text = json.dumps(wt["spec"]["templates"])
+    named = set(re.findall(r"\{\{\s*workflow\.labels\.([^}\s]+)\s*\}\}", text))
+    assert named <= known | {"json"}
+
+
+def test_plan_publishes_its_json_and_text_and_no_plan_file(wt: Manifest) -> None:
     outputs = templates_by_name(wt)["plan"]["outputs"]
-    assert [a["name"] for a in outputs["artifacts"]] == ["plan", "plan-json", "plan-text"]
-    assert [p["name"] for p in outputs["parameters"]] == ["has_changes", "summary", "sha256"]
+    assert [a["name"] for a in outputs["artifacts"]] == ["plan-json", "plan-text"]
+    assert [p["name"] for p in outputs["parameters"]] == [
+        "has_changes",
+        "summary",
+        "changes",
+        "sha256",
+    ]
 
 
 def test_one_mutex_per_stack(wt: Manifest) -> None:
@@ -162,8 +184,9 @@ def test_every_container_step_is_locked_down(wt: Manifest) -> None:
 
 
 # Arguments may carry only request fields whose contract pattern admits no `$(`, `{{` or
-# space (Kubernetes expands `$(VAR)` in args): the notices' identity, and the action's word.
-IDENTITY_ARGUMENTS = {"request_id", "requester_email", "action"}
+# space (Kubernetes expands `$(VAR)` in args): the notices' identity, the action's word, and
+# the stack (environment, name) whose waiting plan the exit handler removes.
+IDENTITY_ARGUMENTS = {"request_id", "requester_email", "action", "environment", "name"}
 
 
 def test_request_values_reach_steps_only_through_the_environment(wt: Manifest) -> None:

@@ -17,6 +17,8 @@ from workflows.steps import commands
 from workflows.steps.credentials import azure_environment
 from workflows.steps.errors import EXIT_FAILURE, EXIT_INVALID, StepError, write_termination_message
 
+LABELS_HELP = "{{workflow.labels.json}}: the workflow's labels, where the approver is recorded"
+
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -82,8 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
         "out",
     )
     apply = add("apply", commands.apply, "apply the approved saved plan", "stack", "backend")
-    apply.add_argument("--plan", type=Path, required=True, help="the saved plan file")
-    apply.add_argument("--sha256", required=True, help="the approved plan's sha256 (hex)")
+    apply.add_argument(
+        "--sha256", required=True, help="the approved plan's sha256 (hex): which plan to apply"
+    )
     apply.add_argument(
         "--approval", required=True, help="the approval's answer: only exactly YES applies"
     )
@@ -92,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for command in (apply, verify):
         command.add_argument("--out", type=Path, help="accepted for a uniform call; unused")
-    add(
+    report = add(
         "report",
         commands.report,
         "terraform outputs to OUT/outputs.json and OUT/outputs",
@@ -100,11 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
         "backend",
         "out",
     )
+    for command in (apply, report):
+        command.add_argument("--labels", default="", help=LABELS_HELP)
     notify = add("notify", commands.notify, "tell the approvers that a plan waits for them")
     notify.add_argument("--phase", choices=("awaiting-approval",), default="awaiting-approval")
     notify.add_argument("--summary", default="", help="the plan's one-line summary")
     finish = add(
-        "finish", commands.finish, "the exit handler: decide the outcome and send the final notice"
+        "finish",
+        commands.finish,
+        "the exit handler: decide the outcome and send the final notice",
+        "backend",
     )
     for flag, help_text in (
         ("--status", "{{workflow.status}}"),
@@ -115,8 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
         ("--approval", "the approval's answer, if any (EXPIRED: nobody answered in time)"),
         ("--approval-timeout", "the approval's duration, for the expiry notice"),
         ("--outputs", "the non-sensitive outputs, a JSON object, if published"),
+        ("--plan-sha256", "the plan's sha256, if published: a plan not applied is deleted"),
+        ("--environment", "{{workflow.parameters.environment}}: the stack of that plan"),
+        ("--name", "{{workflow.parameters.name}}: the stack of that plan"),
+        ("--labels", LABELS_HELP),
     ):
         finish.add_argument(flag, default="", help=help_text)
+    finish.add_argument("--work", type=Path, default=Path("."), help="a writable folder")
     finish.add_argument(
         "--out", type=Path, required=True, help="folder for outcome, reason, delivery"
     )

@@ -23,12 +23,15 @@ from workflows.steps.terraform import Terraform
 if TYPE_CHECKING:
     from idp.contract import RequestBase
     from idp.settings import Settings
+    from workflows.steps.approver import Approver
     from workflows.steps.notify import Notice
 
 PLAN_FILE = "plan.tfplan"
 CALLBACK_TOKEN_ENV = "IDP_CALLBACK_TOKEN"  # noqa: S105 - the variable name, not a token
 APPROVERS_ENV = "IDP_APPROVERS"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+# What names a stack's state in a backend's configuration (local, azurerm).
+_STATE_IDENTITY = ("path", "resource_group_name", "storage_account_name", "container_name", "key")
 
 
 def _module(args: argparse.Namespace) -> Path:
@@ -81,9 +84,28 @@ def preflight(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plans(
+    args: argparse.Namespace, kind: str, environment: str, name: str, settings: Settings
+) -> Any:
+    """Where this stack's saved plans wait: beside its state (see `planstore`)."""
+    from workflows.steps import planstore
+
+    prefix = planstore.plans_prefix(kind, environment, name)
+    if args.backend == "local":
+        state_dir: Path = args.state_dir or args.work / "state"
+        return planstore.LocalPlans(state_dir.resolve() / prefix)
+    from workflows.steps import azure
+
+    backend = settings.target(environment).terraform_backend
+    return planstore.BlobPlans(
+        backend.blob_url, backend.container, prefix, azure.credential(settings.azure_auth)
+    )
+
+
 def plan(args: argparse.Namespace) -> int:
-    """init with the stack's backend, plan to OUT/plan.tfplan, and describe the plan in OUT."""
-    from workflows.steps import request
+    """init with the stack's backend and plan; the plan waits beside the state; its JSON and
+    text (sensitive values redacted) and facts go to OUT."""
+    from workflows.steps import redact, request
 
     settings = request.settings()
     valid = request.load(args.kind, settings)
@@ -93,23 +115,95 @@ def plan(args: argparse.Namespace) -> int:
     terraform.init(_backend(args, valid, settings))
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    plan_file = out / PLAN_FILE
+    plan_file = stack / PLAN_FILE
     changes = terraform.plan(var_file, plan_file, destroy=valid.action == "destroy")
     as_json, as_text = terraform.show(plan_file)
-    summary = outputs.plan_summary(outputs.load_json(as_json, "terraform show -json"), changes)
+    document = outputs.load_json(as_json, "terraform show -json")
+    summary = outputs.plan_summary(document, changes)
     digest = outputs.sha256_of(plan_file)
-    outputs.write(out, "plan.json", as_json)
-    outputs.write(out, "plan.txt", as_text)
+    redacted, secrets = redact.plan(document)
+    outputs.write(out, "plan.json", json.dumps(redacted, indent=1))
+    outputs.write(out, "plan.txt", redact.scrub(as_text, secrets))
     outputs.write(out, "has_changes", "true" if changes else "false")
     outputs.write(out, "summary", summary)
+    outputs.write(out, "changes", outputs.plan_changes(document))
     outputs.write(out, "sha256", digest)
+    if changes:
+        where = _plans(args, args.kind, valid.environment, valid.name, settings).put(
+            digest, plan_file
+        )
+        print(f"plan: saved beside the state until applied or cleaned up ({where})")
     print(f"plan: {summary} (has_changes={str(changes).lower()}, sha256={digest})")
     return 0
 
 
+def _recorded(labels: str) -> Approver:
+    """Who answered the approval, as the Argo Server recorded it in the Workflow's labels."""
+    from workflows.steps.approver import Approver
+
+    try:
+        return Approver.from_labels(labels)
+    except ValueError as exc:
+        raise StepError(str(exc), code=EXIT_INVALID) from None
+
+
+def _approver(args: argparse.Namespace, requester_email: str, settings: Settings) -> str:
+    """The recorded approver, after the four-eyes rule and the identity setting."""
+    approver = _recorded(args.labels)
+    if approver.is_requester(requester_email):
+        raise StepError(
+            f"refusing to apply: {approver.shown()} asked for this change and approved it; "
+            "a second person must approve"
+        )
+    if not approver.known and settings.approver_identity == "required":
+        raise StepError(
+            "refusing to apply: the Argo Server recorded no identity for the approval (is SSO "
+            "on?); settings.approver_identity is required"
+        )
+    return approver.shown()
+
+
+def _belongs(
+    args: argparse.Namespace, plan_file: Path, valid: RequestBase, settings: Settings
+) -> None:
+    """Refuse a plan made for another request or another stack (its variables and backend)."""
+    from workflows.steps import planfile
+
+    saved = planfile.read(plan_file)
+    wanted = valid.model_dump(mode="json")
+    differ = sorted(
+        name
+        for name in set(wanted) | set(saved.variables)
+        if not _same(saved.variables.get(name), wanted.get(name))
+    )
+    if differ:
+        raise StepError(
+            f"refusing to apply: the plan was made for another request ({', '.join(differ)} "
+            "differ from this one)"
+        )
+    expected = {
+        key: value
+        for key, value in (item.split("=", 1) for item in _backend(args, valid, settings))
+        if key in _STATE_IDENTITY
+    }
+    recorded = {k: str(v) for k, v in saved.backend_config.items() if k in _STATE_IDENTITY}
+    if saved.backend_type != args.backend or recorded != expected:
+        raise StepError(
+            "refusing to apply: the plan applies to another state than this stack's "
+            f"({saved.backend_type} {recorded.get('key') or recorded.get('path', '?')})"
+        )
+
+
+def _same(saved: Any, wanted: Any) -> bool:
+    if isinstance(saved, int | float) and isinstance(wanted, int | float):
+        return float(saved) == float(wanted)
+    return bool(saved == wanted)
+
+
 def apply(args: argparse.Namespace) -> int:
-    """Apply the approved saved plan, after checking the answer and the plan's sha256; never
-    plans again."""
+    """Apply the approved saved plan: exactly YES from someone other than the requester, the
+    approved sha256, a plan of this request and stack; never plans again."""
+    from workflows.steps import request
     from workflows.steps.outcome import APPROVED
 
     if args.approval != APPROVED:
@@ -118,12 +212,18 @@ def apply(args: argparse.Namespace) -> int:
     expected = args.sha256.strip().lower()
     if not _SHA256.fullmatch(expected):
         raise StepError("--sha256 must be 64 hexadecimal characters", code=EXIT_INVALID)
-    plan_file: Path = args.plan.resolve()
+    settings = request.settings()
+    valid = request.load(args.kind, settings)
+    approver = _approver(args, valid.requester_email, settings)
+    plans = _plans(args, args.kind, valid.environment, valid.name, settings)
+    plan_file = args.work.resolve() / "approved" / PLAN_FILE
+    plans.get(expected, plan_file)
     actual = outputs.sha256_of(plan_file)
     if not hmac.compare_digest(actual, expected):
         raise StepError(
             f"refusing to apply: plan file sha256 {actual} differs from the approved {expected}"
         )
+    _belongs(args, plan_file, valid, settings)
     stack = workdir.prepare(_module(args), args.work, local_backend=args.backend == "local")
     locked = workdir.restore_lock_file(plan_file, stack)
     terraform = Terraform(stack)
@@ -131,7 +231,8 @@ def apply(args: argparse.Namespace) -> int:
     terraform.init(None, lockfile_readonly=locked)
     workdir.check_configuration(plan_file, stack)
     terraform.apply(plan_file)
-    print(f"applied plan {actual}")
+    plans.delete(expected)
+    print(f"applied plan {actual}, approved by {approver}")
     return 0
 
 
@@ -151,13 +252,30 @@ def _terraform_outputs(args: argparse.Namespace) -> tuple[RequestBase, str, dict
 
 
 def report(args: argparse.Namespace) -> int:
-    """All outputs to OUT/outputs.json (artifact), the non-sensitive ones to OUT/outputs."""
-    _, text, data = _terraform_outputs(args)
+    """The outputs to OUT/outputs.json (artifact; sensitive values redacted: the module keeps
+    them where access is controlled), the non-sensitive ones to OUT/outputs, and OUT/report.json:
+    who asked, who approved, what the stack now offers."""
+    from workflows.steps import redact
+
+    valid, _, data = _terraform_outputs(args)
     public = outputs.public_outputs(data)
-    outputs.write(args.out, "outputs.json", text)
+    outputs.write(args.out, "outputs.json", json.dumps(redact.outputs(data, set()), indent=1))
     outputs.write(args.out, "outputs", json.dumps(public, sort_keys=True, separators=(",", ":")))
+    approver = _recorded(args.labels)
+    record = {
+        "request_id": valid.request_id,
+        "kind": args.kind,
+        "environment": valid.environment,
+        "name": valid.name,
+        "action": valid.action,
+        "requester": valid.requester_email,
+        "approver": approver.shown(),
+        "outputs": public,
+        "sensitive_outputs": sorted(name for name in data if name not in public),
+    }
+    outputs.write(args.out, "report.json", json.dumps(record, indent=1, sort_keys=True))
     hidden = len(data) - len(public)
-    print(f"report: {len(public)} outputs published, {hidden} sensitive kept in outputs.json")
+    print(f"report: {len(public)} outputs published, {hidden} sensitive ones redacted")
     return 0
 
 
@@ -305,6 +423,24 @@ def notify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _clean_up_plan(args: argparse.Namespace, settings: Settings) -> None:
+    """Delete the run's saved plan if it is still there (not applied: rejected, expired,
+    failed): a plan is kept only as long as its approval needs it."""
+    from workflows.steps.outcome import absent
+
+    sha256 = "" if absent(args.plan_sha256) else args.plan_sha256
+    stack = (args.environment, args.name)
+    if not _SHA256.fullmatch(sha256) or any(absent(part) for part in stack):
+        return
+    if (
+        not re.fullmatch(r"[a-z][a-z0-9-]{1,22}[a-z0-9]", args.name)
+        or not args.environment.isalpha()
+    ):
+        return
+    if _plans(args, args.kind, args.environment, args.name, settings).delete(sha256):
+        print(f"finish: deleted the saved plan {sha256}, which was not applied")
+
+
 def finish(args: argparse.Namespace) -> int:
     """The exit handler: decide the outcome, send the one final notice, record both.
 
@@ -330,11 +466,19 @@ def finish(args: argparse.Namespace) -> int:
     outputs.write(out, "delivery", "not attempted")
     summary = "" if absent(args.summary) else " ".join(args.summary.split())
     published = _outputs_argument(args.outputs) if outcome.name == "succeeded" else {}
+    approver = _recorded(args.labels)
+    answered = approver.shown() if not absent(args.approval) else ""
     try:
         notice, email, settings = _notice(
-            args, outcome.name, reason=outcome.reason, summary=summary, outputs=published
+            args,
+            outcome.name,
+            reason=outcome.reason,
+            summary=summary,
+            outputs=published,
+            approver=answered,
         )
         delivery = _deliver(notice, settings, [email] if email else [])
+        _clean_up_plan(args, settings)
     except StepError as exc:
         delivery = _Delivery(problems=exc.lines)
     outputs.write(out, "delivery", delivery.describe())

@@ -78,6 +78,7 @@ class Notice:
     outputs: Mapping[str, Any] = field(default_factory=dict)
     workflow: str = ""
     workflow_url: str = ""
+    approver: str = ""
 
     def payload(self) -> dict[str, Any]:
         """The JSON document POSTed to the callback URL."""
@@ -90,6 +91,7 @@ class Notice:
             "outputs": dict(self.outputs),
             "workflow": self.workflow,
             "workflow_url": self.workflow_url,
+            "approver": self.approver,
         }
 
 
@@ -218,6 +220,8 @@ def email(notice: Notice, sender: str, recipients: Sequence[str]) -> EmailMessag
         lines.append(f"Why: {notice.reason}")
     if notice.summary:
         lines.append(f"Plan: {notice.summary}")
+    if notice.approver:
+        lines.append(f"Answered by: {notice.approver}")
     if notice.workflow_url:
         lines.append(f"Workflow: {notice.workflow_url}")
     if notice.outputs:
