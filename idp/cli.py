@@ -307,6 +307,12 @@ def _local_options(command: argparse.ArgumentParser) -> None:
         help="folder with one Terraform module per kind (default: this checkout's terraform/)",
     )
     command.add_argument(
+        "--policies",
+        type=Path,
+        default=root / "policies",
+        help="folder of the platform's checkov policies (default: this checkout's policies/)",
+    )
+    command.add_argument(
         "--approve",
         metavar="VALUE",
         help="answer every approval with VALUE, stored exactly as given (as argo node set "

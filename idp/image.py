@@ -10,4 +10,6 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 MODULES_ROOT = PurePosixPath("/opt/idp/terraform")  # one Terraform root module per kind
+POLICIES_ROOT = PurePosixPath("/opt/idp/policies")  # the platform's checkov custom policies
+CHECKOV_ENV = "IDP_CHECKOV"  # the checkov program the policy step runs (default: on PATH)
 LOCAL_STATE_ENV = "IDP_LOCAL_STATE_DIR"  # Terraform state in this folder (local backend)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -18,8 +19,11 @@ from typing import Any
 import yaml
 
 from idp.errors import EXIT_DROPPED, EXIT_FAILURE, EXIT_INVALID, EXIT_WORKFLOW_FAILED, CommandError
+from idp.image import CHECKOV_ENV
 from idp.manifests import Manifest, dump, to_yaml
 from idp.settings import Settings
+
+CHECKOUT = Path(__file__).resolve().parents[1]
 
 
 def cache_dir() -> Path:
@@ -105,6 +109,21 @@ def inputs_for(kind: str, body: bytes, objects: list[Manifest]) -> Any:
     )
 
 
+def checkov_program() -> str:
+    """The checkov the policy step runs: IDP_CHECKOV, else `checkov` on PATH, else the one
+    `./scripts/test` installs in this checkout (`.tools/checkov`); ValueError when none is."""
+    named = os.environ.get(CHECKOV_ENV)
+    if named:
+        return named
+    found = shutil.which("checkov") or str(CHECKOUT / ".tools" / "checkov" / "bin" / "checkov")
+    if not os.access(found, os.X_OK):
+        raise ValueError(
+            f"checkov not found: the policy step runs it; set {CHECKOV_ENV}, put checkov on "
+            "PATH, or run ./scripts/test once (it installs .tools/checkov)"
+        )
+    return found
+
+
 def command(args: argparse.Namespace, settings: Settings, catalog: Any, body: bytes) -> int:
     """`idp local` from parsed arguments."""
     from idp.local import approval
@@ -117,14 +136,17 @@ def command(args: argparse.Namespace, settings: Settings, catalog: Any, body: by
     name = inputs.workflow["metadata"]["name"]
     root = cache_dir()
     try:
+        stubs = parse_stubs(args.stub or [])
         options = Options(
             modules=args.modules,
+            policies=args.policies,
+            checkov=checkov_program() if "policy" not in stubs else "",
             state_dir=args.state_dir or root / "state",
             run_dir=args.run_dir or root / "runs" / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}",
             approver=approval.Fixed(args.approve, actor=args.as_)
             if args.approve is not None
             else approval.Prompt(actor=args.as_),
-            stubs=parse_stubs(args.stub or []),
+            stubs=stubs,
             secrets=read_secrets(args.secrets),
             show_logs=args.logs,
         )
@@ -134,6 +156,11 @@ def command(args: argparse.Namespace, settings: Settings, catalog: Any, body: by
         raise CommandError(
             f"--modules {options.modules}: no module folder {args.kind}/ (a folder holds one "
             "module per kind, as the image does)",
+            EXIT_INVALID,
+        )
+    if not options.policies.is_dir():
+        raise CommandError(
+            f"--policies {options.policies}: not a folder (the platform's checkov policies)",
             EXIT_INVALID,
         )
     try:

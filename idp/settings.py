@@ -72,6 +72,10 @@ TEN_YEARS = 10 * 365 * 86400
 
 ENVIRONMENTS = ("dev", "test", "staging", "prod")  # the contract's; a test holds them equal
 EnvironmentName = Literal["dev", "test", "staging", "prod"]
+# checkov's severities, lowest first; NONE: no severity stops a run (listed checks still do).
+SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
+BlockingSeverity = Literal["LOW", "MEDIUM", "HIGH", "CRITICAL", "NONE"]
+CheckId = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")]
 
 DEFAULT_REGIONS = (
     "eastus",
@@ -105,6 +109,7 @@ NOT_SETTINGS: Mapping[str, str] = {
     "IDP_SMTP_PASSWORD": "notify step: SMTP password",
     "IDP_PLATFORM_SECRET_DIR": "step pods: where the platform Secret is mounted",
     "IDP_TERMINATION_LOG": "step pods: where a failing step leaves its reason for Argo",
+    "IDP_CHECKOV": "policy step: the checkov program (default: checkov on PATH)",
     "IDP_IMAGE_ENGINE": "scripts/build-image: docker, podman or buildah",
     "IDP_IMAGE_SOURCE": "scripts/build-image: the image's source label",
 }
@@ -185,6 +190,9 @@ class EnvironmentSettings(_Section):
     azure_client_id: Guid | None = Field(
         None, description="Client id of this environment's workload identity"
     )
+    policy_blocking_severity: BlockingSeverity | None = Field(
+        None, description="This environment's policy_blocking_severity"
+    )
 
 
 @dataclass(frozen=True)
@@ -194,6 +202,7 @@ class Target:
     subscription_id: str
     terraform_backend: TerraformBackend
     azure_client_id: str
+    policy_blocking_severity: str
 
 
 class ArtifactRepository(_Section):
@@ -261,8 +270,8 @@ class Settings(BaseModel):
     )
     environments: dict[EnvironmentName, EnvironmentSettings] = Field(
         default_factory=dict,
-        description="Per request environment: subscription_id, terraform_backend and "
-        "azure_client_id that differ from the top-level ones",
+        description="Per request environment: subscription_id, terraform_backend, "
+        "azure_client_id and policy_blocking_severity that differ from the top-level ones",
     )
     allowed_regions: Annotated[tuple[str, ...], Field(min_length=1, max_length=100)] = Field(
         DEFAULT_REGIONS, description="Azure regions a request may name"
@@ -311,6 +320,15 @@ class Settings(BaseModel):
         "required",
         description="Whether apply refuses an approval the Argo Server recorded no identity for "
         "(SSO off); `optional` records the approver as unknown",
+    )
+    policy_blocking_severity: BlockingSeverity = Field(
+        "HIGH",
+        description="A policy finding of this severity or higher stops the run before approval "
+        "(outcome policy-failed); NONE: none does. checkov's own checks carry no severity "
+        "offline: list those that must stop a run in policy_blocking_checks",
+    )
+    policy_blocking_checks: Annotated[tuple[CheckId, ...], Field(max_length=500)] = Field(
+        (), description="Checks whose finding stops the run whatever its severity"
     )
     approvers_group: Annotated[str, Field(pattern=r"^[^'\\\x00-\x1f]{1,256}$")] = Field(
         "platform-approvers",
@@ -368,6 +386,8 @@ class Settings(BaseModel):
             subscription_id=override.subscription_id or self.subscription_id,
             terraform_backend=backend,
             azure_client_id=override.azure_client_id or self.azure_client_id,
+            policy_blocking_severity=override.policy_blocking_severity
+            or self.policy_blocking_severity,
         )
 
 

@@ -51,3 +51,16 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def manifests(settings: Settings) -> list[Manifest]:
     return build(settings)
+
+
+@pytest.fixture(scope="session")
+def checkov() -> str:
+    """The checkov the policy step runs (as `idp local` finds it: IDP_CHECKOV, PATH, or the one
+    ./scripts/test installs in .tools/checkov). A missing one fails the test: it proves nothing
+    to skip the policy step."""
+    from idp.localrun import checkov_program
+
+    try:
+        return checkov_program()
+    except ValueError as exc:
+        pytest.fail(str(exc))

@@ -2,8 +2,8 @@
 
 Flow (an entrypoint DAG, then one exit handler):
 
-    validate -> preflight -> plan -+-> approve -> apply -> verify -> report
-                                   \\-> notify-approvers (awaiting approval; may fail alone)
+    validate -> preflight -> plan -> policy -+-> approve -> apply -> verify -> report
+                                             \\-> notify-approvers (may fail alone)
     onExit: finish (decides the outcome, sends the one final notice, records it)
 
 Rules of the Argo controller (v4.1.2) this shape relies on, each held by a test:
@@ -42,9 +42,11 @@ from hera.workflows import models as m
 
 from idp.catalog import argument_defaults
 from idp.contract import RequestBase
+from idp.image import POLICIES_ROOT
 from idp.manifests import PART_OF
 from idp.settings import Settings
 from workflows.pods import (
+    INPUTS_DIR,
     MODULES_DIR,
     OUT_DIR,
     WORK_DIR,
@@ -63,7 +65,8 @@ EXIT_HANDLER = "finish"
 PLAN_ARTIFACTS = {"plan-json": "plan.json", "plan-text": "plan.txt"}
 APPROVAL = "approve"
 # What the approval node shows; each is also a supplied output (see the module docstring).
-APPROVAL_SHOWS = ("summary", "changes", "sha256")
+APPROVAL_SHOWS = ("summary", "changes", "policy", "sha256")
+POLICY = "policy"
 # Workflow outputs (globalName) the exit handler reads: plan facts, the answer, the outputs.
 GLOBAL_HAS_CHANGES = "has_changes"
 GLOBAL_SUMMARY = "summary"
@@ -164,6 +167,8 @@ _SHOWN = {
     "summary": "What the plan changes (shown for reading; editing it changes nothing)",
     "changes": "Each resource and what happens to it (the full plan: the plan-text artifact "
     "of the plan step)",
+    "policy": "What the policy checks found that does not stop the run (the full report: "
+    "the policy-report artifact of the policy step)",
     "sha256": "The plan file that a YES applies (apply checks it against the plan's own)",
 }
 # The approver as the Argo Server recorded them on the Workflow (workflows.steps.approver).
@@ -222,6 +227,30 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         cpu="500m",
         memory_mi=512,
         inputs=[m.Parameter(name="sha256"), m.Parameter(name="approval")],
+    )
+    policy = step(
+        POLICY,
+        [
+            "policy",
+            "--kind",
+            kind,
+            "--module",
+            module,
+            "--plan-json",
+            f"{INPUTS_DIR}/plan.json",
+            "--policies",
+            str(POLICIES_ROOT),
+            "--out",
+            OUT_DIR,
+        ],
+        settings,
+        deadline_seconds=900,
+        retry=True,
+        inputs=[Artifact(name="plan-json", path=f"{INPUTS_DIR}/plan.json")],
+        outputs=[
+            _out("findings", "findings"),
+            Artifact(name="policy-report", path=f"{OUT_DIR}/policy.json"),
+        ],
     )
     verify = step("verify", ["verify", *terraform_args], settings, deadline_seconds=600, retry=True)
     report = step(
@@ -306,6 +335,7 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         validate,
         preflight,
         plan,
+        policy,
         _approval(settings),
         apply,
         verify,
@@ -317,6 +347,15 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
 
 def _plan_output(name: str) -> str:
     return f"{{{{tasks.plan.outputs.parameters.{name}}}}}"
+
+
+# Where each value the approval node shows comes from.
+_SHOWN_FROM = {
+    "summary": _plan_output("summary"),
+    "changes": _plan_output("changes"),
+    "policy": f"{{{{tasks.{POLICY}.outputs.parameters.findings}}}}",
+    "sha256": _plan_output("sha256"),
+}
 
 
 # The gates: expressions, so that no value is ever read by govaluate (see the module docstring).
@@ -332,9 +371,22 @@ def _dag() -> DAG:
             Task(name="preflight", template="preflight", depends="validate.Succeeded"),
             Task(name="plan", template="plan", depends="preflight.Succeeded"),
             Task(
+                name=POLICY,
+                template=POLICY,
+                depends="plan.Succeeded",
+                when=HAS_CHANGES,
+                arguments=m.Arguments(
+                    artifacts=[
+                        m.Artifact(
+                            name="plan-json", from_="{{tasks.plan.outputs.artifacts.plan-json}}"
+                        )
+                    ]
+                ),
+            ),
+            Task(
                 name="notify-approvers",
                 template="notify-approvers",
-                depends="plan.Succeeded",
+                depends=f"{POLICY}.Succeeded",
                 when=HAS_CHANGES,
                 continue_on=m.ContinueOn(failed=True, error=True),
                 arguments=m.Arguments(
@@ -344,11 +396,11 @@ def _dag() -> DAG:
             Task(
                 name=APPROVAL,
                 template=APPROVAL,
-                depends="plan.Succeeded",
+                depends=f"{POLICY}.Succeeded",
                 when=HAS_CHANGES,
                 arguments=m.Arguments(
                     parameters=[
-                        m.Parameter(name=name, value=_plan_output(name)) for name in APPROVAL_SHOWS
+                        m.Parameter(name=name, value=_SHOWN_FROM[name]) for name in APPROVAL_SHOWS
                     ]
                 ),
             ),

@@ -114,6 +114,10 @@ def step_environment(settings: Settings) -> dict[str, str]:
         "IDP_SMTP_FROM": settings.smtp_from,
         "IDP_APPROVERS": settings.approvers,
         "IDP_APPROVER_IDENTITY": settings.approver_identity,
+        "IDP_POLICY_BLOCKING_SEVERITY": settings.policy_blocking_severity,
+        "IDP_POLICY_BLOCKING_CHECKS": json.dumps(
+            list(settings.policy_blocking_checks), separators=(",", ":")
+        ),
         "TF_IN_AUTOMATION": "1",
         "TF_INPUT": "0",
         "HOME": WORK_DIR,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from idp.image import LOCAL_STATE_ENV, MODULES_ROOT
+from idp.image import CHECKOV_ENV, LOCAL_STATE_ENV, MODULES_ROOT, POLICIES_ROOT
 from idp.local import mutex
 from idp.local.clock import RunClock
 from idp.local.controller import Approver, Controller
@@ -43,6 +43,8 @@ class Options:
     """How to run it on this machine."""
 
     modules: Path  # one Terraform module per kind, as MODULES_ROOT in the image
+    policies: Path  # the platform's checkov policies, as POLICIES_ROOT in the image
+    checkov: str  # the checkov program the policy step runs ("": the step is stubbed)
     state_dir: Path  # Terraform state and the mutex locks
     run_dir: Path  # pods' folders, logs, artifacts
     approver: Approver
@@ -104,11 +106,19 @@ def run(inputs: Inputs, options: Options) -> dict[str, Any]:
     pods = LocalPods(
         run_dir=options.run_dir,
         workflow=name,
-        paths=PathMap({str(MODULES_ROOT): options.modules.resolve()}),
+        paths=PathMap(
+            {
+                str(MODULES_ROOT): options.modules.resolve(),
+                str(POLICIES_ROOT): options.policies.resolve(),
+            }
+        ),
         config_maps=inputs.config_maps,
         secrets=options.secrets,
         artifacts=Artifacts(options.run_dir / "artifacts", inputs.artifact_repository),
-        extra_env={LOCAL_STATE_ENV: str(options.state_dir.resolve())},
+        extra_env={
+            LOCAL_STATE_ENV: str(options.state_dir.resolve()),
+            **({CHECKOV_ENV: options.checkov} if options.checkov else {}),
+        },
         stubs={task: Stub(phase) for task, phase in options.stubs.items()},
         log=options.out if options.show_logs else None,
     )

@@ -390,3 +390,24 @@ def test_the_build_context_leaves_out_local_state_but_not_what_the_image_copies(
         excluded = [p for p in patterns if any(fnmatch.fnmatch(x, p) for x in prefixes)]
         assert not excluded, f"COPY {source} is left out of the context by {excluded}"
         assert (ROOT / source).exists(), f"COPY {source}: not in the repository"
+
+
+# --- checkov and the platform's policies ---------------------------------------------------------
+
+
+def test_the_image_carries_the_checkov_the_repository_is_linted_with(
+    instructions: list[Instruction],
+) -> None:
+    tools = (ROOT / "scripts" / "_tools.sh").read_text(encoding="utf-8")
+    (linted,) = re.findall(r'^CHECKOV_VERSION="([^"]+)"$', tools, flags=re.MULTILINE)
+    args = [ins.args for ins in instructions if ins.keyword == "ARG"]
+    assert f"CHECKOV_VERSION={linted}" in args
+
+
+def test_the_platform_policies_are_copied_where_the_policy_step_reads_them(
+    instructions: list[Instruction],
+) -> None:
+    from idp.image import POLICIES_ROOT
+
+    copies = [ins.args.split()[-2:] for ins in instructions if ins.keyword == "COPY"]
+    assert ["policies/", f"{POLICIES_ROOT}/"] in copies

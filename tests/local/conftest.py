@@ -29,6 +29,7 @@ from tests.fakes.callback import Callback, running_callback
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = ROOT / "tests" / "fixtures" / "terraform"
+POLICIES = ROOT / "tests" / "fixtures" / "policies"
 KINDS = ("compute", "storage", "database")
 APPROVER = "lee.reviewer@example.com"  # someone other than every example's requester
 _MACHINE_PREFIXES = ("IDP_", "AZURE_", "ARM_")
@@ -119,6 +120,8 @@ class LocalPlatform:
             str(body),
             "--modules",
             str(MODULES),
+            "--policies",
+            str(POLICIES),
             "--state-dir",
             str(self.tmp / "state"),
             "--run-dir",

@@ -178,9 +178,12 @@ PLAN = Ending(
     outputs={
         "has_changes": "true",
         "summary": "2 to add, 0 to change, 0 to destroy",
+        "changes": "create terraform_data.resource_group; create terraform_data.cluster",
         "sha256": "ab" * 32,
     }
 )
+
+POLICY = Ending(outputs={"findings": "no findings"})
 
 
 def compiled(manifests: list[Manifest]) -> list[Manifest]:
@@ -196,7 +199,7 @@ def run_compiled(
 ) -> tuple[dict[str, Any], Scripted]:
     body = json.dumps(example(kind, name="scripted")).encode()
     inputs = inputs_for(kind, body, compiled(manifests))
-    executor = Scripted({"plan": PLAN, **(script or {})})
+    executor = Scripted({"plan": PLAN, "policy": POLICY, **(script or {})})
     controller = Controller(
         inputs.workflow, inputs.template, executor=executor, approver=approver, clock=FakeClock()
     )

@@ -36,6 +36,7 @@ def test_every_step_command_is_used_by_the_templates(manifests: list[Manifest]) 
         "validate",
         "preflight",
         "plan",
+        "policy",
         "apply",
         "verify",
         "report",

@@ -55,7 +55,7 @@ def test_arguments_are_the_request_fields_then_the_whole_request(wt: Manifest) -
 
 def test_the_dag_runs_the_steps_in_order(wt: Manifest) -> None:
     tasks = tasks_by_name(wt)
-    chain = ["validate", "preflight", "plan", "approve", "apply", "verify", "report"]
+    chain = ["validate", "preflight", "plan", "policy", "approve", "apply", "verify", "report"]
     for before, after in itertools.pairwise(chain):
         assert tasks[after]["depends"].split(".")[0] == before
 
@@ -90,15 +90,31 @@ def test_every_input_the_argo_ui_sends_back_is_a_supplied_output_with_a_default(
     assert all("supplied" in v and "default" in v for v in outputs.values())
 
 
-def test_approval_node_shows_the_plan_summary_changes_and_sha256(wt: Manifest) -> None:
+def test_approval_node_shows_the_plan_its_changes_the_policy_findings_and_sha256(
+    wt: Manifest,
+) -> None:
     arguments = {
         p["name"]: p["value"] for p in tasks_by_name(wt)["approve"]["arguments"]["parameters"]
     }
     assert arguments == {
         "summary": "{{tasks.plan.outputs.parameters.summary}}",
         "changes": "{{tasks.plan.outputs.parameters.changes}}",
+        "policy": "{{tasks.policy.outputs.parameters.findings}}",
         "sha256": "{{tasks.plan.outputs.parameters.sha256}}",
     }
+
+
+def test_policy_reads_the_plans_redacted_json_and_runs_only_when_it_changes_something(
+    wt: Manifest,
+) -> None:
+    task = tasks_by_name(wt)["policy"]
+    assert task["depends"] == "plan.Succeeded"
+    assert task["when"] == "{{=tasks.plan.outputs.parameters.has_changes == 'true'}}"
+    assert task["arguments"]["artifacts"] == [
+        {"name": "plan-json", "from": "{{tasks.plan.outputs.artifacts.plan-json}}"}
+    ]
+    args = templates_by_name(wt)["policy"]["container"]["args"]
+    assert args[args.index("--policies") + 1] == "/opt/idp/policies"
 
 
 def test_approval_is_skipped_when_the_plan_has_no_changes(wt: Manifest) -> None:

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from idp.image import LOCAL_STATE_ENV, MODULES_ROOT
+from idp.image import LOCAL_STATE_ENV, MODULES_ROOT, POLICIES_ROOT
 from workflows.steps import commands
 from workflows.steps.credentials import azure_environment
 from workflows.steps.errors import EXIT_FAILURE, EXIT_INVALID, StepError, write_termination_message
@@ -82,6 +82,26 @@ def build_parser() -> argparse.ArgumentParser:
         "stack",
         "backend",
         "out",
+    )
+    policy = add(
+        "policy",
+        commands.policy,
+        "checkov and the platform's policies on the plan's JSON; findings to OUT",
+        "out",
+    )
+    policy.add_argument(
+        "--module",
+        type=Path,
+        help=f"the kind's module, for its inline skips (default: {MODULES_ROOT}/KIND)",
+    )
+    policy.add_argument(
+        "--plan-json", type=Path, required=True, help="the plan step's plan.json (redacted)"
+    )
+    policy.add_argument(
+        "--policies",
+        type=Path,
+        default=Path(str(POLICIES_ROOT)),
+        help=f"folder of the platform's checkov custom policies (default: {POLICIES_ROOT})",
     )
     apply = add("apply", commands.apply, "apply the approved saved plan", "stack", "backend")
     apply.add_argument(

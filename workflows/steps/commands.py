@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from idp.image import MODULES_ROOT
 from workflows.steps import outputs, workdir
-from workflows.steps.errors import EXIT_INVALID, StepError
+from workflows.steps.errors import EXIT_INVALID, EXIT_POLICY, StepError
 from workflows.steps.terraform import Terraform
 
 if TYPE_CHECKING:
@@ -134,6 +134,49 @@ def plan(args: argparse.Namespace) -> int:
         )
         print(f"plan: saved beside the state until applied or cleaned up ({where})")
     print(f"plan: {summary} (has_changes={str(changes).lower()}, sha256={digest})")
+    return 0
+
+
+def policy(args: argparse.Namespace) -> int:
+    """checkov and the platform's policies on the plan's JSON; the findings to OUT (shown on the
+    approval node) and OUT/policy.json; exits 3 when a finding blocks the run (see
+    `workflows.steps.policy`), before anyone is asked to approve."""
+    from idp.image import CHECKOV_ENV
+    from workflows.steps import policy as rules
+    from workflows.steps import request
+
+    settings = request.settings()
+    valid = request.load(args.kind, settings)
+    module = _module(args)
+    if not args.plan_json.is_file():
+        raise StepError(f"--plan-json {args.plan_json}: no such file")
+    if not module.is_dir():
+        raise StepError(f"--module {module}: not a folder")
+    if not args.policies.is_dir():
+        raise StepError(f"--policies {args.policies}: not a folder of checkov policies")
+    checkov = os.environ.get(CHECKOV_ENV) or "checkov"
+    report = rules.run_checkov(rules.command(checkov, args.plan_json, module, args.policies))
+    unread = rules.parsing_errors(report)
+    if unread:
+        raise StepError(f"checkov could not read {', '.join(unread)[:500]}")
+    target = settings.target(valid.environment)
+    findings = rules.judge(
+        rules.failed_checks(report),
+        target.policy_blocking_severity,
+        settings.policy_blocking_checks,
+    )
+    out: Path = args.out
+    outputs.write(out, "findings", rules.shown([f for f in findings if not f.blocking]))
+    record = {
+        "environment": valid.environment,
+        "blocking_severity": target.policy_blocking_severity,
+        "blocking_checks": list(settings.policy_blocking_checks),
+        "findings": [f.as_dict() for f in findings],
+    }
+    outputs.write(out, "policy.json", json.dumps(record, indent=1))
+    print(f"policy: {rules.shown(findings)}")
+    if any(f.blocking for f in findings):
+        raise StepError(rules.blocked_message(findings), code=EXIT_POLICY)
     return 0
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 EXIT_FAILURE = 1
 EXIT_INVALID = 2
+EXIT_POLICY = 3  # the policy step found something that stops the run
 TERMINATION_LOG_ENV = "IDP_TERMINATION_LOG"
 TERMINATION_LOG_BYTES = 4096  # what Kubernetes keeps of a termination message
 

@@ -6,6 +6,7 @@ those alone it decides one outcome:
 
     succeeded    the approved plan was applied (and verified)
     no-changes   the plan had nothing to change, so nobody was asked
+    policy-failed  the plan broke a policy that stops a run; nobody was asked, nothing applied
     rejected     the approval was answered with anything but exactly `YES`
     expired      nobody answered before the approval's timeout (the answer's default)
     failed       a step failed; the reason names the step and its message
@@ -26,7 +27,17 @@ from typing import Any
 APPROVED = "YES"
 UNANSWERED = "EXPIRED"  # the approval's default answer: what an expiry leaves
 FULFILLED = ("succeeded", "no-changes")
-OUTCOMES = ("succeeded", "no-changes", "rejected", "expired", "failed", "stopped")
+OUTCOMES = (
+    "succeeded",
+    "no-changes",
+    "policy-failed",
+    "rejected",
+    "expired",
+    "failed",
+    "stopped",
+)
+POLICY_STEP = "policy"
+POLICY_BLOCKED = "blocked by policy"  # how the policy step's failure begins
 STOPPED_PREFIX = "Stopped with strategy"
 _ARGO_CONTAINER_MESSAGE = re.compile(r"^main: [A-Za-z]+ \(exit code [0-9]+\)(: )?")
 _SHOWN = 200
@@ -146,7 +157,10 @@ def _ended_badly(state: str, nodes: list[dict[str, Any]], entrypoint: str) -> Ou
     if node is None:
         return Outcome("failed", f"the workflow ended {state or 'without a status'}")
     step = str(node.get("templateName") or node.get("displayName") or "a step")
-    return Outcome("failed", f"failed at {step}: {_one_line(_step_message(node))}")
+    message = _step_message(node)
+    if step == POLICY_STEP and message.startswith(POLICY_BLOCKED):
+        return Outcome("policy-failed", _one_line(message, 1000))
+    return Outcome("failed", f"failed at {step}: {_one_line(message)}")
 
 
 def _answered(answer: str | None, timeout: str, action: str, plan: str) -> Outcome:
