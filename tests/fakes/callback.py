@@ -2,7 +2,9 @@
 
 It answers each POST with the next of `statuses` (200 when none is left); a 3xx answer carries
 a `Location` to `redirect_to`, and with `trickle` set the answer is sent a byte at a time, with
-that many seconds between bytes, to prove that a delivery attempt is bounded as a whole.
+that many seconds between bytes, to prove that a delivery attempt is bounded as a whole:
+`trickled` is released each time a trickled answer has been sent to its end (or the client hung
+up), so a test can tell whether a client gave up before the answer was complete.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class Callback(ThreadingHTTPServer):
         self.statuses: list[int] = []
         self.redirect_to = ""
         self.trickle = 0.0
+        self.trickled = threading.Semaphore(0)
 
     @property
     def url(self) -> str:
@@ -48,17 +51,24 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.received.append((dict(self.headers), document))
         status = self.server.statuses.pop(0) if self.server.statuses else 200
         if self.server.trickle:
-            answer = f"HTTP/1.1 {status} OK\r\nContent-Length: 2\r\n\r\nok".encode()
-            for byte in answer:
-                self.wfile.write(bytes([byte]))
-                self.wfile.flush()
-                time.sleep(self.server.trickle)
+            self._trickle(f"HTTP/1.1 {status} OK\r\nContent-Length: 2\r\n\r\nok".encode())
             return
         self.send_response(status)
         if 300 <= status < 400:
             self.send_header("Location", self.server.redirect_to)
         self.send_header("Content-Length", "0")
         self.end_headers()
+
+    def _trickle(self, answer: bytes) -> None:
+        try:
+            for byte in answer:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(self.server.trickle)
+        except OSError:  # the client hung up
+            pass
+        finally:
+            self.server.trickled.release()
 
     def log_message(self, format: str, *args: Any) -> None:
         return
