@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from idp import labels
 from idp.errors import EXIT_DROPPED, EXIT_FAILURE, EXIT_INVALID, EXIT_WORKFLOW_FAILED, CommandError
 from idp.manifests import Manifest, dump, to_yaml
 from idp.settings import Settings
@@ -64,7 +65,7 @@ def inputs_for(kind: str, body: bytes, objects: list[Manifest]) -> Any:
     template = _one(
         objects,
         "WorkflowTemplate",
-        lambda o: o["metadata"].get("labels", {}).get("idp.platform/kind") == kind,
+        lambda o: o["metadata"].get("labels", {}).get(labels.KIND) == kind,
         f"WorkflowTemplates of kind {kind}",
     )
     sensor = _one(

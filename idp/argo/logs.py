@@ -1,0 +1,210 @@
+"""`idp logs REQUEST_ID|WORKFLOW [STEP]`: the log of one step, or of every step in order.
+
+The Argo Server reads the pods' logs from Kubernetes and streams them
+(`GET /api/v1/workflows/{namespace}/{name}/log`; server/workflow/workflow_server.go,
+`WorkflowLogs`, and util/logs/workflow-logger.go). idp asks for one pod at a time (`podName`:
+the pod's name as the controller makes it, `idp.argo.steps`) and the step's own container
+(`logOptions.container=main`; the other one, `wait`, is Argo's), so the lines of one step come
+together. A named STEP prints its lines as they are; every step prints them in the order the
+steps ran, each line after the step's name (an attempt's name when a step ran more than once).
+STEP may also name one attempt (`preflight(1)`). The approval is a Suspend node: it runs no pod.
+
+`--follow` streams as the server does (`logOptions.follow`): the lines of the step's pods (of
+every pod, without STEP) until the Workflow completes; the server watches the Workflow, not
+the pod, so a named step is followed until the whole run ends.
+
+Bounds: `--tail N` asks for the last N lines of each pod (`logOptions.tailLines`); `--grep`
+(the server's `grep`, a Go regular expression, at most 256 characters) keeps matching lines;
+at most `--max-lines` lines are printed in all, each cut at 16 KiB with control characters
+escaped (`idp.argo.terminal`), and never the token. A pod already deleted (podGC deletes the
+pod of a step that succeeded, after a delay) has no log left to read; idp says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from idp.argo import find, steps
+from idp.argo.client import ArgoClient, segment
+from idp.argo.connection import from_args
+from idp.argo.errors import ArgoError, UsageError
+from idp.argo.terminal import printable
+from idp.errors import EXIT_NOT_FOUND
+from idp.manifests import Manifest
+from idp.settings import Settings
+
+Print = Callable[[str], None]
+CONTAINER = "main"
+MAX_GREP = 256
+
+
+@dataclass(frozen=True)
+class Pod:
+    """One pod to read: its name and the label its lines get (empty: printed as they are)."""
+
+    name: str
+    label: str
+
+
+@dataclass
+class Budget:
+    """How many more lines may be printed."""
+
+    left: int
+
+
+def chosen(workflow: Manifest, step: str | None) -> list[tuple[steps.Step, list[Pod]]]:
+    """The steps to read and their pods; an unknown STEP raises naming the known ones."""
+    found = steps.steps(workflow)
+    if step is None:
+        return [
+            (s, [Pod(steps.pod_name(workflow, a), _label(s, a)) for a in s.attempts]) for s in found
+        ]
+    for candidate in found:
+        if candidate.name == step:
+            return [(candidate, [Pod(steps.pod_name(workflow, a), "") for a in candidate.attempts])]
+        for attempt in candidate.attempts:
+            if attempt.get("displayName") == step and len(candidate.attempts) > 1:
+                return [(candidate, [Pod(steps.pod_name(workflow, attempt), "")])]
+    known = ", ".join(s.name for s in found) or "none yet"
+    raise ArgoError(
+        f"workflow {workflow['metadata']['name']} has no step {step!r}; its steps: {known}",
+        EXIT_NOT_FOUND,
+    )
+
+
+def _label(step: steps.Step, attempt: steps.Node) -> str:
+    if len(step.attempts) > 1:
+        return str(attempt.get("displayName") or step.name)
+    return step.name
+
+
+def _params(args: argparse.Namespace, pod: str | None) -> dict[str, str]:
+    params = {"logOptions.container": CONTAINER}
+    if pod is not None:
+        params["podName"] = pod
+    if args.follow:
+        params["logOptions.follow"] = "true"
+    if args.tail is not None:
+        params["logOptions.tailLines"] = str(args.tail)
+    if args.grep:
+        params["grep"] = args.grep
+    return params
+
+
+def _entries(client: ArgoClient, name: str, params: dict[str, str]) -> Iterator[dict[str, str]]:
+    path = f"api/v1/workflows/{client.namespace}/{segment(name)}/log"
+    for result in client.stream(path, params):
+        if isinstance(result, dict):
+            yield {
+                "podName": str(result.get("podName") or ""),
+                "content": str(result.get("content") or ""),
+            }
+
+
+def _emit(client: ArgoClient, label: str, content: str, budget: Budget, out: Print) -> bool:
+    """Print one line; False once the budget is spent."""
+    if budget.left <= 0:
+        return False
+    text = printable(client.connection.hide(content))
+    out(f"{label} | {text}" if label else text)
+    budget.left -= 1
+    return True
+
+
+def read_pods(
+    client: ArgoClient,
+    workflow: Manifest,
+    pods: list[Pod],
+    *,
+    args: argparse.Namespace,
+    budget: Budget,
+    out: Print,
+) -> int:
+    """Print the lines of each pod in turn; the number printed."""
+    name = str(workflow["metadata"]["name"])
+    printed = 0
+    for pod in pods:
+        for entry in _entries(client, name, _params(args, pod.name)):
+            if not _emit(client, pod.label, entry["content"], budget, out):
+                return printed
+            printed += 1
+    return printed
+
+
+def follow_all(
+    client: ArgoClient, workflow: Manifest, args: argparse.Namespace, budget: Budget, out: Print
+) -> int:
+    """Follow every pod of the Workflow in one stream, each line after its step's name."""
+    name = str(workflow["metadata"]["name"])
+    labels = _labels(workflow)
+    asked: set[str] = set()
+    printed = 0
+    for entry in _entries(client, name, _params(args, None)):
+        pod = entry["podName"]
+        if pod not in labels and pod not in asked:
+            asked.add(pod)  # a pod of a step that started since: read the nodes once more
+            labels = _labels(client.get_workflow(name))
+        if not _emit(client, labels.get(pod, pod), entry["content"], budget, out):
+            return printed
+        printed += 1
+    return printed
+
+
+def _labels(workflow: Manifest) -> dict[str, str]:
+    return {pod.name: pod.label for _, pods in chosen(workflow, None) for pod in pods}
+
+
+def _note(line: str) -> None:
+    print(f"logs      {line}", file=sys.stderr)
+
+
+def check(args: argparse.Namespace) -> None:
+    """The bounds of the options (a usage error names the one broken)."""
+    if not 1 <= args.max_lines <= 1_000_000:
+        raise UsageError(f"--max-lines {args.max_lines}: must be 1 to 1000000")
+    if args.tail is not None and not 0 <= args.tail <= 1_000_000:
+        raise UsageError(f"--tail {args.tail}: must be 0 to 1000000")
+    if args.grep is not None and (len(args.grep) > MAX_GREP or not args.grep.isprintable()):
+        raise UsageError(f"--grep: at most {MAX_GREP} printable characters")
+
+
+def command(args: argparse.Namespace, settings: Settings, out: Print = print) -> int:
+    """`idp logs` from parsed arguments."""
+    check(args)
+    budget = Budget(args.max_lines)
+    with ArgoClient(from_args(args, settings.namespace)) as client:
+        workflow = find.resolve(client, args.request)
+        name = workflow["metadata"]["name"]
+        if args.follow and args.step is None:
+            printed = follow_all(client, workflow, args, budget, out)
+        else:
+            printed = 0
+            for step, pods in chosen(workflow, args.step):
+                if not pods and args.step is not None:
+                    _nothing_to_read(name, step)
+                printed += read_pods(client, workflow, pods, args=args, budget=budget, out=out)
+                if budget.left <= 0:
+                    break
+    if budget.left <= 0:
+        _note(f"stopped after {args.max_lines} lines (--max-lines)")
+    elif printed == 0:
+        _note(
+            f"{name}: no log lines"
+            + (f" of step {args.step}" if args.step else "")
+            + "; a step's pod is deleted a while after it succeeds (podGC), and a step that has "
+            "not started has none yet"
+        )
+    return 0
+
+
+def _nothing_to_read(name: str, step: steps.Step) -> None:
+    if step.node.get("type") == "Suspend":
+        raise ArgoError(
+            f"workflow {name}: step {step.name} waits for an answer and runs no pod: it has no log",
+            EXIT_NOT_FOUND,
+        )
+    _note(f"{name}: step {step.name} is {step.phase} and ran no pod")
