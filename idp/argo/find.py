@@ -34,7 +34,7 @@ _FIELDS = ",".join(
 
 def _by_request_id(client: ArgoClient, request_id: str) -> list[Manifest]:
     requirements = [
-        *listing.platform_requirements(),
+        listing.part_of(),
         selectors.Requirement(labels.REQUEST_ID, "=", (request_id,)),
     ]
     found = client.list_workflows(selectors.render(requirements), _FIELDS)

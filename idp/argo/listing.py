@@ -70,13 +70,15 @@ class Filters:
         return selectors.render(list(self.requirements))
 
 
+def part_of() -> selectors.Requirement:
+    """The label every object idp makes carries."""
+    ((key, value),) = PART_OF.items()
+    return selectors.Requirement(key, "=", (value,))
+
+
 def platform_requirements() -> list[selectors.Requirement]:
     """The labels every request's Workflow carries."""
-    ((key, value),) = PART_OF.items()
-    return [
-        selectors.Requirement(key, "=", (value,)),
-        selectors.Requirement(labels.REQUEST_ID, "exists"),
-    ]
+    return [part_of(), selectors.Requirement(labels.REQUEST_ID, "exists")]
 
 
 def since(text: str) -> timedelta:

@@ -50,10 +50,24 @@ class Pod:
 
 
 @dataclass
-class Budget:
-    """How many more lines may be printed."""
+class Printer:
+    """Prints log lines: labelled and aligned, escaped, without the token, at most `left`."""
 
+    out: Print
+    hide: Callable[[str], str]
     left: int
+    width: int = 0
+    cut: bool = False
+
+    def line(self, label: str, content: str) -> bool:
+        """Print one line; False once the budget is spent (then it notes the cut)."""
+        if self.left <= 0:
+            self.cut = True
+            return False
+        text = printable(self.hide(content))
+        self.out(f"{label:<{self.width}} | {text}" if label else text)
+        self.left -= 1
+        return True
 
 
 def chosen(workflow: Manifest, step: str | None) -> list[tuple[steps.Step, list[Pod]]]:
@@ -105,38 +119,26 @@ def _entries(client: ArgoClient, name: str, params: dict[str, str]) -> Iterator[
             }
 
 
-def _emit(client: ArgoClient, label: str, content: str, budget: Budget, out: Print) -> bool:
-    """Print one line; False once the budget is spent."""
-    if budget.left <= 0:
-        return False
-    text = printable(client.connection.hide(content))
-    out(f"{label} | {text}" if label else text)
-    budget.left -= 1
-    return True
-
-
 def read_pods(
     client: ArgoClient,
     workflow: Manifest,
     pods: list[Pod],
-    *,
     args: argparse.Namespace,
-    budget: Budget,
-    out: Print,
+    printer: Printer,
 ) -> int:
     """Print the lines of each pod in turn; the number printed."""
     name = str(workflow["metadata"]["name"])
     printed = 0
     for pod in pods:
         for entry in _entries(client, name, _params(args, pod.name)):
-            if not _emit(client, pod.label, entry["content"], budget, out):
+            if not printer.line(pod.label, entry["content"]):
                 return printed
             printed += 1
     return printed
 
 
 def follow_all(
-    client: ArgoClient, workflow: Manifest, args: argparse.Namespace, budget: Budget, out: Print
+    client: ArgoClient, workflow: Manifest, args: argparse.Namespace, printer: Printer
 ) -> int:
     """Follow every pod of the Workflow in one stream, each line after its step's name."""
     name = str(workflow["metadata"]["name"])
@@ -148,7 +150,8 @@ def follow_all(
         if pod not in labels and pod not in asked:
             asked.add(pod)  # a pod of a step that started since: read the nodes once more
             labels = _labels(client.get_workflow(name))
-        if not _emit(client, labels.get(pod, pod), entry["content"], budget, out):
+            printer.width = max([printer.width, *map(len, labels.values())])
+        if not printer.line(labels.get(pod, pod), entry["content"]):
             return printed
         printed += 1
     return printed
@@ -175,21 +178,24 @@ def check(args: argparse.Namespace) -> None:
 def command(args: argparse.Namespace, settings: Settings, out: Print = print) -> int:
     """`idp logs` from parsed arguments."""
     check(args)
-    budget = Budget(args.max_lines)
-    with ArgoClient(from_args(args, settings.namespace)) as client:
+    connection = from_args(args, settings.namespace)
+    printer = Printer(out, connection.hide, args.max_lines)
+    with ArgoClient(connection) as client:
         workflow = find.resolve(client, args.request)
         name = workflow["metadata"]["name"]
+        found = chosen(workflow, args.step)
+        printer.width = max([len(p.label) for _, pods in found for p in pods] or [0])
         if args.follow and args.step is None:
-            printed = follow_all(client, workflow, args, budget, out)
+            printed = follow_all(client, workflow, args, printer)
         else:
             printed = 0
-            for step, pods in chosen(workflow, args.step):
+            for step, pods in found:
                 if not pods and args.step is not None:
                     _nothing_to_read(name, step)
-                printed += read_pods(client, workflow, pods, args=args, budget=budget, out=out)
-                if budget.left <= 0:
+                printed += read_pods(client, workflow, pods, args, printer)
+                if printer.cut:
                     break
-    if budget.left <= 0:
+    if printer.cut:
         _note(f"stopped after {args.max_lines} lines (--max-lines)")
     elif printed == 0:
         _note(

@@ -18,6 +18,7 @@ from idp.argo import status
 from idp.argo.client import ArgoClient
 from idp.argo.connection import from_args
 from idp.argo.errors import ArgoError, HttpError, UsageError
+from idp.argo.terminal import printable
 from idp.contract import RequestBase, parse_request
 from idp.errors import EXIT_CONFLICT, EXIT_DROPPED, EXIT_TIMEOUT, EXIT_WORKFLOW_FAILED
 from idp.manifests import Manifest, dump
@@ -71,7 +72,7 @@ class Progress:
                 self.seen[node.get("id", "")] = node_phase
                 note = f"  {node['message']}" if node.get("message") else ""
                 name = node.get("displayName") or node.get("name")
-                self.out(f"  {name!s:<28} {node_phase}{note}")
+                self.out(printable(f"  {name!s:<28} {node_phase}{note}"))
 
 
 def finish(workflow: Manifest, name: str, link: str, out: Print, word: str = "run") -> None:

@@ -3,8 +3,9 @@
 It reads the server's workflow events (`GET /api/v1/workflow-events/{namespace}` with
 `listOptions.fieldSelector=metadata.name=<name>`, as `argo watch` does; server/workflow/
 workflow_server.go, `WatchWorkflows`). A Kubernetes watch begins with the object as it is, then
-sends each change. idp prints each node's phase as it changes (the lines of `idp run --wait`),
-says when the approval waits and how to answer, and at the end the outcome. The exit code is
+sends each change. idp prints the Workflow's phase and each step's (`idp.argo.steps`; each
+attempt's too when a step runs more than once) as they change, says when the approval waits and
+how to answer, and at the end the outcome. The exit code is
 `idp run --wait`'s: 0 when the Workflow Succeeded, 14 when it Failed or Errored, 13 after
 `--timeout` (by default it waits as long as the run takes), 8 when the Workflow is deleted.
 
@@ -22,11 +23,12 @@ import time
 from collections.abc import Callable, Generator
 from typing import Any
 
-from idp.argo import find, status, streams
+from idp.argo import find, status, steps, streams
 from idp.argo.client import ArgoClient
 from idp.argo.connection import from_args
 from idp.argo.errors import ArgoError, HttpError, UsageError
-from idp.argo.run import Progress, finish, waiting_lines
+from idp.argo.run import finish, waiting_lines
+from idp.argo.terminal import printable
 from idp.errors import EXIT_NOT_FOUND, EXIT_TIMEOUT
 from idp.manifests import Manifest
 from idp.settings import Settings
@@ -50,6 +52,34 @@ FIELDS = ",".join(
 )
 
 
+class StepProgress:
+    """Prints the Workflow's phase and each step's when it changes (see the module docstring)."""
+
+    def __init__(self, name: str, phase: str, out: Print) -> None:
+        self.name = name
+        self.out = out
+        self.seen: dict[str, str] = {"": phase}
+
+    def _changed(self, key: str, phase: str) -> bool:
+        changed = self.seen.get(key) != phase
+        self.seen[key] = phase
+        return changed
+
+    def show(self, workflow: Manifest) -> None:
+        phase = status.phase(workflow)
+        if self._changed("", phase) and phase not in status.FINISHED:
+            self.out(f"watch     {self.name}: {phase}")
+        for step in steps.steps(workflow):
+            shown = [(step.name, step.node)]
+            if len(step.attempts) > 1:
+                shown += [(str(a.get("displayName") or ""), a) for a in step.attempts]
+            for label, node in shown:
+                node_phase = str(node.get("phase") or "Pending")
+                if self._changed(str(node.get("id") or label), node_phase):
+                    note = f"  {node['message']}" if node.get("message") else ""
+                    self.out(printable(f"  {label:<28} {node_phase}{note}"))
+
+
 class Watcher:
     """Follows one Workflow's events; `run` returns when it succeeded and raises otherwise."""
 
@@ -59,6 +89,7 @@ class Watcher:
         name: str,
         link: str,
         *,
+        phase: str = "Pending",
         timeout: float | None = None,
         out: Print = print,
         sleep: Callable[[float], None] = time.sleep,
@@ -72,7 +103,7 @@ class Watcher:
         self.sleep = sleep
         self.clock = clock
         self.deadline = None if timeout is None else clock() + timeout
-        self.progress = Progress(out)
+        self.progress = StepProgress(name, phase, out)
         self.told_waiting = False
         self.pause = FIRST_PAUSE
 
