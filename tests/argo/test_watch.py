@@ -150,7 +150,7 @@ def test_when_the_server_ends_its_watch_idp_watches_again_after_a_pause(
         [WATCH_CLOSED],
         [Event("ADDED", ran(manifests))],
     ]
-    clock, lines = Clock(), []
+    clock, lines = Clock(), list[str]()
     watcher(fake, clock, lines).run()
     assert len([r for r in fake.requests if r.template == WATCH]) == 3
     assert clock.sleeps == [1.0, 2.0]
