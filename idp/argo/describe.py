@@ -23,6 +23,7 @@ from idp.argo.terminal import printable
 from idp.manifests import Manifest, dump
 from idp.settings import Settings
 from workflows.pipeline import GLOBAL_OUTPUTS, GLOBAL_PLAN_SHA256, GLOBAL_SUMMARY
+from workflows.steps.outcome import UNANSWERED
 
 PLAN_STEP = "plan"
 _WIDTH = 10
@@ -55,7 +56,7 @@ def _outputs(workflow: Manifest) -> Any:
 
 def _node(node: steps.Node, workflow: Manifest) -> dict[str, str]:
     shown = {
-        "name": str(node.get("displayName") or node.get("name") or ""),
+        "name": steps.node_name(workflow, node),
         "phase": str(node.get("phase") or "Pending"),
         "message": str(node.get("message") or ""),
         "startedAt": str(node.get("startedAt") or ""),
@@ -116,6 +117,8 @@ def _where(shown: dict[str, Any]) -> str:
 def _approval(shown: dict[str, Any]) -> str:
     if not shown["approval"]:
         return "-"
+    if shown["approval"] == UNANSWERED:
+        return f"{UNANSWERED}: nobody answered in time"
     by = shown["approver"] or "nobody recorded (the Argo Server records who answers with SSO)"
     return f"{shown['approval']}, answered by {by}"
 

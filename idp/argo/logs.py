@@ -9,9 +9,9 @@ together. A named STEP prints its lines as they are; every step prints them in t
 steps ran, each line after the step's name (an attempt's name when a step ran more than once).
 STEP may also name one attempt (`preflight(1)`). The approval is a Suspend node: it runs no pod.
 
-`--follow` streams as the server does (`logOptions.follow`): the lines of the step's pods (of
-every pod, without STEP) until the Workflow completes; the server watches the Workflow, not
-the pod, so a named step is followed until the whole run ends.
+`--follow` streams as the server does (`logOptions.follow`): the lines of the step's latest
+attempt (of every pod, without STEP) until the Workflow completes; the server watches the
+Workflow, not the pod, so a named step is followed until the whole run ends.
 
 Bounds: `--tail N` asks for the last N lines of each pod (`logOptions.tailLines`); `--grep`
 (the server's `grep`, a Go regular expression, at most 256 characters) keeps matching lines;
@@ -75,13 +75,14 @@ def chosen(workflow: Manifest, step: str | None) -> list[tuple[steps.Step, list[
     found = steps.steps(workflow)
     if step is None:
         return [
-            (s, [Pod(steps.pod_name(workflow, a), _label(s, a)) for a in s.attempts]) for s in found
+            (s, [Pod(steps.pod_name(workflow, a), _label(workflow, s, a)) for a in s.attempts])
+            for s in found
         ]
     for candidate in found:
         if candidate.name == step:
             return [(candidate, [Pod(steps.pod_name(workflow, a), "") for a in candidate.attempts])]
         for attempt in candidate.attempts:
-            if attempt.get("displayName") == step and len(candidate.attempts) > 1:
+            if steps.node_name(workflow, attempt) == step and len(candidate.attempts) > 1:
                 return [(candidate, [Pod(steps.pod_name(workflow, attempt), "")])]
     known = ", ".join(s.name for s in found) or "none yet"
     raise ArgoError(
@@ -90,9 +91,9 @@ def chosen(workflow: Manifest, step: str | None) -> list[tuple[steps.Step, list[
     )
 
 
-def _label(step: steps.Step, attempt: steps.Node) -> str:
+def _label(workflow: Manifest, step: steps.Step, attempt: steps.Node) -> str:
     if len(step.attempts) > 1:
-        return str(attempt.get("displayName") or step.name)
+        return steps.node_name(workflow, attempt)
     return step.name
 
 
@@ -192,7 +193,8 @@ def command(args: argparse.Namespace, settings: Settings, out: Print = print) ->
             for step, pods in found:
                 if not pods and args.step is not None:
                     _nothing_to_read(name, step)
-                printed += read_pods(client, workflow, pods, args, printer)
+                read = pods[-1:] if args.follow else pods  # following: the latest attempt
+                printed += read_pods(client, workflow, read, args, printer)
                 if printer.cut:
                     break
     if printer.cut:

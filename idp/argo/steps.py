@@ -135,6 +135,13 @@ def steps(workflow: Manifest) -> list[Step]:
     return found
 
 
+def node_name(workflow: Manifest, node: Node) -> str:
+    """A node as a person names it: its display name, without the Workflow's name in front
+    (the exit handler's attempts are displayed as `<workflow>.onExit(0)`)."""
+    shown = str(node.get("displayName") or node.get("name") or "")
+    return shown.removeprefix(f"{workflow['metadata']['name']}.")
+
+
 def root_node(workflow: Manifest) -> Node | None:
     """The entrypoint's node (named like the Workflow), if the controller made it yet."""
     name = workflow["metadata"]["name"]

@@ -72,7 +72,7 @@ class StepProgress:
         for step in steps.steps(workflow):
             shown = [(step.name, step.node)]
             if len(step.attempts) > 1:
-                shown += [(str(a.get("displayName") or ""), a) for a in step.attempts]
+                shown += [(steps.node_name(workflow, a), a) for a in step.attempts]
             for label, node in shown:
                 node_phase = str(node.get("phase") or "Pending")
                 if self._changed(str(node.get("id") or label), node_phase):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from idp.argo.steps import pod_name, steps
+from idp.argo.steps import node_name, pod_name, steps
 from idp.cli import main
 from idp.errors import EXIT_NOT_FOUND, EXIT_SERVER_ERROR
 from idp.manifests import Manifest
@@ -32,8 +32,8 @@ def logged(fake: FakeArgo, workflow: Manifest) -> Manifest:
     for step in steps(workflow):
         for attempt in step.attempts:
             fake.pod_logs[pod_name(workflow, attempt)] = [
-                f"{attempt['displayName']} starts",
-                f"{attempt['displayName']} ends",
+                f"{node_name(workflow, attempt)} starts",
+                f"{node_name(workflow, attempt)} ends",
             ]
     return workflow
 
@@ -130,7 +130,7 @@ def test_follow_reads_every_pod_in_one_stream_and_names_each_line_s_step(
     assert main(["logs", WORKFLOW, "--follow"]) == 0
     (request,) = log_requests(fake)
     assert request.query == {"logOptions.container": ["main"], "logOptions.follow": ["true"]}
-    assert out_lines(capsys)[-1] == f"onExit           | {WORKFLOW}.onExit(0) ends"
+    assert out_lines(capsys)[-1] == "onExit           | onExit(0) ends"
 
 
 def test_follow_of_one_step_follows_its_pod(fake: FakeArgo, logged: Manifest) -> None:
@@ -213,3 +213,12 @@ def test_keepalives_of_the_event_stream_print_nothing(
     fake.keepalives = True
     assert main(["logs", WORKFLOW, "plan"]) == 0
     assert out_lines(capsys) == ["plan(0) starts", "plan(0) ends"]
+
+
+def test_follow_of_a_retried_step_follows_its_latest_attempt(
+    fake: FakeArgo, logged: Manifest
+) -> None:
+    assert main(["logs", WORKFLOW, "preflight", "--follow"]) == 0
+    (request,) = log_requests(fake)
+    preflight = next(s for s in steps(logged) if s.name == "preflight")
+    assert request.query["podName"] == [pod_name(logged, preflight.attempts[-1])]

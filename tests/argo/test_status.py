@@ -204,3 +204,13 @@ def test_o_yaml_prints_what_o_json_prints(
     as_json = json.loads(capsys.readouterr().out)
     assert main(["status", REQUEST_ID, "-o", "yaml"]) == 0
     assert yaml.safe_load(capsys.readouterr().out) == as_json
+
+
+def test_an_expired_approval_says_nobody_answered_in_time(
+    fake: FakeArgo, manifests: list[Manifest], capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.put_workflow(ran(manifests, "expire", {"finish": finished("expired", "no answer")}))
+    assert main(["status", REQUEST_ID]) == 0
+    lines = lines_of(capsys)
+    assert row(lines, "approval") == "EXPIRED: nobody answered in time"
+    assert row(lines, "outcome") == "expired: no answer"
