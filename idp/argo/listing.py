@@ -37,7 +37,6 @@ from idp.durations import DurationError, go_duration
 from idp.manifests import PART_OF, Manifest, dump
 from idp.settings import Settings
 
-Print = Callable[[str], None]
 MAX_SINCE = timedelta(days=3660)
 # What `idp list` reads of each Workflow (the server's `fields`, util/fields/fields.go).
 FIELDS = ",".join(

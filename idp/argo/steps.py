@@ -140,9 +140,3 @@ def node_name(workflow: Manifest, node: Node) -> str:
     (the exit handler's attempts are displayed as `<workflow>.onExit(0)`)."""
     shown = str(node.get("displayName") or node.get("name") or "")
     return shown.removeprefix(f"{workflow['metadata']['name']}.")
-
-
-def root_node(workflow: Manifest) -> Node | None:
-    """The entrypoint's node (named like the Workflow), if the controller made it yet."""
-    name = workflow["metadata"]["name"]
-    return next((n for n in _nodes(workflow).values() if n.get("name") == name), None)
