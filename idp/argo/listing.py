@@ -33,6 +33,7 @@ from idp.argo.connection import from_args
 from idp.argo.errors import UsageError
 from idp.argo.terminal import table
 from idp.catalog import catalog_for, model_for
+from idp.contract import MAX_STRING
 from idp.durations import DurationError, go_duration
 from idp.manifests import PART_OF, Manifest, dump
 from idp.settings import Settings
@@ -93,6 +94,8 @@ def since(text: str) -> timedelta:
 
 def requester(text: str) -> str:
     """`--requester`: an e-mail address as the template labels it, or a label value as is."""
+    if len(text) > MAX_STRING:
+        raise UsageError(f"--requester: {len(text)} characters; at most {MAX_STRING}")
     value = labels.requester_value(text) if "@" in text else text
     try:
         selectors.check_value(labels.REQUESTER, value)

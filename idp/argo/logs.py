@@ -86,7 +86,7 @@ def chosen(workflow: Manifest, step: str | None) -> list[tuple[steps.Step, list[
                 return [(candidate, [Pod(steps.pod_name(workflow, attempt), "")])]
     known = ", ".join(s.name for s in found) or "none yet"
     raise ArgoError(
-        f"workflow {workflow['metadata']['name']} has no step {step!r}; its steps: {known}",
+        f"workflow {workflow['metadata']['name']} has no step {step[:80]!r}; its steps: {known}",
         EXIT_NOT_FOUND,
     )
 
