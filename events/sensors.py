@@ -24,6 +24,7 @@ from events.delivery import BODY
 from events.filters import data_filters
 from events.shape import dump, with_path
 from events.webhook import pod_security_context
+from idp import labels
 from idp.contract import RequestBase
 from idp.manifests import PART_OF, Manifest
 from idp.settings import Settings
@@ -52,7 +53,7 @@ def _workflow_skeleton(kind: str, template: Manifest) -> Manifest:
         "metadata": {
             "name": workflow_name_prefix(kind),
             "namespace": template["metadata"]["namespace"],
-            "labels": {**PART_OF, "idp.platform/kind": kind},
+            "labels": {**PART_OF, labels.KIND: kind},
         },
         "spec": {
             "workflowTemplateRef": {"name": template["metadata"]["name"]},

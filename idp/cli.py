@@ -1,11 +1,7 @@
 """The `idp` command line: argument parsing and error reporting only; the work lives elsewhere.
 
-Every failure is one line on stderr and a distinct exit code, never a traceback. The codes
-(`idp.errors.EXIT_CODES`, listed by `idp --help`): 1 failure, 2 invalid request, 3 dropped by a
-sensor filter, 4 server unreachable, 5 TLS failure, 6 unauthorized, 7 forbidden, 8 not found,
-9 conflict, 10 server error, 11 rejected, 12 no approval waits, 13 gave up waiting, 14 the
-workflow failed, 15 no server named, 16 objects left unapplied, 17 a doctor check failed,
-64 usage error, 78 settings that cannot be used.
+Every failure is one line on stderr and a distinct exit code, never a traceback; the codes are
+`idp.errors.EXIT_CODES`, which `idp --help` lists.
 
 Options may come before or after the sub-command (`idp --config p.yaml compile` and
 `idp compile --config p.yaml` are the same): options before it are moved after it.
@@ -205,6 +201,30 @@ def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
     return approve.command(args, settings)
 
 
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    from idp.argo import listing
+
+    return listing.command(args, settings)
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from idp.argo import describe
+
+    return describe.command(args, settings)
+
+
+def cmd_logs(args: argparse.Namespace, settings: Settings) -> int:
+    from idp.argo import logs
+
+    return logs.command(args, settings)
+
+
+def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
+    from idp.argo import watch
+
+    return watch.command(args, settings)
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, with usage errors on their own exit code."""
 
@@ -279,6 +299,12 @@ def build_parser() -> argparse.ArgumentParser:
     kind_and_file(trigger_cmd)
     argo.trigger(trigger_cmd)
     argo.approve(add("approve", cmd_approve, "answer a workflow's pending approval"))
+    argo.listing(add("list", cmd_list, "list the requests the platform ran, newest first"))
+    status_cmd = add("status", cmd_status, "show one request: steps, outcome, approver, plan")
+    argo.status(status_cmd)
+    output(status_cmd, None)
+    argo.logs(add("logs", cmd_logs, "print the log of a request's steps"))
+    argo.watch(add("watch", cmd_watch, "follow a request's workflow until it completes"))
     local_cmd = add(
         "local", cmd_local, "run a request through the compiled pipeline on this machine"
     )

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from idp import labels
 from idp.errors import EXIT_DROPPED, EXIT_FAILURE, EXIT_INVALID, EXIT_WORKFLOW_FAILED, CommandError
 from idp.image import CHECKOV_ENV
 from idp.manifests import Manifest, dump, to_yaml
@@ -68,7 +69,7 @@ def inputs_for(kind: str, body: bytes, objects: list[Manifest]) -> Any:
     template = _one(
         objects,
         "WorkflowTemplate",
-        lambda o: o["metadata"].get("labels", {}).get("idp.platform/kind") == kind,
+        lambda o: o["metadata"].get("labels", {}).get(labels.KIND) == kind,
         f"WorkflowTemplates of kind {kind}",
     )
     sensor = _one(

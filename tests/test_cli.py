@@ -172,6 +172,17 @@ def test_completion_prints_a_script_that_knows_every_command(
 ) -> None:
     assert main(["completion", shell]) == 0
     script = capsys.readouterr().out
-    for command in ("compile", "validate", "render", "submit", "approve", "completion"):
+    for command in (
+        "compile",
+        "validate",
+        "render",
+        "submit",
+        "approve",
+        "list",
+        "status",
+        "logs",
+        "watch",
+        "completion",
+    ):
         assert command in script
     assert "--request-timeout" in script

@@ -40,6 +40,7 @@ from hera.workflows import (
 )
 from hera.workflows import models as m
 
+from idp import labels
 from idp.catalog import argument_defaults
 from idp.contract import RequestBase
 from idp.image import POLICIES_ROOT
@@ -428,15 +429,15 @@ def _dag() -> DAG:
 def workflow_template(model: type[RequestBase], settings: Settings) -> WorkflowTemplate:
     """The kind's WorkflowTemplate, as Hera builds it."""
     kind = model.kind
-    labels = {
+    template_labels = {
         **PART_OF,
         "app.kubernetes.io/managed-by": "idp-compile",
-        "idp.platform/kind": kind,
+        labels.KIND: kind,
     }
     return WorkflowTemplate(
         name=template_name(kind),
         namespace=settings.namespace,
-        labels=labels,
+        labels=template_labels,
         entrypoint=ENTRYPOINT,
         on_exit=EXIT_HANDLER,
         arguments=arguments(model),
@@ -455,15 +456,11 @@ def workflow_template(model: type[RequestBase], settings: Settings) -> WorkflowT
         ),
         pod_metadata=m.Metadata(labels=_pod_labels(settings)),
         workflow_metadata=m.WorkflowMetadata(
-            labels={"idp.platform/kind": kind},
+            labels={labels.KIND: kind},
             labels_from={
-                "idp.platform/environment": m.LabelValueFrom(
-                    expression="workflow.parameters.environment"
-                ),
-                "idp.platform/request-id": m.LabelValueFrom(
-                    expression="workflow.parameters.request_id"
-                ),
-                "idp.platform/requester": m.LabelValueFrom(expression=REQUESTER_LABEL),
+                labels.ENVIRONMENT: m.LabelValueFrom(expression="workflow.parameters.environment"),
+                labels.REQUEST_ID: m.LabelValueFrom(expression="workflow.parameters.request_id"),
+                labels.REQUESTER: m.LabelValueFrom(expression=REQUESTER_LABEL),
             },
         ),
         templates=[*_templates(model, settings)],
@@ -471,7 +468,8 @@ def workflow_template(model: type[RequestBase], settings: Settings) -> WorkflowT
 
 
 # A label value (at most 63 characters of [A-Za-z0-9_.-], starting and ending alphanumeric):
-# trimmed after the cut, so that a cut never leaves a trailing `_`, `-` or `.`.
+# trimmed after the cut, so that a cut never leaves a trailing `_`, `-` or `.`. The same rule
+# in Python is `idp.labels.requester_value` (`idp list --requester` selects by it).
 REQUESTER_LABEL = (
     "sprig.trimAll('-_.', sprig.trunc(63, sprig.regexReplaceAll("
     "'[^A-Za-z0-9_.-]', workflow.parameters.requester_email, '_')))"

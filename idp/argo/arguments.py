@@ -1,4 +1,6 @@
-"""The command-line flags of `idp submit`, `idp run`, `idp trigger` and `idp approve`.
+"""The command-line flags of the commands that talk to a live platform: `idp submit`, `idp run`,
+`idp trigger`, `idp approve`, `idp doctor`, and the reading ones, `idp list`, `idp status`,
+`idp logs` and `idp watch`.
 
 Only argparse here, so that building the parser stays cheap; `idp.cli` registers the commands.
 """
@@ -10,8 +12,9 @@ import re
 from pathlib import Path
 
 from idp.argo.connection import DEFAULT_TIMEOUT
+from idp.argo.states import STATES
 from idp.argo.transport import DEFAULT_BACKOFF, DEFAULT_RETRIES
-from idp.settings import DNS_LABEL, is_object_name
+from idp.settings import DNS_LABEL, ENVIRONMENTS, is_object_name
 
 
 def kubernetes_name(text: str) -> str:
@@ -166,4 +169,79 @@ def approve(parser: argparse.ArgumentParser) -> None:
 
 
 def doctor(parser: argparse.ArgumentParser) -> None:
+    _connection(parser)
+
+
+def _request(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "request",
+        metavar="REQUEST_ID|WORKFLOW",
+        help="a request id (found by its label) or a workflow's name",
+    )
+
+
+def listing(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--kind", help="only requests of this kind")
+    parser.add_argument("--environment", choices=ENVIRONMENTS, help="only this environment")
+    parser.add_argument(
+        "--requester", metavar="EMAIL", help="only requests of this requester (e-mail address)"
+    )
+    parser.add_argument(
+        "--outcome", choices=STATES, metavar="OUTCOME", help="only this state: " + ", ".join(STATES)
+    )
+    parser.add_argument(
+        "--since", metavar="DURATION", help="only requests created this recently (24h, 90m)"
+    )
+    parser.add_argument(
+        "-l",
+        "--selector",
+        metavar="SELECTOR",
+        help="a Kubernetes label selector the workflows must match too (k=v, k!=v, k in (a,b))",
+    )
+    parser.add_argument(
+        "--limit", type=int, default=100, help="show at most this many, newest first (default 100)"
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        choices=("table", "yaml", "json"),
+        default="table",
+        help="a table for people (default), or the requests as yaml or json",
+    )
+    _connection(parser)
+
+
+def status(parser: argparse.ArgumentParser) -> None:
+    _request(parser)
+    _connection(parser)
+
+
+def logs(parser: argparse.ArgumentParser) -> None:
+    _request(parser)
+    parser.add_argument(
+        "step", nargs="?", help="one step (validate, plan, apply, ...); default: every step"
+    )
+    parser.add_argument(
+        "-f", "--follow", action="store_true", help="keep printing until the workflow completes"
+    )
+    parser.add_argument("--tail", type=int, metavar="N", help="the last N lines of each pod")
+    parser.add_argument("--grep", metavar="REGEX", help="only lines matching (a Go regexp)")
+    parser.add_argument(
+        "--max-lines",
+        type=int,
+        default=10000,
+        metavar="N",
+        help="stop after printing N lines in all (default 10000)",
+    )
+    _connection(parser)
+
+
+def watch(parser: argparse.ArgumentParser) -> None:
+    _request(parser)
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="give up after this long (exit 13); default: as long as the run takes",
+    )
     _connection(parser)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from http import HTTPStatus
 from types import TracebackType
@@ -27,9 +27,9 @@ from hera.workflows import WorkflowsService
 from hera.workflows import models as hm
 from pydantic import BaseModel, ValidationError
 
-from idp.argo import transport
+from idp.argo import streams, transport
 from idp.argo.connection import Connection
-from idp.argo.errors import ArgoError, HttpError, UsageError, code_for_status, one_line
+from idp.argo.errors import ArgoError, HttpError, UsageError, code_for_status, one_line, reason
 from idp.errors import EXIT_FAILURE, EXIT_REJECTED, EXIT_TLS, EXIT_UNREACHABLE
 from idp.manifests import Manifest
 from idp.settings import is_object_name
@@ -257,6 +257,9 @@ class ArgoClient:
         path = f"api/v1/{resource}/{self.namespace}" + (f"/{segment(name)}" if name else "")
         return self.call(method, path, {key: body} if body is not None else None, params)
 
+    def _authorization(self) -> dict[str, str]:
+        return {"Authorization": self._workflows.token} if self._workflows.token else {}
+
     def call(
         self,
         method: str,
@@ -265,7 +268,7 @@ class ArgoClient:
         params: dict[str, str] | None = None,
     ) -> Any:
         """`method path` (relative to the server's base URL) with the token; the JSON answer."""
-        headers = {"Authorization": self._workflows.token} if self._workflows.token else {}
+        headers = self._authorization()
         data = None
         if body is not None:
             headers["Content-Type"] = "application/json"
@@ -287,6 +290,52 @@ class ArgoClient:
                 f"Argo Server {self.connection.server}: {method.upper()} {path} answered with "
                 "something that is not JSON; check --server and ARGO_BASE_HREF"
             ) from None
+
+    def stream(self, path: str, params: dict[str, str]) -> Generator[Any, None, None]:
+        """The results of a streamed answer (`idp.argo.streams`), with `streams.KEEPALIVE` for
+        each keep-alive. The answer must begin within --request-timeout (retries included);
+        then each read may wait `streams.IDLE_SECONDS`. Closing the iterator closes the
+        connection."""
+        where = f"GET {urlsplit(urljoin(self.connection.url, path)).path}"
+        response = send(
+            self._session,
+            self.connection,
+            "get",
+            urljoin(self.connection.url, path),
+            headers={"Accept": streams.EVENT_STREAM, **self._authorization()},
+            params=params,
+            verify=self.connection.verify,
+            stream=True,
+            timeout=(self.connection.timeout, streams.IDLE_SECONDS),
+        )
+        try:
+            yield from streams.results(streams.lines(self._chunks(response, where), where), where)
+        finally:
+            response.close()
+
+    def _chunks(self, response: requests.Response, where: str) -> Iterator[bytes]:
+        try:
+            yield from response.iter_content(chunk_size=64 * 1024)
+        except requests.exceptions.RequestException as exc:
+            why = reason(exc)
+            if why == "timed out":
+                why = f"nothing arrived for {streams.IDLE_SECONDS:g}s"
+            raise streams.StreamBroken(
+                f"Argo Server {self.connection.server}: {where} broke off ({why})"
+            ) from None
+
+    def list_workflows(
+        self, label_selector: str, fields: str, created_after: str | None = None
+    ) -> list[Manifest]:
+        """The Workflows in the namespace that match the selector, with only `fields` (the
+        server's `fields` parameter); `created_after` (RFC 3339) is passed on, but not every
+        server applies it (see `idp.argo.listing`)."""
+        params = {"listOptions.labelSelector": label_selector, "fields": fields}
+        if created_after:
+            params["createdAfter"] = created_after
+        found = self.call("get", f"api/v1/workflows/{self.namespace}", params=params)
+        items = (found or {}).get("items") or []
+        return [item for item in items if isinstance(item, dict)]
 
     def list_names(self, kind: str, label_selector: str) -> list[str]:
         """Names of the objects of `kind` in the namespace that carry the labels."""

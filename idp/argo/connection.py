@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from idp.argo.errors import NoServerError, UsageError
-from idp.argo.transport import DEFAULT_BACKOFF, DEFAULT_RETRIES, Policy
+from idp.argo.transport import DEFAULT_BACKOFF, DEFAULT_RETRIES, Policy, scrub
 from idp.settings import DNS_LABEL
 
 DEFAULT_TIMEOUT = 30.0
@@ -60,6 +60,13 @@ class Connection:
     def server(self) -> str:
         """The server as shown in messages: the base URL without its trailing slash."""
         return self.url.rstrip("/")
+
+    def hide(self, text: str) -> str:
+        """`text` without the token in it (with or without its `Bearer ` prefix): for text the
+        server sends back, such as a step's log, before it is printed."""
+        if not self.token:
+            return text
+        return scrub(text, [self.token, self.token.removeprefix("Bearer ")])
 
 
 def parse_bool(name: str, text: str) -> bool:

@@ -18,6 +18,7 @@ from idp.argo import status
 from idp.argo.client import ArgoClient
 from idp.argo.connection import from_args
 from idp.argo.errors import ArgoError, HttpError, UsageError
+from idp.argo.terminal import printable
 from idp.contract import RequestBase, parse_request
 from idp.errors import EXIT_CONFLICT, EXIT_DROPPED, EXIT_TIMEOUT, EXIT_WORKFLOW_FAILED
 from idp.manifests import Manifest, dump
@@ -57,6 +58,51 @@ def create(client: ArgoClient, workflow: Manifest, *, dry_run: bool = False) -> 
         ) from None
 
 
+class Progress:
+    """Prints each node's phase when it changes, as `idp run --wait` and `idp watch` show it."""
+
+    def __init__(self, out: Print) -> None:
+        self.out = out
+        self.seen: dict[str, str] = {}
+
+    def show(self, workflow: Manifest) -> None:
+        for node in status.nodes(workflow):
+            node_phase = str(node.get("phase") or "Pending")
+            if self.seen.get(node.get("id", "")) != node_phase:
+                self.seen[node.get("id", "")] = node_phase
+                note = f"  {node['message']}" if node.get("message") else ""
+                name = node.get("displayName") or node.get("name")
+                self.out(printable(f"  {name!s:<28} {node_phase}{note}"))
+
+
+def finish(workflow: Manifest, name: str, link: str, out: Print, word: str = "run") -> None:
+    """The end of a finished run: its outcome; a run that did not succeed raises (exit 14)."""
+    phase = status.phase(workflow)
+    message = (workflow.get("status") or {}).get("message")
+    ended = status.outcome(workflow)
+    if ended is not None:
+        out(f"outcome   {ended}")
+    if phase == "Succeeded":
+        out(f"{word:<9} {name}: Succeeded")
+        return
+    why = ended or message
+    raise ArgoError(
+        f"workflow {name} {phase}" + (f": {why}" if why else "") + f"; see {link}",
+        EXIT_WORKFLOW_FAILED,
+    )
+
+
+def waiting_lines(workflow: Manifest, name: str, link: str, word: str = "run") -> list[str]:
+    """What to say when the approval waits: the plan, and how to answer."""
+    node = status.pending(workflow)[0]
+    summary = status.parameter(node, "inputs", "summary") or "(no summary)"
+    sha = status.parameter(node, "inputs", "sha256") or "(no sha256)"
+    return [
+        f"{word:<9} {name}: waiting for approval of the plan: {summary} (sha256 {sha})",
+        f"          answer with: idp approve {name} --yes   (or --no); or in {link}",
+    ]
+
+
 def follow(
     client: ArgoClient,
     name: str,
@@ -69,38 +115,19 @@ def follow(
     clock: Callable[[], float] = time.monotonic,
 ) -> None:
     """Print node phases as they change until the run finishes or waits for approval."""
-    seen: dict[str, str] = {}
+    progress = Progress(out)
     deadline = clock() + timeout
     link = status.ui_link(ui_url, client.namespace, name)
     while True:
         workflow = client.get_workflow(name)
-        for node in status.nodes(workflow):
-            node_phase = str(node.get("phase") or "Pending")
-            if seen.get(node.get("id", "")) != node_phase:
-                seen[node.get("id", "")] = node_phase
-                note = f"  {node['message']}" if node.get("message") else ""
-                out(f"  {node.get('displayName') or node.get('name')!s:<28} {node_phase}{note}")
+        progress.show(workflow)
         phase = status.phase(workflow)
         if phase in status.FINISHED:
-            message = (workflow.get("status") or {}).get("message")
-            ended = status.outcome(workflow)
-            if ended is not None:
-                out(f"outcome   {ended}")
-            if phase == "Succeeded":
-                out(f"run       {name}: Succeeded")
-                return
-            why = ended or message
-            raise ArgoError(
-                f"workflow {name} {phase}" + (f": {why}" if why else "") + f"; see {link}",
-                EXIT_WORKFLOW_FAILED,
-            )
-        waiting = status.pending(workflow)
-        if waiting:
-            node = waiting[0]
-            summary = status.parameter(node, "inputs", "summary") or "(no summary)"
-            sha = status.parameter(node, "inputs", "sha256") or "(no sha256)"
-            out(f"run       {name}: waiting for approval of the plan: {summary} (sha256 {sha})")
-            out(f"          answer with: idp approve {name} --yes   (or --no); or in {link}")
+            finish(workflow, name, link, out)
+            return
+        if status.pending(workflow):
+            for line in waiting_lines(workflow, name, link):
+                out(line)
             return
         left = deadline - clock()
         if left <= 0:

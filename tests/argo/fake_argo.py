@@ -4,12 +4,17 @@ Each request is first checked against the Argo Server's OpenAPI spec (`tests.arg
 a violation is recorded (the fixture fails the test at teardown) and answered with 400. Then the
 fake applies, in order: a required bearer token (401), failures a test injected (any status),
 and the API itself on an in-memory store of WorkflowTemplates, EventSources, Sensors and
-Workflows: create (409 when it exists), get (404), update (requires the live resourceVersion,
-409 when stale), lint, and for Workflows `set` (output parameters of supplied nodes; a second
-set of the same parameter fails, as on the real server) and `resume` (a Running suspend node
-becomes Succeeded). `read_gate` holds the first GETs until several clients have all read, to
-make a race. Errors have the server's shape:
+Workflows: create (409 when it exists), get (404), list (label selectors and `fields`, as
+`tests.argo.fake_selection` reads them; `createdAfter` as the server's own store applies it,
+unless `applies_created_after` is off, as when it lists from Kubernetes), update (requires the
+live resourceVersion, 409 when stale), lint, and for Workflows `set` (output parameters of
+supplied nodes; a second set of the same parameter fails, as on the real server) and `resume`
+(a Running suspend node becomes Succeeded). `read_gate` holds the first GETs until several
+clients have all read, to make a race. Errors have the server's shape:
 `{"code": <gRPC code>, "message": ...}`.
+
+Two endpoints stream (`tests.argo.fake_streams`): a Workflow's pod logs (from `pod_logs`) and
+the workflow events of one Workflow (from `watches`).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.argo import fake_selection, fake_streams
 from tests.argo.contract import Contract
 
 Manifest = dict[str, Any]
@@ -83,6 +89,10 @@ class FakeArgo:
     lock: threading.Lock = field(default_factory=threading.Lock)
     read_gate: threading.Barrier | None = None
     version: str = "v4.1.2"
+    applies_created_after: bool = True
+    pod_logs: dict[str, list[str]] = field(default_factory=dict)
+    watches: dict[str, list[list[fake_streams.Event | Manifest]]] = field(default_factory=dict)
+    keepalives: bool = False
     _versions: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
 
     # -- steering and reading
@@ -123,6 +133,7 @@ class FakeArgo:
     def handle(
         self, method: str, target: str, headers: dict[str, str], raw: bytes
     ) -> tuple[int, Any, dict[str, str]]:
+        """The answer: status, a JSON payload (or a `fake_streams.Streamed`), extra headers."""
         parts = urlsplit(target)
         query = parse_qs(parts.query, keep_blank_values=True)
         try:
@@ -163,6 +174,9 @@ class FakeArgo:
                         failure.times -= 1
                         raise Reply(failure.status, failure.message, failure.headers)
                 assert operation is not None
+                if operation.template in fake_streams.TEMPLATES:
+                    events = "text/event-stream" in headers.get("accept", "")
+                    return 200, self._stream(operation.template, parts.path, query, events), {}
                 return 200, self._route(method, operation.template, parts.path, body, query), {}
             except Reply as reply:
                 error = {"code": _GRPC.get(reply.status, 2), "message": str(reply)}
@@ -190,7 +204,9 @@ class FakeArgo:
         if method == "GET" and name and not action:
             return self._read(resource, namespace, name, group)
         if method == "GET" and not name:
-            return self._list(resource, namespace, query.get("listOptions.labelSelector", [""])[0])
+            found = self._list(resource, namespace, query)
+            cleaned: Manifest = fake_selection.clean(found, query.get("fields", [""])[0])
+            return cleaned
         if method == "DELETE" and name and not action:
             self._existing(resource, namespace, name, group)
             del self.store[(resource, namespace, name)]
@@ -209,17 +225,41 @@ class FakeArgo:
         self.violations.append(f"{method} {template}: the client should not call this")
         raise Reply(501, "not implemented by the fake")
 
-    def _list(self, resource: str, namespace: str, selector: str) -> Manifest:
-        """The objects whose labels match `k=v,...` (equality terms only)."""
-        terms = [term.split("=", 1) for term in selector.split(",") if term]
+    def _list(self, resource: str, namespace: str, query: dict[str, list[str]]) -> Manifest:
+        """The objects whose labels match the selector, created at or after `createdAfter`."""
+        selector = query.get("listOptions.labelSelector", [""])[0]
+        after = query.get("createdAfter", [""])[0] if self.applies_created_after else ""
         items = [
             copy.deepcopy(obj)
             for (kind, ns, _), obj in sorted(self.store.items())
             if kind == resource
             and ns == namespace
-            and all((obj["metadata"].get("labels") or {}).get(k) == v for k, v in terms)
+            and fake_selection.matches(selector, obj["metadata"].get("labels") or {})
+            and (not after or obj["metadata"].get("creationTimestamp", "") >= after)
         ]
         return {"metadata": {}, "items": items or None}
+
+    def _stream(
+        self, template: str, path: str, query: dict[str, list[str]], events: bool
+    ) -> fake_streams.Streamed:
+        segments = path.strip("/").split("/")
+        namespace = segments[3]
+        if template == fake_streams.LOG:
+            workflow = self._existing("workflows", namespace, segments[4], "workflows.argoproj.io")
+            messages = fake_streams.log_messages(workflow, self.pod_logs, query)
+        else:
+            selected = query.get("listOptions.fieldSelector", [""])[0].removeprefix(
+                "metadata.name="
+            )
+            workflow = self._existing("workflows", namespace, selected, "workflows.argoproj.io")
+            scripted = self.watches.get(selected)
+            script: list[fake_streams.Event | Manifest] = (
+                scripted.pop(0)
+                if scripted
+                else [fake_streams.Event("ADDED", workflow), fake_streams.WATCH_CLOSED]
+            )
+            messages = fake_streams.watch_messages(script, query.get("fields", [""])[0])
+        return fake_streams.Streamed(messages, events, self.keepalives)
 
     def _existing(self, resource: str, namespace: str, name: str, group: str) -> Manifest:
         found = self.store.get((resource, namespace, name))
@@ -350,11 +390,14 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         headers = {key.lower(): value for key, value in self.headers.items()}
         status, payload, extra = self.fake.handle(self.command, self.path, headers, raw)
-        data = json.dumps(payload).encode()
+        if isinstance(payload, fake_streams.Streamed):
+            data, content_type = payload.body(), payload.content_type
+        else:
+            data, content_type = json.dumps(payload).encode(), "application/json"
         self.send_response(status)
         for key, value in extra.items():
             self.send_header(key, value)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

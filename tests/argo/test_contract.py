@@ -98,3 +98,21 @@ def test_a_request_the_spec_does_not_allow_is_recorded_by_the_fake(fake: FakeArg
         "GET /api/v1/workflows/{namespace}/{name}: query parameter 'bogus' is not declared"
     ]
     fake.violations.clear()  # recorded as it should be; the fixture must not fail this test
+
+
+def test_the_log_options_must_have_their_declared_types(spec: Contract) -> None:
+    query = {"logOptions.follow": "yes", "podName": "wf-plan-1"}
+    assert problems(spec, "GET", "/api/v1/workflows/ns/wf/log", **query) == [
+        "GET /api/v1/workflows/{namespace}/{name}/log: logOptions.follow='yes' is not a boolean"
+    ]
+
+
+def test_the_workflow_events_take_list_options_and_fields(spec: Contract) -> None:
+    query = {"listOptions.fieldSelector": "metadata.name=wf", "fields": "result.type"}
+    assert problems(spec, "GET", "/api/v1/workflow-events/ns", **query) == []
+
+
+def test_a_list_option_the_spec_lacks_is_a_violation(spec: Contract) -> None:
+    assert problems(spec, "GET", "/api/v1/workflows/ns", **{"listOptions.selector": "a=b"}) == [
+        "GET /api/v1/workflows/{namespace}: query parameter 'listOptions.selector' is not declared"
+    ]

@@ -2,7 +2,8 @@
 
 These write to the cluster: `idp submit` puts the platform's objects in settings.namespace
 (and runs kubectl when it has a context). No Workflow is created: `idp run` uses a server dry
-run, and `idp approve` is asked about a workflow that does not exist.
+run, and `idp approve` is asked about a workflow that does not exist. The reading commands
+(`list`, `status`, `logs`, `watch`) only read.
 """
 
 from __future__ import annotations
@@ -37,3 +38,12 @@ def test_the_server_accepts_the_workflow_run_would_create() -> None:
 
 def test_approve_of_a_workflow_that_does_not_exist_is_not_found() -> None:
     assert main(["approve", f"compute-{uuid.uuid4()}", "--yes"]) == EXIT_NOT_FOUND
+
+
+def test_list_reads_the_requests_of_the_namespace() -> None:
+    assert main(["list", "--since", "24h"]) == 0
+
+
+@pytest.mark.parametrize("command", ["status", "logs", "watch"])
+def test_a_request_nobody_sent_is_not_found(command: str) -> None:
+    assert main([command, str(uuid.uuid4())]) == EXIT_NOT_FOUND

@@ -86,6 +86,10 @@ COMMANDS = [
     ["approve", "compute-x", "--yes"],
     ["run", "compute", str(example("compute"))],
     ["submit", "--no-kubectl"],
+    ["list"],
+    ["status", "compute-x"],
+    ["logs", "compute-x"],
+    ["watch", "compute-x"],
 ]
 
 

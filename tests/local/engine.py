@@ -174,11 +174,13 @@ def node_named(workflow: Mapping[str, Any], name: str) -> dict[str, Any]:
     return dict(node)
 
 
+# Every output the plan step publishes (workflows.pipeline.PLAN_PARAMETERS): the approval's
+# inputs name each one, and the controller does not resolve a missing one.
 PLAN = Ending(
     outputs={
         "has_changes": "true",
         "summary": "2 to add, 0 to change, 0 to destroy",
-        "changes": "create terraform_data.resource_group; create terraform_data.cluster",
+        "changes": "create terraform_data.first\ncreate terraform_data.second",
         "sha256": "ab" * 32,
     }
 )

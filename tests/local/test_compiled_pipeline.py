@@ -12,6 +12,8 @@ import json
 
 import pytest
 
+from idp import labels
+from idp.labels import requester_value
 from idp.local.approval import Fixed, Prompt
 from idp.local.controller import Controller
 from idp.localrun import inputs_for
@@ -19,6 +21,7 @@ from idp.manifests import Manifest
 from tests.local.conftest import example
 from tests.local.engine import Ending, FakeClock, Scripted, compiled, run_compiled
 from tests.upstream import conformance_errors
+from workflows.pipeline import APPROVAL, APPROVAL_SHOWS
 
 
 @pytest.mark.parametrize(
@@ -45,7 +48,7 @@ def test_the_argo_ui_answer_setting_every_input_is_accepted(manifests: list[Mani
     assert "apply" in executor.ran()
     (approve,) = [n for n in workflow["status"]["nodes"].values() if n["displayName"] == "approve"]
     set_names = {p["name"] for p in approve["outputs"]["parameters"] if "value" in p}
-    assert set_names == {"approve", "summary", "changes", "policy", "sha256"}
+    assert set_names == {APPROVAL, *APPROVAL_SHOWS}
 
 
 def test_the_exit_handler_gets_what_decides_the_outcome(manifests: list[Manifest]) -> None:
@@ -117,16 +120,16 @@ def requester_label(manifests: list[Manifest], email: str) -> Controller:
     return controller
 
 
-@pytest.mark.parametrize(
-    "email",
-    [
-        "ann@example.com",
-        "a" * 62 + ".@example.com",  # the cut at 63 ends on a dot
-        "a" * 62 + "+x@example.com",  # ... on an underscore
-        "a-" * 30 + "a--b@example.com",  # ... on a hyphen
-        "_ann_@example.com",
-    ],
-)
+REQUESTERS = [
+    "ann@example.com",
+    "a" * 62 + ".@example.com",  # the cut at 63 ends on a dot
+    "a" * 62 + "+x@example.com",  # ... on an underscore
+    "a-" * 30 + "a--b@example.com",  # ... on a hyphen
+    "_ann_@example.com",
+]
+
+
+@pytest.mark.parametrize("email", REQUESTERS)
 def test_the_requester_label_is_always_a_valid_label_value(
     manifests: list[Manifest], email: str
 ) -> None:
@@ -134,6 +137,16 @@ def test_the_requester_label_is_always_a_valid_label_value(
     (before any step, and nobody is told); the compiled expression never makes one."""
     controller = requester_label(manifests, email)
     assert controller.status["phase"] == "Running", controller.status.get("message")
-    label = controller.workflow["metadata"]["labels"]["idp.platform/requester"]
+    label = controller.workflow["metadata"]["labels"][labels.REQUESTER]
     assert len(label) <= 63
     assert label == "" or (label[0].isalnum() and label[-1].isalnum())
+
+
+@pytest.mark.parametrize("email", REQUESTERS)
+def test_idp_computes_the_requester_label_as_the_compiled_expression_does(
+    manifests: list[Manifest], email: str
+) -> None:
+    """`idp list --requester` selects by `idp.labels.requester_value`; it must be the value
+    the controller records from the template's `labelsFrom` expression."""
+    controller = requester_label(manifests, email)
+    assert controller.workflow["metadata"]["labels"][labels.REQUESTER] == requester_value(email)

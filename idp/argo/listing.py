@@ -1,0 +1,219 @@
+"""`idp list`: the platform's requests, newest first, with filters.
+
+The requests are the Workflows labelled `app.kubernetes.io/part-of=idp` that carry a request id
+(`idp.platform/request-id`). The server selects them by label, narrowed by `--kind`,
+`--environment`, `--requester` (an e-mail address, made into the label value the template
+records, `idp.labels.requester_value`) and `-l/--selector` (any Kubernetes label selector,
+checked first: `idp.selectors`). `--outcome` is decided here from each Workflow
+(`idp.argo.summary`).
+
+`--since` goes to the server as `createdAfter` and is applied here too: the Argo Server applies
+it when it reads its own store (persist/sqldb/selector.go: `creationTimestamp >=`), but not
+when it lists Workflows from the Kubernetes API (server/workflow/store/lister.go,
+`kubeLister.ListWorkflows` ignores it).
+
+The server returns live and archived Workflows and sorts only each page
+(server/workflow/workflow_server.go, `ListWorkflows`), so idp asks for one page with only the
+fields it shows (the server's `fields`), sorts by creation time, newest first, then by name,
+and shows at most `--limit`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from idp import labels, selectors
+from idp.argo import summary
+from idp.argo.client import ArgoClient
+from idp.argo.connection import from_args
+from idp.argo.errors import UsageError
+from idp.argo.terminal import table
+from idp.catalog import catalog_for, model_for
+from idp.contract import MAX_STRING
+from idp.durations import DurationError, go_duration
+from idp.manifests import PART_OF, Manifest, dump
+from idp.settings import Settings
+
+MAX_SINCE = timedelta(days=3660)
+# What `idp list` reads of each Workflow (the server's `fields`, util/fields/fields.go).
+FIELDS = ",".join(
+    (
+        "metadata",
+        "items.metadata.name",
+        "items.metadata.namespace",
+        "items.metadata.creationTimestamp",
+        "items.metadata.labels",
+        "items.spec.arguments",
+        "items.status.phase",
+        "items.status.finishedAt",
+        "items.status.outputs",
+        "items.status.nodes",
+    )
+)
+HEADERS = ("KIND", "ENVIRONMENT", "NAME", "REQUEST ID", "REQUESTER", "OUTCOME", "APPROVER", "AGE")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What `idp list` selects: label requirements for the server, the rest applied here."""
+
+    requirements: tuple[selectors.Requirement, ...]
+    since: timedelta | None = None
+    state: str | None = None
+
+    @property
+    def selector(self) -> str:
+        return selectors.render(list(self.requirements))
+
+
+def part_of() -> selectors.Requirement:
+    """The label every object idp makes carries."""
+    ((key, value),) = PART_OF.items()
+    return selectors.Requirement(key, "=", (value,))
+
+
+def platform_requirements() -> list[selectors.Requirement]:
+    """The labels every request's Workflow carries."""
+    return [part_of(), selectors.Requirement(labels.REQUEST_ID, "exists")]
+
+
+def since(text: str) -> timedelta:
+    """`--since`: a positive Go duration (`90m`, `24h`, `1h30m`), at most ten years."""
+    try:
+        seconds = go_duration(text)
+    except DurationError as exc:
+        raise UsageError(f"--since {exc}") from None
+    if seconds <= 0 or seconds > MAX_SINCE.total_seconds():
+        raise UsageError(f"--since {text!r}: must be more than 0 and at most 87840h (ten years)")
+    return timedelta(seconds=seconds)
+
+
+def requester(text: str) -> str:
+    """`--requester`: an e-mail address as the template labels it, or a label value as is."""
+    if len(text) > MAX_STRING:
+        raise UsageError(f"--requester: {len(text)} characters; at most {MAX_STRING}")
+    value = labels.requester_value(text) if "@" in text else text
+    try:
+        selectors.check_value(labels.REQUESTER, value)
+    except selectors.SelectorError as exc:
+        raise UsageError(f"--requester {text[:80]!r}: {exc}") from None
+    return value
+
+
+def filters(args: argparse.Namespace, settings: Settings) -> Filters:
+    """The filters of parsed arguments, each checked; a bad one is a usage error naming it."""
+    found = platform_requirements()
+    if args.kind:
+        model_for(args.kind, catalog_for(settings.catalog))
+        found.append(selectors.Requirement(labels.KIND, "=", (args.kind,)))
+    if args.environment:
+        found.append(selectors.Requirement(labels.ENVIRONMENT, "=", (args.environment,)))
+    if args.requester:
+        found.append(selectors.Requirement(labels.REQUESTER, "=", (requester(args.requester),)))
+    if args.selector:
+        try:
+            found += selectors.parse(args.selector)
+        except selectors.SelectorError as exc:
+            raise UsageError(f"-l {args.selector[:80]!r}: {exc}") from None
+    return Filters(tuple(found), since(args.since) if args.since else None, args.outcome or None)
+
+
+def _created(workflow: Manifest) -> datetime:
+    when = summary.timestamp(str(workflow["metadata"].get("creationTimestamp") or ""))
+    return when if when is not None else datetime.min.replace(tzinfo=UTC)
+
+
+def newest_first(workflows: Sequence[Manifest]) -> list[Manifest]:
+    """Sorted by creation time, newest first; equal times by name (a stable order)."""
+    by_name = sorted(workflows, key=lambda w: str(w["metadata"].get("name") or ""))
+    return sorted(by_name, key=_created, reverse=True)
+
+
+def select(workflows: Sequence[Manifest], chosen: Filters, now: datetime) -> list[summary.Request]:
+    """The requests among `workflows` that pass the filters applied here, newest first."""
+    kept = []
+    for workflow in newest_first(workflows):
+        if chosen.since is not None and _created(workflow) < now - chosen.since:
+            continue
+        found = summary.request(workflow)
+        if chosen.state is not None and found.state != chosen.state:
+            continue
+        kept.append(found)
+    return kept
+
+
+def rows(found: Sequence[summary.Request], now: datetime) -> list[str]:
+    """The table `idp list` prints."""
+    return table(
+        HEADERS,
+        [
+            (
+                r.kind,
+                r.environment,
+                r.name,
+                r.request_id,
+                r.requester,
+                r.state,
+                r.approver,
+                summary.age(r.created, now),
+            )
+            for r in found
+        ],
+    )
+
+
+def command(
+    args: argparse.Namespace,
+    settings: Settings,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> int:
+    """`idp list` from parsed arguments."""
+    if not 1 <= args.limit <= 10000:
+        raise UsageError(f"--limit {args.limit}: must be 1 to 10000")
+    chosen = filters(args, settings)
+    connection = from_args(args, settings.namespace)
+    moment = now()
+    created_after = None
+    if chosen.since is not None:
+        created_after = (moment - chosen.since).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with ArgoClient(connection) as client:
+        workflows = client.list_workflows(chosen.selector, FIELDS, created_after)
+    found = select(workflows, chosen, moment)
+    shown = found[: args.limit]
+    if args.output in ("json", "yaml"):
+        sys.stdout.write(dump([r.as_dict() for r in shown], args.output))
+    elif shown:
+        for line in rows(shown, moment):
+            print(line)
+    if not found:
+        print(
+            f"no requests in namespace {connection.namespace} on {connection.server} match "
+            f"{chosen.selector}" + _here(chosen),
+            file=sys.stderr,
+        )
+    elif len(found) > len(shown):
+        print(
+            f"showing the newest {len(shown)} of {len(found)} requests (--limit)", file=sys.stderr
+        )
+    return 0
+
+
+def _here(chosen: Filters) -> str:
+    parts = []
+    if chosen.since is not None:
+        parts.append(f"created in the last {_duration(chosen.since)}")
+    if chosen.state is not None:
+        parts.append(f"outcome {chosen.state}")
+    return (" and " + " and ".join(parts)) if parts else ""
+
+
+def _duration(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
+    return text + (f"{seconds}s" if seconds or not text else "")
