@@ -248,7 +248,7 @@ def approver_checks(cluster: Cluster, settings: Settings) -> list[Check]:
     """The approver ServiceAccount in the Argo Server's namespace, with the compiled rule and
     precedence, and its token Secret filled by Kubernetes (idp.approvers)."""
     name, home = settings.approver_service_account, settings.argo_server_namespace
-    apply = f"idp submit (or kubectl apply -k dist/); see {GUIDE}#9-sso-and-approvers"
+    apply = f"idp submit (or kubectl apply -k dist/; see {GUIDE}#9-sso-and-approvers)"
     label = f"serviceaccount/{name}"
     account = cluster.get("serviceaccount", name, namespace=home)
     if account is None:

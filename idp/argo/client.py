@@ -288,6 +288,12 @@ class ArgoClient:
                 "something that is not JSON; check --server and ARGO_BASE_HREF"
             ) from None
 
+    def user_info(self) -> Manifest:
+        """Who the server takes the caller for (`GET /api/v1/userinfo`): the claims it found for
+        the token, `{}` when it found none."""
+        found = self.call("get", "api/v1/userinfo")
+        return found if isinstance(found, dict) else {}
+
     def list_names(self, kind: str, label_selector: str) -> list[str]:
         """Names of the objects of `kind` in the namespace that carry the labels."""
         found = self._rest("get", kind, params={"listOptions.labelSelector": label_selector})

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from idp import errors
@@ -38,3 +41,9 @@ def test_a_usage_error_has_its_own_code(capsys: pytest.CaptureFixture[str]) -> N
     with pytest.raises(SystemExit) as exited:
         main(["compile", "--no-such-flag"])
     assert exited.value.code == errors.EXIT_USAGE
+
+
+def test_the_readme_lists_every_exit_code() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    listed = {int(code) for code in re.findall(r"^\| (\d+) \| ", readme, re.M)}
+    assert set(errors.EXIT_CODES) <= listed

@@ -178,6 +178,7 @@ PLAN = Ending(
     outputs={
         "has_changes": "true",
         "summary": "2 to add, 0 to change, 0 to destroy",
+        "changes": "create terraform_data.this\ncreate terraform_data.other",
         "sha256": "ab" * 32,
     }
 )
