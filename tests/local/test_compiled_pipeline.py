@@ -19,6 +19,7 @@ from idp.manifests import Manifest
 from tests.local.conftest import example
 from tests.local.engine import Ending, FakeClock, Scripted, compiled, run_compiled
 from tests.upstream import conformance_errors
+from workflows.pipeline import APPROVAL_SHOWS
 
 
 @pytest.mark.parametrize(
@@ -45,7 +46,7 @@ def test_the_argo_ui_answer_setting_every_input_is_accepted(manifests: list[Mani
     assert "apply" in executor.ran()
     (approve,) = [n for n in workflow["status"]["nodes"].values() if n["displayName"] == "approve"]
     set_names = {p["name"] for p in approve["outputs"]["parameters"] if "value" in p}
-    assert set_names == {"approve", "summary", "sha256"}
+    assert set_names == {"approve", *APPROVAL_SHOWS}
 
 
 def test_the_exit_handler_gets_what_decides_the_outcome(manifests: list[Manifest]) -> None:

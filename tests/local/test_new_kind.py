@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from idp.cli import main
+from idp.scaffold import SIZE_VARIABLE
 from tests.local.conftest import MODULES, ROOT, LocalPlatform
 
 KIND = "widget"
@@ -28,8 +29,8 @@ CATALOG = {**DEFAULT_CATALOG, "widget": load_model(
 
 
 def fixture_module(target: Path) -> None:
-    """The compute fixture without compute's own variables (the var-file's other fields are
-    only warned about by Terraform)."""
+    """The compute fixture with the scaffolded kind's own variable instead of compute's: apply
+    refuses a plan whose variables are not the request's fields."""
     shutil.copytree(MODULES / "compute", target)
     main_tf = (target / "main.tf").read_text()
     main_tf = (
@@ -39,7 +40,8 @@ def fixture_module(target: Path) -> None:
     )
     (target / "main.tf").write_text(main_tf)
     variables = (target / "variables.tf").read_text()
-    (target / "variables.tf").write_text(variables[: variables.index('\nvariable "node_count"')])
+    common = variables[: variables.index('\nvariable "node_count"')]
+    (target / "variables.tf").write_text(f"{common}\n{SIZE_VARIABLE}")
 
 
 def test_a_scaffolded_kind_runs_through_idp_local(
