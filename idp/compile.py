@@ -30,13 +30,19 @@ def build(settings: Settings, catalog: Catalog = DEFAULT_CATALOG) -> list[Manife
     import events
     import workflows
     from idp.admin import admin_rbac
+    from idp.approvers import approver_rbac
 
     templates = workflows.templates(settings, catalog)
     try:
         event_objects = events.manifests(settings, catalog, templates)
     except ValueError as exc:  # a request model the Sensor's filters cannot express
         raise CompileError(str(exc)) from exc
-    manifests = [*workflows.manifests(settings, templates), *event_objects, *admin_rbac(settings)]
+    manifests = [
+        *workflows.manifests(settings, templates),
+        *event_objects,
+        *admin_rbac(settings),
+        *approver_rbac(settings),
+    ]
     names = [file_name(m) for m in manifests]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:

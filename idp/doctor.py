@@ -5,8 +5,9 @@ project is tested against, the token may list and read in the namespace, and eve
 WorkflowTemplate, EventSource and Sensor is there. Through kubectl (its current context, when
 there is one): the namespace, the Argo CRDs, the EventBus, every Secret with the keys the
 platform reads (key names only: no value is read), the ServiceAccounts with their annotations,
-the ConfigMaps, an SSO approvers mapping, and the workload identity webhook. And the settings:
-what `idp compile --strict` refuses. Each failing line says what to do.
+the ConfigMaps, the approver ServiceAccount SSO RBAC maps the approvers' group to (in the Argo
+Server's namespace, with the compiled rule) and its token, and the workload identity webhook.
+And the settings: what `idp compile --strict` refuses. Each failing line says what to do.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from idp.approvers import RBAC_RULE, RBAC_RULE_PRECEDENCE, rbac_rule, token_secret_name
 from idp.argo import kubectl
 from idp.argo.client import MANAGED_KINDS, ArgoClient
 from idp.argo.connection import Connection
@@ -34,7 +36,6 @@ CRDS = (
     "eventbus.argoproj.io",
 )
 CLIENT_ID = "azure.workload.identity/client-id"
-RBAC_RULE = "workflows.argoproj.io/rbac-rule"
 WI_WEBHOOK = "azure-wi-webhook-mutating-webhook-configuration"
 GUIDE = "docs/cluster.md"
 
@@ -144,29 +145,25 @@ class Cluster:
         self.tool = tool
         self.namespace = namespace
 
-    def get(self, kind: str, name: str, *, namespaced: bool = True) -> Manifest | None:
-        where = ["-n", self.namespace] if namespaced else []
+    def get(
+        self, kind: str, name: str, *, namespaced: bool = True, namespace: str = ""
+    ) -> Manifest | None:
+        where = ["-n", namespace or self.namespace] if namespaced else []
         done = kubectl.query(self.tool, [*where, "get", kind, name, "-o", "json"])
         if done.returncode != 0:
             return None
         found: Manifest = json.loads(done.stdout)
         return found
 
-    def secret_keys(self, name: str) -> set[str] | None:
+    def secret_keys(self, name: str, namespace: str = "") -> set[str] | None:
         """The key names of a Secret (never its values), or None when it is missing."""
         template = '{{range $k, $v := .data}}{{$k}}{{"\\n"}}{{end}}'
-        args = ["-n", self.namespace, "get", "secret", name, "-o", f"go-template={template}"]
+        where = namespace or self.namespace
+        args = ["-n", where, "get", "secret", name, "-o", f"go-template={template}"]
         done = kubectl.query(self.tool, args)
         if done.returncode != 0:
             return None
         return {line.strip() for line in done.stdout.splitlines() if line.strip()}
-
-    def items(self, kind: str) -> list[Manifest]:
-        done = kubectl.query(self.tool, ["-n", self.namespace, "get", kind, "-o", "json"])
-        if done.returncode != 0:
-            return []
-        items: list[Manifest] = json.loads(done.stdout).get("items") or []
-        return items
 
 
 def _secret(
@@ -247,6 +244,41 @@ def _service_account(cluster: Cluster, name: str, settings: Settings, client_id:
     return ok(label, "present" + (f" ({CLIENT_ID} {client_id})" if client_id else ""))
 
 
+def approver_checks(cluster: Cluster, settings: Settings) -> list[Check]:
+    """The approver ServiceAccount in the Argo Server's namespace, with the compiled rule and
+    precedence, and its token Secret filled by Kubernetes (idp.approvers)."""
+    name, home = settings.approver_service_account, settings.argo_server_namespace
+    apply = f"idp submit (or kubectl apply -k dist/; see {GUIDE}#9-sso-and-approvers)"
+    label = f"serviceaccount/{name}"
+    account = cluster.get("serviceaccount", name, namespace=home)
+    if account is None:
+        return [fail(label, f"missing in namespace {home}", apply)]
+    annotations = (account.get("metadata") or {}).get("annotations") or {}
+    wanted = {
+        RBAC_RULE: rbac_rule(settings.approvers_group),
+        RBAC_RULE_PRECEDENCE: str(settings.approver_rbac_precedence),
+    }
+    for key, value in wanted.items():
+        if annotations.get(key) != value:
+            return [fail(label, f"annotation {key} is not {value!r}", apply)]
+    found = [ok(label, f"present in {home}: SSO group {settings.approvers_group!r} answers")]
+    secret = token_secret_name(name)
+    keys = cluster.secret_keys(secret, home)
+    if keys is None:
+        found.append(fail(f"secret/{secret}", f"missing in namespace {home}", apply))
+    elif "token" not in keys:
+        found.append(
+            fail(
+                f"secret/{secret}",
+                "holds no token yet: Kubernetes fills it for an existing ServiceAccount",
+                f"kubectl -n {home} describe secret {secret}",
+            )
+        )
+    else:
+        found.append(ok(f"secret/{secret}", "holds the token the Argo Server acts with"))
+    return found
+
+
 def kubectl_checks(cluster: Cluster, settings: Settings) -> list[Check]:
     ns = settings.namespace
     found = [
@@ -287,21 +319,7 @@ def kubectl_checks(cluster: Cluster, settings: Settings) -> list[Check]:
     )
     for name in (settings.sensor_service_account, settings.admin_service_account):
         found.append(_service_account(cluster, name, settings, ""))
-    rules = [
-        a.get(RBAC_RULE)
-        for sa in cluster.items("serviceaccounts")
-        for a in [(sa.get("metadata") or {}).get("annotations") or {}]
-        if a.get(RBAC_RULE)
-    ]
-    found.append(
-        ok("sso-approvers", f"{len(rules)} ServiceAccounts map SSO groups ({rules[0]})")
-        if rules
-        else fail(
-            "sso-approvers",
-            f"no ServiceAccount in {ns} carries {RBAC_RULE}",
-            f"map the approvers' SSO group to a ServiceAccount (see {GUIDE}#9-sso-and-approvers)",
-        )
-    )
+    found += approver_checks(cluster, settings)
     if wi:
         found.append(
             ok("workload-identity", "the Azure workload identity webhook is installed")

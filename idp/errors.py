@@ -28,6 +28,7 @@ EXIT_NOT_APPLIED = 16
 EXIT_CHECKS_FAILED = 17
 EXIT_UNSUPPORTED = 18
 EXIT_AMBIGUOUS = 19
+EXIT_FOUR_EYES = 20
 EXIT_USAGE = 64
 EXIT_SETTINGS = 78
 
@@ -52,6 +53,7 @@ EXIT_CODES = {
     EXIT_CHECKS_FAILED: "doctor found a failing check",
     EXIT_UNSUPPORTED: "the Argo Server runs a release idp does not support (see Compatibility)",
     EXIT_AMBIGUOUS: "a request id names several workflows (they are listed; name one)",
+    EXIT_FOUR_EYES: "approve refused: the token's identity is the requester's (four eyes)",
     EXIT_USAGE: "usage error (bad or missing flag or argument, unknown kind)",
     EXIT_SETTINGS: "settings that cannot be used (or, with --strict, cannot work on a cluster)",
 }

@@ -54,6 +54,46 @@ def metadata(name: str, namespace: str, **extra: dict[str, str]) -> dict[str, ob
     }
 
 
+def service_account(
+    name: str, namespace: str, annotations: dict[str, str] | None = None
+) -> Manifest:
+    """A ServiceAccount with the platform's label and any annotations."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": metadata(name, namespace, annotations=annotations or {}),
+    }
+
+
+def role(name: str, namespace: str, rules: list[dict[str, list[str]]]) -> Manifest:
+    """A Role with exactly `rules`."""
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": metadata(name, namespace),
+        "rules": rules,
+    }
+
+
+def role_binding(
+    name: str, namespace: str, service_account_name: str, service_account_namespace: str
+) -> Manifest:
+    """Binds the Role `name` of `namespace` to a ServiceAccount (which may live elsewhere)."""
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": metadata(name, namespace),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+        "subjects": [
+            {
+                "kind": "ServiceAccount",
+                "name": service_account_name,
+                "namespace": service_account_namespace,
+            }
+        ],
+    }
+
+
 def service_account_with_role(
     name: str,
     namespace: str,
@@ -62,22 +102,7 @@ def service_account_with_role(
 ) -> list[Manifest]:
     """A ServiceAccount, a Role with exactly `rules`, and the binding between them."""
     return [
-        {
-            "apiVersion": "v1",
-            "kind": "ServiceAccount",
-            "metadata": metadata(name, namespace, annotations=annotations or {}),
-        },
-        {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "Role",
-            "metadata": metadata(name, namespace),
-            "rules": rules,
-        },
-        {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "RoleBinding",
-            "metadata": metadata(name, namespace),
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
-            "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": namespace}],
-        },
+        service_account(name, namespace, annotations),
+        role(name, namespace, rules),
+        role_binding(name, namespace, name, namespace),
     ]

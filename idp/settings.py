@@ -251,6 +251,21 @@ class Settings(BaseModel):
     admin_service_account: Name = Field(
         "idp-admin", description="ServiceAccount whose token idp submit, run and approve use"
     )
+    argo_server_namespace: Label = Field(
+        "argo",
+        description="Namespace the Argo Server runs in: SSO RBAC looks for its ServiceAccounts "
+        "(the approver's) there",
+    )
+    approver_service_account: Name = Field(
+        "idp-approver",
+        description="ServiceAccount the Argo Server acts as for members of approvers_group "
+        "(SSO RBAC), in argo_server_namespace; it may only read and answer Workflows",
+    )
+    approver_rbac_precedence: Annotated[int, Field(ge=-1000, le=1000)] = Field(
+        1,
+        description="The approver ServiceAccount's SSO RBAC precedence: the highest matching "
+        "rule wins, so above a catch-all read-only account (0) and below an admin account",
+    )
     image_repository: Annotated[str, Field(pattern=r"^[a-z0-9.\-:/_]+$", max_length=255)] = Field(
         PLACEHOLDER_IMAGE_REPOSITORY,
         description="Repository of the platform-tools image (no tag)",
@@ -330,10 +345,11 @@ class Settings(BaseModel):
     policy_blocking_checks: Annotated[tuple[CheckId, ...], Field(max_length=500)] = Field(
         (), description="Checks whose finding stops the run whatever its severity"
     )
-    approvers_group: Annotated[str, Field(pattern=r"^[^'\\\x00-\x1f]{1,256}$")] = Field(
+    approvers_group: Annotated[str, Field(pattern=r"^[^'\\\x00-\x1f\x7f-\x9f]{1,256}$")] = Field(
         "platform-approvers",
         description="The SSO group whose members may answer approvals (the approver "
-        "ServiceAccount's rbac-rule)",
+        "ServiceAccount's rbac-rule; with Entra ID, the group's object id); no quote, "
+        "backslash or control character, since it is written inside a quoted expr string",
     )
 
     @field_validator("allowed_regions")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from idp import doctor
+from idp.approvers import rbac_rule
 from idp.settings import Settings
 
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "cluster.md"
@@ -48,3 +49,19 @@ def test_the_guide_names_the_tested_versions() -> None:
 def test_the_readme_links_the_guide() -> None:
     readme = (GUIDE.parents[1] / "README.md").read_text()
     assert "(docs/cluster.md)" in readme
+
+
+def test_the_guide_shows_the_compiled_approver_rule_and_writes_no_role_by_hand(
+    settings: Settings,
+) -> None:
+    text = GUIDE.read_text()
+    assert rbac_rule(settings.approvers_group) in text
+    assert settings.approver_service_account in text
+    assert "kind: Role" not in text
+
+
+def test_the_guide_turns_on_sso_rbac_with_the_groups_scope() -> None:
+    text = GUIDE.read_text()
+    assert "--auth-mode=sso" in text
+    assert "scopes: [groups]" in text
+    assert "rbac: {enabled: true}" in text

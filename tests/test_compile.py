@@ -76,10 +76,23 @@ def test_cli_compile_writes_the_folder(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "kustomization.yaml").is_file()
 
 
-def test_every_object_lives_in_the_settings_namespace(
+def test_every_object_lives_in_the_settings_namespace_but_the_approver_account_and_token(
     manifests: list[Manifest], settings: Settings
 ) -> None:
-    assert {m["metadata"]["namespace"] for m in manifests} == {settings.namespace}
+    """SSO RBAC accounts live where the Argo Server runs (idp.approvers)."""
+    elsewhere = {
+        (m["kind"], m["metadata"]["name"])
+        for m in manifests
+        if m["metadata"]["namespace"] != settings.namespace
+    }
+    assert elsewhere == {
+        ("ServiceAccount", settings.approver_service_account),
+        ("Secret", f"{settings.approver_service_account}.service-account-token"),
+    }
+    assert {m["metadata"]["namespace"] for m in manifests} == {
+        settings.namespace,
+        settings.argo_server_namespace,
+    }
 
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")

@@ -4,6 +4,11 @@ The schemas are read from the folder named by IDP_UPSTREAM_SCHEMAS (never copied
 project). Strict means: wherever a schema object lists properties, any other property is an
 error. The published schemas type `Quantity` (and, for Workflows, `IntOrString`) as strings
 only, while Kubernetes accepts numbers there, so numbers are admitted for those two.
+
+The plain Kubernetes objects the platform compiles (ConfigMap, ServiceAccount, Secret, Role,
+RoleBinding) are checked against the Kubernetes definitions the Argo Events schema carries
+(`io.k8s.api.core.v1.*`, `io.k8s.api.rbac.v1.*`). Those type `apiVersion` as any string, so
+the check also holds each kind to its one API version.
 """
 
 from __future__ import annotations
@@ -29,6 +34,15 @@ _PREFIX = {
     "Sensor": ("io.argoproj.events.v1alpha1.", EVENTS_SCHEMA),
 }
 ARGO_KINDS = frozenset(_PREFIX)
+_KUBERNETES = {
+    "ConfigMap": ("io.k8s.api.core.v1.", "v1"),
+    "ServiceAccount": ("io.k8s.api.core.v1.", "v1"),
+    "Secret": ("io.k8s.api.core.v1.", "v1"),
+    "Role": ("io.k8s.api.rbac.v1.", "rbac.authorization.k8s.io/v1"),
+    "RoleBinding": ("io.k8s.api.rbac.v1.", "rbac.authorization.k8s.io/v1"),
+}
+KUBERNETES_KINDS = frozenset(_KUBERNETES)
+_PREFIX.update({kind: (prefix, EVENTS_SCHEMA) for kind, (prefix, _) in _KUBERNETES.items()})
 _NUMERIC_STRINGS = (
     "io.k8s.apimachinery.pkg.api.resource.Quantity",
     "io.k8s.apimachinery.pkg.util.intstr.IntOrString",
@@ -81,9 +95,13 @@ def _validator(kind: str) -> Draft202012Validator:
 
 def conformance_errors(manifest: dict[str, Any]) -> list[str]:
     """Every way `manifest` breaks its official schema, as `path: message` lines."""
-    validator = _validator(str(manifest["kind"]))
-    return [
-        f"{manifest['kind']}/{manifest['metadata']['name']} "
-        f"{'.'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message}"
+    kind = str(manifest["kind"])
+    validator = _validator(kind)
+    where = f"{kind}/{manifest['metadata']['name']}"
+    found = [
+        f"{where} {'.'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message}"
         for error in sorted(validator.iter_errors(manifest), key=lambda e: list(e.absolute_path))
     ]
+    if kind in _KUBERNETES and manifest.get("apiVersion") != _KUBERNETES[kind][1]:
+        found.append(f"{where} apiVersion: {kind} is {_KUBERNETES[kind][1]}")
+    return found

@@ -10,6 +10,16 @@ second `set` of an answer (workflow/util/util.go, updateSuspendedNode), so of tw
 at once only one is recorded: the other command re-reads the node and fails with a conflict
 naming the recorded answer. An answer already recorded but not yet resumed (a resume that
 failed) is resumed when the same answer is given again.
+
+Who answered is what the server records: with claims for the token (SSO, or a client token
+that is a JWT) `set` and `resume` label the Workflow with the caller (`updateSuspendedNode`,
+workflow/creator/creator.go `LabelActor`), and the apply step refuses a YES from the requester
+(workflows/steps/approver.py). Before it writes anything, this asks the server who it takes the
+token for (`GET /api/v1/userinfo`, server/info/info_server.go `GetUserInfo`, the same claims
+the labels come from) and refuses a YES by the requester (exit 19): the run would only fail at
+apply. Afterwards it reads the labels back and prints who is recorded, or says that nobody is
+(no claims: SSO off, or a token that is not a JWT), and what apply will make of that under
+`settings.approver_identity`.
 """
 
 from __future__ import annotations
@@ -21,13 +31,16 @@ from idp.argo import status
 from idp.argo.client import ArgoClient
 from idp.argo.connection import from_args
 from idp.argo.errors import ArgoError, HttpError
-from idp.errors import EXIT_CONFLICT, EXIT_NOT_FOUND, EXIT_NOT_WAITING
+from idp.errors import EXIT_CONFLICT, EXIT_FOUR_EYES, EXIT_NOT_FOUND, EXIT_NOT_WAITING
 from idp.manifests import Manifest
 from idp.settings import Settings
 from workflows.pipeline import APPROVAL
+from workflows.steps.approver import Approver, dns_friendly, recorded_email
+from workflows.steps.outcome import APPROVED
 
 Print = Callable[[str], None]
 Node = status.Node
+REQUESTER = "requester_email"  # the request field the Workflow carries as an argument
 
 
 def _nothing_waits(name: str, workflow: Manifest) -> ArgoError:
@@ -54,10 +67,74 @@ def _lost(name: str, answer: str, recorded: str) -> ArgoError:
     )
 
 
-def _node(client: ArgoClient, name: str, node_id: str) -> Node:
-    nodes = (client.get_workflow(name).get("status") or {}).get("nodes") or {}
-    found: Node = nodes.get(node_id) or {}
+def _node_of(workflow: Manifest, node_id: str) -> Node:
+    found: Node = ((workflow.get("status") or {}).get("nodes") or {}).get(node_id) or {}
     return found
+
+
+def _node(client: ArgoClient, name: str, node_id: str) -> Node:
+    return _node_of(client.get_workflow(name), node_id)
+
+
+def requester(workflow: Manifest) -> str:
+    """The requester's e-mail, from the Workflow's arguments ("" when it has none)."""
+    for item in ((workflow.get("spec") or {}).get("arguments") or {}).get("parameters") or []:
+        if item.get("name") == REQUESTER:
+            return str(item.get("value") or "")
+    return ""
+
+
+def caller(info: Manifest) -> Approver:
+    """Whom the server will record for this token's answer, from its userinfo: the subject and
+    e-mail as `LabelActor` writes them (userinfo carries no preferred username)."""
+    email = str(info.get("email") or "")
+    return Approver(
+        subject=dns_friendly(str(info.get("subject") or "")),
+        email=recorded_email(email) if email else "",
+    )
+
+
+def _four_eyes(name: str, acting: Approver, answer: str, requested_by: str) -> None:
+    if answer == APPROVED and acting.is_requester(requested_by):
+        raise ArgoError(
+            f"workflow {name}: the server takes this token for {acting.shown()}, who asked for "
+            f"this change ({REQUESTER}); the requester may not approve it: a second person "
+            "must (four eyes); nothing was sent",
+            EXIT_FOUR_EYES,
+        )
+
+
+def recorded_identity(
+    workflow: Manifest, answer: str, approver_identity: str, requested_by: str
+) -> str:
+    """One line on who the server recorded as answering, and what apply will make of it."""
+    recorded = Approver.from_label_map((workflow.get("metadata") or {}).get("labels") or {})
+    if recorded.known:
+        parts = [
+            f"{what} {value}"
+            for what, value in (
+                ("email", recorded.email),
+                ("subject", recorded.subject),
+                ("username", recorded.username),
+            )
+            if value
+        ]
+        line = f"approver  the server recorded who answered: {', '.join(parts)}"
+        if answer == APPROVED and recorded.is_requester(requested_by):
+            line += "; that is the requester, so apply will refuse it (four eyes)"
+        return line
+    line = (
+        "approver  the server recorded no identity for this answer (it found no claims for "
+        "the token: SSO off, or a token that is not a JWT)"
+    )
+    if answer != APPROVED:
+        return line
+    if approver_identity == "optional":
+        return line + "; apply records the approver as unknown (settings.approver_identity)"
+    return (
+        line + "; apply will refuse it, since settings.approver_identity is required: answer "
+        "in the Argo UI with SSO, or with an SSO token (ARGO_TOKEN)"
+    )
 
 
 def _record(client: ArgoClient, name: str, node: Node, answer: str) -> None:
@@ -77,7 +154,14 @@ def _record(client: ArgoClient, name: str, node: Node, answer: str) -> None:
         raise _lost(name, answer, recorded)
 
 
-def approve(client: ArgoClient, name: str, answer: str, out: Print = print) -> str:
+def approve(
+    client: ArgoClient,
+    name: str,
+    answer: str,
+    out: Print = print,
+    *,
+    approver_identity: str = "required",
+) -> str:
     """Answer the pending approval of `name`; returns the node id it resumed."""
     try:
         workflow = client.get_workflow(name)
@@ -96,6 +180,8 @@ def approve(client: ArgoClient, name: str, answer: str, out: Print = print) -> s
         ids = ", ".join(str(n.get("id")) for n in waiting)
         raise ArgoError(f"workflow {name}: several approvals wait ({ids})", EXIT_NOT_WAITING)
     node_id = str(waiting[0]["id"])
+    requested_by = requester(workflow)
+    _four_eyes(name, caller(client.user_info()), answer, requested_by)
     _record(client, name, waiting[0], answer)
     try:
         client.resume(name, node_id)
@@ -107,7 +193,8 @@ def approve(client: ArgoClient, name: str, answer: str, out: Print = print) -> s
                 f"resumed; run the same command again ({exc})",
                 exc.code,
             ) from None
-    recorded = status.answer(_node(client, name, node_id))
+    after = client.get_workflow(name)
+    recorded = status.answer(_node_of(after, node_id))
     if recorded != answer:
         raise _lost(name, answer, str(recorded))
     sha = status.parameter(waiting[0], "inputs", "sha256") or "(no sha256)"
@@ -115,11 +202,12 @@ def approve(client: ArgoClient, name: str, answer: str, out: Print = print) -> s
         f"approve   {name}: the server recorded {recorded} for plan sha256 {sha}; "
         f"resumed node {node_id}"
     )
+    out(recorded_identity(after, answer, approver_identity, requested_by))
     return node_id
 
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
     """`idp approve` from parsed arguments."""
     with ArgoClient(from_args(args, settings.namespace)) as client:
-        approve(client, args.workflow, args.answer)
+        approve(client, args.workflow, args.answer, approver_identity=settings.approver_identity)
     return 0

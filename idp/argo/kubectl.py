@@ -142,23 +142,33 @@ def _listed(kubectl: Kubectl, kinds: list[str], namespace: str, selector: str) -
 
 
 def prune(
-    kubectl: Kubectl, manifests: list[Manifest], selector: str, *, dry_run: bool
+    kubectl: Kubectl, manifests: list[Manifest], selector: str, *, home: str, dry_run: bool
 ) -> list[str]:
-    """Delete the labelled objects of the kinds of `manifests` that `manifests` lack."""
-    kinds = sorted({m["kind"] for m in manifests})
-    namespace = manifests[0]["metadata"]["namespace"]
-    wanted = {label(m) for m in manifests}
-    stale = [name for name in _listed(kubectl, kinds, namespace, selector) if name not in wanted]
-    if stale and not dry_run:
-        args = ["delete", "-n", namespace, *stale]
-        done = _run(kubectl, args, [])
-        if done.returncode != 0:
-            raise _failure(args, done, kubectl.context)
+    """Delete, namespace by namespace, the labelled objects of the kinds compiled there that
+    `manifests` lack; returns them as `Kind/name`, with the namespace when it is not `home`."""
+    stale: list[str] = []
+    for namespace in sorted({m["metadata"]["namespace"] for m in manifests}):
+        here = [m for m in manifests if m["metadata"]["namespace"] == namespace]
+        kinds = sorted({m["kind"] for m in here})
+        wanted = {label(m) for m in here}
+        found = [n for n in _listed(kubectl, kinds, namespace, selector) if n not in wanted]
+        if found and not dry_run:
+            args = ["delete", "-n", namespace, *found]
+            done = _run(kubectl, args, [])
+            if done.returncode != 0:
+                raise _failure(args, done, kubectl.context)
+        stale += [n if namespace == home else f"{n} in namespace {namespace}" for n in found]
     return stale
 
 
 def manual_prune(manifests: list[Manifest], selector: str) -> str:
-    """The command that lists what a prune would consider, for a machine without kubectl."""
-    kinds = ",".join(sorted({m["kind"].lower() for m in manifests}))
-    namespace = manifests[0]["metadata"]["namespace"]
-    return shlex.join(["kubectl", "get", kinds, "-n", namespace, "-l", selector])
+    """The commands that list what a prune would consider, for a machine without kubectl."""
+    commands = []
+    for namespace in sorted({m["metadata"]["namespace"] for m in manifests}):
+        kinds = ",".join(
+            sorted(
+                {m["kind"].lower() for m in manifests if m["metadata"]["namespace"] == namespace}
+            )
+        )
+        commands.append(shlex.join(["kubectl", "get", kinds, "-n", namespace, "-l", selector]))
+    return "; ".join(commands)

@@ -4,8 +4,9 @@ In this order, so that a predictable failure leaves nothing half-written:
 
 1. every WorkflowTemplate goes through the Argo Server's lint endpoint (nothing is written
    unless all pass; this also proves the server is reachable and the token works);
-2. the objects the Argo Server does not manage go to `kubectl apply --server-side` (or, without
-   kubectl or a context, the exact command to run is printed);
+2. the objects the Argo Server does not manage go to `kubectl apply --server-side`, each to
+   its own namespace (the approver's ServiceAccount and token Secret live in the Argo Server's;
+   see idp.approvers); without kubectl or a context, the exact command to run is printed;
 3. each WorkflowTemplate, EventSource and Sensor is read; a missing one is created, a different
    one is updated with the live `resourceVersion`, an equal one is left alone. A create that
    meets 409 (created meanwhile) falls back to read-and-update.
@@ -17,9 +18,9 @@ An update replaces the object in one request; a failed update leaves the old obj
 `--dry-run` writes nothing and shows, for each object that would be updated, a unified diff of
 the live object against the compiled one (the fields compared above). `--prune` then deletes
 the objects idp created (those labelled `app.kubernetes.io/part-of=idp`, of the kinds idp
-compiles) that the compiled catalog no longer has, and nothing else. Objects left for kubectl
-and not applied (no kubectl, no context, or `--no-kubectl`) make submit exit 16 after printing
-the command that applies them.
+compiles into that namespace) that the compiled catalog no longer has, and nothing else.
+Objects left for kubectl and not applied (no kubectl, no context, or `--no-kubectl`) make
+submit exit 16 after printing the command that applies them.
 """
 
 from __future__ import annotations
@@ -160,6 +161,7 @@ def _others(
     tool: kubectl.Kubectl | None,
     manual: str,
     *,
+    home: str,
     dry_run: bool,
     prune_them: bool,
     out: Print,
@@ -194,7 +196,7 @@ def _others(
         for line in lines:
             out(f"  {line}")
     if prune_them:
-        for name in kubectl.prune(tool, others, SELECTOR, dry_run=dry_run):
+        for name in kubectl.prune(tool, others, SELECTOR, home=home, dry_run=dry_run):
             out(f"{'would be deleted' if dry_run else 'deleted':<17} {name}")
     return True
 
@@ -213,15 +215,15 @@ def submit(
 
     Raises ArgoError (exit 16) at the end when objects for kubectl were left unapplied.
     """
-    for manifest in manifests:
+    managed = [m for m in manifests if m["kind"] in MANAGED_KINDS]
+    others = [m for m in manifests if m["kind"] not in MANAGED_KINDS]
+    for manifest in managed:  # kubectl places the others in their own namespaces
         if manifest["metadata"].get("namespace", client.namespace) != client.namespace:
             raise UsageError(
                 f"{label(manifest)} belongs in namespace {manifest['metadata']['namespace']!r} "
                 f"(settings.namespace), not {client.namespace!r} (ARGO_NAMESPACE or --namespace); "
                 "unset one or set IDP_NAMESPACE to the same namespace"
             )
-    managed = [m for m in manifests if m["kind"] in MANAGED_KINDS]
-    others = [m for m in manifests if m["kind"] not in MANAGED_KINDS]
     templates = [m for m in managed if m["kind"] == "WorkflowTemplate"]
     version = str((client.call("get", "api/v1/version") or {}).get("version", ""))
     problem = workflows_problem(version)
@@ -234,7 +236,15 @@ def submit(
     out(f"lint      {len(templates)} WorkflowTemplates pass the Argo Server's lint")
     applied = True
     if others:
-        applied = _others(others, tool, manual, dry_run=dry_run, prune_them=prune_them, out=out)
+        applied = _others(
+            others,
+            tool,
+            manual,
+            home=client.connection.namespace,
+            dry_run=dry_run,
+            prune_them=prune_them,
+            out=out,
+        )
     outcomes = [put(client, manifest, dry_run=dry_run) for manifest in managed]
     if prune_them:
         outcomes += prune(client, managed, dry_run=dry_run)

@@ -4,7 +4,8 @@ A request passes when its path matches a path template of the spec (literal segm
 `{parameters}`, as in the server's router), the method exists there, every query parameter is
 declared (and a boolean or integer one has such a value), every required parameter is present,
 and a body is sent exactly when the operation takes one, as JSON that validates against the
-operation's body schema with the `$ref`s resolved into the spec's definitions.
+operation's body schema with the `$ref`s resolved into the spec's definitions. The fake's own
+answers can be held to an operation's 200 response schema the same way (`answer_errors`).
 
 The definitions are applied strictly, like `tests.upstream`: an object schema that lists its
 properties rejects any other, and `IntOrString`/`Quantity` also take numbers (Kubernetes does).
@@ -47,6 +48,7 @@ class Operation:
     method: str
     template: str
     parameters: tuple[dict[str, Any], ...]
+    responses: dict[str, Any]
 
     def declared(self, where: str) -> dict[str, dict[str, Any]]:
         return {p["name"]: p for p in self.parameters if p["in"] == where}
@@ -92,7 +94,10 @@ class Contract:
             shared = item.get("parameters", [])
             methods = {
                 method.upper(): Operation(
-                    method.upper(), template, tuple(shared + op.get("parameters", []))
+                    method.upper(),
+                    template,
+                    tuple(shared + op.get("parameters", [])),
+                    op.get("responses", {}),
                 )
                 for method, op in item.items()
                 if method != "parameters"
@@ -160,6 +165,21 @@ class Contract:
                 problems.append(f"{where}: required query parameter {name!r} is missing")
         problems += self._check_body(where, found, body, content_type)
         return found, problems
+
+    def answer_errors(self, method: str, path: str, document: Any) -> list[str]:
+        """Every way a 200 answer to `method path` breaks the spec's response schema (for the
+        fake's own answers)."""
+        found = self.operation(method, path)
+        if isinstance(found, str):
+            return [found]
+        schema = (found.responses.get("200") or {}).get("schema")
+        if schema is None:
+            return [f"{method} {found.template}: the spec declares no 200 answer"]
+        return [
+            f"{method} {found.template}: answer."
+            f"{'.'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message[:300]}"
+            for error in self._validator(schema).iter_errors(document)
+        ]
 
     def _check_body(
         self, where: str, operation: Operation, body: bytes, content_type: str

@@ -15,6 +15,27 @@ clients have all read, to make a race. Errors have the server's shape:
 
 Two endpoints stream (`tests.argo.fake_streams`): a Workflow's pod logs (from `pod_logs`) and
 the workflow events of one Workflow (from `watches`).
+
+Who calls: `identities` maps a bearer token to the claims the server would find for it (JWT
+claim names: `sub`, `email`, `preferred_username`, `groups`, `name`, `iss`, ...); a token it
+does not map has none, as with SSO off or a client token that is not a JWT. With SSO the claims
+are the person's; in client mode they are the token's own JWT payload
+(server/auth/gatekeeper.go `getClients`, server/auth/serviceaccount/claims.go `ClaimSetFor`),
+for a ServiceAccount token only the subject `system:serviceaccount:<namespace>:<name>`. As the
+Argo Server v4.1.2 does with them:
+
+- `set` and a node's `resume` label the Workflow with the caller (workflow/util/util.go,
+  `updateSuspendedNode`, calling workflow/creator/creator.go `LabelActor`, through `Label`):
+  `workflows.argoproj.io/actor`, `actor-email` (its `@` written `.at.`) and
+  `actor-preferred-username`, each `dnsFriendly` and removed when its claim is empty, and
+  `workflows.argoproj.io/action` (`Resume`; removed for `set`, whose action is none,
+  `SetWorkflow`); without claims all four are removed;
+- `resume` also writes `Resumed by: map[Email:... PreferredUsername:... User:...]` (Go's
+  printing of `creator.UserInfoMap`, keys sorted, empty claims left out) as the node's message
+  when there are claims (`ResumeWorkflow`);
+- `GET /api/v1/userinfo` answers the claims as server/info/info_server.go `GetUserInfo` does:
+  subject, issuer, groups, name, email, emailVerified, serviceAccountName and
+  serviceAccountNamespace, empty ones left out (`omitempty`), `{}` without claims.
 """
 
 from __future__ import annotations
@@ -30,6 +51,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.argo import fake_selection, fake_streams
+from idp.local.controller import label_actor
 from tests.argo.contract import Contract
 
 Manifest = dict[str, Any]
@@ -41,6 +63,16 @@ _RESOURCES = {
     "workflows": ("Workflow", "workflow", "workflows.argoproj.io"),
 }
 CREATOR_LABEL = "workflows.argoproj.io/creator"
+Claims = dict[str, Any]
+_USER_INFO = {  # GetUserInfoResponse field: the claim it comes from (types.Claims' JSON names)
+    "issuer": "iss",
+    "subject": "sub",
+    "groups": "groups",
+    "email": "email",
+    "serviceAccountName": "service_account_name",
+    "serviceAccountNamespace": "service_account_namespace",
+    "name": "name",
+}
 
 
 class Reply(Exception):
@@ -88,6 +120,7 @@ class FakeArgo:
     progress: dict[str, list[Manifest]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     read_gate: threading.Barrier | None = None
+    identities: dict[str, Claims] = field(default_factory=dict)
     version: str = "v4.1.2"
     applies_created_after: bool = True
     pod_logs: dict[str, list[str]] = field(default_factory=dict)
@@ -123,6 +156,11 @@ class FakeArgo:
 
     def get(self, resource: str, namespace: str, name: str) -> Manifest | None:
         return self.store.get((resource, namespace, name))
+
+    def claims_of(self, authorization: str | None) -> Claims | None:
+        """The claims the server finds for an Authorization header, None for none."""
+        scheme, _, token = (authorization or "").partition(" ")
+        return self.identities.get(token) if scheme == "Bearer" else None
 
     def put_workflow(self, workflow: Manifest) -> None:
         meta = workflow["metadata"]
@@ -174,20 +212,33 @@ class FakeArgo:
                         failure.times -= 1
                         raise Reply(failure.status, failure.message, failure.headers)
                 assert operation is not None
+                claims = self.claims_of(headers.get("authorization"))
                 if operation.template in fake_streams.TEMPLATES:
                     events = "text/event-stream" in headers.get("accept", "")
                     return 200, self._stream(operation.template, parts.path, query, events), {}
-                return 200, self._route(method, operation.template, parts.path, body, query), {}
+                answer = self._route(
+                    method, operation.template, parts.path, body, query, claims=claims
+                )
+                return 200, answer, {}
             except Reply as reply:
                 error = {"code": _GRPC.get(reply.status, 2), "message": str(reply)}
                 return reply.status, error, reply.headers
 
     def _route(  # noqa: PLR0911 - one return per route of the API
-        self, method: str, template: str, path: str, body: Any, query: dict[str, list[str]]
+        self,
+        method: str,
+        template: str,
+        path: str,
+        body: Any,
+        query: dict[str, list[str]],
+        *,
+        claims: Claims | None,
     ) -> Manifest:
         segments = path.strip("/").split("/")
         if segments[2] == "version" and method == "GET":
             return {"version": self.version}
+        if segments[2] == "userinfo" and method == "GET":
+            return user_info(claims)
         resource, namespace = segments[2], segments[3]
         if resource not in _RESOURCES:
             self.violations.append(f"{method} {template}: the client should not call this")
@@ -220,7 +271,9 @@ class FakeArgo:
             if action == "set":
                 _set_outputs(matching, json.loads(body.get("outputParameters") or "{}"))
             else:
-                _resume(matching)
+                _resume(matching, claims)
+            labels = workflow["metadata"].setdefault("labels", {})
+            label_actor(labels, _label_claims(claims), "Resume" if action == "resume" else "")
             return copy.deepcopy(workflow)
         self.violations.append(f"{method} {template}: the client should not call this")
         raise Reply(501, "not implemented by the fake")
@@ -376,10 +429,43 @@ def _set_outputs(nodes: list[Manifest], values: dict[str, str]) -> None:
             target[0].pop("valueFrom")
 
 
-def _resume(nodes: list[Manifest]) -> None:
+def _resume(nodes: list[Manifest], claims: Claims | None) -> None:
+    """Resume the nodes; with claims, record who did in their message (`ResumeWorkflow`)."""
     for node in nodes:
         node["phase"] = "Succeeded"
         node["finishedAt"] = "2024-05-01T11:00:00Z"
+        if claims is not None:
+            node["message"] = f"Resumed by: {_go_map(user_info_map(claims))}"
+
+
+def user_info_map(claims: Claims) -> dict[str, str]:
+    """creator.go, `UserInfoMap`: the caller's non-empty subject, e-mail and username."""
+    keys = {"User": "sub", "Email": "email", "PreferredUsername": "preferred_username"}
+    return {key: str(claims[claim]) for key, claim in keys.items() if claims.get(claim)}
+
+
+def _go_map(values: dict[str, str]) -> str:
+    """How Go's fmt prints a map[string]string: `map[k:v k:v]`, keys sorted."""
+    return "map[" + " ".join(f"{k}:{v}" for k, v in sorted(values.items())) + "]"
+
+
+def _label_claims(claims: Claims | None) -> dict[str, str] | None:
+    """The claims `Label` reads, as strings (an absent one is empty)."""
+    if claims is None:
+        return None
+    return {key: str(claims.get(key) or "") for key in ("sub", "email", "preferred_username")}
+
+
+def user_info(claims: Claims | None) -> Manifest:
+    """info_server.go, `GetUserInfo`: the caller's claims, empty ones left out; `{}` without."""
+    if claims is None:
+        return {}
+    found: Manifest = {
+        field: claims[claim] for field, claim in _USER_INFO.items() if claims.get(claim)
+    }
+    if claims.get("email_verified") in (True, "true"):  # types.Claims, UnmarshalJSON
+        found["emailVerified"] = True
+    return found
 
 
 class _Handler(BaseHTTPRequestHandler):

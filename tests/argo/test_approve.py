@@ -7,12 +7,15 @@ import threading
 
 import pytest
 
+from idp.argo.approve import REQUESTER, requester
 from idp.argo.client import ArgoClient, segment
 from idp.argo.connection import resolve
 from idp.argo.errors import HttpError, UsageError
 from idp.cli import main
+from idp.contract import RequestBase
 from idp.errors import (
     EXIT_CONFLICT,
+    EXIT_FOUR_EYES,
     EXIT_NOT_FOUND,
     EXIT_NOT_WAITING,
     EXIT_SERVER_ERROR,
@@ -272,3 +275,126 @@ def test_an_answer_recorded_but_not_resumed_refuses_the_other_answer(
     assert main(["approve", name_of(waiting), "--no"]) == EXIT_CONFLICT
     assert "the server recorded YES, not this NO" in capsys.readouterr().err
     assert approval_of(fake, waiting)["phase"] == "Running"
+
+
+# -- who answered: the identity the server records, and four eyes
+
+LEE = {"sub": "CiQxMjM", "email": "lee@example.com", "preferred_username": "lee"}
+
+
+def as_token(fake: FakeArgo, monkeypatch: pytest.MonkeyPatch, claims: dict[str, str]) -> None:
+    """ARGO_TOKEN is a token the server finds `claims` for."""
+    fake.identities["caller-token"] = claims
+    monkeypatch.setenv("ARGO_TOKEN", "Bearer caller-token")
+
+
+def test_approve_prints_who_the_server_recorded_as_answering(
+    fake: FakeArgo,
+    waiting: Manifest,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    as_token(fake, monkeypatch, LEE)
+    assert main(["approve", name_of(waiting), "--yes"]) == 0
+    assert (
+        "approver  the server recorded who answered: email lee.at.example.com, "
+        "subject CiQxMjM, username lee\n"
+    ) in capsys.readouterr().out
+
+
+def test_the_identity_printed_is_read_back_from_the_workflows_labels(
+    fake: FakeArgo,
+    waiting: Manifest,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    as_token(fake, monkeypatch, LEE)
+    assert main(["approve", name_of(waiting), "--yes"]) == 0
+    live = fake.get("workflows", waiting["metadata"]["namespace"], name_of(waiting))
+    assert live is not None
+    assert live["metadata"]["labels"]["workflows.argoproj.io/actor-email"] == "lee.at.example.com"
+    gets = [r.path for r in fake.requests if r.method == "GET"]
+    assert gets[-1].endswith(f"/workflows/{waiting['metadata']['namespace']}/{name_of(waiting)}")
+
+
+def test_without_an_identity_approve_says_apply_will_refuse_the_yes(
+    fake: FakeArgo, waiting: Manifest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["approve", name_of(waiting), "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "approver  the server recorded no identity for this answer" in out
+    assert "apply will refuse it, since settings.approver_identity is required" in out
+
+
+def test_without_an_identity_and_identity_optional_apply_records_unknown(
+    fake: FakeArgo,
+    waiting: Manifest,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("IDP_APPROVER_IDENTITY", "optional")
+    assert main(["approve", name_of(waiting), "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "apply records the approver as unknown (settings.approver_identity)" in out
+    assert "apply will refuse" not in out
+
+
+def test_a_no_without_an_identity_is_reported_without_mentioning_apply(
+    fake: FakeArgo, waiting: Manifest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["approve", name_of(waiting), "--no"]) == 0
+    out = capsys.readouterr().out
+    assert "the server recorded no identity for this answer" in out
+    assert "apply" not in out.split("approver  ", 1)[1]
+
+
+@pytest.mark.parametrize("email", ["ada@example.com", "Ada@Example.COM"])
+def test_a_yes_by_the_requester_is_refused_before_anything_is_sent(
+    fake: FakeArgo,
+    waiting: Manifest,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    email: str,
+) -> None:
+    """The example request's requester_email is ada@example.com; the server would record
+    this token's e-mail as actor-email, which apply compares with it, ignoring case."""
+    as_token(fake, monkeypatch, {"sub": "CiQ5OTk", "email": email})
+    assert main(["approve", name_of(waiting), "--yes"]) == EXIT_FOUR_EYES
+    assert fake.writes() == []
+    assert capsys.readouterr().err == (
+        f"idp: workflow {name_of(waiting)}: the server takes this token for "
+        f"{email.replace('@', '.at.')}, who asked for this change (requester_email); the "
+        "requester may not approve it: a second person must (four eyes); nothing was sent\n"
+    )
+
+
+def test_the_requester_may_still_answer_no(
+    fake: FakeArgo, waiting: Manifest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    as_token(fake, monkeypatch, {"sub": "CiQ5OTk", "email": "ada@example.com"})
+    assert main(["approve", name_of(waiting), "--no"]) == 0
+    assert approval_of(fake, waiting)["outputs"]["parameters"][0]["value"] == "NO"
+
+
+def test_approve_asks_who_it_is_before_it_writes(
+    fake: FakeArgo, waiting: Manifest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    as_token(fake, monkeypatch, LEE)
+    assert main(["approve", name_of(waiting), "--yes"]) == 0
+    calls = [(r.method, r.path.rsplit("/", 1)[1]) for r in fake.requests]
+    assert calls == [
+        ("GET", name_of(waiting)),
+        ("GET", "userinfo"),
+        ("PUT", "set"),
+        ("PUT", "resume"),
+        ("GET", name_of(waiting)),
+    ]
+
+
+def test_the_requester_is_read_from_the_workflows_arguments(waiting: Manifest) -> None:
+    assert requester(waiting) == "ada@example.com"
+    assert requester({"metadata": {"name": "x"}}) == ""
+
+
+def test_the_requester_argument_is_a_field_of_the_request_contract() -> None:
+    assert REQUESTER in RequestBase.model_fields

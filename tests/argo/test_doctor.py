@@ -19,6 +19,12 @@ from idp.errors import EXIT_CHECKS_FAILED, EXIT_NOT_APPLIED
 from tests.argo.fake_argo import FakeArgo
 
 NS = "argo-events"
+ARGO = "argo"
+APPROVER_ANNOTATIONS = {
+    "workflows.argoproj.io/rbac-rule": "'platform-approvers' in $env?.groups",
+    "workflows.argoproj.io/rbac-rule-precedence": "1",
+}
+APPROVER_TOKEN = "idp-approver.service-account-token"
 CLIENT_ID = "00000000-0000-0000-0000-0000000000c1"
 SETTINGS = {
     "subscription_id": "00000000-0000-0000-0000-0000000000a1",
@@ -82,12 +88,11 @@ def ready_cluster() -> dict[str, Any]:
         ),
         f"{NS}/serviceaccount/idp-sensor": sa("idp-sensor"),
         f"{NS}/serviceaccount/idp-admin": sa("idp-admin"),
-        f"{NS}/serviceaccounts/approvers": sa(
-            "approvers", {"workflows.argoproj.io/rbac-rule": "'platform-approvers' in groups"}
-        ),
+        f"{ARGO}/serviceaccount/idp-approver": sa("idp-approver", APPROVER_ANNOTATIONS),
         "_/mutatingwebhookconfiguration/azure-wi-webhook-mutating-webhook-configuration": {},
     }
-    return {"objects": objects, "secrets": {"webhook-token": ["token"]}}
+    secrets = {"webhook-token": ["token"], APPROVER_TOKEN: ["ca.crt", "namespace", "token"]}
+    return {"objects": objects, "secrets": secrets}
 
 
 @pytest.fixture
@@ -203,12 +208,42 @@ def test_a_service_account_without_the_client_id_fails(
     assert "annotation azure.workload.identity/client-id" in lines["serviceaccount/idp-workflow"]
 
 
-def test_no_sso_mapping_fails_pointing_at_the_guide(
+def test_a_missing_approver_account_fails_naming_the_argo_servers_namespace(
     doctor: Doctor, cluster: dict[str, Any]
 ) -> None:
-    del cluster["objects"][f"{NS}/serviceaccounts/approvers"]
+    del cluster["objects"][f"{ARGO}/serviceaccount/idp-approver"]
+    code, lines = doctor()
+    assert code == EXIT_CHECKS_FAILED
+    line = lines["serviceaccount/idp-approver"]
+    assert line.startswith("FAIL  serviceaccount/idp-approver")
+    assert "missing in namespace argo" in line
+    assert "docs/cluster.md#9-sso-and-approvers" in line
+
+
+def test_an_approver_account_with_another_rule_fails_naming_the_annotation(
+    doctor: Doctor, cluster: dict[str, Any]
+) -> None:
+    hand_written = {**APPROVER_ANNOTATIONS}
+    hand_written["workflows.argoproj.io/rbac-rule"] = "'platform-approvers' in groups"
+    cluster["objects"][f"{ARGO}/serviceaccount/idp-approver"] = sa("idp-approver", hand_written)
     _, lines = doctor()
-    assert "docs/cluster.md#9-sso-and-approvers" in lines["sso-approvers"]
+    assert (
+        "annotation workflows.argoproj.io/rbac-rule is not \"'platform-approvers' in $env?.groups\""
+    ) in lines["serviceaccount/idp-approver"]
+
+
+def test_an_approver_token_secret_kubernetes_has_not_filled_fails(
+    doctor: Doctor, cluster: dict[str, Any]
+) -> None:
+    cluster["secrets"][APPROVER_TOKEN] = []
+    _, lines = doctor()
+    assert "holds no token yet" in lines[f"secret/{APPROVER_TOKEN}"]
+
+
+def test_a_missing_approver_token_secret_fails(doctor: Doctor, cluster: dict[str, Any]) -> None:
+    del cluster["secrets"][APPROVER_TOKEN]
+    _, lines = doctor()
+    assert "missing in namespace argo" in lines[f"secret/{APPROVER_TOKEN}"]
 
 
 def test_placeholder_settings_fail_as_strict_compile_would(doctor: Doctor, tmp_path: Path) -> None:

@@ -47,7 +47,8 @@ elif "diff" in args:
     print(diff)
     sys.exit(1 if diff else 0)
 elif "get" in args:
-    print(os.environ.get("FAKE_KUBECTL_GET", ""))
+    namespace = args[args.index("-n") + 1]
+    print(json.loads(os.environ.get("FAKE_KUBECTL_GET", "{{}}")).get(namespace, ""))
 """
 
 
@@ -180,14 +181,43 @@ def test_the_printed_command_keeps_the_settings_file(
 def test_prune_deletes_with_kubectl_the_labelled_objects_the_catalog_lacks(
     fake: FakeArgo, kubectl_log: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    kept = [f"{m['kind']}/{m['metadata']['name']}" for m in others()]
-    monkeypatch.setenv("FAKE_KUBECTL_GET", "\n".join([*kept, "ConfigMap/retired-settings"]))
-    assert main(["submit", "--prune"]) == 0
-    get, delete = calls(kubectl_log)[2:]
     namespace = load_settings().namespace
+    kept = [
+        f"{m['kind']}/{m['metadata']['name']}"
+        for m in others()
+        if m["metadata"]["namespace"] == namespace
+    ]
+    listed = {namespace: "\n".join([*kept, "ConfigMap/retired-settings"])}
+    monkeypatch.setenv("FAKE_KUBECTL_GET", json.dumps(listed))
+    assert main(["submit", "--prune"]) == 0
+    _, get, delete = calls(kubectl_log)[2:]
     assert get["args"][2:7] == ["get", get["args"][3], "-n", namespace, "-l"]
     assert get["args"][7] == "app.kubernetes.io/part-of=idp"
     assert delete["args"][2:] == ["delete", "-n", namespace, "ConfigMap/retired-settings"]
+
+
+def test_prune_looks_in_each_namespace_for_the_kinds_compiled_there(
+    fake: FakeArgo,
+    kubectl_log: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = load_settings()
+    elsewhere = settings.argo_server_namespace
+    listed = {elsewhere: f"ServiceAccount/{settings.approver_service_account}\nServiceAccount/old"}
+    monkeypatch.setenv("FAKE_KUBECTL_GET", json.dumps(listed))
+    assert main(["submit", "--prune"]) == 0
+    made = [c["args"][2:] for c in calls(kubectl_log)[1:]]
+    assert [(m[1], m[3]) for m in made if m[0] == "get"] == [
+        ("secret,serviceaccount", elsewhere),
+        ("configmap,eventbus,role,rolebinding,serviceaccount", settings.namespace),
+    ]
+    assert [m for m in made if m[0] == "delete"] == [
+        ["delete", "-n", elsewhere, "ServiceAccount/old"]
+    ]
+    assert f"deleted           ServiceAccount/old in namespace {elsewhere}" in (
+        capsys.readouterr().out
+    )
 
 
 def test_a_dry_run_prune_with_kubectl_deletes_nothing(
@@ -196,7 +226,8 @@ def test_a_dry_run_prune_with_kubectl_deletes_nothing(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("FAKE_KUBECTL_GET", "ConfigMap/retired-settings")
+    listed = {load_settings().namespace: "ConfigMap/retired-settings"}
+    monkeypatch.setenv("FAKE_KUBECTL_GET", json.dumps(listed))
     assert main(["submit", "--prune", "--dry-run"]) == 0
     assert "delete" not in [c["args"][2] for c in calls(kubectl_log)[1:]]
     assert "would be deleted  ConfigMap/retired-settings" in capsys.readouterr().out

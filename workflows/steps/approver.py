@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 LABEL_PREFIX = "workflows.argoproj.io/"
@@ -65,6 +66,11 @@ class Approver:
             raise ValueError(f"--labels: not a JSON object of labels: {exc}") from None
         if not isinstance(labels, dict):
             raise ValueError("--labels: not a JSON object of labels")
+        return cls.from_label_map(labels)
+
+    @classmethod
+    def from_label_map(cls, labels: Mapping[str, object]) -> Approver:
+        """The approver in a Workflow's `metadata.labels`."""
 
         def label(key: str) -> str:
             value = labels.get(LABEL_PREFIX + key, "")
