@@ -122,6 +122,11 @@ def recorded_identity(
         line = f"approver  the server recorded who answered: {', '.join(parts)}"
         if answer == APPROVED and recorded.is_requester(requested_by):
             line += "; that is the requester, so apply will refuse it (four eyes)"
+        elif answer == APPROVED and not recorded.person and approver_identity == "required":
+            line += (
+                "; no person's e-mail, so apply will refuse it (settings.approver_identity is "
+                "required): answer with an SSO token (ARGO_TOKEN) or in the Argo UI"
+            )
         return line
     line = (
         "approver  the server recorded no identity for this answer (it found no claims for "

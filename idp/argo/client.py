@@ -336,6 +336,7 @@ class ArgoClient:
         found = self.call("get", f"api/v1/workflows/{self.namespace}", params=params)
         items = (found or {}).get("items") or []
         return [item for item in items if isinstance(item, dict)]
+
     def user_info(self) -> Manifest:
         """Who the server takes the caller for (`GET /api/v1/userinfo`): the claims it found for
         the token, `{}` when it found none."""

@@ -50,8 +50,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.argo import fake_selection, fake_streams
 from idp.local.controller import label_actor
+from tests.argo import fake_selection, fake_streams
 from tests.argo.contract import Contract
 
 Manifest = dict[str, Any]

@@ -398,3 +398,16 @@ def test_the_requester_is_read_from_the_workflows_arguments(waiting: Manifest) -
 
 def test_the_requester_argument_is_a_field_of_the_request_contract() -> None:
     assert REQUESTER in RequestBase.model_fields
+
+
+def test_a_yes_with_a_service_account_token_is_reported_as_one_apply_will_refuse(
+    fake: FakeArgo,
+    waiting: Manifest,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    as_token(fake, monkeypatch, {"sub": "system:serviceaccount:argo-events:idp-admin"})
+    assert main(["approve", name_of(waiting), "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "subject system-serviceaccount-argo-events-idp-admin" in out
+    assert "no person's e-mail, so apply will refuse it" in out

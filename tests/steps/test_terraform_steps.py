@@ -308,6 +308,19 @@ def test_apply_refuses_an_approval_nobody_is_recorded_for_by_default(steps: Step
     assert "recorded no identity for the approval" in result.stderr
 
 
+def test_apply_refuses_an_approval_by_a_service_account_token(steps: Steps) -> None:
+    """A token with no e-mail (idp-admin's, in client auth mode) records only a subject: it is
+    no person, and the four-eyes rule cannot hold for it."""
+    passed(steps.plan("plan"))
+    approved = ["--sha256", steps.sha256("plan"), "--approval", "YES"]
+    subject = "system-serviceaccount-argo-events-idp-admin"
+    labels = ["--labels", json.dumps({"workflows.argoproj.io/actor": subject})]
+    result = steps.run("apply", *steps.stack("apply-pod"), *approved, *labels)
+    assert result.returncode == 1
+    assert f"recorded {subject} for the approval, not a person's e-mail" in result.stderr
+    assert resources(steps) == []
+
+
 def test_apply_records_an_unknown_approver_when_settings_allow(steps: Steps) -> None:
     passed(steps.plan("plan"))
     approved = ["--sha256", steps.sha256("plan"), "--approval", "YES"]

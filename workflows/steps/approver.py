@@ -79,6 +79,12 @@ class Approver:
         return cls(label(ACTOR), label(ACTOR_EMAIL), label(ACTOR_USERNAME))
 
     @property
+    def person(self) -> bool:
+        """Whether a person's e-mail was recorded: what the four-eyes rule compares. A token
+        without one (a ServiceAccount's, such as idp-admin's) records only a subject."""
+        return bool(self.email)
+
+    @property
     def known(self) -> bool:
         return bool(self.subject or self.email or self.username)
 

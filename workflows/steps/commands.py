@@ -199,7 +199,13 @@ def _approver(args: argparse.Namespace, requester_email: str, settings: Settings
             f"refusing to apply: {approver.shown()} asked for this change and approved it; "
             "a second person must approve"
         )
-    if not approver.known and settings.approver_identity == "required":
+    if not approver.person and settings.approver_identity == "required":
+        if approver.known:
+            raise StepError(
+                f"refusing to apply: the Argo Server recorded {approver.shown()} for the "
+                "approval, not a person's e-mail (a ServiceAccount's token cannot approve); "
+                "settings.approver_identity is required"
+            )
         raise StepError(
             "refusing to apply: the Argo Server recorded no identity for the approval (is SSO "
             "on?); settings.approver_identity is required"
