@@ -75,6 +75,7 @@ GLOBAL_OUTPUTS = "outputs"
 GLOBAL_OUTCOME = "outcome"
 GLOBAL_REASON = "reason"
 GLOBAL_PLAN_SHA256 = "plan-sha256"
+GLOBAL_VERIFIED = "verified"  # after a destroy: what verify proved and cleaned up
 # The plan step's output parameters and the workflow output each one is also published as.
 PLAN_PARAMETERS = {
     "has_changes": GLOBAL_HAS_CHANGES,
@@ -252,7 +253,14 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
             Artifact(name="policy-report", path=f"{OUT_DIR}/policy.json"),
         ],
     )
-    verify = step("verify", ["verify", *terraform_args], settings, deadline_seconds=600, retry=True)
+    verify = step(
+        "verify",
+        ["verify", *terraform_args],
+        settings,
+        deadline_seconds=600,
+        retry=True,
+        outputs=[_out("verified", "verified", global_name=GLOBAL_VERIFIED)],
+    )
     report = step(
         "report",
         [
@@ -310,6 +318,8 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
             *APPROVER_ARGS,
             "--plan-sha256",
             _workflow_output(GLOBAL_PLAN_SHA256),
+            "--verified",
+            _workflow_output(GLOBAL_VERIFIED),
             "--environment",
             "{{workflow.parameters.environment}}",
             "--name",

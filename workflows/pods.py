@@ -83,6 +83,10 @@ def _mounts(settings: Settings) -> list[m.VolumeMount]:
     return found
 
 
+def _json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
 def step_environment(settings: Settings) -> dict[str, str]:
     """The settings a step reads, as the same IDP_* variables the CLI understands.
 
@@ -115,6 +119,12 @@ def step_environment(settings: Settings) -> dict[str, str]:
         "IDP_APPROVERS": settings.approvers,
         "IDP_APPROVER_IDENTITY": settings.approver_identity,
         "IDP_POLICY_BLOCKING_SEVERITY": settings.policy_blocking_severity,
+        "IDP_EXPIRY__MAX_TTL_HOURS": _json(settings.expiry.max_ttl_hours),
+        "IDP_EXPIRY__WARN_HOURS": str(settings.expiry.warn_hours),
+        "IDP_EXPIRY__APPROVAL_WAIVED": _json(list(settings.expiry.approval_waived)),
+        "IDP_DRIFT__REMEDIATE": _json(list(settings.drift.remediate)),
+        "IDP_DRIFT__MAX_STACKS": str(settings.drift.max_stacks),
+        "IDP_WEBHOOK_SERVICE_URL": settings.webhook_url,
         "IDP_POLICY_BLOCKING_CHECKS": json.dumps(
             list(settings.policy_blocking_checks), separators=(",", ":")
         ),
