@@ -75,6 +75,9 @@ GLOBAL_OUTPUTS = "outputs"
 GLOBAL_OUTCOME = "outcome"
 GLOBAL_REASON = "reason"
 GLOBAL_PLAN_SHA256 = "plan-sha256"
+GLOBAL_WAIVED = (
+    "waived"  # the plan step waived the approval (the reaper's destroy of an expired stack)
+)
 GLOBAL_VERIFIED = "verified"  # after a destroy: what verify proved and cleaned up
 # The plan step's output parameters and the workflow output each one is also published as.
 PLAN_PARAMETERS = {
@@ -82,6 +85,7 @@ PLAN_PARAMETERS = {
     "summary": GLOBAL_SUMMARY,
     "changes": None,
     "sha256": GLOBAL_PLAN_SHA256,
+    "waived": GLOBAL_WAIVED,
 }
 
 
@@ -221,13 +225,19 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
             "{{inputs.parameters.sha256}}",
             "--approval",
             "{{inputs.parameters.approval}}",
+            "--waived",
+            "{{inputs.parameters.waived}}",
             *APPROVER_ARGS,
         ],
         settings,
         deadline_seconds=7200,
         cpu="500m",
         memory_mi=512,
-        inputs=[m.Parameter(name="sha256"), m.Parameter(name="approval")],
+        inputs=[
+            m.Parameter(name="sha256"),
+            m.Parameter(name="approval"),
+            m.Parameter(name="waived"),
+        ],
     )
     policy = step(
         POLICY,
@@ -320,6 +330,8 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
             _workflow_output(GLOBAL_PLAN_SHA256),
             "--verified",
             _workflow_output(GLOBAL_VERIFIED),
+            "--waived",
+            _workflow_output(GLOBAL_WAIVED),
             "--environment",
             "{{workflow.parameters.environment}}",
             "--name",
@@ -370,7 +382,17 @@ _SHOWN_FROM = {
 
 # The gates: expressions, so that no value is ever read by govaluate (see the module docstring).
 HAS_CHANGES = "{{=tasks.plan.outputs.parameters.has_changes == 'true'}}"
-ANSWERED_YES = f"{{{{=(tasks.{APPROVAL}.outputs?.parameters?.{APPROVAL} ?? '') == '{APPROVED}'}}}}"
+_ANSWER = f"(tasks.{APPROVAL}.outputs?.parameters?.{APPROVAL} ?? '')"
+_WAIVED = "tasks.plan.outputs.parameters.waived == 'true'"
+# Someone is asked unless the plan step waived the approval (workflows.steps.expiry).
+NEEDS_APPROVAL = (
+    "{{=tasks.plan.outputs.parameters.has_changes == 'true' && "
+    "tasks.plan.outputs.parameters.waived != 'true'}}"
+)
+ANSWERED_YES = f"{{{{={_ANSWER} == '{APPROVED}' || {_WAIVED}}}}}"
+# apply follows an approval, or an approval that was not asked for (Skipped: waived); the
+# policy step must have passed either way.
+APPLY_DEPENDS = f"{POLICY}.Succeeded && ({APPROVAL}.Succeeded || {APPROVAL}.Skipped)"
 
 
 def _dag() -> DAG:
@@ -397,7 +419,7 @@ def _dag() -> DAG:
                 name="notify-approvers",
                 template="notify-approvers",
                 depends=f"{POLICY}.Succeeded",
-                when=HAS_CHANGES,
+                when=NEEDS_APPROVAL,
                 continue_on=m.ContinueOn(failed=True, error=True),
                 arguments=m.Arguments(
                     parameters=[m.Parameter(name="summary", value=_plan_output("summary"))]
@@ -407,7 +429,7 @@ def _dag() -> DAG:
                 name=APPROVAL,
                 template=APPROVAL,
                 depends=f"{POLICY}.Succeeded",
-                when=HAS_CHANGES,
+                when=NEEDS_APPROVAL,
                 arguments=m.Arguments(
                     parameters=[
                         m.Parameter(name=name, value=_SHOWN_FROM[name]) for name in APPROVAL_SHOWS
@@ -417,15 +439,13 @@ def _dag() -> DAG:
             Task(
                 name="apply",
                 template="apply",
-                depends=f"{APPROVAL}.Succeeded",
+                depends=APPLY_DEPENDS,
                 when=ANSWERED_YES,
                 arguments=m.Arguments(
                     parameters=[
                         m.Parameter(name="sha256", value=_plan_output("sha256")),
-                        m.Parameter(
-                            name="approval",
-                            value=f"{{{{tasks.{APPROVAL}.outputs.parameters.{APPROVAL}}}}}",
-                        ),
+                        m.Parameter(name="approval", value=f"{{{{={_ANSWER}}}}}"),
+                        m.Parameter(name="waived", value=_plan_output("waived")),
                     ],
                 ),
             ),

@@ -180,6 +180,7 @@ PLAN = Ending(
         "summary": "2 to add, 0 to change, 0 to destroy",
         "changes": "create terraform_data.resource_group; create terraform_data.cluster",
         "sha256": "ab" * 32,
+        "waived": "false",
     }
 )
 
