@@ -36,7 +36,11 @@ def build(settings: Settings, catalog: Catalog = DEFAULT_CATALOG) -> list[Manife
         event_objects = events.manifests(settings, catalog, templates)
     except ValueError as exc:  # a request model the Sensor's filters cannot express
         raise CompileError(str(exc)) from exc
-    manifests = [*workflows.manifests(settings, templates), *event_objects, *admin_rbac(settings)]
+    manifests = [
+        *workflows.manifests(settings, templates, catalog),
+        *event_objects,
+        *admin_rbac(settings),
+    ]
     names = [file_name(m) for m in manifests]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:

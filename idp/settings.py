@@ -103,7 +103,7 @@ NOT_SETTINGS: Mapping[str, str] = {
     "IDP_UPDATE_EXPECTED": "tests: 1 rewrites tests/expected",
     "IDP_TEST_CLUSTER": "tests: 1 lets the on_cluster tests write to ARGO_SERVER",
     "IDP_BENCH_RUNS": "scripts/bench: runs per figure",
-    "IDP_WEBHOOK_TOKEN": "idp trigger: the webhook's bearer token",
+    "IDP_WEBHOOK_TOKEN": "idp trigger and the drift/expiry steps: the webhook's bearer token",
     "IDP_CALLBACK_TOKEN": "notify step: the callback's bearer token",
     "IDP_SMTP_USERNAME": "notify step: SMTP login",
     "IDP_SMTP_PASSWORD": "notify step: SMTP password",
@@ -224,9 +224,7 @@ class Drift(_Section):
     """Drift detection: a plan of every registered stack, on a schedule (`<kind>-drift`)."""
 
     schedule: CronSchedule = Field("0 3 * * *", description="When the drift check runs")
-    parallelism: Annotated[int, Field(ge=1, le=32)] = Field(
-        4, description="Stacks checked at once"
-    )
+    parallelism: Annotated[int, Field(ge=1, le=32)] = Field(4, description="Stacks checked at once")
     max_stacks: Annotated[int, Field(ge=1, le=2000)] = Field(
         500, description="Most stacks one check covers (the rest are reported, not checked)"
     )

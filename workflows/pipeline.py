@@ -28,6 +28,8 @@ Rules of the Argo controller (v4.1.2) this shape relies on, each held by a test:
 
 from __future__ import annotations
 
+from typing import Any
+
 from hera.workflows import (
     DAG,
     Artifact,
@@ -94,9 +96,11 @@ def template_name(kind: str) -> str:
     return f"{kind}-provision-workflow"
 
 
-def stack_mutex(kind: str) -> str:
-    """One mutex per stack (kind, environment, name): the same Terraform state."""
-    return f"{kind}-{{{{workflow.parameters.environment}}}}-{{{{workflow.parameters.name}}}}"
+def stack_mutex(kind: str, scope: str = "workflow.parameters") -> str:
+    """One mutex per stack (kind, environment, name): the same Terraform state. The
+    provisioning Workflow takes it from its arguments, a drift check from its inputs
+    (`inputs.parameters`): the same name, so the same lock."""
+    return f"{kind}-{{{{{scope}.environment}}}}-{{{{{scope}.name}}}}"
 
 
 def arguments(model: type[RequestBase]) -> m.Arguments:
@@ -109,7 +113,7 @@ def arguments(model: type[RequestBase]) -> m.Arguments:
     return m.Arguments(parameters=found)
 
 
-def _out(name: str, file: str, global_name: str | None = None) -> Parameter:
+def out_parameter(name: str, file: str, global_name: str | None = None) -> Parameter:
     return Parameter(
         name=name, value_from=m.ValueFrom(path=f"{OUT_DIR}/{file}"), global_name=global_name
     )
@@ -209,7 +213,10 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         cpu="500m",
         memory_mi=512,
         outputs=[
-            *(_out(name, name, global_name) for name, global_name in PLAN_PARAMETERS.items()),
+            *(
+                out_parameter(name, name, global_name)
+                for name, global_name in PLAN_PARAMETERS.items()
+            ),
             *(
                 Artifact(name=name, path=f"{OUT_DIR}/{file}")
                 for name, file in PLAN_ARTIFACTS.items()
@@ -259,7 +266,7 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         retry=True,
         inputs=[Artifact(name="plan-json", path=f"{INPUTS_DIR}/plan.json")],
         outputs=[
-            _out("findings", "findings"),
+            out_parameter("findings", "findings"),
             Artifact(name="policy-report", path=f"{OUT_DIR}/policy.json"),
         ],
     )
@@ -269,7 +276,7 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         settings,
         deadline_seconds=600,
         retry=True,
-        outputs=[_out("verified", "verified", global_name=GLOBAL_VERIFIED)],
+        outputs=[out_parameter("verified", "verified", global_name=GLOBAL_VERIFIED)],
     )
     report = step(
         "report",
@@ -282,7 +289,7 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         deadline_seconds=600,
         retry=True,
         outputs=[
-            _out("outputs", "outputs", global_name=GLOBAL_OUTPUTS),
+            out_parameter("outputs", "outputs", global_name=GLOBAL_OUTPUTS),
             Artifact(name="terraform-outputs", path=f"{OUT_DIR}/outputs.json"),
             Artifact(name="report", path=f"{OUT_DIR}/report.json"),
         ],
@@ -347,9 +354,9 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         notify_secrets=True,
         request_env=False,
         outputs=[
-            _out(GLOBAL_OUTCOME, GLOBAL_OUTCOME, global_name=GLOBAL_OUTCOME),
-            _out(GLOBAL_REASON, GLOBAL_REASON, global_name=GLOBAL_REASON),
-            _out("delivery", "delivery"),
+            out_parameter(GLOBAL_OUTCOME, GLOBAL_OUTCOME, global_name=GLOBAL_OUTCOME),
+            out_parameter(GLOBAL_REASON, GLOBAL_REASON, global_name=GLOBAL_REASON),
+            out_parameter("delivery", "delivery"),
         ],
     )
     return [
@@ -470,20 +477,8 @@ def workflow_template(model: type[RequestBase], settings: Settings) -> WorkflowT
         entrypoint=ENTRYPOINT,
         on_exit=EXIT_HANDLER,
         arguments=arguments(model),
-        service_account_name=settings.workflow_service_account,
-        artifact_repository_ref=m.ArtifactRepositoryRef(
-            config_map=settings.artifact_repository.configmap,
-            key=settings.artifact_repository.key,
-        ),
-        security_context=pod_security_context(),
-        volumes=volumes(settings),
         synchronization=m.Synchronization(mutexes=[m.Mutex(name=stack_mutex(kind))]),
-        pod_gc=m.PodGC(strategy="OnPodSuccess", delete_delay_duration="10m"),
-        ttl_strategy=m.TTLStrategy(
-            seconds_after_success=settings.ttl_after_success,
-            seconds_after_failure=settings.ttl_after_failure,
-        ),
-        pod_metadata=m.Metadata(labels=_pod_labels(settings)),
+        **run_spec(settings),
         workflow_metadata=m.WorkflowMetadata(
             labels={"idp.platform/kind": kind},
             labels_from={
@@ -506,6 +501,26 @@ REQUESTER_LABEL = (
     "sprig.trimAll('-_.', sprig.trunc(63, sprig.regexReplaceAll("
     "'[^A-Za-z0-9_.-]', workflow.parameters.requester_email, '_')))"
 )
+
+
+def run_spec(settings: Settings) -> dict[str, Any]:
+    """What every Workflow of the platform runs with: its service account, artifact
+    repository, pod security, volumes, garbage collection and pod labels."""
+    return {
+        "service_account_name": settings.workflow_service_account,
+        "artifact_repository_ref": m.ArtifactRepositoryRef(
+            config_map=settings.artifact_repository.configmap,
+            key=settings.artifact_repository.key,
+        ),
+        "security_context": pod_security_context(),
+        "volumes": volumes(settings),
+        "pod_gc": m.PodGC(strategy="OnPodSuccess", delete_delay_duration="10m"),
+        "ttl_strategy": m.TTLStrategy(
+            seconds_after_success=settings.ttl_after_success,
+            seconds_after_failure=settings.ttl_after_failure,
+        ),
+        "pod_metadata": m.Metadata(labels=_pod_labels(settings)),
+    }
 
 
 def _pod_labels(settings: Settings) -> dict[str, str]:

@@ -9,6 +9,7 @@ environment variable, never in a shell script's text.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from hera.workflows import (
     Artifact,
@@ -25,6 +26,7 @@ from idp.image import MODULES_ROOT
 from idp.settings import Settings
 from workflows.steps.errors import TERMINATION_LOG_ENV
 from workflows.steps.request import REQUEST_ENV
+from workflows.steps.runs import WEBHOOK_TOKEN_ENV
 
 STEP_COMMAND = ["python", "-m", "workflows.steps"]
 MODULES_DIR = str(MODULES_ROOT)  # where the image puts the modules
@@ -148,9 +150,10 @@ def step(
     retry: bool = False,
     notify_secrets: bool = False,
     request_env: bool = True,
-    extra_env: list[Env] | None = None,
+    extra_env: Sequence[Env | SecretEnv] = (),
     cpu: str = "100m",
     memory_mi: int = 256,
+    mutex: str | None = None,
 ) -> Container:
     """A step pod running one sub-command of the step program with the platform's guards."""
     env_from: list[ConfigMapEnvFrom | SecretEnvFrom] = [
@@ -172,7 +175,7 @@ def step(
             ),
             Env(name=TERMINATION_LOG_ENV, value=TERMINATION_LOG),
             *(_notify_secrets(settings) if notify_secrets else []),
-            *(extra_env or []),
+            *extra_env,
         ],
         env_from=env_from,
         inputs=inputs or [],
@@ -183,6 +186,7 @@ def step(
         termination_message_policy="File",
         active_deadline_seconds=deadline_seconds,
         retry_strategy=read_retry() if retry else None,
+        synchronization=m.Synchronization(mutexes=[m.Mutex(name=mutex)]) if mutex else None,
         resources=m.ResourceRequirements(
             requests={"cpu": m.Quantity(cpu), "memory": m.Quantity(f"{memory_mi}Mi")},
             limits={"memory": m.Quantity(f"{2 * memory_mi}Mi")},  # room for Terraform peaks
@@ -195,6 +199,12 @@ NOTIFY_SECRET_KEYS = {
     "IDP_SMTP_PASSWORD": "smtp-password",
     "IDP_CALLBACK_TOKEN": "callback-token",
 }
+
+
+def webhook_token(settings: Settings) -> SecretEnv:
+    """The webhook's bearer token, for the steps that start runs (drift remediation, expiry)."""
+    token = settings.webhook_token_secret
+    return SecretEnv(name=WEBHOOK_TOKEN_ENV, secret_name=token.name, secret_key=token.key)
 
 
 def _notify_secrets(settings: Settings) -> list[SecretEnv]:
