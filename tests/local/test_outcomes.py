@@ -97,8 +97,9 @@ def test_a_plan_without_changes_asks_nobody_and_notifies_no_changes(
     again = platform.run(kind, example(kind, name="settled"))  # the same request, run again
 
     assert (again.code, again.phase, again.outcome) == (0, "Succeeded", "no-changes")
-    assert again.node("approve")["phase"] == "Skipped"  # type: ignore[index]
-    assert none_ran(again, "approve", "apply")
+    assert again.node("policy")["phase"] == "Skipped"  # type: ignore[index]
+    assert again.node("approve")["phase"] == "Omitted"  # type: ignore[index]
+    assert none_ran(again, "policy", "approve", "apply")
     assert [n["phase"] for n in platform.notices()] == ["no-changes"]
 
 

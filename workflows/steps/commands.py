@@ -33,6 +33,7 @@ CALLBACK_TOKEN_ENV = "IDP_CALLBACK_TOKEN"  # noqa: S105 - the variable name, not
 APPROVERS_ENV = "IDP_APPROVERS"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 # What names a stack's state in a backend's configuration (local, azurerm).
+_PLAN_IDENTITY = ("request_id", "environment", "name")  # variables every plan must carry
 _STATE_IDENTITY = ("path", "resource_group_name", "storage_account_name", "container_name", "key")
 
 
@@ -261,10 +262,15 @@ def _belongs(
 
     saved = planfile.read(plan_file)
     wanted = valid.model_dump(mode="json")
+    # Every variable the plan was made with must be this request's; a field the module does
+    # not declare cannot have shaped the plan, but the stack's identity always must have.
+    missing = sorted(name for name in _PLAN_IDENTITY if name not in saved.variables)
+    if missing:
+        raise StepError(f"refusing to apply: the plan has no {', '.join(missing)} variable")
     differ = sorted(
         name
-        for name in set(wanted) | set(saved.variables)
-        if not _same(saved.variables.get(name), wanted.get(name))
+        for name in saved.variables
+        if name in wanted and not _same(saved.variables.get(name), wanted.get(name))
     )
     if differ:
         raise StepError(
