@@ -204,7 +204,9 @@ def test_a_state_that_still_holds_a_resource_is_kept_and_verify_fails(
     arm: FakeArm, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     use_request(compute_request(action="destroy"))
-    held = [{"mode": "managed", "type": "terraform_data", "name": "cluster", "instances": [{}]}]
+    held: list[dict[str, object]] = [
+        {"mode": "managed", "type": "terraform_data", "name": "cluster", "instances": [{}]}
+    ]
     state, entry = stack_files(tmp_path, held)
     assert main(["verify", *destroyed(tmp_path)]) == 1
     assert state.exists() and entry.exists()
