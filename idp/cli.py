@@ -69,7 +69,13 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     model = model_for(args.kind, catalog_for(settings.catalog))
     body = _read(args.file, settings)
     cap = settings.webhook_max_payload_bytes
-    request = parse_request(model, body, settings.allowed_regions, max_bytes=cap)
+    request = parse_request(
+        model,
+        body,
+        settings.allowed_regions,
+        max_bytes=cap,
+        max_ttl_hours=settings.expiry.ttl_limits,
+    )
     print(f"{args.file}: valid {model.kind} request {request.request_id}", file=sys.stderr)
     return 0
 
@@ -124,7 +130,12 @@ def _validate_step_problems(
 
     arguments = {p["name"]: p["value"] for p in workflow["spec"]["arguments"]["parameters"]}
     try:
-        request = parse_request(model, arguments[WHOLE_REQUEST], settings.allowed_regions)
+        request = parse_request(
+            model,
+            arguments[WHOLE_REQUEST],
+            settings.allowed_regions,
+            max_ttl_hours=settings.expiry.ttl_limits,
+        )
         env = {argument_env(k): v for k, v in arguments.items() if k != WHOLE_REQUEST}
         check_arguments(request, env)
     except RequestError as exc:

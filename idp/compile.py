@@ -38,7 +38,7 @@ def build(settings: Settings, catalog: Catalog = DEFAULT_CATALOG) -> list[Manife
     except ValueError as exc:  # a request model the Sensor's filters cannot express
         raise CompileError(str(exc)) from exc
     manifests = [
-        *workflows.manifests(settings, templates),
+        *workflows.manifests(settings, templates, catalog),
         *event_objects,
         *admin_rbac(settings),
         *approver_rbac(settings),

@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from idp.jsontext import JsonTextError, decode_utf8, scan
-from idp.settings import DEFAULT_REGIONS, format_validation_error
+from idp.settings import DEFAULT_REGIONS, MAX_TTL_HOURS, Expiry, format_validation_error
 
 CONTRACT_VERSION = 1
 MAX_STRING = 256
@@ -95,12 +95,30 @@ class RequestBase(BaseModel):
     requester_name: PersonName
     requester_email: Email
     action: Action = "provision"
+    ttl_hours: Annotated[int, Field(ge=0, le=MAX_TTL_HOURS)] = Field(
+        0,
+        description="Hours after its apply that the stack expires and is destroyed; 0 (the "
+        "default) never; at most the environment's max_ttl_hours",
+    )
 
     @field_validator("*", mode="before")
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         if value is None:
             raise ValueError("must not be null: leave the field out for its default")
+        return value
+
+    @field_validator("ttl_hours")
+    @classmethod
+    def _ttl_allowed(cls, value: int, info: ValidationInfo) -> int:
+        environment = info.data.get("environment")
+        if value == 0 or not isinstance(environment, str):
+            return value
+        most = max_ttl_hours(info.context).get(environment)
+        if most is None:
+            raise ValueError(f"stacks in {environment} do not expire: leave ttl_hours out (or 0)")
+        if value > most:
+            raise ValueError(f"must be at most {most} in {environment} (settings.expiry)")
         return value
 
     @field_validator("region")
@@ -216,6 +234,13 @@ def allowed_regions(context: object) -> tuple[str, ...]:
     return DEFAULT_REGIONS
 
 
+def max_ttl_hours(context: object) -> Mapping[str, int]:
+    """Each environment's largest ttl_hours in a validation context, else the defaults."""
+    if isinstance(context, Mapping) and isinstance(context.get("max_ttl_hours"), Mapping):
+        return dict(context["max_ttl_hours"])
+    return Expiry().ttl_limits
+
+
 @dataclass(frozen=True)
 class Decoded:
     """A JSON body read by the rules above: its value (the first of duplicate keys kept, as the
@@ -282,6 +307,7 @@ def parse_request(
     regions: tuple[str, ...] = DEFAULT_REGIONS,
     *,
     max_bytes: int | None = None,
+    max_ttl_hours: Mapping[str, int] | None = None,
 ) -> RequestBase:
     """Parse a JSON body into `model`, or raise RequestError with one line per problem."""
     decoded = decode_json(payload, max_bytes)
@@ -296,17 +322,24 @@ def parse_request(
     ]
     if problems:
         raise RequestError(problems)
-    return validate_request(model, decoded.data, regions)
+    return validate_request(model, decoded.data, regions, max_ttl_hours=max_ttl_hours)
 
 
 def validate_request(
-    model: type[RequestBase], data: Any, regions: tuple[str, ...] = DEFAULT_REGIONS
+    model: type[RequestBase],
+    data: Any,
+    regions: tuple[str, ...] = DEFAULT_REGIONS,
+    *,
+    max_ttl_hours: Mapping[str, int] | None = None,
 ) -> RequestBase:
     """Validate already-decoded JSON; a non-object is reported as such."""
     if not isinstance(data, dict):
         raise RequestError([f"(request): must be a JSON object, got {type(data).__name__}"])
+    context: dict[str, Any] = {"allowed_regions": regions}
+    if max_ttl_hours is not None:
+        context["max_ttl_hours"] = max_ttl_hours
     try:
-        return model.model_validate(data, context={"allowed_regions": regions})
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         raise RequestError(format_validation_error(exc)) from exc
 

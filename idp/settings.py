@@ -103,7 +103,7 @@ NOT_SETTINGS: Mapping[str, str] = {
     "IDP_UPDATE_EXPECTED": "tests: 1 rewrites tests/expected",
     "IDP_TEST_CLUSTER": "tests: 1 lets the on_cluster tests write to ARGO_SERVER",
     "IDP_BENCH_RUNS": "scripts/bench: runs per figure",
-    "IDP_WEBHOOK_TOKEN": "idp trigger: the webhook's bearer token",
+    "IDP_WEBHOOK_TOKEN": "idp trigger and the drift/expiry steps: the webhook's bearer token",
     "IDP_CALLBACK_TOKEN": "notify step: the callback's bearer token",
     "IDP_SMTP_USERNAME": "notify step: SMTP login",
     "IDP_SMTP_PASSWORD": "notify step: SMTP password",
@@ -205,6 +205,60 @@ class Target:
     policy_blocking_severity: str
 
 
+# A cron schedule as the cron controller reads it: five fields (robfig/cron's standard parser)
+# or a descriptor such as @daily.
+CronSchedule = Annotated[
+    str,
+    Field(pattern=r"^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+ ){4}\S+)$"),
+    Field(max_length=100),
+]
+MAX_TTL_HOURS = 8760  # a year: the most any environment may allow (the contract's bound)
+TtlHours = Annotated[int, Field(ge=1, le=MAX_TTL_HOURS)]
+
+
+def _default_ttl_limits() -> dict[EnvironmentName, int]:
+    return {"dev": 168, "test": 168, "staging": 720}
+
+
+class Drift(_Section):
+    """Drift detection: a plan of every registered stack, on a schedule (`<kind>-drift`)."""
+
+    schedule: CronSchedule = Field("0 3 * * *", description="When the drift check runs")
+    parallelism: Annotated[int, Field(ge=1, le=32)] = Field(4, description="Stacks checked at once")
+    max_stacks: Annotated[int, Field(ge=1, le=2000)] = Field(
+        500, description="Most stacks one check covers (the rest are reported, not checked)"
+    )
+    remediate: tuple[EnvironmentName, ...] = Field(
+        (),
+        description="Environments whose drifted stacks get a provision run from their recorded "
+        "request (through approval, like any other)",
+    )
+
+
+class Expiry(_Section):
+    """Stacks that expire (`ttl_hours`) and the reaper that destroys them (`<kind>-expiry`)."""
+
+    schedule: CronSchedule = Field("*/30 * * * *", description="When the reaper runs")
+    max_ttl_hours: dict[EnvironmentName, TtlHours] = Field(
+        default_factory=_default_ttl_limits,
+        description="Per environment, the largest ttl_hours a request may ask for; an "
+        "environment not listed (prod by default) takes none: its stacks never expire",
+    )
+    warn_hours: Annotated[int, Field(ge=0, le=720)] = Field(
+        24, description="How long before its expiry the requester is told"
+    )
+    approval_waived: tuple[EnvironmentName, ...] = Field(
+        (),
+        description="Environments where the destroy of an expired stack needs no approval "
+        "(elsewhere it waits for one, like any other run)",
+    )
+
+    @property
+    def ttl_limits(self) -> dict[str, int]:
+        """max_ttl_hours keyed by plain strings, as the contract's validation reads it."""
+        return {str(environment): hours for environment, hours in self.max_ttl_hours.items()}
+
+
 class ArtifactRepository(_Section):
     """The Azure Blob artifact repository, published as the `artifact-repositories` ConfigMap."""
 
@@ -240,6 +294,11 @@ class Settings(BaseModel):
     webhook_port: Annotated[int, Field(ge=1024, le=65535)] = 12000
     webhook_max_payload_bytes: Annotated[int, Field(ge=1024, le=1048576)] = 65536
     webhook_token_secret: SecretKey = SecretKey(name="webhook-token", key="token")
+    webhook_service_url: Url = Field(
+        "",
+        description="Where drift remediation and the expiry reaper POST the runs they start; "
+        "empty: the webhook EventSource's Service in the namespace",
+    )
     platform_secret: Name = Field(
         "platformsecrets", description="Secret with Azure service-principal values, if used"
     )
@@ -345,6 +404,17 @@ class Settings(BaseModel):
     policy_blocking_checks: Annotated[tuple[CheckId, ...], Field(max_length=500)] = Field(
         (), description="Checks whose finding stops the run whatever its severity"
     )
+    drift: Drift = Drift()
+    expiry: Expiry = Expiry()
+    cron_timezone: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_+/-]{0,63}$")] = Field(
+        "UTC", description="Time zone of the drift and expiry schedules (an IANA name)"
+    )
+    cron_concurrency_policy: Literal["Forbid", "Replace", "Allow"] = Field(
+        "Forbid", description="What a scheduled run does while the previous one still runs"
+    )
+    cron_starting_deadline_seconds: Annotated[int, Field(ge=0, le=86400)] = Field(
+        300, description="How late a missed scheduled run may still start"
+    )
     approvers_group: Annotated[str, Field(pattern=r"^[^'\\\x00-\x1f\x7f-\x9f]{1,256}$")] = Field(
         "platform-approvers",
         description="The SSO group whose members may answer approvals (the approver "
@@ -390,6 +460,16 @@ class Settings(BaseModel):
     def image(self) -> str:
         """The full image reference every step runs in."""
         return f"{self.image_repository}:{self.image_tag}"
+
+    @property
+    def webhook_url(self) -> str:
+        """The webhook's base URL as the platform's own steps reach it (inside the cluster:
+        Argo Events names the EventSource's Service `<name>-eventsource-svc`,
+        pkg/reconciler/eventsource/resource.go, `buildService`)."""
+        return self.webhook_service_url or (
+            f"http://{self.webhook_eventsource}-eventsource-svc.{self.namespace}.svc:"
+            f"{self.webhook_port}"
+        )
 
     def target(self, environment: str) -> Target:
         """Subscription, backend and client id of `environment`: its overrides over the defaults."""

@@ -168,3 +168,35 @@ def test_field_rules_agree_with_the_json_schema(kind: str) -> None:
         assert rule.min_length == prop.get("minLength")
         assert (rule.minimum, rule.maximum) == (prop.get("minimum"), prop.get("maximum"))
         assert rule.default == schema["properties"][name].get("default")
+
+
+# --- expiry (ttl_hours) ----------------------------------------------------------------------
+
+
+def test_a_request_without_ttl_hours_never_expires() -> None:
+    assert parse_request(ComputeRequest, json.dumps(example("compute"))).ttl_hours == 0
+
+
+def test_ttl_hours_within_the_environments_maximum_is_accepted() -> None:
+    request = {**example("compute"), "environment": "dev", "ttl_hours": 168}
+    assert parse_request(ComputeRequest, json.dumps(request)).ttl_hours == 168
+
+
+def test_ttl_hours_over_the_environments_maximum_names_it() -> None:
+    request = {**example("compute"), "environment": "dev", "ttl_hours": 169}
+    assert problems("compute", request) == [
+        "ttl_hours: Value error, must be at most 168 in dev (settings.expiry) (got 169)"
+    ]
+
+
+def test_prod_stacks_do_not_expire_by_default() -> None:
+    request = {**example("compute"), "environment": "prod", "ttl_hours": 1}
+    assert problems("compute", request) == [
+        "ttl_hours: Value error, stacks in prod do not expire: leave ttl_hours out (or 0) (got 1)"
+    ]
+
+
+def test_the_maximum_comes_from_the_settings_given() -> None:
+    request = json.dumps({**example("compute"), "environment": "prod", "ttl_hours": 12})
+    parsed = parse_request(ComputeRequest, request, max_ttl_hours={"prod": 12})
+    assert parsed.ttl_hours == 12

@@ -405,7 +405,7 @@ def test_module_pins_terraform_and_azurerm_and_leaves_the_backend_to_the_workflo
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_tags_name_the_request_the_requester_the_environment_the_kind_the_manager_and_the_stack(
+def test_tags_name_the_request_requester_environment_kind_manager_stack_and_expiry(
     kind: str,
 ) -> None:
     (local_values,) = load_hcl(TERRAFORM / kind / "main.tf")["locals"]
@@ -419,6 +419,7 @@ def test_tags_name_the_request_the_requester_the_environment_the_kind_the_manage
         "kind": "local.kind",
         "managed-by": '"idp-platform"',
         "idp-stack": '"${local.kind}-${var.environment}-${var.name}"',
+        "idp-ttl-hours": 'var.ttl_hours == 0 ? "none" : tostring(var.ttl_hours)',
     }
 
 

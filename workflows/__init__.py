@@ -21,8 +21,22 @@ def templates(settings: Settings, catalog: Catalog) -> dict[str, Manifest]:
     return {kind: workflow_template(model, settings).to_dict() for kind, model in catalog.items()}
 
 
-def manifests(settings: Settings, templates: dict[str, Manifest]) -> list[Manifest]:
-    """The service account and Role, the step settings, the artifact repository, the templates."""
+def crons(settings: Settings, catalog: Catalog) -> list[Manifest]:
+    """Each kind's day-two CronWorkflows: drift detection and the expiry reaper."""
+    from workflows.cron import drift_cron, expiry_cron
+
+    return [
+        made(model, settings).to_dict()
+        for model in catalog.values()
+        for made in (drift_cron, expiry_cron)
+    ]
+
+
+def manifests(
+    settings: Settings, templates: dict[str, Manifest], catalog: Catalog
+) -> list[Manifest]:
+    """The service account and Role, the step settings, the artifact repository, the templates
+    and the CronWorkflows."""
     from workflows.support import artifact_repository, step_settings, workflow_rbac
 
     return [
@@ -30,4 +44,5 @@ def manifests(settings: Settings, templates: dict[str, Manifest]) -> list[Manife
         step_settings(settings),
         artifact_repository(settings),
         *templates.values(),
+        *crons(settings, catalog),
     ]

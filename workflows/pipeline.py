@@ -28,6 +28,8 @@ Rules of the Argo controller (v4.1.2) this shape relies on, each held by a test:
 
 from __future__ import annotations
 
+from typing import Any
+
 from hera.workflows import (
     DAG,
     Artifact,
@@ -76,12 +78,17 @@ GLOBAL_OUTPUTS = "outputs"
 GLOBAL_OUTCOME = "outcome"
 GLOBAL_REASON = "reason"
 GLOBAL_PLAN_SHA256 = "plan-sha256"
+GLOBAL_WAIVED = (
+    "waived"  # the plan step waived the approval (the reaper's destroy of an expired stack)
+)
+GLOBAL_VERIFIED = "verified"  # after a destroy: what verify proved and cleaned up
 # The plan step's output parameters and the workflow output each one is also published as.
 PLAN_PARAMETERS = {
     "has_changes": GLOBAL_HAS_CHANGES,
     "summary": GLOBAL_SUMMARY,
     "changes": None,
     "sha256": GLOBAL_PLAN_SHA256,
+    "waived": GLOBAL_WAIVED,
 }
 
 
@@ -90,9 +97,11 @@ def template_name(kind: str) -> str:
     return f"{kind}-provision-workflow"
 
 
-def stack_mutex(kind: str) -> str:
-    """One mutex per stack (kind, environment, name): the same Terraform state."""
-    return f"{kind}-{{{{workflow.parameters.environment}}}}-{{{{workflow.parameters.name}}}}"
+def stack_mutex(kind: str, scope: str = "workflow.parameters") -> str:
+    """One mutex per stack (kind, environment, name): the same Terraform state. The
+    provisioning Workflow takes it from its arguments, a drift check from its inputs
+    (`inputs.parameters`): the same name, so the same lock."""
+    return f"{kind}-{{{{{scope}.environment}}}}-{{{{{scope}.name}}}}"
 
 
 def arguments(model: type[RequestBase]) -> m.Arguments:
@@ -105,7 +114,7 @@ def arguments(model: type[RequestBase]) -> m.Arguments:
     return m.Arguments(parameters=found)
 
 
-def _out(name: str, file: str, global_name: str | None = None) -> Parameter:
+def out_parameter(name: str, file: str, global_name: str | None = None) -> Parameter:
     return Parameter(
         name=name, value_from=m.ValueFrom(path=f"{OUT_DIR}/{file}"), global_name=global_name
     )
@@ -205,7 +214,10 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         cpu="500m",
         memory_mi=512,
         outputs=[
-            *(_out(name, name, global_name) for name, global_name in PLAN_PARAMETERS.items()),
+            *(
+                out_parameter(name, name, global_name)
+                for name, global_name in PLAN_PARAMETERS.items()
+            ),
             *(
                 Artifact(name=name, path=f"{OUT_DIR}/{file}")
                 for name, file in PLAN_ARTIFACTS.items()
@@ -221,13 +233,19 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
             "{{inputs.parameters.sha256}}",
             "--approval",
             "{{inputs.parameters.approval}}",
+            "--waived",
+            "{{inputs.parameters.waived}}",
             *APPROVER_ARGS,
         ],
         settings,
         deadline_seconds=7200,
         cpu="500m",
         memory_mi=512,
-        inputs=[m.Parameter(name="sha256"), m.Parameter(name="approval")],
+        inputs=[
+            m.Parameter(name="sha256"),
+            m.Parameter(name="approval"),
+            m.Parameter(name="waived"),
+        ],
     )
     policy = step(
         POLICY,
@@ -249,11 +267,18 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         retry=True,
         inputs=[Artifact(name="plan-json", path=f"{INPUTS_DIR}/plan.json")],
         outputs=[
-            _out("findings", "findings"),
+            out_parameter("findings", "findings"),
             Artifact(name="policy-report", path=f"{OUT_DIR}/policy.json"),
         ],
     )
-    verify = step("verify", ["verify", *terraform_args], settings, deadline_seconds=600, retry=True)
+    verify = step(
+        "verify",
+        ["verify", *terraform_args],
+        settings,
+        deadline_seconds=600,
+        retry=True,
+        outputs=[out_parameter("verified", "verified", global_name=GLOBAL_VERIFIED)],
+    )
     report = step(
         "report",
         [
@@ -265,7 +290,7 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         deadline_seconds=600,
         retry=True,
         outputs=[
-            _out("outputs", "outputs", global_name=GLOBAL_OUTPUTS),
+            out_parameter("outputs", "outputs", global_name=GLOBAL_OUTPUTS),
             Artifact(name="terraform-outputs", path=f"{OUT_DIR}/outputs.json"),
             Artifact(name="report", path=f"{OUT_DIR}/report.json"),
         ],
@@ -311,6 +336,10 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
             *APPROVER_ARGS,
             "--plan-sha256",
             _workflow_output(GLOBAL_PLAN_SHA256),
+            "--verified",
+            _workflow_output(GLOBAL_VERIFIED),
+            "--waived",
+            _workflow_output(GLOBAL_WAIVED),
             "--environment",
             "{{workflow.parameters.environment}}",
             "--name",
@@ -326,9 +355,9 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         notify_secrets=True,
         request_env=False,
         outputs=[
-            _out(GLOBAL_OUTCOME, GLOBAL_OUTCOME, global_name=GLOBAL_OUTCOME),
-            _out(GLOBAL_REASON, GLOBAL_REASON, global_name=GLOBAL_REASON),
-            _out("delivery", "delivery"),
+            out_parameter(GLOBAL_OUTCOME, GLOBAL_OUTCOME, global_name=GLOBAL_OUTCOME),
+            out_parameter(GLOBAL_REASON, GLOBAL_REASON, global_name=GLOBAL_REASON),
+            out_parameter("delivery", "delivery"),
         ],
     )
     return [
@@ -361,7 +390,17 @@ _SHOWN_FROM = {
 
 # The gates: expressions, so that no value is ever read by govaluate (see the module docstring).
 HAS_CHANGES = "{{=tasks.plan.outputs.parameters.has_changes == 'true'}}"
-ANSWERED_YES = f"{{{{=(tasks.{APPROVAL}.outputs?.parameters?.{APPROVAL} ?? '') == '{APPROVED}'}}}}"
+_ANSWER = f"(tasks.{APPROVAL}.outputs?.parameters?.{APPROVAL} ?? '')"
+_WAIVED = "tasks.plan.outputs.parameters.waived == 'true'"
+# Someone is asked unless the plan step waived the approval (workflows.steps.expiry).
+NEEDS_APPROVAL = (
+    "{{=tasks.plan.outputs.parameters.has_changes == 'true' && "
+    "tasks.plan.outputs.parameters.waived != 'true'}}"
+)
+ANSWERED_YES = f"{{{{={_ANSWER} == '{APPROVED}' || {_WAIVED}}}}}"
+# apply follows an approval, or an approval that was not asked for (Skipped: waived); the
+# policy step must have passed either way.
+APPLY_DEPENDS = f"{POLICY}.Succeeded && ({APPROVAL}.Succeeded || {APPROVAL}.Skipped)"
 
 
 def _dag() -> DAG:
@@ -388,7 +427,7 @@ def _dag() -> DAG:
                 name="notify-approvers",
                 template="notify-approvers",
                 depends=f"{POLICY}.Succeeded",
-                when=HAS_CHANGES,
+                when=NEEDS_APPROVAL,
                 continue_on=m.ContinueOn(failed=True, error=True),
                 arguments=m.Arguments(
                     parameters=[m.Parameter(name="summary", value=_plan_output("summary"))]
@@ -398,7 +437,7 @@ def _dag() -> DAG:
                 name=APPROVAL,
                 template=APPROVAL,
                 depends=f"{POLICY}.Succeeded",
-                when=HAS_CHANGES,
+                when=NEEDS_APPROVAL,
                 arguments=m.Arguments(
                     parameters=[
                         m.Parameter(name=name, value=_SHOWN_FROM[name]) for name in APPROVAL_SHOWS
@@ -408,15 +447,13 @@ def _dag() -> DAG:
             Task(
                 name="apply",
                 template="apply",
-                depends=f"{APPROVAL}.Succeeded",
+                depends=APPLY_DEPENDS,
                 when=ANSWERED_YES,
                 arguments=m.Arguments(
                     parameters=[
                         m.Parameter(name="sha256", value=_plan_output("sha256")),
-                        m.Parameter(
-                            name="approval",
-                            value=f"{{{{tasks.{APPROVAL}.outputs.parameters.{APPROVAL}}}}}",
-                        ),
+                        m.Parameter(name="approval", value=f"{{{{={_ANSWER}}}}}"),
+                        m.Parameter(name="waived", value=_plan_output("waived")),
                     ],
                 ),
             ),
@@ -441,20 +478,8 @@ def workflow_template(model: type[RequestBase], settings: Settings) -> WorkflowT
         entrypoint=ENTRYPOINT,
         on_exit=EXIT_HANDLER,
         arguments=arguments(model),
-        service_account_name=settings.workflow_service_account,
-        artifact_repository_ref=m.ArtifactRepositoryRef(
-            config_map=settings.artifact_repository.configmap,
-            key=settings.artifact_repository.key,
-        ),
-        security_context=pod_security_context(),
-        volumes=volumes(settings),
         synchronization=m.Synchronization(mutexes=[m.Mutex(name=stack_mutex(kind))]),
-        pod_gc=m.PodGC(strategy="OnPodSuccess", delete_delay_duration="10m"),
-        ttl_strategy=m.TTLStrategy(
-            seconds_after_success=settings.ttl_after_success,
-            seconds_after_failure=settings.ttl_after_failure,
-        ),
-        pod_metadata=m.Metadata(labels=_pod_labels(settings)),
+        **run_spec(settings),
         workflow_metadata=m.WorkflowMetadata(
             labels={labels.KIND: kind},
             labels_from={
@@ -474,6 +499,26 @@ REQUESTER_LABEL = (
     "sprig.trimAll('-_.', sprig.trunc(63, sprig.regexReplaceAll("
     "'[^A-Za-z0-9_.-]', workflow.parameters.requester_email, '_')))"
 )
+
+
+def run_spec(settings: Settings) -> dict[str, Any]:
+    """What every Workflow of the platform runs with: its service account, artifact
+    repository, pod security, volumes, garbage collection and pod labels."""
+    return {
+        "service_account_name": settings.workflow_service_account,
+        "artifact_repository_ref": m.ArtifactRepositoryRef(
+            config_map=settings.artifact_repository.configmap,
+            key=settings.artifact_repository.key,
+        ),
+        "security_context": pod_security_context(),
+        "volumes": volumes(settings),
+        "pod_gc": m.PodGC(strategy="OnPodSuccess", delete_delay_duration="10m"),
+        "ttl_strategy": m.TTLStrategy(
+            seconds_after_success=settings.ttl_after_success,
+            seconds_after_failure=settings.ttl_after_failure,
+        ),
+        "pod_metadata": m.Metadata(labels=_pod_labels(settings)),
+    }
 
 
 def _pod_labels(settings: Settings) -> dict[str, str]:

@@ -9,6 +9,7 @@ environment variable, never in a shell script's text.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from hera.workflows import (
     Artifact,
@@ -25,6 +26,7 @@ from idp.image import MODULES_ROOT
 from idp.settings import Settings
 from workflows.steps.errors import TERMINATION_LOG_ENV
 from workflows.steps.request import REQUEST_ENV
+from workflows.steps.runs import WEBHOOK_TOKEN_ENV
 
 STEP_COMMAND = ["python", "-m", "workflows.steps"]
 MODULES_DIR = str(MODULES_ROOT)  # where the image puts the modules
@@ -83,6 +85,10 @@ def _mounts(settings: Settings) -> list[m.VolumeMount]:
     return found
 
 
+def _json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
 def step_environment(settings: Settings) -> dict[str, str]:
     """The settings a step reads, as the same IDP_* variables the CLI understands.
 
@@ -115,6 +121,12 @@ def step_environment(settings: Settings) -> dict[str, str]:
         "IDP_APPROVERS": settings.approvers,
         "IDP_APPROVER_IDENTITY": settings.approver_identity,
         "IDP_POLICY_BLOCKING_SEVERITY": settings.policy_blocking_severity,
+        "IDP_EXPIRY__MAX_TTL_HOURS": _json(settings.expiry.max_ttl_hours),
+        "IDP_EXPIRY__WARN_HOURS": str(settings.expiry.warn_hours),
+        "IDP_EXPIRY__APPROVAL_WAIVED": _json(list(settings.expiry.approval_waived)),
+        "IDP_DRIFT__REMEDIATE": _json(list(settings.drift.remediate)),
+        "IDP_DRIFT__MAX_STACKS": str(settings.drift.max_stacks),
+        "IDP_WEBHOOK_SERVICE_URL": settings.webhook_url,
         "IDP_POLICY_BLOCKING_CHECKS": json.dumps(
             list(settings.policy_blocking_checks), separators=(",", ":")
         ),
@@ -138,9 +150,10 @@ def step(
     retry: bool = False,
     notify_secrets: bool = False,
     request_env: bool = True,
-    extra_env: list[Env] | None = None,
+    extra_env: Sequence[Env | SecretEnv] = (),
     cpu: str = "100m",
     memory_mi: int = 256,
+    mutex: str | None = None,
 ) -> Container:
     """A step pod running one sub-command of the step program with the platform's guards."""
     env_from: list[ConfigMapEnvFrom | SecretEnvFrom] = [
@@ -162,7 +175,7 @@ def step(
             ),
             Env(name=TERMINATION_LOG_ENV, value=TERMINATION_LOG),
             *(_notify_secrets(settings) if notify_secrets else []),
-            *(extra_env or []),
+            *extra_env,
         ],
         env_from=env_from,
         inputs=inputs or [],
@@ -173,6 +186,7 @@ def step(
         termination_message_policy="File",
         active_deadline_seconds=deadline_seconds,
         retry_strategy=read_retry() if retry else None,
+        synchronization=m.Synchronization(mutexes=[m.Mutex(name=mutex)]) if mutex else None,
         resources=m.ResourceRequirements(
             requests={"cpu": m.Quantity(cpu), "memory": m.Quantity(f"{memory_mi}Mi")},
             limits={"memory": m.Quantity(f"{2 * memory_mi}Mi")},  # room for Terraform peaks
@@ -185,6 +199,12 @@ NOTIFY_SECRET_KEYS = {
     "IDP_SMTP_PASSWORD": "smtp-password",
     "IDP_CALLBACK_TOKEN": "callback-token",
 }
+
+
+def webhook_token(settings: Settings) -> SecretEnv:
+    """The webhook's bearer token, for the steps that start runs (drift remediation, expiry)."""
+    token = settings.webhook_token_secret
+    return SecretEnv(name=WEBHOOK_TOKEN_ENV, secret_name=token.name, secret_key=token.key)
 
 
 def _notify_secrets(settings: Settings) -> list[SecretEnv]:

@@ -33,7 +33,13 @@ def workflow_for(model: type[RequestBase], text: bytes, settings: Settings) -> M
     from events.render import Dropped, TriggerFailed, event_from_text, render
 
     cap = settings.webhook_max_payload_bytes
-    parse_request(model, text, settings.allowed_regions, max_bytes=cap)
+    parse_request(
+        model,
+        text,
+        settings.allowed_regions,
+        max_bytes=cap,
+        max_ttl_hours=settings.expiry.ttl_limits,
+    )
     try:
         return render(kind_sensor(model, settings), event_from_text(text, max_bytes=cap))
     except Dropped as exc:

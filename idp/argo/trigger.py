@@ -129,7 +129,11 @@ def command(
     if args.retries < 0 or args.timeout <= 0 or args.backoff < 0:
         raise UsageError("--retries and --backoff must be 0 or more, --timeout more than 0")
     request = parse_request(
-        model, text, settings.allowed_regions, max_bytes=settings.webhook_max_payload_bytes
+        model,
+        text,
+        settings.allowed_regions,
+        max_bytes=settings.webhook_max_payload_bytes,
+        max_ttl_hours=settings.expiry.ttl_limits,
     )
     url = endpoint(args.url, model.kind)
     bearer = token(args.token_file, os.environ)

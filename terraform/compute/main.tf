@@ -25,6 +25,8 @@ locals {
     "managed-by" = "idp-platform"
     # The stack (kind, environment, name): what verify checks is gone after a destroy.
     "idp-stack" = "${local.kind}-${var.environment}-${var.name}"
+    # Whether the stack expires (the registry records when; the reaper destroys it then).
+    "idp-ttl-hours" = var.ttl_hours == 0 ? "none" : tostring(var.ttl_hours)
   }
 }
 

@@ -106,6 +106,18 @@ variable "action" {
   }
 }
 
+variable "ttl_hours" {
+  type        = number
+  nullable    = false
+  default     = 0
+  description = "Hours after its apply that the stack expires (0: never); recorded in the registry and tagged."
+
+  validation {
+    condition     = var.ttl_hours >= 0 && var.ttl_hours <= 8760 && floor(var.ttl_hours) == var.ttl_hours
+    error_message = "ttl_hours must be a whole number from 0 to 8760."
+  }
+}
+
 variable "sku" {
   type        = string
   nullable    = true

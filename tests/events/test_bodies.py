@@ -61,6 +61,7 @@ COMPUTE_ARGUMENTS = {
     "requester_name": "Ada Lovelace",
     "requester_email": "ada@example.com",
     "action": "provision",
+    "ttl_hours": "0",
     "node_count": "3",
     "vm_size": "Standard_D2s_v5",
 }
@@ -84,6 +85,7 @@ DATABASE_ARGUMENTS = {
     "requester_name": "Edsger Dijkstra",
     "requester_email": "edsger@example.com",
     "action": "provision",
+    "ttl_hours": "0",
     "sku": "",
     "storage_gb": "128",
 }

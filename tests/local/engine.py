@@ -182,6 +182,7 @@ PLAN = Ending(
         "summary": "2 to add, 0 to change, 0 to destroy",
         "changes": "create terraform_data.first\ncreate terraform_data.second",
         "sha256": "ab" * 32,
+        "waived": "false",
     }
 )
 

@@ -125,13 +125,13 @@ def test_verify_passes_when_every_terraform_id_is_tagged(
     arm: FakeArm, applied: Steps, capsys: pytest.CaptureFixture[str]
 ) -> None:
     arm.state_dir = applied.tmp / "state"
-    assert main(["verify", *applied.stack("verify-pod")]) == 0
+    assert main(["verify", *applied.stack("verify-pod"), "--out", str(applied.out("verify"))]) == 0
     assert capsys.readouterr().err == ""
 
 
 def test_verify_filters_on_the_request_id_tag(arm: FakeArm, applied: Steps) -> None:
     arm.state_dir = applied.tmp / "state"
-    main(["verify", *applied.stack("verify-pod")])
+    main(["verify", *applied.stack("verify-pod"), "--out", str(applied.out("verify"))])
     assert set(arm.filters) == {f"tagName eq 'request_id' and tagValue eq '{REQUEST_ID}'"}
 
 
@@ -140,33 +140,74 @@ def test_verify_fails_naming_a_missing_resource(
 ) -> None:
     arm.state_dir = applied.tmp / "state"
     (hidden,) = arm.hidden = {r["id"] for r in arm.resources() if "managedClusters" in r["id"]}
-    assert main(["verify", *applied.stack("verify-pod")]) == 1
+    assert main(["verify", *applied.stack("verify-pod"), "--out", str(applied.out("verify"))]) == 1
     assert capsys.readouterr().err == (
         f"verify: not found in Azure with tag request_id={REQUEST_ID}: {hidden}\n"
     )
 
 
+def destroyed(tmp: Path) -> list[str]:
+    """verify's options after a destroy: Terraform is not run, the state is a local folder."""
+    state = ["--backend", "local", "--state-dir", str(tmp / "state")]
+    return ["--kind", "compute", "--work", str(tmp / "unused"), *state, "--out", str(tmp / "out")]
+
+
 def test_verify_after_destroy_passes_when_nothing_of_the_stack_remains(
-    arm: FakeArm, capsys: pytest.CaptureFixture[str]
+    arm: FakeArm, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     use_request(compute_request(action="destroy"))
-    stack = ["--kind", "compute", "--work", "unused-because-terraform-is-not-run"]
-    assert main(["verify", *stack]) == 0
+    assert main(["verify", *destroyed(tmp_path)]) == 0
     assert capsys.readouterr().err == ""
     assert arm.filters == ["tagName eq 'idp-stack' and tagValue eq 'compute-dev-demo'"] * 2
 
 
 def test_verify_after_destroy_fails_when_something_of_the_stack_remains(
-    arm: FakeArm, capsys: pytest.CaptureFixture[str]
+    arm: FakeArm, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     use_request(compute_request(action="destroy"))
     arm.leftovers = [{"id": CLUSTER_ID, "tags": {"idp-stack": "compute-dev-demo"}}]
-    assert main(["verify", "--kind", "compute", "--work", "unused"]) == 1
+    assert main(["verify", *destroyed(tmp_path)]) == 1
     left = f"1 resources tagged idp-stack=compute-dev-demo remain after destroy: {CLUSTER_ID}"
     assert capsys.readouterr().err == f"verify: {left}\n"
 
 
-def test_verify_after_destroy_ignores_what_another_stack_left(arm: FakeArm) -> None:
+def test_verify_after_destroy_ignores_what_another_stack_left(arm: FakeArm, tmp_path: Path) -> None:
     use_request(compute_request(action="destroy"))
     arm.leftovers = [{"id": CLUSTER_ID, "tags": {"idp-stack": "compute-dev-other"}}]
-    assert main(["verify", "--kind", "compute", "--work", "unused"]) == 0
+    assert main(["verify", *destroyed(tmp_path)]) == 0
+
+
+def stack_files(tmp: Path, resources: list[dict[str, object]]) -> tuple[Path, Path]:
+    """The stack's state (holding `resources`) and registry entry, in the local state folder."""
+    folder = tmp / "state" / "compute" / "dev"
+    folder.mkdir(parents=True)
+    state, entry = folder / "demo.tfstate", folder / "demo.stack.json"
+    state.write_text(json.dumps({"version": 4, "resources": resources}))
+    entry.write_text("{}")
+    return state, entry
+
+
+def test_a_verified_destroy_removes_the_registry_entry_and_the_state(
+    arm: FakeArm, tmp_path: Path
+) -> None:
+    use_request(compute_request(action="destroy"))
+    state, entry = stack_files(tmp_path, [])
+    assert main(["verify", *destroyed(tmp_path)]) == 0
+    assert not state.exists() and not entry.exists()
+    assert (tmp_path / "out" / "verified").read_text() == (
+        "nothing tagged idp-stack=compute-dev-demo remains; "
+        "removed the registry entry and the state"
+    )
+
+
+def test_a_state_that_still_holds_a_resource_is_kept_and_verify_fails(
+    arm: FakeArm, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_request(compute_request(action="destroy"))
+    held: list[dict[str, object]] = [
+        {"mode": "managed", "type": "terraform_data", "name": "cluster", "instances": [{}]}
+    ]
+    state, entry = stack_files(tmp_path, held)
+    assert main(["verify", *destroyed(tmp_path)]) == 1
+    assert state.exists() and entry.exists()
+    assert "still holds 1 resources (terraform_data.cluster); it is kept" in capsys.readouterr().err

@@ -48,6 +48,7 @@ def test_the_binary_plan_waits_beside_the_state_never_in_the_published_folder(
         "plan.txt",
         "sha256",
         "summary",
+        "waived",
     ]
 
 
@@ -75,6 +76,7 @@ def test_plan_passes_every_request_field_with_defaults_to_terraform(steps: Steps
         "cloud_provider": "azure",
         "action": "provision",
         "vm_size": "Standard_D2s_v5",
+        "ttl_hours": 0,
     }
 
 

@@ -57,7 +57,7 @@ def test_the_dag_runs_the_steps_in_order(wt: Manifest) -> None:
     tasks = tasks_by_name(wt)
     chain = ["validate", "preflight", "plan", "policy", "approve", "apply", "verify", "report"]
     for before, after in itertools.pairwise(chain):
-        assert tasks[after]["depends"].split(".")[0] == before
+        assert f"{before}." in tasks[after]["depends"], after
 
 
 def test_approval_is_a_suspend_with_a_yes_no_choice_defaulting_to_no(wt: Manifest) -> None:
@@ -117,26 +117,30 @@ def test_policy_reads_the_plans_redacted_json_and_runs_only_when_it_changes_some
     assert args[args.index("--policies") + 1] == "/opt/idp/policies"
 
 
-def test_approval_is_skipped_when_the_plan_has_no_changes(wt: Manifest) -> None:
-    assert (
-        tasks_by_name(wt)["approve"]["when"]
-        == "{{=tasks.plan.outputs.parameters.has_changes == 'true'}}"
-    )
+def test_approval_is_skipped_when_the_plan_has_no_changes_or_waived_it(wt: Manifest) -> None:
+    for task in ("approve", "notify-approvers"):
+        assert tasks_by_name(wt)[task]["when"] == (
+            "{{=tasks.plan.outputs.parameters.has_changes == 'true' && "
+            "tasks.plan.outputs.parameters.waived != 'true'}}"
+        )
 
 
 def test_apply_runs_only_after_exactly_yes_decided_by_an_expression(wt: Manifest) -> None:
     """The answer is compared by expr inside `{{=...}}`, so govaluate only ever sees `true` or
     `false` (workflow/controller/steps.go, `shouldExecute`, reads bare words as strings)."""
     apply = tasks_by_name(wt)["apply"]
-    assert apply["depends"] == "approve.Succeeded"
-    assert apply["when"] == "{{=(tasks.approve.outputs?.parameters?.approve ?? '') == 'YES'}}"
+    assert apply["depends"] == "policy.Succeeded && (approve.Succeeded || approve.Skipped)"
+    assert apply["when"] == (
+        "{{=(tasks.approve.outputs?.parameters?.approve ?? '') == 'YES' || "
+        "tasks.plan.outputs.parameters.waived == 'true'}}"
+    )
 
 
 def test_every_depends_names_the_result_it_needs(wt: Manifest) -> None:
     """A bare name also accepts Skipped (workflow/common/ancestry.go, `expandDependency`)."""
     for task in tasks_by_name(wt).values():
-        if "depends" in task:
-            assert task["depends"].endswith(".Succeeded"), task["name"]
+        words = re.findall(r"[A-Za-z0-9_.-]+", task.get("depends", ""))
+        assert all("." in word for word in words), task["name"]
 
 
 def test_apply_gets_the_approved_sha256_and_no_plan_artifact(wt: Manifest) -> None:
@@ -144,7 +148,8 @@ def test_apply_gets_the_approved_sha256_and_no_plan_artifact(wt: Manifest) -> No
     assert "artifacts" not in task  # the plan waits beside the state (workflows.steps.planstore)
     assert task["parameters"] == [
         {"name": "sha256", "value": "{{tasks.plan.outputs.parameters.sha256}}"},
-        {"name": "approval", "value": "{{tasks.approve.outputs.parameters.approve}}"},
+        {"name": "approval", "value": "{{=(tasks.approve.outputs?.parameters?.approve ?? '')}}"},
+        {"name": "waived", "value": "{{tasks.plan.outputs.parameters.waived}}"},
     ]
     args = templates_by_name(wt)["apply"]["container"]["args"]
     assert args[args.index("--sha256") + 1] == "{{inputs.parameters.sha256}}"
@@ -177,6 +182,7 @@ def test_plan_publishes_its_json_and_text_and_no_plan_file(wt: Manifest) -> None
         "summary",
         "changes",
         "sha256",
+        "waived",
     ]
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from idp.image import LOCAL_STATE_ENV, MODULES_ROOT, POLICIES_ROOT
-from workflows.steps import commands
+from workflows.steps import commands, daytwo
 from workflows.steps.credentials import azure_environment
 from workflows.steps.errors import EXIT_FAILURE, EXIT_INVALID, StepError, write_termination_message
 
@@ -110,11 +110,18 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument(
         "--approval", required=True, help="the approval's answer: only exactly YES applies"
     )
+    apply.add_argument(
+        "--waived",
+        default="false",
+        help="true when the plan step waived the approval; apply checks the waiver itself",
+    )
     verify = add(
         "verify", commands.verify, "check that Azure has what Terraform reports", "stack", "backend"
     )
-    for command in (apply, verify):
-        command.add_argument("--out", type=Path, help="accepted for a uniform call; unused")
+    apply.add_argument("--out", type=Path, help="accepted for a uniform call; unused")
+    verify.add_argument(
+        "--out", type=Path, required=True, help="folder for `verified` (what a destroy proved)"
+    )
     report = add(
         "report",
         commands.report,
@@ -147,12 +154,15 @@ def build_parser() -> argparse.ArgumentParser:
         ("--environment", "{{workflow.parameters.environment}}: the stack of that plan"),
         ("--name", "{{workflow.parameters.name}}: the stack of that plan"),
         ("--labels", LABELS_HELP),
+        ("--waived", "true when the plan step waived the approval (an expired stack's destroy)"),
+        ("--verified", "what verify proved (after a destroy: nothing remains, what was removed)"),
     ):
         finish.add_argument(flag, default="", help=help_text)
     finish.add_argument("--work", type=Path, default=Path("."), help="a writable folder")
     finish.add_argument(
         "--out", type=Path, required=True, help="folder for outcome, reason, delivery"
     )
+    _day_two(add)
     for command in (notify, finish):
         for flag, help_text in (
             ("--workflow", "{{workflow.name}}, for the link to the Argo UI"),
@@ -162,6 +172,38 @@ def build_parser() -> argparse.ArgumentParser:
         ):
             command.add_argument(flag, default="", help=help_text)
     return parser
+
+
+def _day_two(add: Callable[..., argparse.ArgumentParser]) -> None:
+    """The commands of the drift and expiry CronWorkflows."""
+    stacks = add(
+        "stacks", daytwo.stacks, "list the kind's registered stacks to OUT/stacks", "backend", "out"
+    )
+    drift = add(
+        "drift",
+        daytwo.drift,
+        "plan one registered stack from its recorded request: in sync, drifted or failed",
+        "stack",
+        "backend",
+        "out",
+    )
+    for flag, help_text in (
+        ("--environment", "the stack's environment"),
+        ("--name", "the stack's name"),
+    ):
+        drift.add_argument(flag, required=True, help=help_text)
+    expire = add(
+        "expire",
+        daytwo.expire,
+        "warn before a stack expires; start the destroy of each that has",
+        "backend",
+        "out",
+    )
+    expire.add_argument(
+        "--now", required=True, help="{{workflow.scheduledTime}}: the time the reaper judges by"
+    )
+    for command in (stacks, expire):
+        command.add_argument("--work", type=Path, default=Path("."), help="a writable folder")
 
 
 def _fail(command: str, lines: list[str], code: int) -> int:

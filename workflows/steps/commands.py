@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from idp.settings import Settings
     from workflows.steps.approver import Approver
     from workflows.steps.notify import Notice
+    from workflows.steps.planstore import Plans
+    from workflows.steps.stackstore import Store
 
 PLAN_FILE = "plan.tfplan"
 CALLBACK_TOKEN_ENV = "IDP_CALLBACK_TOKEN"  # noqa: S105 - the variable name, not a token
@@ -85,22 +87,29 @@ def preflight(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plans(
-    args: argparse.Namespace, kind: str, environment: str, name: str, settings: Settings
-) -> Any:
-    """Where this stack's saved plans wait: beside its state (see `planstore`)."""
-    from workflows.steps import planstore
+def _store(args: argparse.Namespace, environment: str, settings: Settings) -> Store:
+    """Where `environment`'s stacks keep their files: the state folder of the local backend,
+    or the blob container of the environment's backend (see `stackstore`)."""
+    from workflows.steps import stackstore
 
-    prefix = planstore.plans_prefix(kind, environment, name)
     if args.backend == "local":
         state_dir: Path = args.state_dir or args.work / "state"
-        return planstore.LocalPlans(state_dir.resolve() / prefix)
+        return stackstore.LocalStore(state_dir.resolve())
     from workflows.steps import azure
 
     backend = settings.target(environment).terraform_backend
-    return planstore.BlobPlans(
-        backend.blob_url, backend.container, prefix, azure.credential(settings.azure_auth)
+    return stackstore.BlobStore(
+        backend.blob_url, backend.container, azure.credential(settings.azure_auth)
     )
+
+
+def _plans(
+    args: argparse.Namespace, kind: str, environment: str, name: str, settings: Settings
+) -> Plans:
+    """Where this stack's saved plans wait: beside its state (see `planstore`)."""
+    from workflows.steps.planstore import Plans, plans_prefix
+
+    return Plans(_store(args, environment, settings), plans_prefix(kind, environment, name))
 
 
 def plan(args: argparse.Namespace) -> int:
@@ -129,6 +138,10 @@ def plan(args: argparse.Namespace) -> int:
     outputs.write(out, "summary", summary)
     outputs.write(out, "changes", outputs.plan_changes(document))
     outputs.write(out, "sha256", digest)
+    waived = changes and _waived(args, valid, settings)
+    outputs.write(out, "waived", "true" if waived else "false")
+    if waived:
+        print("plan: the reaper's destroy of an expired stack: approval waived by settings")
     if changes:
         where = _plans(args, args.kind, valid.environment, valid.name, settings).put(
             digest, plan_file
@@ -213,6 +226,40 @@ def _approver(args: argparse.Namespace, requester_email: str, settings: Settings
     return approver.shown()
 
 
+def _waiver(args: argparse.Namespace, valid: RequestBase, settings: Settings) -> str:
+    """No approval was asked: only for the reaper's own destroy of an expired stack where
+    settings waive it (see `expiry`), checked here again, not taken from the plan step."""
+    from workflows.steps import expiry, registry
+
+    store = _store(args, valid.environment, settings)
+    try:
+        entry = registry.read(store, args.kind, valid.environment, valid.name)
+    except registry.RegistryError as exc:
+        raise StepError(f"refusing to apply without approval: {exc}") from None
+    if not expiry.waived(entry, valid, settings):
+        raise StepError(
+            "refusing to apply: no approval, and this is not the reaper's destroy of an expired "
+            "stack in an environment that waives it"
+        )
+    return "nobody (approval waived: the stack expired)"
+
+
+def _waived(args: argparse.Namespace, valid: RequestBase, settings: Settings) -> bool:
+    """Whether the plan of `valid` needs no approval (see `expiry.waived`)."""
+    from workflows.steps import expiry, registry
+
+    if valid.action != "destroy":
+        return False
+    try:
+        entry = registry.read(
+            _store(args, valid.environment, settings), args.kind, valid.environment, valid.name
+        )
+    except registry.RegistryError as exc:
+        print(f"plan: the registry entry cannot be read ({exc}); the approval is not waived")
+        return False
+    return expiry.waived(entry, valid, settings)
+
+
 def _belongs(
     args: argparse.Namespace, plan_file: Path, valid: RequestBase, settings: Settings
 ) -> None:
@@ -261,7 +308,7 @@ def apply(args: argparse.Namespace) -> int:
     from workflows.steps import request
     from workflows.steps.outcome import APPROVED
 
-    if args.approval != APPROVED:
+    if args.approval != APPROVED and not (args.waived == "true" and not args.approval):
         shown = repr(args.approval[:40])
         raise StepError(f"refusing to apply: the approval answer is {shown}, not {APPROVED}")
     expected = args.sha256.strip().lower()
@@ -269,7 +316,10 @@ def apply(args: argparse.Namespace) -> int:
         raise StepError("--sha256 must be 64 hexadecimal characters", code=EXIT_INVALID)
     settings = request.settings()
     valid = request.load(args.kind, settings)
-    approver = _approver(args, valid.requester_email, settings)
+    if args.approval == APPROVED:
+        approver = _approver(args, valid.requester_email, settings)
+    else:
+        approver = _waiver(args, valid, settings)
     plans = _plans(args, args.kind, valid.environment, valid.name, settings)
     plan_file = args.work.resolve() / "approved" / PLAN_FILE
     plans.get(expected, plan_file)
@@ -310,7 +360,7 @@ def report(args: argparse.Namespace) -> int:
     """The outputs to OUT/outputs.json (artifact; sensitive values redacted: the module keeps
     them where access is controlled), the non-sensitive ones to OUT/outputs, and OUT/report.json:
     who asked, who approved, what the stack now offers."""
-    from workflows.steps import redact
+    from workflows.steps import redact, request
 
     valid, _, data = _terraform_outputs(args)
     public = outputs.public_outputs(data)
@@ -331,7 +381,26 @@ def report(args: argparse.Namespace) -> int:
     outputs.write(args.out, "report.json", json.dumps(record, indent=1, sort_keys=True))
     hidden = len(data) - len(public)
     print(f"report: {len(public)} outputs published, {hidden} sensitive ones redacted")
+    if valid.action == "provision":
+        _register(args, valid, approver.shown(), request.settings())
     return 0
+
+
+def _register(
+    args: argparse.Namespace, valid: RequestBase, approver: str, settings: Settings
+) -> None:
+    """Record the stack in the registry, beside its state (see `registry`)."""
+    from datetime import UTC, datetime
+
+    from idp import __version__
+    from workflows.steps import registry
+
+    entry = registry.new_entry(
+        valid.model_dump(mode="json"), args.kind, approver, __version__, datetime.now(UTC)
+    )
+    where = registry.record(_store(args, valid.environment, settings), entry)
+    expiry = f", expires {entry.expires_at}" if entry.expires_at else ""
+    print(f"report: registered the stack ({where}{expiry})")
 
 
 def verify(args: argparse.Namespace) -> int:
@@ -346,15 +415,42 @@ def verify(args: argparse.Namespace) -> int:
         value = workdir.stack_tag(args.kind, valid.environment, valid.name)
         with azure.connect(subscription, *_azure(settings)) as client:
             azure.verify_gone(client, workdir.STACK_TAG, value)
-        print(f"verify ok: nothing tagged {workdir.STACK_TAG}={value} remains")
+        gone = f"nothing tagged {workdir.STACK_TAG}={value} remains"
+        cleaned = _forget(args, valid, settings)
+        outputs.write(args.out, "verified", f"{gone}; {cleaned}")
+        print(f"verify ok: {gone}; {cleaned}")
         return 0
     expected = outputs.resource_ids(_terraform_outputs(args)[2])
     if not expected:
         print("verify: the module reports no *_id outputs with ARM ids")
     with azure.connect(subscription, *_azure(settings)) as client:
         found = azure.verify(client, valid.request_id, expected)
-    print(f"verify ok: {len(expected)} ids found ({found} tagged)")
+    verified = f"{len(expected)} ids found ({found} tagged)"
+    outputs.write(args.out, "verified", verified)
+    print(f"verify ok: {verified}")
     return 0
+
+
+def _forget(args: argparse.Namespace, valid: RequestBase, settings: Settings) -> str:
+    """After a verified destroy: remove the registry entry and the state, which holds no
+    resource any more (checked: a state that still holds one is kept, and that fails)."""
+    from workflows.steps import registry
+
+    store = _store(args, valid.environment, settings)
+    key = workdir.state_key(args.kind, valid.environment, valid.name)
+    state = store.get(key)
+    if state is not None:
+        left = workdir.managed_resources(state)
+        if left:
+            raise StepError(
+                f"the state {key} still holds {len(left)} resources ({', '.join(left[:5])}); "
+                "it is kept"
+            )
+        store.delete(key)
+        store.delete(key + ".backup")
+    removed = registry.remove(store, args.kind, valid.environment, valid.name)
+    entry = "the registry entry" if removed else "no registry entry (none was recorded)"
+    return f"removed {entry} and {'the state' if state is not None else 'no state'}"
 
 
 def _outputs_argument(text: str | None) -> dict[str, Any]:
@@ -514,6 +610,8 @@ def finish(args: argparse.Namespace) -> int:
         approval_timeout=args.approval_timeout,
         action="" if absent(args.action) else args.action,
         summary=args.summary,
+        waived=args.waived,
+        verified=args.verified,
     )
     out: Path = args.out
     outputs.write(out, "outcome", outcome.name)

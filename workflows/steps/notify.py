@@ -136,22 +136,24 @@ def post(
     timeout: float = TIMEOUT_SECONDS,
     backoff: float = BACKOFF_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
+    what: str = "callback",
 ) -> int:
     """POST `payload` as JSON; retry connection errors, timeouts, 408, 429 and 5xx. The status.
 
-    Each attempt, connection and answer included, ends within `timeout` seconds.
+    Each attempt, connection and answer included, ends within `timeout` seconds; `what` names
+    the receiver in messages (the callback, the webhook).
     """
     shown = shown_url(url)
     try:
         parts = urllib.parse.urlsplit(url)
         _ = parts.port  # raises for a port out of range
     except ValueError as exc:
-        raise StepError(f"callback URL {shown} is not valid ({exc})") from None
+        raise StepError(f"{what} URL {shown} is not valid ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise StepError(f"callback URL {shown} is not an http(s) URL")
+        raise StepError(f"{what} URL {shown} is not an http(s) URL")
     headers = {"Content-Type": "application/json", "User-Agent": "idp-steps"}
     if token:
-        headers["Authorization"] = f"Bearer {clean_token(token)}"
+        headers["Authorization"] = f"Bearer {clean_token(token, f'{what} token')}"
     body = json.dumps(payload).encode("utf-8")
 
     def attempt_once() -> int:
@@ -168,7 +170,7 @@ def post(
         except urllib.error.HTTPError as exc:
             reason = f"HTTP {exc.code}"
             if 300 <= exc.code < 400:
-                reason += " (a redirect: not followed, the token stays with the callback URL)"
+                reason += f" (a redirect: not followed, the token stays with the {what} URL)"
                 break
             if exc.code not in RETRIED_STATUSES:
                 break
@@ -178,7 +180,7 @@ def post(
             reason = str(getattr(exc, "reason", exc)) or type(exc).__name__
         if attempt < attempts:
             sleep(backoff * 2 ** (attempt - 1))
-    raise StepError(f"callback {shown} failed: {reason} (attempts: {attempt})")
+    raise StepError(f"{what} {shown} failed: {reason} (attempts: {attempt})")
 
 
 @dataclass(frozen=True)

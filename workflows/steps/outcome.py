@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 APPROVED = "YES"
+WAIVED = "WAIVED"  # no approval asked: the reaper's destroy of an expired stack, where waived
 UNANSWERED = "EXPIRED"  # the approval's default answer: what an expiry leaves
 FULFILLED = ("succeeded", "no-changes")
 OUTCOMES = (
@@ -164,8 +165,10 @@ def _ended_badly(state: str, nodes: list[dict[str, Any]], entrypoint: str) -> Ou
 
 
 def _answered(answer: str | None, timeout: str, action: str, plan: str) -> Outcome:
-    if answer == APPROVED:
+    if answer in (APPROVED, WAIVED):
         done = "destroyed" if action == "destroy" else "applied"
+        if answer == WAIVED:
+            done += " (expired; approval waived)"
         return Outcome("succeeded", f"{done}: {plan}" if plan else done)
     if answer == UNANSWERED:
         within = "" if absent(timeout) else f" within {timeout}"
@@ -186,6 +189,8 @@ def decide(
     action: str = "provision",
     summary: str = "",
     entrypoint: str = "provision",
+    waived: str = "",
+    verified: str = "",
 ) -> Outcome:
     """The outcome of a run, from the exit handler's view of it (see the module docstring)."""
     nodes = failed_nodes(failures)
@@ -197,4 +202,8 @@ def decide(
     plan = "" if absent(summary) else _one_line(summary)
     if has_changes == "false":
         return Outcome("no-changes", f"the plan has no changes{f' ({plan})' if plan else ''}")
-    return _answered(None if absent(approval) else approval, approval_timeout, action, plan)
+    answer = WAIVED if waived == "true" and absent(approval) else approval
+    outcome = _answered(None if absent(answer) else answer, approval_timeout, action, plan)
+    if outcome.name == "succeeded" and action == "destroy" and not absent(verified):
+        return Outcome(outcome.name, f"{outcome.reason}; {_one_line(verified)}")
+    return outcome

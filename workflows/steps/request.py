@@ -44,7 +44,12 @@ def load(kind: str, current: Settings) -> RequestBase:
     except CatalogError as exc:
         raise StepError(str(exc), code=EXIT_INVALID) from exc
     try:
-        return parse_request(model, _payload(), current.allowed_regions)
+        return parse_request(
+            model,
+            _payload(),
+            current.allowed_regions,
+            max_ttl_hours=current.expiry.ttl_limits,
+        )
     except RequestError as exc:
         raise StepError(*(f"request: {line}" for line in exc.problems), code=EXIT_INVALID) from exc
 
@@ -62,3 +67,19 @@ def check_arguments(request: RequestBase, env: dict[str, str]) -> None:
             )
     if problems:
         raise StepError(*problems, code=EXIT_INVALID)
+
+
+def recorded(kind: str, data: object, current: Settings) -> RequestBase:
+    """A request recorded in the stack registry, checked again against today's contract and
+    settings before anything is done with it."""
+    from idp.contract import validate_request
+
+    try:
+        model = model_for(kind, catalog_for(current.catalog))
+        return validate_request(
+            model, data, current.allowed_regions, max_ttl_hours=current.expiry.ttl_limits
+        )
+    except CatalogError as exc:
+        raise StepError(str(exc), code=EXIT_INVALID) from exc
+    except RequestError as exc:
+        raise StepError(*(f"recorded request: {line}" for line in exc.problems)) from exc

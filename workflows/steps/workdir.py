@@ -32,6 +32,23 @@ def state_key(kind: str, environment: str, name: str) -> str:
     return f"{kind}/{environment}/{name}.tfstate"
 
 
+def managed_resources(state: bytes) -> list[str]:
+    """The addresses of the managed resources a Terraform state file holds ([] for none);
+    a state that is not JSON counts as holding something unknown."""
+    try:
+        document = json.loads(state or b"{}")
+    except ValueError:
+        return ["(a state that is not JSON)"]
+    resources = (document.get("resources") or []) if isinstance(document, dict) else []
+    return [
+        f"{resource.get('type')}.{resource.get('name')}"
+        for resource in resources
+        if isinstance(resource, dict)
+        and resource.get("mode") == "managed"
+        and resource.get("instances")
+    ]
+
+
 STACK_TAG = "idp-stack"
 
 
