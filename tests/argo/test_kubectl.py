@@ -210,7 +210,7 @@ def test_prune_looks_in_each_namespace_for_the_kinds_compiled_there(
     made = [c["args"][2:] for c in calls(kubectl_log)[1:]]
     assert [(m[1], m[3]) for m in made if m[0] == "get"] == [
         ("secret,serviceaccount", elsewhere),
-        ("configmap,eventbus,role,rolebinding,serviceaccount", settings.namespace),
+        ("configmap,cronworkflow,eventbus,role,rolebinding,serviceaccount", settings.namespace),
     ]
     assert [m for m in made if m[0] == "delete"] == [
         ["delete", "-n", elsewhere, "ServiceAccount/old"]

@@ -75,6 +75,7 @@ def test_every_step_prints_in_the_order_they_ran_after_its_name(
         "preflight(0)",
         "preflight(1)",
         "plan",
+        "policy",
         "notify-approvers",
         "apply",
         "verify",
@@ -104,8 +105,8 @@ def test_an_unknown_step_is_not_found_naming_the_steps_there_are(
 ) -> None:
     assert main(["logs", WORKFLOW, "deploy"]) == EXIT_NOT_FOUND
     assert capsys.readouterr().err == (
-        f"idp: workflow {WORKFLOW} has no step 'deploy'; its steps: validate, preflight, plan, "
-        "notify-approvers, approve, apply, verify, report, onExit\n"
+        f"idp: workflow {WORKFLOW} has no step 'deploy'; its steps: validate, preflight, "
+        "plan, policy, notify-approvers, approve, apply, verify, report, onExit\n"
     )
     assert log_requests(fake) == []
 

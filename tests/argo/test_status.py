@@ -100,11 +100,12 @@ def test_status_lists_the_steps_in_the_order_they_ran(
     assert main(["status", WORKFLOW]) == 0
     lines = lines_of(capsys)
     start = next(i for i, line in enumerate(lines) if line.startswith("steps "))
-    shown = [line[10:].split()[:2] for line in lines[start : start + 9]]
+    shown = [line[10:].split()[:2] for line in lines[start : start + 10]]
     assert shown == [
         ["validate", "Succeeded"],
         ["preflight", "Succeeded"],
         ["plan", "Succeeded"],
+        ["policy", "Succeeded"],
         ["notify-approvers", "Succeeded"],
         ["approve", "Succeeded"],
         ["apply", "Succeeded"],

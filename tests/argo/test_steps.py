@@ -76,6 +76,7 @@ def test_steps_come_in_the_order_they_ran_the_exit_handler_last(
         "validate",
         "preflight",
         "plan",
+        "policy",
         "notify-approvers",
         "approve",
         "apply",
