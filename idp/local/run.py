@@ -123,9 +123,9 @@ def run(inputs: Inputs, options: Options) -> dict[str, Any]:
         log=options.out if options.show_logs else None,
     )
 
-    def waiting(mutex_name: str) -> None:
+    def waiting(key: str) -> None:
         print(
-            f"waiting   for mutex {mutex_name}: another local run of this stack holds it",
+            f"waiting   for mutex {key}: another local run of this stack holds it",
             file=options.out,
         )
 
@@ -136,7 +136,7 @@ def run(inputs: Inputs, options: Options) -> dict[str, Any]:
         approver=options.approver,
         clock=options.clock,
         watcher=watcher(options.out, options.clock),
-        lock=lambda mutex_name: mutex.acquire(options.state_dir, mutex_name, waiting),
+        locks=mutex.FileLocks(options.state_dir, waiting),
     )
     print(
         f"local     {name}: running on this machine (files in {options.run_dir})", file=options.out
