@@ -118,6 +118,12 @@ def cmd_local(args: argparse.Namespace, settings: Settings) -> int:
     return localrun.command(args, settings, catalog, _read(args.file, settings))
 
 
+def cmd_local_cron(args: argparse.Namespace, settings: Settings) -> int:
+    from idp import localcron
+
+    return localcron.command(args, settings, catalog_for(settings.catalog))
+
+
 def _validate_step_problems(
     model: type[RequestBase], workflow: Manifest, settings: Settings
 ) -> list[str]:
@@ -285,6 +291,20 @@ def build_parser() -> argparse.ArgumentParser:
     kind_and_file(local_cmd)
     _local_options(local_cmd)
     output(local_cmd, None)
+    local_cron_cmd = add(
+        "local-cron",
+        cmd_local_cron,
+        "run a compiled CronWorkflow once on this machine, as its schedule would",
+    )
+    local_cron_cmd.add_argument("name", help="the CronWorkflow's name")
+    local_cron_cmd.add_argument(
+        "--at",
+        type=_scheduled_time,
+        metavar="RFC3339",
+        help="the scheduled time the Workflow is made for (default: now, to the minute, UTC)",
+    )
+    _run_options(local_cron_cmd)
+    output(local_cron_cmd, None)
     doctor_cmd = add("doctor", cmd_doctor, "check a cluster: Argo, Secrets, identities, settings")
     output(doctor_cmd, None)
     argo.doctor(doctor_cmd)
@@ -298,20 +318,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _scheduled_time(text: str) -> object:
+    from idp.localcron import scheduled_time
+
+    return scheduled_time(text)
+
+
 def _local_options(command: argparse.ArgumentParser) -> None:
-    root = Path(__file__).resolve().parents[1]
-    command.add_argument(
-        "--modules",
-        type=Path,
-        default=root / "terraform",
-        help="folder with one Terraform module per kind (default: this checkout's terraform/)",
-    )
-    command.add_argument(
-        "--policies",
-        type=Path,
-        default=root / "policies",
-        help="folder of the platform's checkov policies (default: this checkout's policies/)",
-    )
+    _run_options(command)
     command.add_argument(
         "--approve",
         metavar="VALUE",
@@ -324,6 +338,23 @@ def _local_options(command: argparse.ArgumentParser) -> None:
         metavar="EMAIL",
         help="who answers the approval, as SSO would tell the Argo Server (recorded on the "
         "Workflow: apply refuses the requester); without it nobody is recorded, as with SSO off",
+    )
+
+
+def _run_options(command: argparse.ArgumentParser) -> None:
+    """The options of a local run (`idp local`, `idp local-cron`)."""
+    root = Path(__file__).resolve().parents[1]
+    command.add_argument(
+        "--modules",
+        type=Path,
+        default=root / "terraform",
+        help="folder with one Terraform module per kind (default: this checkout's terraform/)",
+    )
+    command.add_argument(
+        "--policies",
+        type=Path,
+        default=root / "policies",
+        help="folder of the platform's checkov policies (default: this checkout's policies/)",
     )
     command.add_argument(
         "--stub",

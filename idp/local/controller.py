@@ -53,6 +53,7 @@ from typing import Any, Protocol
 from idp.durations import argo_duration
 from idp.local import depends as deps
 from idp.local import items
+from idp.local.cron import SCHEDULED_TIME
 from idp.local.expr import ExprError, expand, parse, sprig_functions
 from idp.local.govaluate import WhenError, should_execute
 from idp.local.mutex import lock_key
@@ -80,7 +81,6 @@ from idp.local.templating import MissingVariable, TemplateError, go_json, substi
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 EXECUTION_DEADLINE_MESSAGE = "Step exceeded its deadline"
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-SCHEDULED_TIME = "workflows.argoproj.io/scheduled-time"  # common.AnnotationKeyCronWfScheduledTime
 LOCK_POLL_SECONDS = 2.0  # how often a node waiting for another run's lock tries again
 _WORKFLOW_PHASE = {
     SUCCEEDED: "Succeeded",

@@ -1,5 +1,6 @@
-"""One local run: a rendered Workflow, its compiled WorkflowTemplate and ConfigMaps, in; the
-finished Workflow, as the controller would store it, out.
+"""One local run: a rendered Workflow, its compiled WorkflowTemplate (or none, for a Workflow
+made of a CronWorkflow, which carries its own spec) and ConfigMaps, in; the finished Workflow,
+as the controller would store it, out.
 
 `Inputs` are plain objects read from YAML (what `idp compile` writes and `idp render` prints);
 nothing here imports Hera, the template definitions or the event code. While the run goes on,
@@ -33,7 +34,7 @@ class Inputs:
     """What a run is made of, all as compiled objects."""
 
     workflow: dict[str, Any]
-    template: dict[str, Any]
+    template: dict[str, Any] | None  # None: the Workflow carries its own spec
     config_maps: dict[str, dict[str, str]]
     artifact_repository: dict[str, Any]
 
@@ -90,7 +91,7 @@ def watcher(out: IO[str], clock: RunClock) -> Callable[[Node], None]:
     def show(node: Node) -> None:
         if node.get("type") not in SHOWN_TYPES:
             return
-        shown = str(node.get("displayName") or node["name"]).rsplit(".", 1)[-1]
+        shown = str(node.get("displayName") or str(node["name"]).rsplit(".", 1)[-1])
         message = f"  {node['message']}" if node.get("message") else ""
         print(f"  {shown:<24} {node['phase']:<10}{message}", file=out)
         out.flush()
