@@ -24,6 +24,7 @@ SWAGGER = "argo-workflows-v4.1.2.swagger.json"
 _PREFIX = {
     "Workflow": ("io.argoproj.workflow.v1alpha1.", WORKFLOWS_SCHEMA),
     "WorkflowTemplate": ("io.argoproj.workflow.v1alpha1.", WORKFLOWS_SCHEMA),
+    "CronWorkflow": ("io.argoproj.workflow.v1alpha1.", WORKFLOWS_SCHEMA),
     "EventBus": ("io.argoproj.events.v1alpha1.", EVENTS_SCHEMA),
     "EventSource": ("io.argoproj.events.v1alpha1.", EVENTS_SCHEMA),
     "Sensor": ("io.argoproj.events.v1alpha1.", EVENTS_SCHEMA),
