@@ -89,8 +89,8 @@ def watcher(out: IO[str], clock: RunClock) -> Callable[[Node], None]:
     """Print a node's phase when it changes, one line, as `argo watch` shows it."""
 
     def show(node: Node) -> None:
-        if node.get("type") not in SHOWN_TYPES:
-            return
+        if node.get("type") not in SHOWN_TYPES and not node.get("synchronizationStatus"):
+            return  # a retried step's node is shown while it waits for its lock
         shown = str(node.get("displayName") or str(node["name"]).rsplit(".", 1)[-1])
         message = f"  {node['message']}" if node.get("message") else ""
         print(f"  {shown:<24} {node['phase']:<10}{message}", file=out)

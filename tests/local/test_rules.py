@@ -536,6 +536,28 @@ def test_items_are_strings_numbers_and_bools_as_their_json_text() -> None:
     ] * 3
 
 
+@pytest.mark.parametrize(
+    ("given", "value", "name"),
+    [('["a", 1]', '["a",1]', "echo(0:[a 1])"), ("null", "null", "echo(0:[])")],
+)
+def test_a_list_item_is_its_json_and_named_as_go_prints_it(
+    given: str, value: str, name: str
+) -> None:
+    """operator.go, `processItem`: a list (JSON `null` is read as one) is `{{item}}` as Go's
+    json.Marshal writes it, described as fmt.Sprint prints the list (`[a 1]`)."""
+    echo = container("echo", inputs={"parameters": [{"name": "x"}]})
+    echo["container"]["args"] = ["{{inputs.parameters.x}}"]
+    task = {
+        "name": "echo",
+        "template": "echo",
+        "withParam": f"[{given}]",
+        "arguments": {"parameters": [{"name": "x", "value": "{{item}}"}]},
+    }
+    workflow, executor = run([dag(task), echo])
+    assert args_of(executor, "echo") == [[value]]
+    assert phase_of(workflow, name) == "Succeeded"
+
+
 def test_a_map_item_is_its_json_with_sorted_keys() -> None:
     """operator.go, `processItem`: `{{item}}` of a map is Go's json.Marshal of it (keys
     sorted), `{{item.KEY}}` each value as `Item.String` writes it."""
@@ -696,6 +718,21 @@ def test_two_items_on_the_same_mutex_run_one_after_the_other() -> None:
     assert executor.peak == 1
     assert workflow["status"]["phase"] == "Succeeded"
     assert "synchronizationStatus" not in node_named(workflow, second)
+
+
+def test_a_retried_template_waits_for_its_lock_as_a_retry_node() -> None:
+    """operator.go, `executeTemplate`: a node that cannot take its lock is made with the
+    template's node type (`GetNodeType`: Retry with a retryStrategy), Pending; once it holds
+    the lock its attempts run, and it lets the lock go when it is fulfilled."""
+    seen: list[tuple[str, str, str]] = []
+    retried = [*locked_fan_out()[:2], {**LOCKED, "retryStrategy": {"limit": 1}}]
+    twice = [{"environment": "dev", "name": "web"}] * 2
+    workflow, executor = run(retried, listed(twice), seen=seen)
+    second = "check(1:environment:dev,name:web)"
+    assert (second, "Pending", WAITING) in seen
+    assert node_named(workflow, second)["type"] == "Retry"
+    assert executor.peak == 1
+    assert [phase_of(workflow, f"{second}(0)"), workflow["status"]["phase"]] == ["Succeeded"] * 2
 
 
 def test_items_on_different_mutexes_run_together() -> None:
