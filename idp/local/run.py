@@ -91,7 +91,9 @@ def watcher(out: IO[str], clock: RunClock) -> Callable[[Node], None]:
     def show(node: Node) -> None:
         if node.get("type") not in SHOWN_TYPES and not node.get("synchronizationStatus"):
             return  # a retried step's node is shown while it waits for its lock
-        shown = str(node.get("displayName") or str(node["name"]).rsplit(".", 1)[-1])
+        shown = str(node.get("displayName") or node["name"])
+        if not node.get("boundaryID"):  # the exit handler's, named after the workflow
+            shown = shown.rsplit(".", 1)[-1]
         message = f"  {node['message']}" if node.get("message") else ""
         print(f"  {shown:<24} {node['phase']:<10}{message}", file=out)
         out.flush()

@@ -237,3 +237,26 @@ def test_a_check_waits_while_a_provisioning_run_holds_its_stacks_mutex(tmp_path:
     waiting = "Waiting for argo-events/Mutex/compute-dev-web lock. Lock status: 0/1"
     assert f"check(0:environment:dev,name:web) Pending     {waiting}" in log
     assert nodes_of(printed)["check(0:environment:dev,name:web)"]["phase"] == "Succeeded"
+
+
+def test_an_items_node_is_shown_by_its_whole_display_name() -> None:
+    """An item's description may hold dots; the exit handler's node is still shown short."""
+    from idp.local.clock import RunClock
+    from idp.local.run import watcher
+
+    out = io.StringIO()
+    show = watcher(out, RunClock())
+    show(
+        {
+            "type": "Pod",
+            "name": "wf.check(0:name:a.b)",
+            "displayName": "check(0:name:a.b)",
+            "boundaryID": "wf",
+            "phase": "Running",
+        }
+    )
+    show({"type": "Pod", "name": "wf.onExit(0)", "displayName": "wf.onExit(0)", "phase": "Running"})
+    assert [line.split()[0] for line in out.getvalue().splitlines()] == [
+        "check(0:name:a.b)",
+        "onExit(0)",
+    ]
