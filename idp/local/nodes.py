@@ -115,8 +115,9 @@ class Nodes:
             if not children:
                 return [identity]
             found_in_group: list[str] = []
-            for child in children:
-                found_in_group += self.outbound(child)
+            for child in children:  # an item parallelism kept from starting has no node yet
+                if child in self.by_id:
+                    found_in_group += self.outbound(child)
             return found_in_group
         if kind == "Retry":
             children = node.get("children") or []
