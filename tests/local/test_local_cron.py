@@ -260,3 +260,17 @@ def test_an_items_node_is_shown_by_its_whole_display_name() -> None:
         "check(0:name:a.b)",
         "onExit(0)",
     ]
+
+
+def test_the_local_runner_imports_no_hera_nor_the_template_code() -> None:
+    """idp local and idp local-cron read compiled YAML only."""
+    modules = "idp.local.controller, idp.local.cron, idp.local.items, idp.local.run, idp.localcron"
+    program = (
+        f"import sys\nimport {modules}\n"
+        "tops = ('hera', 'workflows', 'events')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in tops))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    assert found.stdout == "[]\n"
