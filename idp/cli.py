@@ -120,6 +120,12 @@ def cmd_local(args: argparse.Namespace, settings: Settings) -> int:
     return localrun.command(args, settings, catalog, _read(args.file, settings))
 
 
+def cmd_local_cron(args: argparse.Namespace, settings: Settings) -> int:
+    from idp import localcron
+
+    return localcron.command(args, settings, catalog_for(settings.catalog))
+
+
 def _validate_step_problems(
     model: type[RequestBase], workflow: Manifest, settings: Settings
 ) -> list[str]:
@@ -322,6 +328,16 @@ def build_parser() -> argparse.ArgumentParser:
     kind_and_file(local_cmd)
     _local_options(local_cmd)
     output(local_cmd, None)
+    output(
+        _local_cron_options(
+            add(
+                "local-cron",
+                cmd_local_cron,
+                "run a compiled CronWorkflow once on this machine, as its schedule would",
+            )
+        ),
+        None,
+    )
     doctor_cmd = add("doctor", cmd_doctor, "check a cluster: Argo, Secrets, identities, settings")
     output(doctor_cmd, None)
     argo.doctor(doctor_cmd)
@@ -330,25 +346,32 @@ def build_parser() -> argparse.ArgumentParser:
     new_kind_cmd.add_argument(
         "--root", default=".", help="the repository's root (default: the current folder)"
     )
-    completion = add("completion", cmd_completion, "print a shell completion script")
-    completion.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete for")
+    add("completion", cmd_completion, "print a shell completion script").add_argument(
+        "shell", choices=("bash", "zsh"), help="the shell to complete for"
+    )
     return parser
 
 
+def _local_cron_options(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    command.add_argument("name", help="the CronWorkflow's name")
+    command.add_argument(
+        "--at",
+        type=_scheduled_time,
+        metavar="RFC3339",
+        help="the scheduled time the Workflow is made for (default: now, to the minute, UTC)",
+    )
+    _run_options(command)
+    return command
+
+
+def _scheduled_time(text: str) -> object:
+    from idp.localcron import scheduled_time
+
+    return scheduled_time(text)
+
+
 def _local_options(command: argparse.ArgumentParser) -> None:
-    root = Path(__file__).resolve().parents[1]
-    command.add_argument(
-        "--modules",
-        type=Path,
-        default=root / "terraform",
-        help="folder with one Terraform module per kind (default: this checkout's terraform/)",
-    )
-    command.add_argument(
-        "--policies",
-        type=Path,
-        default=root / "policies",
-        help="folder of the platform's checkov policies (default: this checkout's policies/)",
-    )
+    _run_options(command)
     command.add_argument(
         "--approve",
         metavar="VALUE",
@@ -361,6 +384,23 @@ def _local_options(command: argparse.ArgumentParser) -> None:
         metavar="EMAIL",
         help="who answers the approval, as SSO would tell the Argo Server (recorded on the "
         "Workflow: apply refuses the requester); without it nobody is recorded, as with SSO off",
+    )
+
+
+def _run_options(command: argparse.ArgumentParser) -> None:
+    """The options of a local run (`idp local`, `idp local-cron`)."""
+    root = Path(__file__).resolve().parents[1]
+    command.add_argument(
+        "--modules",
+        type=Path,
+        default=root / "terraform",
+        help="folder with one Terraform module per kind (default: this checkout's terraform/)",
+    )
+    command.add_argument(
+        "--policies",
+        type=Path,
+        default=root / "policies",
+        help="folder of the platform's checkov policies (default: this checkout's policies/)",
     )
     command.add_argument(
         "--stub",

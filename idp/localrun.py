@@ -14,7 +14,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -23,6 +23,10 @@ from idp.errors import EXIT_DROPPED, EXIT_FAILURE, EXIT_INVALID, EXIT_WORKFLOW_F
 from idp.image import CHECKOV_ENV
 from idp.manifests import Manifest, dump, to_yaml
 from idp.settings import Settings
+
+if TYPE_CHECKING:
+    from idp.local.controller import Approver
+    from idp.local.run import Inputs, Options
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 
@@ -60,7 +64,7 @@ def _one(objects: list[Manifest], kind: str, test: Any, what: str) -> Manifest:
     return found[0]
 
 
-def inputs_for(kind: str, body: bytes, objects: list[Manifest]) -> Any:
+def inputs_for(kind: str, body: bytes, objects: list[Manifest]) -> Inputs:
     """The runner's inputs: the Workflow the kind's Sensor makes of `body`, its template, the
     ConfigMaps and the artifact repository."""
     from events.render import Dropped, TriggerFailed, event_from_text, render
@@ -94,20 +98,30 @@ def inputs_for(kind: str, body: bytes, objects: list[Manifest]) -> Any:
         raise CommandError(f"dropped by {kind}'s sensor: {exc}", EXIT_DROPPED) from None
     except TriggerFailed as exc:
         raise CommandError(f"{kind}'s sensor could not build the Workflow: {exc}") from None
-    config_maps = {
+    maps = config_maps(objects)
+    return Inputs(
+        workflow=load_yaml(to_yaml(workflow)),
+        template=template,
+        config_maps=maps,
+        artifact_repository=artifact_repository(template["spec"], maps),
+    )
+
+
+def config_maps(objects: list[Manifest]) -> dict[str, dict[str, str]]:
+    """The compiled ConfigMaps' data, by name."""
+    return {
         o["metadata"]["name"]: {k: str(v) for k, v in (o.get("data") or {}).items()}
         for o in objects
         if o.get("kind") == "ConfigMap"
     }
-    ref = template["spec"].get("artifactRepositoryRef") or {}
-    repository_text = config_maps.get(ref.get("configMap", ""), {}).get(ref.get("key", ""), "")
-    repository = load_yaml(repository_text) if repository_text else {}
-    return Inputs(
-        workflow=load_yaml(to_yaml(workflow)),
-        template=template,
-        config_maps=config_maps,
-        artifact_repository=repository if isinstance(repository, dict) else {},
-    )
+
+
+def artifact_repository(spec: Manifest, maps: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """The repository a Workflow spec's `artifactRepositoryRef` names, from its ConfigMap."""
+    ref = spec.get("artifactRepositoryRef") or {}
+    text = maps.get(ref.get("configMap", ""), {}).get(ref.get("key", ""), "")
+    repository = load_yaml(text) if text else {}
+    return repository if isinstance(repository, dict) else {}
 
 
 def checkov_program() -> str:
@@ -128,48 +142,75 @@ def checkov_program() -> str:
 def command(args: argparse.Namespace, settings: Settings, catalog: Any, body: bytes) -> int:
     """`idp local` from parsed arguments."""
     from idp.local import approval
-    from idp.local.controller import LocalRunError
-    from idp.local.run import Options, parse_stubs, read_secrets, run
-    from idp.local.spec import UnsupportedField
+    from idp.local.run import parse_stubs
 
     objects = compiled_objects(settings, catalog, args.compiled)
     inputs = inputs_for(args.kind, body, objects)
     name = inputs.workflow["metadata"]["name"]
-    root = cache_dir()
     try:
         stubs = parse_stubs(args.stub or [])
-        options = Options(
-            modules=args.modules,
-            policies=args.policies,
-            checkov=checkov_program() if "policy" not in stubs else "",
-            state_dir=args.state_dir or root / "state",
-            run_dir=args.run_dir or root / "runs" / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}",
-            approver=approval.Fixed(args.approve, actor=args.as_)
-            if args.approve is not None
-            else approval.Prompt(actor=args.as_),
-            stubs=stubs,
-            secrets=read_secrets(args.secrets),
-            show_logs=args.logs,
-        )
+        checkov = checkov_program() if "policy" not in stubs else ""
     except ValueError as exc:
         raise CommandError(str(exc), EXIT_INVALID) from None
+    approver = (
+        approval.Fixed(args.approve, actor=args.as_)
+        if args.approve is not None
+        else approval.Prompt(actor=args.as_)
+    )
+    options = run_options(args, name, approver, checkov)
     if not (options.modules / args.kind).is_dir():
         raise CommandError(
             f"--modules {options.modules}: no module folder {args.kind}/ (a folder holds one "
             "module per kind, as the image does)",
             EXIT_INVALID,
         )
+    check_policies(options)
+    return run_and_report(inputs, options, args.output)
+
+
+def run_options(args: argparse.Namespace, name: str, approver: Approver, checkov: str) -> Options:
+    """The runner's options from the arguments `idp local` and `idp local-cron` share."""
+    from idp.local.run import Options, parse_stubs, read_secrets
+
+    root = cache_dir()
+    try:
+        options = Options(
+            modules=args.modules,
+            policies=args.policies,
+            checkov=checkov,
+            state_dir=args.state_dir or root / "state",
+            run_dir=args.run_dir or root / "runs" / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}",
+            approver=approver,
+            stubs=parse_stubs(args.stub or []),
+            secrets=read_secrets(args.secrets),
+            show_logs=args.logs,
+        )
+    except ValueError as exc:
+        raise CommandError(str(exc), EXIT_INVALID) from None
+    return options
+
+
+def check_policies(options: Options) -> None:
     if not options.policies.is_dir():
         raise CommandError(
             f"--policies {options.policies}: not a folder (the platform's checkov policies)",
             EXIT_INVALID,
         )
+
+
+def run_and_report(inputs: Inputs, options: Options, output: str | None) -> int:
+    """Run, print the finished Workflow when asked, and say how it ended as an exit code:
+    0 Succeeded, 14 otherwise; 2 for a field idp local refuses, 1 when the run cannot go on."""
+    from idp.local.controller import LocalRunError
+    from idp.local.run import run
+    from idp.local.spec import UnsupportedField
+
     try:
         result = run(inputs, options)
     except UnsupportedField as exc:
         raise CommandError(f"cannot run locally: {exc}", EXIT_INVALID) from None
     except LocalRunError as exc:
         raise CommandError(f"local run stopped: {exc}", EXIT_FAILURE) from None
-    if args.output:
-        sys.stdout.write(dump(result, args.output))
+    if output:
+        sys.stdout.write(dump(result, output))
     return 0 if result["status"]["phase"] == "Succeeded" else EXIT_WORKFLOW_FAILED

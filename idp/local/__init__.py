@@ -1,11 +1,12 @@
 """`idp local`: a Workflow run on this machine with the Argo controller's rules.
 
 It reads compiled YAML only (the Workflow the Sensor would create, the WorkflowTemplate, the
-ConfigMaps) and never imports Hera, `workflows` or `events`. Modules, by job:
+ConfigMaps, a CronWorkflow) and never imports Hera, `workflows` or `events`. Modules, by job:
 
     expr, govaluate, templating, depends   the languages the controller evaluates
     spec                                   the fields it implements; anything else is refused
-    nodes, controller                      the node tree and the controller's rules
+    nodes, controller, items               the node tree, the controller's rules, task expansion
+    cron                                   the Workflow a CronWorkflow's schedule makes
     pods                                   container nodes as local processes
     approval, clock, mutex                 answers, time and the per-stack lock
     run                                    one run, from compiled objects to the finished Workflow

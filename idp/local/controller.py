@@ -13,6 +13,17 @@ out. The rules, each named after the upstream function it follows (Argo v4.1.2):
   and their `depends` holds (else Omitted), `when` is substituted strictly then evaluated by
   govaluate (`shouldExecute`; false is Skipped), the DAG's phase comes from its leaves, a
   continueOn leaf does not fail it, outputs of its tasks go to the global scope;
+- `expandTask` (`dag.go`, with `processItem` and `generateNodeName`, `idp.local.items`): a
+  task with `withItems` or `withParam` becomes a TaskGroup node with one child per item, in
+  Error when the items cannot be read, Skipped without items; the group ends when every child
+  has, Failed or Error when one did; `depends` on it can read AnySucceeded and AllFailed;
+- `checkParallelism` (`operator.go`, counting as `node_counters.go` does): a DAG with
+  `parallelism` N starts no child while N of its children are Pending or Running, and is not
+  walked while N of its pods run;
+- a template's mutex (`TryAcquire`/`Release` in `workflow/sync/sync_manager.go`, called from
+  `executeTemplate` and `executeDAGTask`): the node waits Pending, with Argo's message, until
+  it holds the lock, and lets it go when it is fulfilled; the lock is the same as a
+  Workflow's mutex of that name in the namespace (`idp.local.mutex`);
 - `processNodeRetries`: the retry policy (Always, OnFailure, OnError), the limit, the backoff
   (duration, factor, cap) and `maxDuration`, which also becomes the retried pod's deadline
   (`workflowpod.go`, `getDeadline`);
@@ -25,7 +36,9 @@ out. The rules, each named after the upstream function it follows (Argo v4.1.2):
   Workflow's phase from the entrypoint's, Failed when a succeeded run's exit handler fails;
 - Stop fails active suspend nodes and running steps, then runs the exit handler; Terminate runs
   nothing more (`failNodesWithoutCreatedPodsAfterDeadlineOrShutdown`, `ShouldExecute`);
-- a Workflow-level mutex held for the whole run (`synchronization.mutexes`).
+- a Workflow-level mutex held for the whole run (`synchronization.mutexes`);
+- `workflow.scheduledTime` from the Workflow's `scheduled-time` annotation, which the cron
+  controller sets (`setGlobalParameters`; `idp.local.cron` makes such a Workflow).
 """
 
 from __future__ import annotations
@@ -39,8 +52,11 @@ from typing import Any, Protocol
 
 from idp.durations import argo_duration
 from idp.local import depends as deps
+from idp.local import items
+from idp.local.cron import SCHEDULED_TIME
 from idp.local.expr import ExprError, expand, parse, sprig_functions
 from idp.local.govaluate import WhenError, should_execute
+from idp.local.mutex import lock_key
 from idp.local.nodes import (
     ERROR,
     FAILED,
@@ -58,13 +74,14 @@ from idp.local.nodes import (
     fulfilled,
     pod_name,
 )
-from idp.local.spec import check_workflow
+from idp.local.spec import check_workflow, check_workflow_with_spec
 from idp.local.templating import MissingVariable, TemplateError, go_json, substitute
 
 # Kubernetes' message for a pod past activeDeadlineSeconds; the executor's for a retry's deadline
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 EXECUTION_DEADLINE_MESSAGE = "Step exceeded its deadline"
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+LOCK_POLL_SECONDS = 2.0  # how often a node waiting for another run's lock tries again
 _WORKFLOW_PHASE = {
     SUCCEEDED: "Succeeded",
     SKIPPED: "Succeeded",
@@ -107,6 +124,25 @@ class PodResult:
     message: str = ""
     outputs: dict[str, Any] | None = None
     finished: float = 0.0
+
+
+class Held(Protocol):
+    def close(self) -> None: ...
+
+
+class Locks(Protocol):
+    """Mutexes by lock key: `hold` waits for one, `try_hold` gives None when it is taken."""
+
+    def hold(self, key: str) -> Held: ...
+
+    def try_hold(self, key: str) -> Held | None: ...
+
+
+class _Unheld:
+    """The lock of a run without lock files: only this run's own nodes take turns."""
+
+    def close(self) -> None:
+        return None
 
 
 class Executor(Protocol):
@@ -198,29 +234,39 @@ class _DagContext:
 
 
 class Controller:
-    """Runs one Workflow made from one WorkflowTemplate (both as compiled dicts)."""
+    """Runs one Workflow (as a compiled dict): made from a WorkflowTemplate, or, with no
+    template, carrying its own spec (as one the cron controller makes)."""
 
     def __init__(
         self,
         workflow: Mapping[str, Any],
-        template: Mapping[str, Any],
+        template: Mapping[str, Any] | None,
         *,
         executor: Executor,
         approver: Approver,
         clock: Clock,
         watcher: Watcher | None = None,
-        lock: Callable[[str], Any] | None = None,
+        locks: Locks | None = None,
     ) -> None:
-        check_workflow(workflow, template)
+        if template is None:
+            check_workflow_with_spec(workflow)
+            spec = workflow["spec"]
+        else:
+            check_workflow(workflow, template)
+            spec = template["spec"]
         self.workflow: dict[str, Any] = copy.deepcopy(dict(workflow))
         self.template = template
-        self.spec: dict[str, Any] = copy.deepcopy(template["spec"])
+        self.spec: dict[str, Any] = copy.deepcopy(dict(spec))
         self.name: str = self.workflow["metadata"]["name"]
         self.templates = {t["name"]: t for t in self.spec.get("templates", [])}
         self.nodes = Nodes(self.name)
         self.executor, self.approver, self.clock = executor, approver, clock
         self.watcher = watcher or (lambda node: None)
-        self.lock = lock
+        self.locks = locks
+        self.namespace: str = self.workflow["metadata"].get("namespace", "")
+        self._workflow_lock = ""  # the key of the Workflow's own mutex, once held
+        self._node_locks: dict[str, tuple[str, Held]] = {}  # node id: (lock key, held)
+        self._started: set[str] = set()  # nodes whose pod (process) was started
         self.scope: dict[str, str] = {}
         self.global_outputs: list[dict[str, Any]] = []
         self.status: dict[str, Any] = {"phase": "Pending"}
@@ -251,6 +297,8 @@ class Controller:
                         break
                     self._wait()
         finally:
+            for node_id in list(self._node_locks):
+                self._release_node(node_id)
             if held is not None:
                 held.close()
         return self.result()
@@ -320,6 +368,9 @@ class Controller:
                 "workflow.parameters.json": json.dumps(arguments, separators=(",", ":")),
             }
         )
+        scheduled = (meta.get("annotations") or {}).get(SCHEDULED_TIME)
+        if scheduled is not None:
+            self.scope["workflow.scheduledTime"] = str(scheduled)
         for parameter in arguments:
             if parameter.get("value") is None:
                 return self._error(
@@ -366,22 +417,91 @@ class Controller:
         for key, value in labels.items():
             self.scope[f"workflow.labels.{key}"] = value
 
-    def _acquire_mutex(self) -> Any:
+    def _acquire_mutex(self) -> Held | None:
+        """The Workflow's mutex (operator.go, `operate`, `TryAcquire` with no node), held for
+        the whole run under its lock key, recorded as `LockAcquired` records it."""
         mutexes = (self.spec.get("synchronization") or {}).get("mutexes") or []
-        if not mutexes or self.lock is None:
+        if not mutexes or self.locks is None:
             return None
         if len(mutexes) > 1:
             raise LocalRunError("idp local holds one workflow-level mutex; the template has more")
         name = substitute(mutexes[0]["name"], self.scope)
         if "{{" in name:
             raise LocalRunError(f"mutex name {name!r} did not resolve")
-        self.status["synchronization"] = {"mutex": {"holding": [{"mutex": name}]}}
-        return self.lock(name)
+        key = lock_key(self.namespace, name)
+        held = self.locks.hold(key)
+        self._workflow_lock = key
+        self._holding().append({"mutex": key, "holder": f"{self.namespace}/{self.name}"})
+        return held
+
+    def _holding(self) -> list[dict[str, str]]:
+        """`status.synchronization.mutex.holding` (`MutexStatus`)."""
+        mutex = self.status.setdefault("synchronization", {}).setdefault("mutex", {})
+        holding: list[dict[str, str]] = mutex.setdefault("holding", [])
+        return holding
+
+    # -- a template's mutex -------------------------------------------------------------
+
+    def _try_node_lock(self, node_id: str, template: Mapping[str, Any]) -> tuple[str, str]:
+        """`TryAcquire` for a node (sync_manager.go; `checkAcquire`, semaphore.go): ("", "")
+        when the node holds the template's mutex (now or already), else the lock key and the
+        message it waits with. A lock held by another run is tried again every few seconds."""
+        name = str(template["synchronization"]["mutexes"][0]["name"])
+        key = lock_key(self.namespace, name)
+        if node_id in self._node_locks:
+            return "", ""
+        if key == self._workflow_lock:
+            raise LocalRunError(
+                f"template {template.get('name')} takes mutex {key}, which this Workflow holds "
+                "for its whole run: Argo would wait for it forever"
+            )
+        waiting = f"Waiting for {key} lock. Lock status: 0/1"
+        if any(taken == key for taken, _ in self._node_locks.values()):
+            return key, waiting
+        held = _Unheld() if self.locks is None else self.locks.try_hold(key)
+        if held is None:
+            self._requeue(self.clock.now() + LOCK_POLL_SECONDS, f"{key} is held by another run")
+            return key, waiting
+        self._node_locks[node_id] = (key, held)
+        holder = f"{self.namespace}/{self.name}/{node_id}"
+        self._holding().append({"mutex": key, "holder": holder})
+        self.changed = True
+        return "", ""
+
+    def _release_node(self, node_id: str) -> None:
+        """`Release` (sync_manager.go) of what a node holds, and `LockReleased` on the status."""
+        taken = self._node_locks.pop(node_id, None)
+        if taken is None:
+            return
+        key, held = taken
+        held.close()
+        holder = f"{self.namespace}/{self.name}/{node_id}"
+        holding = self._holding()
+        holding[:] = [h for h in holding if (h["mutex"], h.get("holder")) != (key, holder)]
+        self.changed = True
+
+    def _wait_for_lock(self, node: Node, key: str, message: str) -> Node:
+        """`markNodeWaitingForLock`: the node stays Pending, waiting for `key`."""
+        if node.get("synchronizationStatus") != {"waiting": key}:
+            node["synchronizationStatus"] = {"waiting": key}
+            self.changed = True
+        return self._mark(node, node["phase"], message)
+
+    def _lock_taken(self, node: Node) -> None:
+        """`markNodeWaitingForLock` with no lock: nothing awaited, no message."""
+        if node.pop("synchronizationStatus", None) is not None:
+            self.changed = True
+        self._mark(node, node["phase"], "")
 
     def _error(self, message: str) -> None:
         self.status.update(phase="Error", message=message, finishedAt=rfc3339(self.clock.now()))
 
     def _finish(self, phase: str, message: str = "") -> None:
+        """The Workflow's end; its locks are all released (`ReleaseAll`, operator.go, once the
+        Workflow is fulfilled), so its status holds none."""
+        self.status.pop("synchronization", None)
+        for node in self.nodes:
+            node.pop("synchronizationStatus", None)
         self.status["phase"] = phase
         if message:
             self.status["message"] = message
@@ -544,7 +664,21 @@ class Controller:
         except TemplateError as exc:
             return self._error_node(name, node, template_name, boundary_id, str(exc), hooked=hooked)
         if node is not None and fulfilled(node):
+            self._release_node(node["id"])
             return node
+        if self._parallelism_reached(processed, node, boundary_id):
+            return node
+        if processed.get("synchronization"):
+            key, waiting = self._try_node_lock(self.nodes.id_of(name), processed)
+            if waiting:
+                if node is None:
+                    kind = "Retry" if processed.get("retryStrategy") else "Pod"
+                    node = self._init_node(
+                        name, kind, template_name, boundary_id, PENDING, hooked=hooked
+                    )
+                return self._wait_for_lock(node, key, waiting)
+            if node is not None:
+                self._lock_taken(node)
         retry = processed.get("retryStrategy")
         retry_name = ""
         execution_deadline = None
@@ -600,8 +734,52 @@ class Controller:
                 last = self._last_attempt(parent)
                 if last is not None and last.get("outputs") is not None:
                     parent["outputs"] = copy.deepcopy(last["outputs"])
+                self._release_node(parent["id"])
             return parent
+        if fulfilled(result):
+            self._release_node(result["id"])
         return result
+
+    def _parallelism_reached(
+        self, template: Mapping[str, Any], node: Node | None, boundary_id: str
+    ) -> bool:
+        """`checkParallelism` (operator.go): an existing DAG node with `parallelism` N waits
+        while N of its pods run (`getActivePods`: Pending or Running, not waiting for a lock,
+        started); a node about to start (none yet, or one not Pending or Running) waits while
+        its DAG's N children are Pending or Running (`getActiveChildren`: Pods, Steps, DAGs,
+        those waiting for a lock included)."""
+        limit = int(template.get("parallelism") or 0)
+        if node is not None and "dag" in template and 0 < limit <= self._active_pods(node["id"]):
+            return True
+        if boundary_id and (node is None or node["phase"] not in (PENDING, RUNNING)):
+            boundary = self.nodes.by_id.get(boundary_id) or {}
+            boundary_template = self.templates.get(boundary.get("templateName", "")) or {}
+            limit = int(boundary_template.get("parallelism") or 0)
+            if limit > 0 and self._active_children(boundary_id) >= limit:
+                return True
+        return False
+
+    def _active_pods(self, boundary_id: str) -> int:
+        """`getActivePods` (node_counters.go)."""
+        return sum(
+            1
+            for n in self.nodes
+            if n.get("type") == "Pod"
+            and n.get("boundaryID") == boundary_id
+            and n["phase"] in (PENDING, RUNNING)
+            and not (n.get("synchronizationStatus") or {}).get("waiting")
+            and n["id"] in self._started
+        )
+
+    def _active_children(self, boundary_id: str) -> int:
+        """`getActiveChildren` (node_counters.go)."""
+        return sum(
+            1
+            for n in self.nodes
+            if n.get("boundaryID") == boundary_id
+            and n.get("type") in ("Pod", "Steps", "DAG")
+            and n["phase"] in (PENDING, RUNNING)
+        )
 
     def _process_args(
         self, template: Mapping[str, Any], arguments: Mapping[str, Any], local: Mapping[str, str]
@@ -731,11 +909,12 @@ class Controller:
         retried: bool = False,
     ) -> Node:
         node = self.nodes.get(name)
-        if node is not None:
+        if node is not None and (node["id"] in self._started or fulfilled(node)):
             return node
-        node = self._init_node(
-            name, "Pod", template["name"], boundary_id, PENDING, hooked=hooked, retried=retried
-        )
+        if node is None:  # else a node that waited for its lock: its pod starts now
+            node = self._init_node(
+                name, "Pod", template["name"], boundary_id, PENDING, hooked=hooked, retried=retried
+            )
         if self.shutdown == "Terminate" or (self.shutdown == "Stop" and not on_exit):
             return self._mark(node, FAILED, f"Stopped with strategy '{self.shutdown}'")
         deadlines = []
@@ -754,6 +933,7 @@ class Controller:
             deadline_message=why,
         )
         self._mark(node, RUNNING)
+        self._started.add(node["id"])
         self.executor.start(spec)
         return node
 
@@ -862,6 +1042,10 @@ class Controller:
                 continue
             if node.get("type") == "Suspend":
                 self._mark(node, FAILED, message)
+            elif node["phase"] == PENDING and (node.get("synchronizationStatus") or {}).get(
+                "waiting"
+            ):
+                self._mark(node, FAILED, message)  # its pod is made only once it holds the lock
             elif node.get("type") == "Pod" and node["phase"] in (PENDING, RUNNING):
                 running_steps.append(node["id"])
         if running_steps:
@@ -985,6 +1169,7 @@ class Controller:
         node = self.nodes.get(node_name)
         task = context.tasks[task_name]
         if node is not None and fulfilled(node):
+            self._release_node(node["id"])  # "Release acquired lock completed task"
             return
         dependencies, logic = context.deps_of(task_name)
 
@@ -996,7 +1181,8 @@ class Controller:
                 dependency_node = self.nodes.get(context.task_node_name(dependency))
                 if dependency_node is None or not fulfilled(dependency_node):
                     return
-                scope[dependency] = deps.results(dependency_node)
+                children = [self.nodes.by_id.get(c) for c in dependency_node.get("children") or []]
+                scope[dependency] = deps.results(dependency_node, children)
             try:
                 execute = deps.evaluate(logic, scope)
             except (ExprError, ValueError) as exc:
@@ -1007,6 +1193,9 @@ class Controller:
             if not execute:
                 self._skipped(context, node_name, OMITTED, "omitted: depends condition not met")
                 return
+        if items.expands(task):
+            self._execute_expanded(context, task_name, node)
+            return
         if node is None:
             try:
                 resolved, skip = self._resolve_task(context, task)
@@ -1038,6 +1227,56 @@ class Controller:
             on_exit=context.on_exit,
             task_name=task_name,
         )
+
+    def _execute_expanded(self, context: _DagContext, task_name: str, group: Node | None) -> None:
+        """`executeDAGTask` for a task with `withItems` or `withParam`: resolved, expanded
+        (`expandTask`), under a TaskGroup node whose children are the expanded tasks; the group
+        takes its phase once every child is fulfilled (Succeeded, or the phase of the last one
+        that Failed or Errored). A child that parallelism keeps from starting ends the pass."""
+        node_name = context.task_node_name(task_name)
+        try:
+            resolved, _ = self._resolve_task(context, context.tasks[task_name], check_when=False)
+            scope = self._task_scope(context, task_name)
+            strings = {k: v for k, v in scope.items() if isinstance(v, str)}
+            expanded = items.expand_task(resolved, strings)
+        except MissingVariable as exc:
+            self._requeue_forever(f"{task_name}: {exc}")
+            return
+        except (TemplateError, ExprError, items.ItemsError) as exc:
+            if group is None:
+                self._skipped(context, node_name, ERROR, str(exc))
+            else:
+                self._mark(group, ERROR, str(exc))
+            return
+        if not expanded:
+            if group is None:
+                self._skipped(context, node_name, SKIPPED, items.EMPTY_MESSAGE)
+            return
+        if group is None:
+            self._connect(context, node_name)
+            template = str(context.tasks[task_name].get("template", ""))
+            group = self._init_node(node_name, "TaskGroup", template, context.boundary_id, RUNNING)
+        for task in expanded:
+            child_name = context.task_node_name(task["name"])
+            self.nodes.add_child(node_name, child_name)
+            child = self._execute_template(
+                child_name,
+                task,
+                task.get("arguments") or {},
+                context.boundary_id,
+                on_exit=context.on_exit,
+                task_name=task["name"],
+            )
+            if child is None:
+                return
+        phase = SUCCEEDED
+        for task in expanded:
+            child = self.nodes.get(context.task_node_name(task["name"]))
+            if child is None or not fulfilled(child):
+                return
+            if failed_or_error(child):
+                phase = child["phase"]
+        self._mark(group, phase)
 
     def _skipped(self, context: _DagContext, name: str, phase: str, message: str) -> None:
         """A task that runs nothing: a Skipped-type node (Skipped, Omitted or Error), hung under

@@ -4,7 +4,8 @@
 regular expression; a bare name becomes `(A.Succeeded || A.Skipped || A.Daemoned)`, plus
 `A.Errored`/`A.Failed` when A continues on them (`expandDependency`); `dependencies: [A, B]` is
 the same expansion joined with `&&`. `evaluateDependsLogic` (workflow/controller/dag.go) puts
-each dependency's results in scope (with `-` read as `_`) and evaluates the logic with expr.
+each dependency's results in scope (with `-` read as `_`; for a TaskGroup, AnySucceeded and
+AllFailed from its expanded tasks) and evaluates the logic with expr.
 """
 
 from __future__ import annotations
@@ -66,9 +67,21 @@ def dependencies(
     return names, depends
 
 
-def results(node: Node) -> dict[str, bool]:
-    """The `TaskResults` of a fulfilled dependency's node (no task groups or daemons here)."""
+def results(node: Node, children: list[Node | None] | None = None) -> dict[str, bool]:
+    """The `TaskResults` of a fulfilled dependency's node (`evaluateDependsLogic`). For a
+    TaskGroup, `children` are its expanded tasks' nodes (None for one not created):
+    AnySucceeded when one Succeeded, AllFailed when there are some and every one Failed."""
     phase = node.get("phase")
+    any_succeeded = all_failed = False
+    if node.get("type") == "TaskGroup":
+        found = children or []
+        all_failed = len(found) > 0
+        for child in found:
+            if child is None:
+                all_failed = False
+                continue
+            any_succeeded = any_succeeded or child.get("phase") == SUCCEEDED
+            all_failed = all_failed and child.get("phase") == FAILED
     return {
         "Succeeded": phase == SUCCEEDED,
         "Failed": phase == FAILED,
@@ -76,8 +89,8 @@ def results(node: Node) -> dict[str, bool]:
         "Skipped": phase == SKIPPED,
         "Omitted": phase == OMITTED,
         "Daemoned": False,
-        "AnySucceeded": False,
-        "AllFailed": False,
+        "AnySucceeded": any_succeeded,
+        "AllFailed": all_failed,
     }
 
 

@@ -104,11 +104,21 @@ class Nodes:
             children.append(identity)
 
     def outbound(self, identity: str) -> list[str]:
-        """`getOutboundNodes`: where a task's dependents hang in the tree."""
+        """`getOutboundNodes`: where a task's dependents hang in the tree (a TaskGroup's are
+        its expanded tasks')."""
         node = self.by_id[identity]
         kind = node.get("type")
         if kind in ("Skipped", "Suspend", "Pod"):
             return [identity]
+        if kind == "TaskGroup":
+            children = node.get("children") or []
+            if not children:
+                return [identity]
+            found_in_group: list[str] = []
+            for child in children:  # an item parallelism kept from starting has no node yet
+                if child in self.by_id:
+                    found_in_group += self.outbound(child)
+            return found_in_group
         if kind == "Retry":
             children = node.get("children") or []
             if children:

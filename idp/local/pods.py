@@ -395,9 +395,12 @@ class LocalPods:
 
 
 def _task_of(spec: PodSpec) -> str:
-    """The task a node belongs to: `wf.plan(0)` belongs to `plan`, `wf.onExit(0)` to `onExit`."""
-    name = spec.node_name.rsplit(".", 1)[-1]
-    return re.sub(r"\([0-9]+\)$", "", name)
+    """The task a node belongs to: `wf.plan(0)` belongs to `plan`, `wf.onExit(0)` to `onExit`,
+    an expanded task's `wf.check(0:name:web)` (and its retries) to `check` (an item's
+    description holds no parentheses, `generateNodeName`, but may hold dots)."""
+    name = re.sub(r"\([0-9]+\)$", "", spec.node_name)
+    name = re.sub(r"\([0-9]+:[^()]*\)$", "", name)
+    return name.rsplit(".", 1)[-1]
 
 
 def _termination_message(path: Path) -> str:

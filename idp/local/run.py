@@ -1,5 +1,6 @@
-"""One local run: a rendered Workflow, its compiled WorkflowTemplate and ConfigMaps, in; the
-finished Workflow, as the controller would store it, out.
+"""One local run: a rendered Workflow, its compiled WorkflowTemplate (or none, for a Workflow
+made of a CronWorkflow, which carries its own spec) and ConfigMaps, in; the finished Workflow,
+as the controller would store it, out.
 
 `Inputs` are plain objects read from YAML (what `idp compile` writes and `idp render` prints);
 nothing here imports Hera, the template definitions or the event code. While the run goes on,
@@ -33,7 +34,7 @@ class Inputs:
     """What a run is made of, all as compiled objects."""
 
     workflow: dict[str, Any]
-    template: dict[str, Any]
+    template: dict[str, Any] | None  # None: the Workflow carries its own spec
     config_maps: dict[str, dict[str, str]]
     artifact_repository: dict[str, Any]
 
@@ -88,9 +89,11 @@ def watcher(out: IO[str], clock: RunClock) -> Callable[[Node], None]:
     """Print a node's phase when it changes, one line, as `argo watch` shows it."""
 
     def show(node: Node) -> None:
-        if node.get("type") not in SHOWN_TYPES:
-            return
-        shown = str(node.get("displayName") or node["name"]).rsplit(".", 1)[-1]
+        if node.get("type") not in SHOWN_TYPES and not node.get("synchronizationStatus"):
+            return  # a retried step's node is shown while it waits for its lock
+        shown = str(node.get("displayName") or node["name"])
+        if not node.get("boundaryID"):  # the exit handler's, named after the workflow
+            shown = shown.rsplit(".", 1)[-1]
         message = f"  {node['message']}" if node.get("message") else ""
         print(f"  {shown:<24} {node['phase']:<10}{message}", file=out)
         out.flush()
@@ -123,9 +126,9 @@ def run(inputs: Inputs, options: Options) -> dict[str, Any]:
         log=options.out if options.show_logs else None,
     )
 
-    def waiting(mutex_name: str) -> None:
+    def waiting(key: str) -> None:
         print(
-            f"waiting   for mutex {mutex_name}: another local run of this stack holds it",
+            f"waiting   for mutex {key}: another local run of this stack holds it",
             file=options.out,
         )
 
@@ -136,7 +139,7 @@ def run(inputs: Inputs, options: Options) -> dict[str, Any]:
         approver=options.approver,
         clock=options.clock,
         watcher=watcher(options.out, options.clock),
-        lock=lambda mutex_name: mutex.acquire(options.state_dir, mutex_name, waiting),
+        locks=mutex.FileLocks(options.state_dir, waiting),
     )
     print(
         f"local     {name}: running on this machine (files in {options.run_dir})", file=options.out

@@ -1,13 +1,17 @@
-"""What `idp local` can run: the fields of a Workflow and its WorkflowTemplate it implements.
+"""What `idp local` can run: the fields of a Workflow and its WorkflowTemplate it implements,
+and of a CronWorkflow (`idp local-cron`).
 
 Anything else stops the run before it starts, naming the field (UnsupportedField): a local run
-that silently ignored, say, `withItems` or a `timeout` would prove nothing. Some fields are
+that silently ignored, say, `withSequence` or a `timeout` would prove nothing. Some fields are
 accepted with no effect on one machine (pod placement, garbage collection, security context,
-resources, the image: the step runs from this checkout), listed in NO_LOCAL_EFFECT.
+resources, the image: the step runs from this checkout), listed in NO_LOCAL_EFFECT; a
+CronWorkflow's schedule and history fields, which only the cron controller reads, are listed
+in CRON_NO_LOCAL_EFFECT.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -52,6 +56,8 @@ _TASK = {
     "when": ANY,
     "continueOn": {"failed": ANY, "error": ANY},
     "arguments": {"parameters": [_PARAMETER], "artifacts": [{"name": ANY, "from": ANY}]},
+    "withItems": ANY,
+    "withParam": ANY,
 }
 _TEMPLATE = {
     "name": ANY,
@@ -67,7 +73,9 @@ _TEMPLATE = {
         "artifacts": [{"name": ANY, "path": ANY, "globalName": ANY}],
     },
     "dag": {"tasks": [_TASK]},
+    "parallelism": ANY,
     "container": _CONTAINER,
+    "synchronization": {"mutexes": [{"name": ANY}]},
     "suspend": {"duration": ANY},
 }
 NO_LOCAL_EFFECT = (
@@ -99,6 +107,38 @@ TEMPLATE_OBJECT = {
     "kind": ANY,
     "metadata": {"name": ANY, "namespace": ANY, "labels": ANY, "annotations": ANY},
     "spec": TEMPLATE_SPEC,
+}
+# A Workflow that carries its own spec (one the cron controller made of a CronWorkflow)
+WORKFLOW_WITH_SPEC = {
+    "apiVersion": ANY,
+    "kind": ANY,
+    "metadata": {
+        "name": ANY,
+        "namespace": ANY,
+        "labels": ANY,
+        "annotations": ANY,
+        "ownerReferences": ANY,
+    },
+    "spec": TEMPLATE_SPEC,
+}
+CRON_NO_LOCAL_EFFECT = (
+    "schedules",
+    "timezone",
+    "concurrencyPolicy",
+    "startingDeadlineSeconds",
+    "successfulJobsHistoryLimit",
+    "failedJobsHistoryLimit",
+)
+CRON_WORKFLOW = {
+    "apiVersion": ANY,
+    "kind": ANY,
+    "metadata": {"name": ANY, "namespace": ANY, "labels": ANY, "annotations": ANY},
+    "spec": {
+        "workflowSpec": TEMPLATE_SPEC,
+        "workflowMetadata": {"labels": ANY, "annotations": ANY},
+        "suspend": ANY,
+        **dict.fromkeys(CRON_NO_LOCAL_EFFECT, ANY),
+    },
 }
 RETRY_POLICIES = ("Always", "OnFailure", "OnError")
 
@@ -133,11 +173,70 @@ def check_workflow(workflow: Mapping[str, Any], template: Mapping[str, Any]) -> 
     ref = workflow.get("spec", {}).get("workflowTemplateRef", {}).get("name")
     if ref != name:
         raise UnsupportedField(f"Workflow spec.workflowTemplateRef.name: {ref!r} is not {name!r}")
-    for index, item in enumerate(template["spec"].get("templates", [])):
-        where = f"WorkflowTemplate/{name} spec.templates[{index}]"
+    check_spec(template["spec"], f"WorkflowTemplate/{name} spec")
+
+
+def check_workflow_with_spec(workflow: Mapping[str, Any]) -> None:
+    """Check a Workflow that carries its own spec (made of a CronWorkflow)."""
+    name = workflow.get("metadata", {}).get("name")
+    check(workflow, WORKFLOW_WITH_SPEC, f"Workflow/{name}")
+    check_spec(workflow["spec"], f"Workflow/{name} spec")
+
+
+def check_cron_workflow(cron: Mapping[str, Any]) -> None:
+    """Check a CronWorkflow and the Workflow spec it holds."""
+    name = cron.get("metadata", {}).get("name")
+    check(cron, CRON_WORKFLOW, f"CronWorkflow/{name}")
+    check_spec(cron["spec"]["workflowSpec"], f"CronWorkflow/{name} spec.workflowSpec")
+
+
+def check_spec(spec: Mapping[str, Any], where: str) -> None:
+    """What the shapes cannot say: one kind per template, the retry policies, and where
+    parallelism, a template's mutex and expanded tasks may be used."""
+    for index, item in enumerate(spec.get("templates", [])):
+        here = f"{where}.templates[{index}]"
         kinds = [k for k in ("dag", "container", "suspend") if k in item]
         if len(kinds) != 1:
-            raise UnsupportedField(f"{where}: needs exactly one of dag, container, suspend")
+            raise UnsupportedField(f"{here}: needs exactly one of dag, container, suspend")
         policy = (item.get("retryStrategy") or {}).get("retryPolicy", "OnFailure")
         if policy not in RETRY_POLICIES:
-            raise UnsupportedField(f"{where}.retryStrategy.retryPolicy: {policy!r} not supported")
+            raise UnsupportedField(f"{here}.retryStrategy.retryPolicy: {policy!r} not supported")
+        if "parallelism" in item and "dag" not in item:
+            raise UnsupportedField(f"{here}.parallelism: idp local limits a DAG's tasks only")
+        if "parallelism" in item and not isinstance(item["parallelism"], int):
+            raise UnsupportedField(f"{here}.parallelism: must be a whole number")
+        if "synchronization" in item:
+            _check_template_mutex(item, here)
+        if "dag" in item:
+            _check_expanded_tasks(item["dag"]["tasks"], f"{here}.dag")
+
+
+def _check_template_mutex(template: Mapping[str, Any], where: str) -> None:
+    if "container" not in template:
+        raise UnsupportedField(f"{where}.synchronization: idp local locks container templates only")
+    if len(template["synchronization"].get("mutexes") or []) != 1:
+        raise UnsupportedField(f"{where}.synchronization.mutexes: idp local takes exactly one")
+
+
+def _check_expanded_tasks(tasks: list[Mapping[str, Any]], where: str) -> None:
+    """withItems or withParam, not both, without `when`; nothing reads an expanded task's
+    outputs (Argo aggregates them; idp local does not)."""
+    expanded = []
+    for index, task in enumerate(tasks):
+        here = f"{where}.tasks[{index}]"
+        if "withItems" in task and not isinstance(task["withItems"], list):
+            raise UnsupportedField(f"{here}.withItems: expected a list")
+        if "withItems" in task and "withParam" in task:
+            raise UnsupportedField(f"{here}: withItems and withParam together")
+        if ("withItems" in task or "withParam" in task) and "when" in task:
+            raise UnsupportedField(f"{here}.when: not supported with withItems or withParam")
+        if task.get("withItems") or task.get("withParam"):
+            expanded.append(task["name"])
+    for index, task in enumerate(tasks):
+        text = json.dumps(task)
+        for name in expanded:
+            if f"tasks.{name}.outputs" in text:
+                raise UnsupportedField(
+                    f"{where}.tasks[{index}]: reads the outputs of expanded task {name}, which "
+                    "Argo aggregates and idp local does not"
+                )

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from idp.local.controller import Answer, Controller, PodResult, PodSpec
+from idp.local.controller import Answer, Controller, Locks, PodResult, PodSpec
 from idp.local.nodes import Node
 from idp.localrun import inputs_for
 from idp.manifests import Manifest, to_yaml
@@ -30,14 +30,17 @@ class Ending:
 
 @dataclass
 class Scripted:
-    """Executor: each start ends at once with the template's scripted Ending (or success)."""
+    """Executor: each start ends at once with the template's scripted Ending (or success),
+    reported at the controller's next wait; `peak` is the most pods that were running at once."""
 
     script: Mapping[str, Ending | list[Ending]] = field(default_factory=dict)
     started: list[PodSpec] = field(default_factory=list)
     pending: list[PodResult] = field(default_factory=list)
+    peak: int = 0
 
     def start(self, spec: PodSpec) -> None:
         self.started.append(spec)
+        self.peak = max(self.peak, len(self.pending) + 1)
         planned = self.script.get(spec.template["name"], Ending())
         if isinstance(planned, list):
             planned = planned.pop(0) if len(planned) > 1 else planned[0]
@@ -106,6 +109,7 @@ def workflow_of(
     on_exit: str | None = None,
     arguments: list[dict[str, Any]] | None = None,
     spec: Mapping[str, Any] | None = None,
+    annotations: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     template_spec: dict[str, Any] = {
         "entrypoint": entrypoint,
@@ -123,7 +127,11 @@ def workflow_of(
     workflow = {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Workflow",
-        "metadata": {"name": "wf", "namespace": "test"},
+        "metadata": {
+            "name": "wf",
+            "namespace": "test",
+            **({"annotations": dict(annotations)} if annotations else {}),
+        },
         "spec": {
             "workflowTemplateRef": {"name": "rules"},
             "arguments": {"parameters": arguments or []},
@@ -146,9 +154,13 @@ def run(
     script: Mapping[str, Ending | list[Ending]] | None = None,
     *,
     approve: list[Answer] | None = None,
+    seen: list[tuple[str, str, str]] | None = None,
+    locks: Locks | None = None,
+    clock: FakeClock | None = None,
     **options: Any,
 ) -> tuple[dict[str, Any], Scripted]:
-    """Run hand-written templates; the finished Workflow and the executor."""
+    """Run hand-written templates; the finished Workflow and the executor. `seen` collects
+    each node's (display name, phase, message) as it changes."""
     workflow, template = workflow_of(templates, **options)
     executor = Scripted(script or {})
     controller = Controller(
@@ -156,9 +168,20 @@ def run(
         template,
         executor=executor,
         approver=answers(*(approve or [])),
-        clock=FakeClock(),
+        clock=clock or FakeClock(),
+        watcher=None if seen is None else record(seen),
+        locks=locks,
     )
     return controller.run(), executor
+
+
+def record(seen: list[tuple[str, str, str]]) -> Any:
+    """A watcher that keeps (display name, phase, message) of every change it is shown."""
+
+    def watch(node: Node) -> None:
+        seen.append((node["displayName"], node["phase"], node.get("message", "")))
+
+    return watch
 
 
 def phase_of(workflow: Mapping[str, Any], name: str) -> str | None:

@@ -7,12 +7,37 @@ small and hand-written; steps are scripted (tests.local.engine), so each rule is
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from idp.local.controller import Answer, LocalRunError
+from idp.local import mutex
+from idp.local.controller import Answer, Controller, LocalRunError
+from idp.local.cron import (
+    NotScheduled,
+    check_runnable,
+    infer_scheduled_time,
+    parse_time,
+    rfc3339,
+    workflow_from_cron,
+)
+from idp.local.mutex import FileLocks, lock_key
 from idp.local.nodes import fnv32a, node_id
-from tests.local.engine import Ending, container, dag, node_named, phase_of, run
+from idp.local.spec import UnsupportedField
+from tests.local.engine import (
+    Ending,
+    FakeClock,
+    Scripted,
+    answers,
+    container,
+    dag,
+    node_named,
+    phase_of,
+    run,
+    workflow_of,
+)
+from tests.upstream import conformance_errors
 from workflows.steps.outcome import go_unquote
 
 
@@ -387,3 +412,549 @@ def test_a_label_from_an_expression_that_is_no_label_value_errors_the_workflow()
     assert workflow["status"]["phase"] == "Error"
     assert "invalid label value 'ann@example.com'" in workflow["status"]["message"]
     assert (workflow["status"]["nodes"], executor.ran()) == ({}, [])
+
+
+# -- withParam / withItems -------------------------------------------------------------------
+
+STACKS = [{"environment": "dev", "name": "web"}, {"environment": "prod", "name": "api"}]
+CHECK = container(
+    "check",
+    inputs={"parameters": [{"name": "environment"}, {"name": "name"}]},
+    outputs={"parameters": [{"name": "result", "valueFrom": {"path": "/tmp/result"}}]},
+)
+CHECK["container"]["args"] = ["{{inputs.parameters.environment}}", "{{inputs.parameters.name}}"]
+LISTER = container(
+    "stacks", outputs={"parameters": [{"name": "stacks", "valueFrom": {"path": "/tmp/stacks"}}]}
+)
+
+
+def fan_out(*more: dict[str, Any], **drift: Any) -> list[dict[str, Any]]:
+    """The drift check's shape: a task listing stacks, a task expanded over them."""
+    check = {
+        "name": "check",
+        "template": "check",
+        "depends": "stacks.Succeeded",
+        "withParam": "{{tasks.stacks.outputs.parameters.stacks}}",
+        "arguments": {
+            "parameters": [
+                {"name": "environment", "value": "{{item.environment}}"},
+                {"name": "name", "value": "{{item.name}}"},
+            ]
+        },
+    }
+    main = dag({"name": "stacks", "template": "stacks"}, check, *more)
+    return [{**main, **drift}, LISTER, CHECK]
+
+
+def listed(stacks: object) -> dict[str, Ending | list[Ending]]:
+    text = stacks if isinstance(stacks, str) else json.dumps(stacks)
+    return {"stacks": Ending(outputs={"stacks": text})}
+
+
+def args_of(executor: Scripted, template: str = "check") -> list[list[str]]:
+    started = [s.template for s in executor.started]
+    return [t["container"]["args"] for t in started if t["name"] == template]
+
+
+def test_with_param_makes_one_node_per_item_named_after_the_item() -> None:
+    """workflow/controller/dag.go, `expandTask`; operator.go, `processItem` (a map's
+    `key:value` pairs, sorted, joined by commas) and `generateNodeName` (`NAME(INDEX:DESC)`)."""
+    workflow, executor = run(fan_out(), listed(STACKS))
+    assert phase_of(workflow, "check(0:environment:dev,name:web)") == "Succeeded"
+    assert phase_of(workflow, "check(1:environment:prod,name:api)") == "Succeeded"
+    assert args_of(executor) == [["dev", "web"], ["prod", "api"]]
+    assert workflow["status"]["phase"] == "Succeeded"
+
+
+def test_the_items_hang_under_a_task_group_node_in_the_dag() -> None:
+    """dag.go, `executeDAGTask`: a TaskGroup node under the dependencies' outbound nodes, the
+    expanded tasks its children (`connectDependencies`), each in the DAG's boundary."""
+    workflow, _ = run(fan_out(), listed(STACKS))
+    group = node_named(workflow, "check")
+    items = [
+        node_named(workflow, f"check({i}:{d})")
+        for i, d in ((0, "environment:dev,name:web"), (1, "environment:prod,name:api"))
+    ]
+    assert (group["type"], group["phase"]) == ("TaskGroup", "Succeeded")
+    assert group["children"] == [item["id"] for item in items]
+    assert group["id"] in node_named(workflow, "stacks")["children"]
+    assert {item["boundaryID"] for item in items} == {"wf"}  # the DAG, the root node
+
+
+def test_an_empty_list_skips_the_task() -> None:
+    """dag.go, `executeDAGTask`: an expanded task without items is Skipped, "Skipped, empty
+    params"; the DAG still succeeds."""
+    workflow, executor = run(fan_out(), listed("[]"))
+    group = node_named(workflow, "check")
+    assert (group["type"], group["phase"], group["message"]) == (
+        "Skipped",
+        "Skipped",
+        "Skipped, empty params",
+    )
+    assert args_of(executor) == []
+    assert workflow["status"]["phase"] == "Succeeded"
+
+
+def test_a_with_param_that_is_no_json_list_errors_the_task() -> None:
+    """dag.go, `expandTask`: `withParam value could not be parsed as a JSON list: ...` with the
+    error of Go's json.Unmarshal into []Item; the task's node is in Error, the workflow fails."""
+    workflow, executor = run(fan_out(), listed('{"environment": "dev"}'))
+    group = node_named(workflow, "check")
+    assert (group["type"], group["phase"]) == ("Skipped", "Error")
+    assert group["message"] == (
+        'withParam value could not be parsed as a JSON list: {"environment": "dev"}: json: '
+        "cannot unmarshal object into Go value of type []v1alpha1.Item"
+    )
+    assert args_of(executor) == []
+    assert workflow["status"]["phase"] == "Error"
+
+
+def test_a_with_param_that_is_no_json_at_all_names_the_character() -> None:
+    """dag.go, `expandTask`, with encoding/json's syntax error for the first character."""
+    workflow, _ = run(fan_out(), listed("dev/web\n"))
+    assert node_named(workflow, "check")["message"] == (
+        "withParam value could not be parsed as a JSON list: dev/web: invalid character 'd' "
+        "looking for beginning of value"
+    )
+
+
+def test_items_are_strings_numbers_and_bools_as_their_json_text() -> None:
+    """operator.go, `processItem`: `{{item}}` is a string item itself, a number or bool as its
+    JSON text (`Item.String`, numbers as written); `generateNodeName` drops parentheses."""
+    echo = container("echo", inputs={"parameters": [{"name": "x"}]})
+    echo["container"]["args"] = ["{{inputs.parameters.x}}"]
+    task = {
+        "name": "echo",
+        "template": "echo",
+        "withParam": '["a (b)", 1.50, true]',
+        "arguments": {"parameters": [{"name": "x", "value": "{{item}}"}]},
+    }
+    workflow, executor = run([dag(task), echo])
+    assert args_of(executor, "echo") == [["a (b)"], ["1.50"], ["true"]]
+    assert [phase_of(workflow, n) for n in ("echo(0:a b)", "echo(1:1.50)", "echo(2:true)")] == [
+        "Succeeded"
+    ] * 3
+
+
+@pytest.mark.parametrize(
+    ("given", "value", "name"),
+    [('["a", 1]', '["a",1]', "echo(0:[a 1])"), ("null", "null", "echo(0:[])")],
+)
+def test_a_list_item_is_its_json_and_named_as_go_prints_it(
+    given: str, value: str, name: str
+) -> None:
+    """operator.go, `processItem`: a list (JSON `null` is read as one) is `{{item}}` as Go's
+    json.Marshal writes it, described as fmt.Sprint prints the list (`[a 1]`)."""
+    echo = container("echo", inputs={"parameters": [{"name": "x"}]})
+    echo["container"]["args"] = ["{{inputs.parameters.x}}"]
+    task = {
+        "name": "echo",
+        "template": "echo",
+        "withParam": f"[{given}]",
+        "arguments": {"parameters": [{"name": "x", "value": "{{item}}"}]},
+    }
+    workflow, executor = run([dag(task), echo])
+    assert args_of(executor, "echo") == [[value]]
+    assert phase_of(workflow, name) == "Succeeded"
+
+
+def test_a_map_item_is_its_json_with_sorted_keys() -> None:
+    """operator.go, `processItem`: `{{item}}` of a map is Go's json.Marshal of it (keys
+    sorted), `{{item.KEY}}` each value as `Item.String` writes it."""
+    echo = container("echo", inputs={"parameters": [{"name": "x"}, {"name": "n"}]})
+    echo["container"]["args"] = ["{{inputs.parameters.x}}", "{{inputs.parameters.n}}"]
+    task = {
+        "name": "echo",
+        "template": "echo",
+        "withItems": [{"name": "web", "environment": "dev", "n": 3}],
+        "arguments": {
+            "parameters": [{"name": "x", "value": "{{item}}"}, {"name": "n", "value": "{{item.n}}"}]
+        },
+    }
+    _, executor = run([dag(task), echo])
+    assert args_of(executor, "echo") == [['{"environment":"dev","n":3,"name":"web"}', "3"]]
+
+
+def test_an_items_value_is_data_and_not_expanded_again() -> None:
+    """operator.go, `processItem`: one pass of fasttemplate over the task's text, so a value
+    holding a tag is written as it is (and `common.SubstituteParams` leaves a tag it does not
+    know in the step's input)."""
+    stacks = [{"environment": "dev", "name": "{{item.environment}}"}]
+    _, executor = run(fan_out(), listed(stacks))
+    assert args_of(executor) == [["dev", "{{item.environment}}"]]
+
+
+def test_a_global_tag_in_an_items_value_is_resolved_by_the_step_as_argo_does() -> None:
+    """workflow/common/util.go, `SubstituteParams`: the step's inputs are substituted with the
+    global parameters first, so a value arriving as `{{workflow.name}}` becomes the name. (The
+    drift check's stack names come from validated requests, which never hold `{{`.)"""
+    stacks = [{"environment": "dev", "name": "{{workflow.name}}"}]
+    _, executor = run(fan_out(), listed(stacks))
+    assert args_of(executor) == [["dev", "wf"]]
+
+
+def test_an_unknown_tag_in_an_items_value_fails_the_expansion() -> None:
+    """dag.go, `expandTask` marshals the task with its `withParam` text, and `processItem`
+    replaces without unresolved tags (util/template/simple_template.go): `failed to resolve`."""
+    stacks = [{"environment": "dev", "name": "{{nope}}"}]
+    workflow, executor = run(fan_out(), listed(stacks))
+    assert node_named(workflow, "check")["phase"] == "Error"
+    assert node_named(workflow, "check")["message"] == "failed to resolve {{nope}}"
+    assert args_of(executor) == []
+
+
+def test_a_failed_item_fails_the_group_once_every_item_has_ended() -> None:
+    """dag.go, `executeDAGTask`: the TaskGroup waits for every expanded task, then takes the
+    phase of one that Failed or Errored."""
+    script = {**listed(STACKS * 2), "check": [Ending(), Ending("Failed"), Ending(), Ending()]}
+    workflow, executor = run(fan_out(), script)
+    assert len(args_of(executor)) == 4
+    assert node_named(workflow, "check")["phase"] == "Failed"
+    assert workflow["status"]["phase"] == "Failed"
+
+
+@pytest.mark.parametrize(
+    ("depends", "endings", "runs"),
+    [
+        ("check.AnySucceeded", ["Failed", "Succeeded"], True),
+        ("check.AnySucceeded", ["Failed", "Failed"], False),
+        ("check.AllFailed", ["Failed", "Failed"], True),
+        ("check.AllFailed", ["Failed", "Error"], False),
+        ("check.Succeeded", ["Failed", "Succeeded"], False),
+    ],
+)
+def test_depends_reads_a_task_groups_results_from_its_items(
+    depends: str, endings: list[str], runs: bool
+) -> None:
+    """dag.go, `evaluateDependsLogic`: for a TaskGroup, AnySucceeded when an item Succeeded,
+    AllFailed when every item Failed (an Error is no failure here)."""
+    report = {"name": "report", "template": "report", "depends": depends}
+    script = {**listed(STACKS), "check": [Ending(phase) for phase in endings]}
+    workflow, executor = run([*fan_out(report), container("report")], script)
+    assert ("report" in executor.ran()) is runs
+    assert phase_of(workflow, "report") == ("Succeeded" if runs else "Omitted")
+
+
+def test_a_task_after_a_group_hangs_under_every_item() -> None:
+    """workflow/controller/operator.go, `getOutboundNodes`: a TaskGroup's outbound nodes are its
+    children's, so a dependent task is a child of each expanded task."""
+    report = {"name": "report", "template": "report", "depends": "check"}
+    workflow, _ = run([*fan_out(report), container("report")], listed(STACKS))
+    report_id = node_named(workflow, "report")["id"]
+    for item in ("check(0:environment:dev,name:web)", "check(1:environment:prod,name:api)"):
+        assert node_named(workflow, item)["children"] == [report_id]
+
+
+def test_when_with_with_param_is_refused_before_the_run() -> None:
+    """idp local does not implement `when` on an expanded task (spec.check_spec)."""
+    templates = fan_out()
+    templates[0]["dag"]["tasks"][1]["when"] = "true"
+    with pytest.raises(UnsupportedField, match=r"tasks\[1\]\.when: not supported with"):
+        run(templates, listed(STACKS))
+
+
+def test_reading_an_expanded_tasks_outputs_is_refused_before_the_run() -> None:
+    """Argo aggregates an expanded task's outputs (`processAggregateNodeOutputs`); idp local
+    refuses a task that reads them rather than run it differently."""
+    report = {
+        "name": "report",
+        "template": "report",
+        "depends": "check",
+        "arguments": {"parameters": [{"name": "x", "value": "{{tasks.check.outputs.parameters}}"}]},
+    }
+    with pytest.raises(UnsupportedField, match="reads the outputs of expanded task check"):
+        run([*fan_out(report), container("report")], listed(STACKS))
+
+
+# -- a DAG's parallelism ---------------------------------------------------------------------
+
+
+def test_a_dags_parallelism_bounds_the_items_running_at_once() -> None:
+    """operator.go, `checkParallelism` with node_counters.go, `getActiveChildren`: a child of a
+    DAG with parallelism 2 is not started while two children are Pending or Running."""
+    six = [{"environment": "dev", "name": f"s{i}"} for i in range(6)]
+    workflow, executor = run(fan_out(parallelism=2), listed(six))
+    assert len(args_of(executor)) == 6
+    assert executor.peak == 2
+    assert workflow["status"]["phase"] == "Succeeded"
+
+
+def test_without_parallelism_every_item_runs_at_once() -> None:
+    """operator.go, `checkParallelism`: no limit without `parallelism`."""
+    six = [{"environment": "dev", "name": f"s{i}"} for i in range(6)]
+    _, executor = run(fan_out(), listed(six))
+    assert executor.peak == 6
+
+
+def test_parallelism_is_only_taken_on_a_dag() -> None:
+    """idp local implements a DAG template's parallelism only (spec.check_spec)."""
+    with pytest.raises(UnsupportedField, match=r"templates\[1\]\.parallelism"):
+        run([dag({"name": "a", "template": "a"}), container("a", parallelism=1)])
+
+
+# -- a template's mutex ----------------------------------------------------------------------
+
+STACK_MUTEX = "compute-{{inputs.parameters.environment}}-{{inputs.parameters.name}}"
+LOCKED = {**CHECK, "synchronization": {"mutexes": [{"name": STACK_MUTEX}]}}
+WAITING = "Waiting for test/Mutex/compute-dev-web lock. Lock status: 0/1"
+
+
+def locked_fan_out(**drift: Any) -> list[dict[str, Any]]:
+    return [*fan_out(**drift)[:2], LOCKED]
+
+
+def test_two_items_on_the_same_mutex_run_one_after_the_other() -> None:
+    """workflow/sync/sync_manager.go, `TryAcquire` (the holder is the node) and `Release` (from
+    `executeTemplate` once the node is fulfilled); the waiting node is Pending with
+    semaphore.go's `checkAcquire` message (`markNodeWaitingForLock`)."""
+    seen: list[tuple[str, str, str]] = []
+    twice = [{"environment": "dev", "name": "web"}] * 2
+    workflow, executor = run(locked_fan_out(), listed(twice), seen=seen)
+    second = "check(1:environment:dev,name:web)"
+    assert (second, "Pending", WAITING) in seen
+    assert seen.index(("check(0:environment:dev,name:web)", "Succeeded", "")) < seen.index(
+        (second, "Running", "")
+    )
+    assert executor.peak == 1
+    assert workflow["status"]["phase"] == "Succeeded"
+    assert "synchronizationStatus" not in node_named(workflow, second)
+
+
+def test_a_retried_template_waits_for_its_lock_as_a_retry_node() -> None:
+    """operator.go, `executeTemplate`: a node that cannot take its lock is made with the
+    template's node type (`GetNodeType`: Retry with a retryStrategy), Pending; once it holds
+    the lock its attempts run, and it lets the lock go when it is fulfilled."""
+    seen: list[tuple[str, str, str]] = []
+    retried = [*locked_fan_out()[:2], {**LOCKED, "retryStrategy": {"limit": 1}}]
+    twice = [{"environment": "dev", "name": "web"}] * 2
+    workflow, executor = run(retried, listed(twice), seen=seen)
+    second = "check(1:environment:dev,name:web)"
+    assert (second, "Pending", WAITING) in seen
+    assert node_named(workflow, second)["type"] == "Retry"
+    assert executor.peak == 1
+    assert [phase_of(workflow, f"{second}(0)"), workflow["status"]["phase"]] == ["Succeeded"] * 2
+
+
+def test_items_on_different_mutexes_run_together() -> None:
+    """sync_manager.go: one lock per key (`<namespace>/Mutex/<name>`)."""
+    workflow, executor = run(locked_fan_out(), listed(STACKS))
+    assert executor.peak == 2
+    assert workflow["status"]["phase"] == "Succeeded"
+
+
+def test_a_node_waiting_for_its_lock_counts_against_the_dags_parallelism() -> None:
+    """node_counters.go, `getActiveChildren`: a Pending Pod node counts, waiting or not; so with
+    parallelism 2 the third item starts only after the first has ended."""
+    seen: list[tuple[str, str, str]] = []
+    three = [{"environment": "dev", "name": "web"}] * 3
+    run(locked_fan_out(parallelism=2), listed(three), seen=seen)
+    first_done = seen.index(("check(0:environment:dev,name:web)", "Succeeded", ""))
+    third = [i for i, s in enumerate(seen) if s[0] == "check(2:environment:dev,name:web)"]
+    assert third and third[0] > first_done
+
+
+def test_the_mutex_of_a_template_is_the_lock_of_a_workflows_mutex_of_that_name(
+    tmp_path: Path,
+) -> None:
+    """workflow/sync/lock_name.go, `getMutexLockName` and `lockName.String`: the key is
+    `<namespace>/Mutex/<name>` whether a Workflow or a node takes it, so a drift check's node
+    waits while a provisioning run of the same stack holds its Workflow-level mutex."""
+    provisioning = FileLocks(tmp_path, waiting=lambda key: None).hold(
+        lock_key("test", "compute-dev-web")
+    )
+
+    class ProvisioningEnds(FakeClock):
+        def sleep_until(self, when: float) -> None:
+            provisioning.close()  # the provisioning run ends while the check waits
+            super().sleep_until(when)
+
+    seen: list[tuple[str, str, str]] = []
+    workflow, _ = run(
+        locked_fan_out(),
+        listed(STACKS[:1]),
+        seen=seen,
+        locks=FileLocks(tmp_path, waiting=lambda key: None),
+        clock=ProvisioningEnds(),
+    )
+    item = "check(0:environment:dev,name:web)"
+    assert (item, "Pending", WAITING) in seen
+    assert phase_of(workflow, item) == "Succeeded"
+    assert mutex.lock_file(tmp_path, "test/Mutex/compute-dev-web").exists()
+
+
+def test_a_workflows_mutex_waits_on_the_same_lock_key(tmp_path: Path) -> None:
+    """operator.go, `operate`: the Workflow-level `TryAcquire` has no node; its key is the same
+    `<namespace>/Mutex/<name>` (lock_name.go)."""
+    check = FileLocks(tmp_path, waiting=lambda key: None).hold("test/Mutex/compute-dev-web")
+    waited: list[str] = []
+
+    def told(key: str) -> None:
+        waited.append(key)
+        check.close()
+
+    spec = {"synchronization": {"mutexes": [{"name": "compute-dev-web"}]}}
+    workflow, _ = run(
+        [dag({"name": "a", "template": "a"}), container("a")],
+        locks=FileLocks(tmp_path, waiting=told),
+        spec=spec,
+    )
+    assert waited == ["test/Mutex/compute-dev-web"]
+    assert workflow["status"]["phase"] == "Succeeded"
+
+
+def test_a_finished_workflow_holds_no_lock(tmp_path: Path) -> None:
+    """operator.go, `operate`: `ReleaseAll` once the Workflow is fulfilled; its status then has
+    no `synchronization`."""
+    locks = FileLocks(tmp_path, waiting=lambda key: None)
+    workflow, _ = run(locked_fan_out(), listed(STACKS), locks=locks)
+    assert "synchronization" not in workflow["status"]
+    for name in ("compute-dev-web", "compute-prod-api"):
+        held = locks.try_hold(lock_key("test", name))
+        assert held is not None
+        held.close()
+
+
+def test_stop_fails_a_node_waiting_for_its_lock() -> None:
+    """operator.go, `failNodesWithoutCreatedPodsAfterDeadlineOrShutdown`: a Pending node waiting
+    for a lock has no pod to kill, so a shutdown fails it."""
+    workflow_object, template = workflow_of(locked_fan_out(), entrypoint="main")
+    controller: Controller
+
+    def stop_when_waiting(node: dict[str, object]) -> None:
+        if node.get("synchronizationStatus"):
+            controller.stop("Stop")
+
+    twice = [{"environment": "dev", "name": "web"}] * 2
+    controller = Controller(
+        workflow_object,
+        template,
+        executor=Scripted(listed(twice)),
+        approver=answers(),
+        clock=FakeClock(),
+        watcher=stop_when_waiting,
+    )
+    workflow = controller.run()
+    second = node_named(workflow, "check(1:environment:dev,name:web)")
+    assert (second["phase"], second["message"]) == ("Failed", "Stopped with strategy 'Stop'")
+    assert workflow["status"]["phase"] == "Failed"
+
+
+def test_a_mutex_is_taken_on_container_templates_only() -> None:
+    """idp local locks a container template's node (spec.check_spec)."""
+    main = dag({"name": "a", "template": "a"})
+    main["synchronization"] = {"mutexes": [{"name": "m"}]}
+    with pytest.raises(UnsupportedField, match=r"templates\[0\]\.synchronization"):
+        run([main, container("a")])
+
+
+# -- a Workflow made by the cron controller ---------------------------------------------------
+
+SCHEDULED = "2030-01-02T03:00:00Z"
+
+
+def test_workflow_scheduled_time_is_the_scheduled_time_annotation() -> None:
+    """operator.go, `setGlobalParameters`: `workflow.scheduledTime` is the Workflow's
+    `workflows.argoproj.io/scheduled-time` annotation."""
+    step = container("a")
+    step["container"]["args"] = ["--now", "{{workflow.scheduledTime}}"]
+    annotations = {"workflows.argoproj.io/scheduled-time": SCHEDULED}
+    _, executor = run([dag({"name": "a", "template": "a"}), step], annotations=annotations)
+    assert executor.started[0].template["container"]["args"] == ["--now", SCHEDULED]
+
+
+def test_without_the_annotation_workflow_scheduled_time_stays_as_written() -> None:
+    """util/variables/keys/runtime.go, `WorkflowScheduledTime`: on a Workflow no cron made, the
+    tag is left in place."""
+    step = container("a")
+    step["container"]["args"] = ["{{workflow.scheduledTime}}"]
+    _, executor = run([dag({"name": "a", "template": "a"}), step])
+    assert executor.started[0].template["container"]["args"] == ["{{workflow.scheduledTime}}"]
+
+
+def cron_workflow(**spec: object) -> dict[str, Any]:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "CronWorkflow",
+        "metadata": {
+            "name": "compute-drift",
+            "namespace": "argo-events",
+            "labels": {
+                "app.kubernetes.io/part-of": "idp",
+                "workflows.argoproj.io/creator": "ann",
+            },
+        },
+        "spec": {
+            "schedules": ["0 3 * * *"],
+            "timezone": "UTC",
+            "concurrencyPolicy": "Forbid",
+            "workflowMetadata": {"labels": {"idp.platform/job": "drift"}},
+            "workflowSpec": {"entrypoint": "main", "templates": fan_out()},
+            **spec,
+        },
+    }
+
+
+def test_the_cron_controller_names_the_workflow_after_the_scheduled_time() -> None:
+    """workflow/cron/operator.go, `getChildWorkflowName`: `<cron>-<Unix seconds>`, in the
+    CronWorkflow's namespace, its spec the `workflowSpec` (common/convert.go, `toWorkflow`)."""
+    made = workflow_from_cron(cron_workflow(), parse_time(SCHEDULED))
+    assert made["metadata"]["name"] == "compute-drift-1893553200"
+    assert made["metadata"]["namespace"] == "argo-events"
+    assert made["spec"] == cron_workflow()["spec"]["workflowSpec"]
+    assert made["kind"] == "Workflow"
+
+
+def test_the_cron_controller_labels_and_annotates_the_workflow() -> None:
+    """common/convert.go, `ConvertCronWorkflowToWorkflowWithProperties` and `toWorkflow`: the
+    creator labels propagate (`labelsToPropagate`), others do not; the cron-workflow label and
+    `workflowMetadata`'s labels are added; the scheduled time is annotated in RFC 3339."""
+    made = workflow_from_cron(cron_workflow(), parse_time("2030-01-02T04:00:00+01:00"))
+    assert made["metadata"]["labels"] == {
+        "workflows.argoproj.io/creator": "ann",
+        "workflows.argoproj.io/cron-workflow": "compute-drift",
+        "idp.platform/job": "drift",
+    }
+    assert made["metadata"]["annotations"] == {"workflows.argoproj.io/scheduled-time": SCHEDULED}
+    (owner,) = made["metadata"]["ownerReferences"]
+    assert (owner["kind"], owner["name"], owner["controller"]) == (
+        "CronWorkflow",
+        "compute-drift",
+        True,
+    )
+
+
+def test_without_a_time_the_scheduled_time_is_now_to_the_minute() -> None:
+    """workflow/cron/operator.go, `inferScheduledTime`: seconds and below zeroed, in UTC."""
+    assert rfc3339(infer_scheduled_time(parse_time("2030-01-02T03:04:05Z").timestamp() + 0.5)) == (
+        "2030-01-02T03:04:00Z"
+    )
+
+
+def test_a_suspended_cron_workflow_makes_no_workflow() -> None:
+    """workflow/cron/operator.go, `enforceRuntimePolicy`: a suspended CronWorkflow is skipped."""
+    with pytest.raises(NotScheduled, match=r"is suspended \(spec.suspend\)"):
+        check_runnable(cron_workflow(suspend=True))
+
+
+def test_a_cron_workflow_with_when_is_refused() -> None:
+    """`evalWhen` reads the CronWorkflow's run history, which a local run does not have."""
+    with pytest.raises(UnsupportedField, match=r"spec\.when: not supported"):
+        check_runnable(cron_workflow(when="{{cronworkflow.failed}} == 0"))
+
+
+def test_the_cron_workflow_and_its_finished_run_pass_the_official_schemas() -> None:
+    """The CronWorkflow as written here and the Workflow idp local makes and finishes."""
+    cron = cron_workflow(startingDeadlineSeconds=300)
+    assert conformance_errors(cron) == []
+    made = workflow_from_cron(cron, parse_time(SCHEDULED))
+    controller = Controller(
+        made,
+        None,
+        executor=Scripted(listed(STACKS)),
+        approver=answers(),
+        clock=FakeClock(),
+        locks=None,
+    )
+    finished = controller.run()
+    assert finished["status"]["phase"] == "Succeeded"
+    assert conformance_errors(finished) == []
