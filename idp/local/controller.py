@@ -11,8 +11,9 @@ out. The rules, each named after the upstream function it follows (Argo v4.1.2):
 - `executeDAG`, `executeDAGTask`, `assessDAGPhase`, `evaluateDependsLogic`,
   `resolveDependencyReferences` (`dag.go`): tasks run when their dependencies are fulfilled
   and their `depends` holds (else Omitted), `when` is substituted strictly then evaluated by
-  govaluate (`shouldExecute`; false is Skipped), the DAG's phase comes from its leaves, a
-  continueOn leaf does not fail it, outputs of its tasks go to the global scope;
+  govaluate (`shouldExecute`; false is Skipped), the DAG's phase comes from its leaves (with
+  `dag.failFast: false`, only once every leaf has ended), a continueOn leaf does not fail it,
+  outputs of its tasks go to the global scope;
 - `expandTask` (`dag.go`, with `processItem` and `generateNodeName`, `idp.local.items`): a
   task with `withItems` or `withParam` becomes a TaskGroup node with one child per item, in
   Error when the items cannot be read, Skipped without items; the group ends when every child
@@ -1108,7 +1109,9 @@ class Controller:
         return sorted(name for name, is_leaf in leaf.items() if is_leaf)
 
     def _assess_dag(self, context: _DagContext, targets: list[str], shutdown: bool) -> str:
-        """`assessDAGPhase`: from the branches leading to the target tasks."""
+        """`assessDAGPhase`: from the branches leading to the target tasks; with the DAG's
+        `failFast` (true unless set false) the first failed target decides, without it every
+        target must have ended."""
         if shutdown:
             return FAILED
         target_ids = {self.nodes.id_of(context.task_node_name(t)): t for t in targets}
@@ -1133,18 +1136,23 @@ class Controller:
             else:
                 following = node.get("children") or []
             queue += [(child, branch) for child in following]
+        fail_fast = context.template["dag"].get("failFast") is not False
         result = SUCCEEDED
         for identity, task in target_ids.items():
             phase = target_phase[identity]
             if phase == "":
                 result = RUNNING
+                if not fail_fast:  # every target must end before the DAG's phase is known
+                    break
             elif phase in (FAILED, ERROR):
                 continue_on = context.tasks[task].get("continueOn") or {}
                 if (phase == FAILED and continue_on.get("failed")) or (
                     phase == ERROR and continue_on.get("error")
                 ):
                     continue
-                return phase
+                result = phase
+                if fail_fast:
+                    break
         return result
 
     def _retry_children(self, node: Node) -> list[str]:

@@ -72,7 +72,8 @@ _TEMPLATE = {
         "parameters": [_OUTPUT_PARAMETER],
         "artifacts": [{"name": ANY, "path": ANY, "globalName": ANY}],
     },
-    "dag": {"tasks": [_TASK]},
+    "dag": {"tasks": [_TASK], "failFast": ANY},
+    "failFast": ANY,
     "parallelism": ANY,
     "container": _CONTAINER,
     "synchronization": {"mutexes": [{"name": ANY}]},
@@ -201,6 +202,8 @@ def check_spec(spec: Mapping[str, Any], where: str) -> None:
         policy = (item.get("retryStrategy") or {}).get("retryPolicy", "OnFailure")
         if policy not in RETRY_POLICIES:
             raise UnsupportedField(f"{here}.retryStrategy.retryPolicy: {policy!r} not supported")
+        if item.get("failFast"):
+            raise UnsupportedField(f"{here}.failFast: idp local runs only the default, false")
         if "parallelism" in item and "dag" not in item:
             raise UnsupportedField(f"{here}.parallelism: idp local limits a DAG's tasks only")
         if "parallelism" in item and not isinstance(item["parallelism"], int):

@@ -613,6 +613,26 @@ def test_a_failed_item_fails_the_group_once_every_item_has_ended() -> None:
     assert workflow["status"]["phase"] == "Failed"
 
 
+def test_a_dag_that_does_not_fail_fast_runs_every_item_then_fails() -> None:
+    """dag.go, `assessDAGPhase`: with `dag.failFast: false` the DAG's phase is known only once
+    every target task has ended; one failed target then fails it."""
+    templates = fan_out()
+    templates[0]["dag"]["failFast"] = False
+    script = {**listed(STACKS * 2), "check": [Ending("Failed"), Ending(), Ending(), Ending()]}
+    workflow, executor = run(templates, script)
+    assert len(args_of(executor)) == 4
+    assert workflow["status"]["phase"] == "Failed"
+
+
+def test_a_templates_fail_fast_is_refused_before_the_run() -> None:
+    """`Template.IsFailFast` (workflow_types.go), read by operator.go's `checkParallelism`, is
+    not implemented; its default, false, is accepted (spec.check_spec)."""
+    templates = fan_out(failFast=True)
+    with pytest.raises(UnsupportedField, match=r"templates\[0\]\.failFast: idp local runs only"):
+        run(templates, listed(STACKS))
+    run(fan_out(failFast=False), listed(STACKS))
+
+
 @pytest.mark.parametrize(
     ("depends", "endings", "runs"),
     [
