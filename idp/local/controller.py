@@ -586,8 +586,10 @@ class Controller:
         message: str = "",
         hooked: bool = False,
         retried: bool = False,
+        executed: Mapping[str, Any] | None = None,
     ) -> Node:
-        """`initializeNode`."""
+        """`initializeNode`; with the template it executes, `initializeExecutableNode`, which
+        records that template's inputs (as substituted) on the node."""
         now = rfc3339(self.clock.now())
         boundary = self.nodes.by_id.get(boundary_id)
         node: Node = {
@@ -608,6 +610,9 @@ class Controller:
             node["finishedAt"] = now
         if message:
             node["message"] = message
+        inputs = (executed or {}).get("inputs") or {}
+        if inputs.get("parameters") or inputs.get("artifacts"):
+            node["inputs"] = copy.deepcopy(inputs)
         self.changed = True
         return self.nodes.add(node)
 
@@ -675,7 +680,13 @@ class Controller:
                 if node is None:
                     kind = "Retry" if processed.get("retryStrategy") else "Pod"
                     node = self._init_node(
-                        name, kind, template_name, boundary_id, PENDING, hooked=hooked
+                        name,
+                        kind,
+                        template_name,
+                        boundary_id,
+                        PENDING,
+                        hooked=hooked,
+                        executed=processed,
                     )
                 return self._wait_for_lock(node, key, waiting)
             if node is not None:
@@ -688,7 +699,13 @@ class Controller:
             parent = node
             if parent is None:
                 parent = self._init_node(
-                    name, "Retry", template_name, boundary_id, RUNNING, hooked=hooked
+                    name,
+                    "Retry",
+                    template_name,
+                    boundary_id,
+                    RUNNING,
+                    hooked=hooked,
+                    executed=processed,
                 )
             go_on, execution_deadline = self._process_retries(parent, retry)
             if not go_on:
@@ -914,7 +931,14 @@ class Controller:
             return node
         if node is None:  # else a node that waited for its lock: its pod starts now
             node = self._init_node(
-                name, "Pod", template["name"], boundary_id, PENDING, hooked=hooked, retried=retried
+                name,
+                "Pod",
+                template["name"],
+                boundary_id,
+                PENDING,
+                hooked=hooked,
+                retried=retried,
+                executed=template,
             )
         if self.shutdown == "Terminate" or (self.shutdown == "Stop" and not on_exit):
             return self._mark(node, FAILED, f"Stopped with strategy '{self.shutdown}'")
@@ -975,10 +999,8 @@ class Controller:
                 PENDING,
                 hooked=hooked,
                 retried=retried,
+                executed=template,
             )
-            inputs = template.get("inputs")
-            if inputs:
-                node["inputs"] = copy.deepcopy(inputs)
             node["outputs"] = _raw_outputs(template)
         duration = (template.get("suspend") or {}).get("duration")
         if duration:
@@ -1073,7 +1095,14 @@ class Controller:
         node = self.nodes.get(name)
         if node is None:
             node = self._init_node(
-                name, "DAG", template["name"], boundary_id, RUNNING, hooked=hooked, retried=retried
+                name,
+                "DAG",
+                template["name"],
+                boundary_id,
+                RUNNING,
+                hooked=hooked,
+                retried=retried,
+                executed=template,
             )
         tasks = {t["name"]: t for t in template["dag"]["tasks"]}
         context = _DagContext(name, node["id"], template, tasks, on_exit)

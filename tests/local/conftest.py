@@ -133,6 +133,32 @@ class LocalPlatform:
             *(arg for stub in stubs for arg in ("--stub", stub)),
             *extra,
         ]
+        return self._main(argv)
+
+    def cron(self, name: str, at: str, *, extra: tuple[str, ...] = ()) -> Run:
+        """`idp local-cron NAME --at AT` on the same state folder as `run`."""
+        self.runs += 1
+        return self._main(
+            [
+                "local-cron",
+                name,
+                "--at",
+                at,
+                "--modules",
+                str(MODULES),
+                "--policies",
+                str(POLICIES),
+                "--state-dir",
+                str(self.tmp / "state"),
+                "--run-dir",
+                str(self.tmp / f"run-{self.runs}"),
+                "-o",
+                "json",
+                *extra,
+            ]
+        )
+
+    def _main(self, argv: list[str]) -> Run:
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(argv)

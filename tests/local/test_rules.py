@@ -686,6 +686,18 @@ def test_reading_an_expanded_tasks_outputs_is_refused_before_the_run() -> None:
         run([*fan_out(report), container("report")], listed(STACKS))
 
 
+def test_each_items_node_records_its_substituted_inputs() -> None:
+    """operator.go, `initializeExecutableNode`: a node of a template with inputs holds them, as
+    substituted for that node."""
+    workflow, _ = run(fan_out(), listed(STACKS))
+    item = node_named(workflow, "check(1:environment:prod,name:api)")
+    assert item["inputs"]["parameters"] == [
+        {"name": "environment", "value": "prod"},
+        {"name": "name", "value": "api"},
+    ]
+    assert "inputs" not in node_named(workflow, "stacks")
+
+
 # -- a DAG's parallelism ---------------------------------------------------------------------
 
 

@@ -1,0 +1,182 @@
+"""Day two through `idp local-cron`: the compiled drift and expiry CronWorkflows, run as the cron
+controller would at a time the test chooses, over stacks a provision run registered.
+
+Everything runs for real (the step programs, Terraform on the fixture module, the registry in
+the local state folder); the webhook the reaper and remediation POST to is a local fake, as are
+Azure and the callback. Drift is made by changing what the state says exists, as a person
+editing the resource in the portal would; a stack whose state cannot be read fails its check.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.argo.fake_webhook import FakeWebhook, serving
+from tests.local.conftest import LocalPlatform, Run, example
+
+WEBHOOK_TOKEN = "webhook-token-for-tests"  # noqa: S105 - a test value, given as a mounted Secret
+KIND = "compute"
+
+
+@pytest.fixture
+def webhook(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWebhook]:
+    with serving(FakeWebhook()) as fake:
+        monkeypatch.setenv("IDP_WEBHOOK_SERVICE_URL", fake.url)
+        yield fake
+
+
+@pytest.fixture
+def secrets(tmp_path: Path) -> Path:
+    """The Secrets the day-two steps mount, as `--secrets` takes them: a folder per Secret."""
+    folder = tmp_path / "secrets" / "webhook-token"
+    folder.mkdir(parents=True)
+    (folder / "token").write_text(WEBHOOK_TOKEN)
+    return folder.parent
+
+
+def provision(platform: LocalPlatform, name: str, **changes: Any) -> dict[str, Any]:
+    request = example(KIND, name=name, **changes)
+    run = platform.run(KIND, request)
+    assert (run.phase, run.outcome) == ("Succeeded", "succeeded"), run.log
+    return request
+
+
+def registered(platform: LocalPlatform, name: str, environment: str = "dev") -> Path:
+    return platform.tmp / "state" / KIND / environment / f"{name}.stack.json"
+
+
+def state_of(platform: LocalPlatform, name: str, environment: str = "dev") -> Path:
+    return platform.tmp / "state" / KIND / environment / f"{name}.tfstate"
+
+
+def checks(run: Run) -> dict[str, dict[str, Any]]:
+    """The drift check of each stack, by `environment/name`."""
+    prefix = f"{run.workflow['metadata']['name']}.check("
+    return {
+        f"{_param(node, 'environment')}/{_param(node, 'name')}": node
+        for node in run.workflow["status"]["nodes"].values()
+        if node["name"].startswith(prefix) and node["type"] == "Pod"
+    }
+
+
+def _param(node: dict[str, Any], name: str) -> str:
+    return next(str(p["value"]) for p in node["inputs"]["parameters"] if p["name"] == name)
+
+
+def output(node: dict[str, Any], name: str) -> str | None:
+    for item in (node.get("outputs") or {}).get("parameters") or []:
+        if item["name"] == name:
+            return str(item.get("value"))
+    return None
+
+
+def drift(platform: LocalPlatform, secrets: Path, at: str = "2030-01-02T03:00:00Z") -> Run:
+    return platform.cron(f"{KIND}-drift", at, extra=("--secrets", str(secrets)))
+
+
+def change_outside_the_run(state: Path, node_count: int) -> None:
+    """What someone scaling the cluster in the portal does: the state now records it."""
+    document = json.loads(state.read_text())
+    for resource in document["resources"]:
+        if resource["name"] == "cluster":
+            for instance in resource["instances"]:
+                instance["attributes"]["input"]["value"]["node_count"] = node_count
+    state.write_text(json.dumps(document))
+
+
+# -- drift -----------------------------------------------------------------------------------
+
+
+def test_a_stack_that_matches_its_code_is_in_sync_and_nobody_is_told(
+    platform: LocalPlatform, webhook: FakeWebhook, secrets: Path
+) -> None:
+    provision(platform, "steady")
+    before = len(platform.notices())
+    run = drift(platform, secrets)
+    assert (run.code, run.phase) == (0, "Succeeded")
+    check = checks(run)["dev/steady"]
+    assert (check["phase"], output(check, "result")) == ("Succeeded", "in-sync")
+    assert output(check, "summary") == "0 to add, 0 to change, 0 to destroy"
+    assert len(platform.notices()) == before
+    assert webhook.received == []
+
+
+def test_a_stack_changed_outside_the_run_is_drifted_and_its_requester_told(
+    platform: LocalPlatform, webhook: FakeWebhook, secrets: Path
+) -> None:
+    request = provision(platform, "scaled")
+    change_outside_the_run(state_of(platform, "scaled"), 7)
+    before = len(platform.notices())
+    run = drift(platform, secrets)
+    check = checks(run)["dev/scaled"]
+    assert (run.phase, check["phase"], output(check, "result")) == (
+        "Succeeded",
+        "Succeeded",
+        "drifted",
+    )
+    assert output(check, "summary") == "0 to add, 1 to change, 0 to destroy"
+    (notice,) = platform.notices()[before:]
+    assert (notice["phase"], notice["request_id"]) == ("drifted", request["request_id"])
+    assert "update" in notice["reason"]
+    assert webhook.received == []  # remediation is off unless settings name the environment
+
+
+def test_drift_plans_only_and_leaves_the_drifted_state_as_it_found_it(
+    platform: LocalPlatform, webhook: FakeWebhook, secrets: Path
+) -> None:
+    provision(platform, "untouched")
+    state = state_of(platform, "untouched")
+    change_outside_the_run(state, 9)
+    before = state.read_text()
+    drift(platform, secrets)
+    assert state.read_text() == before
+
+
+def test_a_drifted_stack_gets_a_provision_run_through_the_webhook_when_settings_say_so(
+    platform: LocalPlatform,
+    webhook: FakeWebhook,
+    secrets: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("IDP_DRIFT__REMEDIATE", '["dev"]')
+    request = provision(platform, "healed")
+    change_outside_the_run(state_of(platform, "healed"), 5)
+    drift(platform, secrets)
+    (sent,) = webhook.received
+    body = json.loads(sent.body)
+    assert sent.path == f"/{KIND}"
+    assert sent.headers["authorization"] == f"Bearer {WEBHOOK_TOKEN}"
+    assert (body["action"], body["request_id"] != request["request_id"]) == ("provision", True)
+    assert {k: body[k] for k in request if k != "request_id"} == {
+        k: v for k, v in request.items() if k != "request_id"
+    }
+
+
+def test_a_stack_whose_state_cannot_be_read_fails_its_check_and_the_run(
+    platform: LocalPlatform, webhook: FakeWebhook, secrets: Path
+) -> None:
+    provision(platform, "broken")
+    provision(platform, "fine")
+    state_of(platform, "broken").write_text("{not json")
+    run = drift(platform, secrets)
+    found = checks(run)
+    assert (found["dev/broken"]["phase"], output(found["dev/broken"], "result")) == (
+        "Failed",
+        "failed",
+    )
+    assert output(found["dev/fine"], "result") == "in-sync"  # failFast: false, the rest ran
+    assert run.phase == "Failed"
+
+
+def test_no_registered_stack_means_nothing_to_check(
+    platform: LocalPlatform, webhook: FakeWebhook, secrets: Path
+) -> None:
+    run = drift(platform, secrets)
+    assert (run.phase, checks(run)) == ("Succeeded", {})
+    assert run.node("check") is not None and run.node("check")["phase"] == "Skipped"
