@@ -637,7 +637,14 @@ class Controller:
         """`initializeNodeOrMarkError`."""
         if node is None:
             return self._init_node(
-                name, "Skipped", template, boundary, ERROR, message=error, **flags
+                name,
+                "Skipped",
+                template,
+                boundary,
+                ERROR,
+                message=error,
+                hooked=flags.get("hooked", False),
+                retried=flags.get("retried", False),
             )
         return self._mark(node, ERROR, error)
 

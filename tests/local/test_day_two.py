@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 
 from tests.argo.fake_webhook import FakeWebhook, serving
+from tests.fakes.azure import SUBSCRIPTION
 from tests.local.conftest import LocalPlatform, Run, example
 
-WEBHOOK_TOKEN = "webhook-token-for-tests"  # noqa: S105 - a test value, given as a mounted Secret
+WEBHOOK_TOKEN = "webhook-token-for-tests"  # a test value, mounted as a Secret
 KIND = "compute"
 
 
@@ -179,4 +180,169 @@ def test_no_registered_stack_means_nothing_to_check(
 ) -> None:
     run = drift(platform, secrets)
     assert (run.phase, checks(run)) == ("Succeeded", {})
-    assert run.node("check") is not None and run.node("check")["phase"] == "Skipped"
+    assert (run.node("check") or {}).get("phase") == "Skipped"
+
+
+# -- expiry ----------------------------------------------------------------------------------
+
+
+def expiry(platform: LocalPlatform, secrets: Path, at: datetime) -> Run:
+    when = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return platform.cron(f"{KIND}-expiry", when, extra=("--secrets", str(secrets)))
+
+
+def entry_of(platform: LocalPlatform, name: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(registered(platform, name).read_text())
+    return document
+
+
+def expires_at(platform: LocalPlatform, name: str) -> datetime:
+    return datetime.fromisoformat(entry_of(platform, name)["expires_at"].replace("Z", "+00:00"))
+
+
+def summary(run: Run) -> str | None:
+    """The reaper's summary: its Workflow is one step, the entrypoint's node."""
+    name = run.workflow["metadata"]["name"]
+    return output(run.workflow["status"]["nodes"][name], "summary")
+
+
+def test_a_stack_records_when_it_expires_ttl_hours_after_its_apply(
+    platform: LocalPlatform,
+) -> None:
+    before = datetime.now(UTC).replace(microsecond=0)
+    provision(platform, "brief", ttl_hours=48)
+    after = datetime.now(UTC)
+    assert (
+        before + timedelta(hours=48) <= expires_at(platform, "brief") <= after + timedelta(hours=48)
+    )
+
+
+def test_a_stack_without_ttl_never_expires(
+    platform: LocalPlatform, webhook: FakeWebhook, secrets: Path
+) -> None:
+    provision(platform, "forever")
+    assert entry_of(platform, "forever").get("expires_at") is None
+    run = expiry(platform, secrets, datetime.now(UTC) + timedelta(days=3650))
+    assert (run.phase, summary(run)) == ("Succeeded", "0 destroys started, 0 warned, 0 failed")
+    assert webhook.received == []
+
+
+def test_before_the_warning_time_the_reaper_does_nothing(
+    platform: LocalPlatform, webhook: FakeWebhook, secrets: Path
+) -> None:
+    provision(platform, "fresh", ttl_hours=48)
+    before = len(platform.notices())
+    run = expiry(platform, secrets, expires_at(platform, "fresh") - timedelta(hours=25))
+    assert (run.phase, summary(run)) == ("Succeeded", "0 destroys started, 0 warned, 0 failed")
+    assert len(platform.notices()) == before
+    assert webhook.received == []
+
+
+def test_within_the_warning_time_the_requester_is_told_once(
+    platform: LocalPlatform, webhook: FakeWebhook, secrets: Path
+) -> None:
+    request = provision(platform, "soon", ttl_hours=48)
+    before = len(platform.notices())
+    at = expires_at(platform, "soon") - timedelta(hours=12)
+    run = expiry(platform, secrets, at)
+    assert summary(run) == "0 destroys started, 1 warned, 0 failed"
+    (notice,) = platform.notices()[before:]
+    assert (notice["phase"], notice["request_id"]) == ("expiring", request["request_id"])
+    expiry(platform, secrets, at + timedelta(hours=1))
+    assert len(platform.notices()) == before + 1
+    assert webhook.received == []
+
+
+def test_an_expired_stack_gets_a_destroy_run_through_the_webhook_once(
+    platform: LocalPlatform, webhook: FakeWebhook, secrets: Path
+) -> None:
+    request = provision(platform, "done", ttl_hours=48)
+    at = expires_at(platform, "done") + timedelta(minutes=1)
+    run = expiry(platform, secrets, at)
+    assert (run.phase, summary(run)) == ("Succeeded", "1 destroys started, 0 warned, 0 failed")
+    (sent,) = webhook.received
+    body = json.loads(sent.body)
+    assert (sent.path, body["action"], body["name"]) == (f"/{KIND}", "destroy", "done")
+    assert sent.headers["authorization"] == f"Bearer {WEBHOOK_TOKEN}"
+    assert body["request_id"] != request["request_id"]
+    assert entry_of(platform, "done")["reaper_request_id"] == body["request_id"]
+    assert platform.notices()[-1]["phase"] == "expired"
+    expiry(platform, secrets, at + timedelta(hours=1))
+    assert len(webhook.received) == 1
+
+
+def test_a_destroy_the_webhook_refuses_fails_the_sweep_and_is_tried_again(
+    platform: LocalPlatform, webhook: FakeWebhook, secrets: Path
+) -> None:
+    provision(platform, "retry-me", ttl_hours=48)
+    at = expires_at(platform, "retry-me") + timedelta(minutes=1)
+    webhook.answers = [(400, "refused", {})]
+    failed = expiry(platform, secrets, at)
+    assert (failed.phase, summary(failed)) == ("Failed", "0 destroys started, 0 warned, 1 failed")
+    assert entry_of(platform, "retry-me")["reaper_request_id"] is None
+    webhook.answers = [(200, "success", {})]
+    again = expiry(platform, secrets, at + timedelta(minutes=30))
+    assert summary(again) == "1 destroys started, 0 warned, 0 failed"
+    assert len(webhook.received) == 2
+
+
+def test_the_reapers_destroy_runs_without_approval_where_settings_waive_it(
+    platform: LocalPlatform,
+    webhook: FakeWebhook,
+    secrets: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("IDP_EXPIRY__APPROVAL_WAIVED", '["dev"]')
+    provision(platform, "reaped", ttl_hours=24)
+    expiry(platform, secrets, expires_at(platform, "reaped") + timedelta(minutes=1))
+    body = json.loads(webhook.received[0].body)
+
+    run = platform.run(KIND, body, approve=None, approver=None)
+
+    assert (run.phase, run.outcome) == ("Succeeded", "succeeded")
+    assert (run.node("approve") or {}).get("phase") == "Skipped"
+    assert run.ran("apply") and run.ran("verify")
+    assert not registered(platform, "reaped").exists()
+    assert not state_of(platform, "reaped").exists()
+
+
+def test_a_destroy_the_reaper_did_not_start_still_needs_approval_where_waived(
+    platform: LocalPlatform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IDP_EXPIRY__APPROVAL_WAIVED", '["dev"]')
+    provision(platform, "kept", ttl_hours=24)
+    destroy = example(KIND, name="kept", request_id="someone-else", action="destroy")
+
+    run = platform.run(KIND, destroy, approve="NO")
+
+    assert (run.phase, run.outcome) == ("Failed", "rejected")
+    assert not run.ran("apply")
+    assert registered(platform, "kept").exists()
+
+
+# -- destroy, verified -----------------------------------------------------------------------
+
+
+def test_a_verified_destroy_removes_the_registry_entry_and_the_state(
+    platform: LocalPlatform,
+) -> None:
+    provision(platform, "gone")
+    run = platform.run(KIND, example(KIND, name="gone", request_id="gone-now", action="destroy"))
+    assert (run.phase, run.outcome) == ("Succeeded", "succeeded")
+    assert not registered(platform, "gone").exists()
+    assert not state_of(platform, "gone").exists()
+    assert "nothing tagged" in platform.notices()[-1]["reason"]
+
+
+def test_a_destroy_that_leaves_a_tagged_resource_fails_verify_and_keeps_the_record(
+    platform: LocalPlatform,
+) -> None:
+    provision(platform, "sticky")
+    group = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-sticky-dev"
+    leftover = f"{group}/providers/Microsoft.Network/publicIPAddresses/ip"
+    platform.arm.leftovers = [{"id": leftover, "tags": {"idp-stack": f"{KIND}-dev-sticky"}}]
+    run = platform.run(KIND, example(KIND, name="sticky", request_id="not-gone", action="destroy"))
+    assert run.phase == "Failed"
+    assert (run.node("verify") or {}).get("phase") == "Failed"
+    assert registered(platform, "sticky").exists()
+    assert leftover in platform.notices()[-1]["reason"]
