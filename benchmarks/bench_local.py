@@ -59,6 +59,8 @@ def one_round(env: dict[str, str]) -> tuple[float, float, float]:
             "verify=Succeeded",
             "--approve",
             "YES",
+            "--as",
+            "lee@example.com",
             "--state-dir",
             str(state),
             "--run-dir",

@@ -44,6 +44,8 @@ REQUEST = {
     "node_count": 2,
 }
 STEPS = [sys.executable, "-m", "workflows.steps"]
+# Someone other than the requester, in the form the Argo Server labels the Workflow with
+APPROVER_LABEL = "lee.at.example.com"
 
 
 def environment() -> dict[str, str]:
@@ -95,7 +97,8 @@ def step_cycle(folder: Path, env: dict[str, str]) -> float:
     plan += ["--backend", "local", "--state-dir", str(folder / "state")]
     apply = [*STEPS, "apply", *common, "--work", str(folder / "apply-pod")]
     apply += ["--backend", "local", "--state-dir", str(folder / "state"), "--approval", "YES"]
-    apply += ["--plan", str(folder / "plan.tfplan"), "--sha256", ""]
+    apply += ["--labels", json.dumps({"workflows.argoproj.io/actor-email": APPROVER_LABEL})]
+    apply += ["--sha256", ""]
 
     def cycle() -> None:
         checked(run(plan, env), "plan step")

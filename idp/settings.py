@@ -14,7 +14,6 @@ every error is one bounded line naming the setting.
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -582,6 +581,8 @@ def _unknown(name: str, known: list[str]) -> str:
             f"settings: {name}: IDP_* variables reach one level into a section; "
             f"give {section} as a JSON object instead"
         )
+    import difflib  # only for a misspelt name: not on every step's start
+
     close = difflib.get_close_matches(name.upper(), [*known, *NOT_SETTINGS], n=1, cutoff=0.6)
     hint = f"did you mean {close[0]}?" if close else "no setting has a similar name"
     return f"settings: {name} is not a setting; {hint} (idp/settings.py lists every setting)"

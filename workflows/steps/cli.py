@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from idp.image import LOCAL_STATE_ENV, MODULES_ROOT, POLICIES_ROOT
-from workflows.steps import commands, daytwo
+from workflows.steps import commands
 from workflows.steps.credentials import azure_environment
 from workflows.steps.errors import EXIT_FAILURE, EXIT_INVALID, StepError, write_termination_message
 
@@ -174,14 +174,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _day_two_command(name: str) -> Handler:
+    """A command of `workflows.steps.daytwo`, imported when it runs (the registry and the blob
+    store it needs are not on the other steps' start)."""
+
+    def run(args: argparse.Namespace) -> int:
+        from workflows.steps import daytwo
+
+        handler: Handler = getattr(daytwo, name)
+        return handler(args)
+
+    return run
+
+
 def _day_two(add: Callable[..., argparse.ArgumentParser]) -> None:
     """The commands of the drift and expiry CronWorkflows."""
     stacks = add(
-        "stacks", daytwo.stacks, "list the kind's registered stacks to OUT/stacks", "backend", "out"
+        "stacks",
+        _day_two_command("stacks"),
+        "list the kind's registered stacks to OUT/stacks",
+        "backend",
+        "out",
     )
     drift = add(
         "drift",
-        daytwo.drift,
+        _day_two_command("drift"),
         "plan one registered stack from its recorded request: in sync, drifted or failed",
         "stack",
         "backend",
@@ -194,7 +211,7 @@ def _day_two(add: Callable[..., argparse.ArgumentParser]) -> None:
         drift.add_argument(flag, required=True, help=help_text)
     expire = add(
         "expire",
-        daytwo.expire,
+        _day_two_command("expire"),
         "warn before a stack expires; start the destroy of each that has",
         "backend",
         "out",
