@@ -43,14 +43,12 @@ def lock_file(folder: Path, name: str) -> Path:
 
 def acquire(folder: Path, name: str, waiting: Callable[[str], None]) -> Held:
     """Hold the mutex `name`, waiting (after telling `waiting`) while another run holds it."""
-    path = lock_file(folder, name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    stream = path.open("a+", encoding="utf-8")
-    try:
-        fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        waiting(name)
-        fcntl.flock(stream, fcntl.LOCK_EX)
+    held = try_acquire(folder, name)
+    if held is not None:
+        return held
+    waiting(name)
+    stream = lock_file(folder, name).open("a+", encoding="utf-8")
+    fcntl.flock(stream, fcntl.LOCK_EX)
     return Held(stream)
 
 

@@ -118,16 +118,7 @@ class LocalPlatform:
             "local",
             kind,
             str(body),
-            "--modules",
-            str(MODULES),
-            "--policies",
-            str(POLICIES),
-            "--state-dir",
-            str(self.tmp / "state"),
-            "--run-dir",
-            str(self.tmp / f"run-{self.runs}"),
-            "-o",
-            "json",
+            *self._shared_options(),
             *(["--approve", approve] if approve is not None else []),
             *(["--as", approver] if approver is not None else []),
             *(arg for stub in stubs for arg in ("--stub", stub)),
@@ -138,25 +129,22 @@ class LocalPlatform:
     def cron(self, name: str, at: str, *, extra: tuple[str, ...] = ()) -> Run:
         """`idp local-cron NAME --at AT` on the same state folder as `run`."""
         self.runs += 1
-        return self._main(
-            [
-                "local-cron",
-                name,
-                "--at",
-                at,
-                "--modules",
-                str(MODULES),
-                "--policies",
-                str(POLICIES),
-                "--state-dir",
-                str(self.tmp / "state"),
-                "--run-dir",
-                str(self.tmp / f"run-{self.runs}"),
-                "-o",
-                "json",
-                *extra,
-            ]
-        )
+        return self._main(["local-cron", name, "--at", at, *self._shared_options(), *extra])
+
+    def _shared_options(self) -> list[str]:
+        """What `idp local` and `idp local-cron` take alike: this platform's folders, JSON out."""
+        return [
+            "--modules",
+            str(MODULES),
+            "--policies",
+            str(POLICIES),
+            "--state-dir",
+            str(self.tmp / "state"),
+            "--run-dir",
+            str(self.tmp / f"run-{self.runs}"),
+            "-o",
+            "json",
+        ]
 
     def _main(self, argv: list[str]) -> Run:
         out, err = io.StringIO(), io.StringIO()
