@@ -51,7 +51,7 @@ def command(args: argparse.Namespace, settings: Settings, catalog: Any) -> int:
     """`idp local-cron` from parsed arguments."""
     from idp.local import approval, cron
     from idp.local.clock import RunClock
-    from idp.local.run import Inputs
+    from idp.local.run import Inputs, parse_stubs, task_names
     from idp.local.spec import UnsupportedField
 
     objects = compiled_objects(settings, catalog, args.compiled)
@@ -73,10 +73,14 @@ def command(args: argparse.Namespace, settings: Settings, catalog: Any) -> int:
         artifact_repository=artifact_repository(workflow["spec"], maps),
     )
     try:
+        stubs = parse_stubs(args.stub or [], task_names(inputs))
+    except ValueError as exc:
+        raise CommandError(str(exc), EXIT_INVALID) from None
+    try:
         checkov = checkov_program()
     except ValueError:
         checkov = ""  # no policy step here; a step that wants checkov fails on its own
-    options = run_options(args, workflow["metadata"]["name"], approval.Prompt(), checkov)
+    options = run_options(args, workflow["metadata"]["name"], approval.Prompt(), checkov, stubs)
     options.clock = clock
     if not options.modules.is_dir():
         raise CommandError(f"--modules {options.modules}: not a folder", EXIT_INVALID)

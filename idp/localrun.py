@@ -26,7 +26,7 @@ from idp.settings import Settings
 
 if TYPE_CHECKING:
     from idp.local.controller import Approver
-    from idp.local.run import Inputs, Options
+    from idp.local.run import Inputs, Options, Stubs
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 
@@ -142,14 +142,14 @@ def checkov_program() -> str:
 def command(args: argparse.Namespace, settings: Settings, catalog: Any, body: bytes) -> int:
     """`idp local` from parsed arguments."""
     from idp.local import approval
-    from idp.local.run import parse_stubs
+    from idp.local.run import parse_stubs, task_names
 
     objects = compiled_objects(settings, catalog, args.compiled)
     inputs = inputs_for(args.kind, body, objects)
     name = inputs.workflow["metadata"]["name"]
     try:
-        stubs = parse_stubs(args.stub or [])
-        checkov = checkov_program() if "policy" not in stubs else ""
+        stubs = parse_stubs(args.stub or [], task_names(inputs))
+        checkov = checkov_program() if "policy" not in stubs.phases else ""
     except ValueError as exc:
         raise CommandError(str(exc), EXIT_INVALID) from None
     approver = (
@@ -157,7 +157,7 @@ def command(args: argparse.Namespace, settings: Settings, catalog: Any, body: by
         if args.approve is not None
         else approval.Prompt(actor=args.as_)
     )
-    options = run_options(args, name, approver, checkov)
+    options = run_options(args, name, approver, checkov, stubs)
     if not (options.modules / args.kind).is_dir():
         raise CommandError(
             f"--modules {options.modules}: no module folder {args.kind}/ (a folder holds one "
@@ -168,9 +168,11 @@ def command(args: argparse.Namespace, settings: Settings, catalog: Any, body: by
     return run_and_report(inputs, options, args.output)
 
 
-def run_options(args: argparse.Namespace, name: str, approver: Approver, checkov: str) -> Options:
+def run_options(
+    args: argparse.Namespace, name: str, approver: Approver, checkov: str, stubs: Stubs
+) -> Options:
     """The runner's options from the arguments `idp local` and `idp local-cron` share."""
-    from idp.local.run import Options, parse_stubs, read_secrets
+    from idp.local.run import Options, read_secrets
 
     root = cache_dir()
     try:
@@ -181,7 +183,8 @@ def run_options(args: argparse.Namespace, name: str, approver: Approver, checkov
             state_dir=args.state_dir or root / "state",
             run_dir=args.run_dir or root / "runs" / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}",
             approver=approver,
-            stubs=parse_stubs(args.stub or []),
+            stubs=stubs.tasks,
+            stubbed_phases=stubs.phases,
             secrets=read_secrets(args.secrets),
             show_logs=args.logs,
         )

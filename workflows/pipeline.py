@@ -1,27 +1,39 @@
-"""The `<kind>-provision-workflow` WorkflowTemplate: validate, preflight, plan, approve, apply.
+r"""The `<kind>-provision-workflow` WorkflowTemplate: plan, approve, apply, then finish.
 
 Flow (an entrypoint DAG, then one exit handler):
 
-    validate -> preflight -> plan -> policy -+-> approve -> apply -> verify -> report
-                                             \\-> notify-approvers (may fail alone)
+    plan --+--> approve --> apply          three pods on a request's critical path:
+           \--> notify-approvers          plan, apply and finish (approve is no pod)
     onExit: finish (decides the outcome, sends the one final notice, records it)
 
-Rules of the Argo controller (v4.1.2) this shape relies on, each held by a test:
-- every `depends` names the result it needs (`plan.Succeeded`): a bare task name also accepts
-  Skipped (`workflow/common/ancestry.go`, `expandDependency`), and a task whose `when` is false
-  is Skipped (`workflow/controller/dag.go`, `executeDAGTask`), so after a NO a bare `apply`
-  would let verify and report run;
-- gates are expressions (`{{=...}}`), evaluated by expr before govaluate sees `true` or
-  `false`: govaluate reads bare words as strings and skips the whitespace around them
-  (`workflow/controller/steps.go`, `shouldExecute`), so `{{answer}} == YES` lets ` YES` through;
-  the answer never reaches govaluate, and anything but exactly `YES` skips apply;
-- the approval node's inputs are all mirrored as supplied outputs with defaults: the Argo UI
-  sets every input of a suspend node as an output (`ui/.../workflow-details.tsx`), the server
-  refuses an output the node does not expect (`workflow/util/util.go`, `updateSuspendedNode`),
-  and on expiry every supplied output needs a default (`OverrideOutputParametersWithDefault`);
-  the answer's default is `EXPIRED`, so an expiry is told from a NO by its value;
-- the awaiting-approval notice continues on failure (`continueOn`), so a callback that is down
-  does not fail the run; the exit handler is a container whose message becomes the Workflow's
+`plan` is one program (validate, preflight, plan, policy) and `apply` one more (decide, apply,
+verify, report): `workflows.steps.commands`. The decisions are theirs, in Python: the plan
+program writes `next` (`approve`, `apply` for a waiver, `done`), and the apply program decides
+from the answer and the facts it reads itself whether to apply. The template leans on as few
+rules of the controller as it can, each the same on every release of the support matrix
+(`idp.compat`) and each held by a test naming its upstream function:
+
+- `depends` names the results it needs: `plan.Succeeded`, and `approve.Succeeded ||
+  approve.Skipped` for apply (`workflow/common/ancestry.go`, `GetTaskDependsLogic`;
+  `workflow/controller/dag.go`, `evaluateDependsLogic`); a task whose `depends` fails is Omitted;
+- `when` compares the plan's `next` with a constant; govaluate reads both bare words as strings
+  (`workflow/controller/steps.go`, `shouldExecute`), and a false `when` is Skipped. Nothing reads
+  an output of a task that can be Skipped or Omitted: how those resolve changed between patch
+  releases (`scope.go`, `addSkippedNodeOutputsToScope`, from v4.0.7);
+- outputs with a `globalName` become workflow outputs: a container's when its pod is reconciled
+  (`operator.go`, `podReconciliation`), an answer the server sets at once (`workflow/util/
+  util.go`, `updateSuspendedNode`), an expired approval's default when the DAG ends (`dag.go`,
+  `executeDAG`); one never published stays the text `{{...}}` where it is used
+  (`workflow/common/util.go`, `SubstituteParams`, unresolved allowed), which the programs read as
+  absent;
+- the approval is a suspend node with a duration; on expiry every supplied output takes its
+  default (`operator.go`, `executeSuspend`), and each has its own explicit one, so the
+  input-default fallback (`addRawOutputFields`, from v4.0.1) is never needed; the answer's
+  default is `EXPIRED`, told from a NO by its value. Its inputs are mirrored as supplied
+  outputs: the Argo UI sets every input of a suspend node as an output, and the server refuses
+  one the node does not expect (`updateSuspendedNode`);
+- the approvers' notice continues on failure (`continueOn`); the exit handler is a container
+  with `workflow.status` and `workflow.failures`, whose failure message becomes the Workflow's
   when the entrypoint succeeded (`operator.go`, `operate`), so a rejected or expired plan ends
   Failed with a message that says so.
 """
@@ -47,9 +59,35 @@ from idp.catalog import argument_defaults
 from idp.contract import RequestBase
 from idp.image import POLICIES_ROOT
 from idp.manifests import PART_OF
+from idp.pipeline import (
+    APPLY,
+    APPLY_ARTIFACTS,
+    APPLY_PARAMETERS,
+    APPROVAL,
+    APPROVAL_SHOWS,
+    APPROVED,
+    ENTRYPOINT,
+    EXIT_HANDLER,
+    GLOBAL_APPROVAL,
+    GLOBAL_HAS_CHANGES,
+    GLOBAL_OUTCOME,
+    GLOBAL_OUTPUTS,
+    GLOBAL_PLAN_SHA256,
+    GLOBAL_REASON,
+    GLOBAL_SUMMARY,
+    GLOBAL_VERIFIED,
+    GLOBAL_WAIVED,
+    NEXT_APPROVE,
+    NEXT_DONE,
+    NOTIFY_APPROVERS,
+    PLAN,
+    PLAN_ARTIFACTS,
+    PLAN_PARAMETERS,
+    REJECTED,
+    UNANSWERED,
+)
 from idp.settings import Settings
 from workflows.pods import (
-    INPUTS_DIR,
     MODULES_DIR,
     OUT_DIR,
     WORK_DIR,
@@ -58,38 +96,7 @@ from workflows.pods import (
     volumes,
 )
 from workflows.steps.approver import LABELS_TAG
-from workflows.steps.outcome import APPROVED, UNANSWERED
 from workflows.steps.request import argument_env
-
-ENTRYPOINT = "provision"
-EXIT_HANDLER = "finish"
-# The plan's JSON and text, sensitive values redacted; the binary plan is no artifact: it waits
-# beside the state until applied (workflows.steps.planstore).
-PLAN_ARTIFACTS = {"plan-json": "plan.json", "plan-text": "plan.txt"}
-APPROVAL = "approve"
-# What the approval node shows; each is also a supplied output (see the module docstring).
-APPROVAL_SHOWS = ("summary", "changes", "policy", "sha256")
-POLICY = "policy"
-# Workflow outputs (globalName) the exit handler reads: plan facts, the answer, the outputs.
-GLOBAL_HAS_CHANGES = "has_changes"
-GLOBAL_SUMMARY = "summary"
-GLOBAL_APPROVAL = "approval"
-GLOBAL_OUTPUTS = "outputs"
-GLOBAL_OUTCOME = "outcome"
-GLOBAL_REASON = "reason"
-GLOBAL_PLAN_SHA256 = "plan-sha256"
-GLOBAL_WAIVED = (
-    "waived"  # the plan step waived the approval (the reaper's destroy of an expired stack)
-)
-GLOBAL_VERIFIED = "verified"  # after a destroy: what verify proved and cleaned up
-# The plan step's output parameters and the workflow output each one is also published as.
-PLAN_PARAMETERS = {
-    "has_changes": GLOBAL_HAS_CHANGES,
-    "summary": GLOBAL_SUMMARY,
-    "changes": None,
-    "sha256": GLOBAL_PLAN_SHA256,
-    "waived": GLOBAL_WAIVED,
-}
 
 
 def template_name(kind: str) -> str:
@@ -148,8 +155,8 @@ def _approval(settings: Settings) -> Suspend:
         inputs=[
             Parameter(
                 name=APPROVAL,
-                enum=[APPROVED, "NO"],
-                default="NO",
+                enum=[APPROVED, REJECTED],
+                default=REJECTED,
                 description=(
                     f"Apply exactly this plan? Only {APPROVED} applies it; with no answer "
                     f"within {settings.approval_timeout} the approval expires."
@@ -178,125 +185,72 @@ _SHOWN = {
     "changes": "Each resource and what happens to it (the full plan: the plan-text artifact "
     "of the plan step)",
     "policy": "What the policy checks found that does not stop the run (the full report: "
-    "the policy-report artifact of the policy step)",
+    "the policy-report artifact of the plan step)",
     "sha256": "The plan file that a YES applies (apply checks it against the plan's own)",
 }
 # The approver as the Argo Server recorded them on the Workflow (workflows.steps.approver).
 APPROVER_ARGS = ["--labels", LABELS_TAG]
 
 
+def _outputs(
+    parameters: dict[str, str | None], artifacts: dict[str, str]
+) -> list[Parameter | Artifact]:
+    return [
+        *(out_parameter(name, name, global_name) for name, global_name in parameters.items()),
+        *(Artifact(name=name, path=f"{OUT_DIR}/{file}") for name, file in artifacts.items()),
+    ]
+
+
 def _templates(model: type[RequestBase], settings: Settings) -> list[Container | Suspend | DAG]:
     kind = model.kind
-    module = f"{MODULES_DIR}/{kind}"
-    terraform_args = ["--kind", kind, "--module", module, "--work", WORK_DIR, "--out", OUT_DIR]
+    stack_args = [
+        "--kind",
+        kind,
+        "--module",
+        f"{MODULES_DIR}/{kind}",
+        "--work",
+        WORK_DIR,
+        "--out",
+        OUT_DIR,
+    ]
     # validate also checks that the per-field arguments (mutex, labels) match the request
     arguments_env = [
         Env(name=argument_env(name), value=f"{{{{workflow.parameters.{name}}}}}")
         for name in argument_defaults(model)
     ]
-    validate = step(
-        "validate",
-        ["validate", "--kind", kind],
-        settings,
-        deadline_seconds=120,
-        retry=True,
-        extra_env=arguments_env,
-    )
-    preflight = step(
-        "preflight", ["preflight", "--kind", kind], settings, deadline_seconds=300, retry=True
-    )
     plan = step(
-        "plan",
-        ["plan", *terraform_args],
+        PLAN,
+        ["plan", *stack_args, "--policies", str(POLICIES_ROOT)],
         settings,
-        deadline_seconds=1800,
+        deadline_seconds=3600,
         retry=True,
         cpu="500m",
         memory_mi=512,
-        outputs=[
-            *(
-                out_parameter(name, name, global_name)
-                for name, global_name in PLAN_PARAMETERS.items()
-            ),
-            *(
-                Artifact(name=name, path=f"{OUT_DIR}/{file}")
-                for name, file in PLAN_ARTIFACTS.items()
-            ),
-        ],
+        extra_env=arguments_env,
+        outputs=_outputs(PLAN_PARAMETERS, PLAN_ARTIFACTS),
     )
     apply = step(
-        "apply",
+        APPLY,
         [
             "apply",
-            *terraform_args,
+            *stack_args,
             "--sha256",
             "{{inputs.parameters.sha256}}",
+            "--next",
+            "{{inputs.parameters.next}}",
             "--approval",
-            "{{inputs.parameters.approval}}",
-            "--waived",
-            "{{inputs.parameters.waived}}",
+            _workflow_output(GLOBAL_APPROVAL),
             *APPROVER_ARGS,
         ],
         settings,
-        deadline_seconds=7200,
+        deadline_seconds=8400,
         cpu="500m",
         memory_mi=512,
-        inputs=[
-            m.Parameter(name="sha256"),
-            m.Parameter(name="approval"),
-            m.Parameter(name="waived"),
-        ],
-    )
-    policy = step(
-        POLICY,
-        [
-            "policy",
-            "--kind",
-            kind,
-            "--module",
-            module,
-            "--plan-json",
-            f"{INPUTS_DIR}/plan.json",
-            "--policies",
-            str(POLICIES_ROOT),
-            "--out",
-            OUT_DIR,
-        ],
-        settings,
-        deadline_seconds=900,
-        retry=True,
-        inputs=[Artifact(name="plan-json", path=f"{INPUTS_DIR}/plan.json")],
-        outputs=[
-            out_parameter("findings", "findings"),
-            Artifact(name="policy-report", path=f"{OUT_DIR}/policy.json"),
-        ],
-    )
-    verify = step(
-        "verify",
-        ["verify", *terraform_args],
-        settings,
-        deadline_seconds=600,
-        retry=True,
-        outputs=[out_parameter("verified", "verified", global_name=GLOBAL_VERIFIED)],
-    )
-    report = step(
-        "report",
-        [
-            "report",
-            *terraform_args,
-            *APPROVER_ARGS,
-        ],
-        settings,
-        deadline_seconds=600,
-        retry=True,
-        outputs=[
-            out_parameter("outputs", "outputs", global_name=GLOBAL_OUTPUTS),
-            Artifact(name="terraform-outputs", path=f"{OUT_DIR}/outputs.json"),
-            Artifact(name="report", path=f"{OUT_DIR}/report.json"),
-        ],
+        inputs=[m.Parameter(name="sha256"), m.Parameter(name="next")],
+        outputs=_outputs(APPLY_PARAMETERS, APPLY_ARTIFACTS),
     )
     notify_approvers = step(
-        "notify-approvers",
+        NOTIFY_APPROVERS,
         [
             "notify",
             *notice_identity(kind),
@@ -360,74 +314,39 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
             out_parameter("delivery", "delivery"),
         ],
     )
-    return [
-        _dag(),
-        validate,
-        preflight,
-        plan,
-        policy,
-        _approval(settings),
-        apply,
-        verify,
-        report,
-        notify_approvers,
-        finish,
-    ]
+    return [_dag(), plan, _approval(settings), apply, notify_approvers, finish]
 
 
 def _plan_output(name: str) -> str:
-    return f"{{{{tasks.plan.outputs.parameters.{name}}}}}"
+    return f"{{{{tasks.{PLAN}.outputs.parameters.{name}}}}}"
 
 
 # Where each value the approval node shows comes from.
 _SHOWN_FROM = {
     "summary": _plan_output("summary"),
     "changes": _plan_output("changes"),
-    "policy": f"{{{{tasks.{POLICY}.outputs.parameters.findings}}}}",
+    "policy": _plan_output("findings"),
     "sha256": _plan_output("sha256"),
 }
 
-
-# The gates: expressions, so that no value is ever read by govaluate (see the module docstring).
-HAS_CHANGES = "{{=tasks.plan.outputs.parameters.has_changes == 'true'}}"
-_ANSWER = f"(tasks.{APPROVAL}.outputs?.parameters?.{APPROVAL} ?? '')"
-_WAIVED = "tasks.plan.outputs.parameters.waived == 'true'"
-# Someone is asked unless the plan step waived the approval (workflows.steps.expiry).
-NEEDS_APPROVAL = (
-    "{{=tasks.plan.outputs.parameters.has_changes == 'true' && "
-    "tasks.plan.outputs.parameters.waived != 'true'}}"
-)
-ANSWERED_YES = f"{{{{={_ANSWER} == '{APPROVED}' || {_WAIVED}}}}}"
-# apply follows an approval, or an approval that was not asked for (Skipped: waived); the
-# policy step must have passed either way.
-APPLY_DEPENDS = f"{POLICY}.Succeeded && ({APPROVAL}.Succeeded || {APPROVAL}.Skipped)"
+# The only decisions the DAG reads: the plan program's `next`, a word it writes itself, compared
+# with a constant (govaluate reads both bare words as strings: `steps.go`, `shouldExecute`).
+ASKED = f"{_plan_output('next')} == {NEXT_APPROVE}"
+PROCEEDS = f"{_plan_output('next')} != {NEXT_DONE}"
+# apply follows the approval, or its absence (Skipped: the plan said nobody is asked).
+APPLY_DEPENDS = f"{PLAN}.Succeeded && ({APPROVAL}.Succeeded || {APPROVAL}.Skipped)"
 
 
 def _dag() -> DAG:
     return DAG(
         name=ENTRYPOINT,
         tasks=[
-            Task(name="validate", template="validate"),
-            Task(name="preflight", template="preflight", depends="validate.Succeeded"),
-            Task(name="plan", template="plan", depends="preflight.Succeeded"),
+            Task(name=PLAN, template=PLAN),
             Task(
-                name=POLICY,
-                template=POLICY,
-                depends="plan.Succeeded",
-                when=HAS_CHANGES,
-                arguments=m.Arguments(
-                    artifacts=[
-                        m.Artifact(
-                            name="plan-json", from_="{{tasks.plan.outputs.artifacts.plan-json}}"
-                        )
-                    ]
-                ),
-            ),
-            Task(
-                name="notify-approvers",
-                template="notify-approvers",
-                depends=f"{POLICY}.Succeeded",
-                when=NEEDS_APPROVAL,
+                name=NOTIFY_APPROVERS,
+                template=NOTIFY_APPROVERS,
+                depends=f"{PLAN}.Succeeded",
+                when=ASKED,
                 continue_on=m.ContinueOn(failed=True, error=True),
                 arguments=m.Arguments(
                     parameters=[m.Parameter(name="summary", value=_plan_output("summary"))]
@@ -436,8 +355,8 @@ def _dag() -> DAG:
             Task(
                 name=APPROVAL,
                 template=APPROVAL,
-                depends=f"{POLICY}.Succeeded",
-                when=NEEDS_APPROVAL,
+                depends=f"{PLAN}.Succeeded",
+                when=ASKED,
                 arguments=m.Arguments(
                     parameters=[
                         m.Parameter(name=name, value=_SHOWN_FROM[name]) for name in APPROVAL_SHOWS
@@ -445,20 +364,17 @@ def _dag() -> DAG:
                 ),
             ),
             Task(
-                name="apply",
-                template="apply",
+                name=APPLY,
+                template=APPLY,
                 depends=APPLY_DEPENDS,
-                when=ANSWERED_YES,
+                when=PROCEEDS,
                 arguments=m.Arguments(
                     parameters=[
                         m.Parameter(name="sha256", value=_plan_output("sha256")),
-                        m.Parameter(name="approval", value=f"{{{{={_ANSWER}}}}}"),
-                        m.Parameter(name="waived", value=_plan_output("waived")),
+                        m.Parameter(name="next", value=_plan_output("next")),
                     ],
                 ),
             ),
-            Task(name="verify", template="verify", depends="apply.Succeeded"),
-            Task(name="report", template="report", depends="verify.Succeeded"),
         ],
     )
 

@@ -33,10 +33,9 @@ from idp.argo.connection import from_args
 from idp.argo.errors import ArgoError, HttpError
 from idp.errors import EXIT_CONFLICT, EXIT_FOUR_EYES, EXIT_NOT_FOUND, EXIT_NOT_WAITING
 from idp.manifests import Manifest
+from idp.pipeline import APPROVAL, APPROVED
 from idp.settings import Settings
-from workflows.pipeline import APPROVAL
 from workflows.steps.approver import Approver, dns_friendly, recorded_email
-from workflows.steps.outcome import APPROVED
 
 Print = Callable[[str], None]
 Node = status.Node

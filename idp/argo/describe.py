@@ -21,9 +21,8 @@ from idp.argo.connection import from_args
 from idp.argo.states import AWAITING_APPROVAL
 from idp.argo.terminal import printable
 from idp.manifests import Manifest, dump
+from idp.pipeline import GLOBAL_OUTPUTS, GLOBAL_PLAN_SHA256, GLOBAL_SUMMARY, UNANSWERED
 from idp.settings import Settings
-from workflows.pipeline import GLOBAL_OUTPUTS, GLOBAL_PLAN_SHA256, GLOBAL_SUMMARY
-from workflows.steps.outcome import UNANSWERED
 
 PLAN_STEP = "plan"
 _WIDTH = 10

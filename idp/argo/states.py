@@ -8,7 +8,7 @@ lower case (and `failed` or `error` for a run that ended without recording an ou
 
 from __future__ import annotations
 
-from workflows.steps.outcome import OUTCOMES
+from idp.pipeline import OUTCOMES
 
 AWAITING_APPROVAL = "awaiting-approval"
 PHASES = ("pending", "running", "succeeded", "failed", "error")

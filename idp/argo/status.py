@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from idp.manifests import Manifest
-from workflows.pipeline import APPROVAL, GLOBAL_OUTCOME, GLOBAL_REASON
+from idp.pipeline import APPROVAL, GLOBAL_OUTCOME, GLOBAL_REASON
 
 FINISHED = frozenset({"Succeeded", "Failed", "Error"})
 Node = dict[str, Any]

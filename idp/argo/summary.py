@@ -21,9 +21,8 @@ from idp import labels
 from idp.argo import status
 from idp.argo.states import AWAITING_APPROVAL
 from idp.manifests import Manifest
-from workflows.pipeline import GLOBAL_APPROVAL, GLOBAL_OUTCOME, GLOBAL_REASON
+from idp.pipeline import GLOBAL_APPROVAL, GLOBAL_OUTCOME, GLOBAL_REASON, UNANSWERED
 from workflows.steps.approver import Approver
-from workflows.steps.outcome import UNANSWERED
 
 
 @dataclass(frozen=True)

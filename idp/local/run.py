@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from idp.image import CHECKOV_ENV, LOCAL_STATE_ENV, MODULES_ROOT, POLICIES_ROOT
+from idp.image import CHECKOV_ENV, LOCAL_STATE_ENV, LOCAL_STUB_ENV, MODULES_ROOT, POLICIES_ROOT
 from idp.local import mutex
 from idp.local.clock import RunClock
 from idp.local.controller import Approver, Controller
 from idp.local.nodes import Node
 from idp.local.pods import Artifacts, LocalPods, PathMap, Stub
+from idp.pipeline import STUBBABLE_PHASES
 
 SHOWN_TYPES = ("Pod", "Suspend", "Skipped")
 TIMINGS = "timings.json"  # in the run folder: each step process's wall time, in seconds
@@ -49,24 +50,59 @@ class Options:
     state_dir: Path  # Terraform state and the mutex locks
     run_dir: Path  # pods' folders, logs, artifacts
     approver: Approver
-    stubs: dict[str, str] = field(default_factory=dict)
+    stubs: dict[str, str] = field(default_factory=dict)  # task: the phase it ends with
+    stubbed_phases: tuple[str, ...] = ()  # phases of the step programs stood in for
     secrets: dict[str, dict[str, str]] = field(default_factory=dict)
     show_logs: bool = False
     out: IO[str] = field(default_factory=lambda: sys.stderr)
     clock: RunClock = field(default_factory=RunClock)
 
 
-def parse_stubs(items: list[str]) -> dict[str, str]:
-    """`TASK=PHASE` items; ValueError naming a bad one."""
-    stubs: dict[str, str] = {}
+@dataclass(frozen=True)
+class Stubs:
+    """What `--stub NAME=PHASE` stands in for: whole tasks, and phases of the step programs."""
+
+    tasks: dict[str, str]
+    phases: tuple[str, ...]
+
+
+def task_names(inputs: Inputs) -> set[str]:
+    """The names `--stub` can give a task: every DAG task of the run's templates, and `onExit`."""
+    spec = (inputs.template or inputs.workflow).get("spec") or {}
+    return {
+        str(task.get("name"))
+        for template in spec.get("templates") or []
+        for task in (template.get("dag") or {}).get("tasks") or []
+    } | {"onExit"}
+
+
+def parse_stubs(items: list[str], tasks: set[str]) -> Stubs:
+    """`NAME=PHASE` items: NAME a task of the run (PHASE one of STUB_PHASES), or a phase of a
+    step program that reaches outside (STUBBABLE_PHASES, only `=Succeeded`); ValueError naming a
+    bad one."""
+    found: dict[str, str] = {}
+    phases: list[str] = []
     for item in items:
-        task, _, phase = item.partition("=")
-        if not task or phase not in STUB_PHASES:
+        name, _, phase = item.partition("=")
+        if not name or phase not in STUB_PHASES:
             raise ValueError(
-                f"--stub {item!r}: must be TASK=PHASE, PHASE one of {', '.join(STUB_PHASES)}"
+                f"--stub {item!r}: must be NAME=PHASE, PHASE one of {', '.join(STUB_PHASES)}"
             )
-        stubs[task] = phase
-    return stubs
+        if name in tasks:
+            found[name] = phase
+        elif name in STUBBABLE_PHASES:
+            if phase != "Succeeded":
+                raise ValueError(
+                    f"--stub {item!r}: a step program's phase can only be stood in for as "
+                    "Succeeded (stub its task to make it fail)"
+                )
+            phases.append(name)
+        else:
+            raise ValueError(
+                f"--stub {item!r}: no task {name!r} in this run (tasks: "
+                f"{', '.join(sorted(tasks))}; phases: {', '.join(STUBBABLE_PHASES)})"
+            )
+    return Stubs(found, tuple(dict.fromkeys(phases)))
 
 
 def read_secrets(folder: Path | None) -> dict[str, dict[str, str]]:
@@ -121,6 +157,9 @@ def run(inputs: Inputs, options: Options) -> dict[str, Any]:
         extra_env={
             LOCAL_STATE_ENV: str(options.state_dir.resolve()),
             **({CHECKOV_ENV: options.checkov} if options.checkov else {}),
+            **(
+                {LOCAL_STUB_ENV: ",".join(options.stubbed_phases)} if options.stubbed_phases else {}
+            ),
         },
         stubs={task: Stub(phase) for task, phase in options.stubs.items()},
         log=options.out if options.show_logs else None,

@@ -7,15 +7,16 @@ code, never a traceback: 1 a failed step, 2 a bad request or bad arguments.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from idp.image import LOCAL_STATE_ENV, MODULES_ROOT, POLICIES_ROOT
-from workflows.steps import commands
 from workflows.steps.credentials import azure_environment
 from workflows.steps.errors import EXIT_FAILURE, EXIT_INVALID, StepError, write_termination_message
+from workflows.steps.outcome import FACT_FLAGS
 
 LABELS_HELP = "{{workflow.labels.json}}: the workflow's labels, where the approver is recorded"
 
@@ -54,6 +55,17 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
     return {"kind": kind, "out": out, "stack": stack, "backend": backend}
 
 
+def _command(module: str) -> Handler:
+    """The `run` of `workflows.steps.commands.<module>`, imported when the command runs: each
+    step pays only for what its own command imports."""
+
+    def run(args: argparse.Namespace) -> int:
+        handler: Handler = importlib.import_module(f"workflows.steps.commands.{module}").run
+        return handler(args)
+
+    return run
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every sub-command; see the package docstring for the contract."""
     parser = argparse.ArgumentParser(
@@ -73,91 +85,55 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(handler=handler)
         return command
 
-    add("validate", commands.validate, "check IDP_REQUEST against the kind's contract")
-    add("preflight", commands.preflight, "check the region and resource providers in Azure")
-    add(
+    plan = add(
         "plan",
-        commands.plan,
-        "terraform init + plan; plan files and facts to OUT",
+        _command("plan"),
+        "validate, preflight, plan, policy: the plan and its facts to OUT",
         "stack",
         "backend",
         "out",
     )
-    policy = add(
-        "policy",
-        commands.policy,
-        "checkov and the platform's policies on the plan's JSON; findings to OUT",
-        "out",
-    )
-    policy.add_argument(
-        "--module",
-        type=Path,
-        help=f"the kind's module, for its inline skips (default: {MODULES_ROOT}/KIND)",
-    )
-    policy.add_argument(
-        "--plan-json", type=Path, required=True, help="the plan step's plan.json (redacted)"
-    )
-    policy.add_argument(
+    plan.add_argument(
         "--policies",
         type=Path,
         default=Path(str(POLICIES_ROOT)),
         help=f"folder of the platform's checkov custom policies (default: {POLICIES_ROOT})",
     )
-    apply = add("apply", commands.apply, "apply the approved saved plan", "stack", "backend")
-    apply.add_argument(
-        "--sha256", required=True, help="the approved plan's sha256 (hex): which plan to apply"
-    )
-    apply.add_argument(
-        "--approval", required=True, help="the approval's answer: only exactly YES applies"
-    )
-    apply.add_argument(
-        "--waived",
-        default="false",
-        help="true when the plan step waived the approval; apply checks the waiver itself",
-    )
-    verify = add(
-        "verify", commands.verify, "check that Azure has what Terraform reports", "stack", "backend"
-    )
-    apply.add_argument("--out", type=Path, help="accepted for a uniform call; unused")
-    verify.add_argument(
-        "--out", type=Path, required=True, help="folder for `verified` (what a destroy proved)"
-    )
-    report = add(
-        "report",
-        commands.report,
-        "terraform outputs to OUT/outputs.json and OUT/outputs",
+    apply = add(
+        "apply",
+        _command("apply"),
+        "decide, apply the approved saved plan, verify, report: outputs to OUT",
         "stack",
         "backend",
         "out",
     )
-    for command in (apply, report):
-        command.add_argument("--labels", default="", help=LABELS_HELP)
-    notify = add("notify", commands.notify, "tell the approvers that a plan waits for them")
+    apply.add_argument(
+        "--sha256", required=True, help="the approved plan's sha256 (hex): which plan to apply"
+    )
+    apply.add_argument(
+        "--approval",
+        default="",
+        help="{{workflow.outputs.parameters.approval}}: only exactly YES applies; unresolved "
+        "(nobody was asked) only for a waived destroy, which apply checks itself",
+    )
+    apply.add_argument(
+        "--next",
+        required=True,
+        help="{{tasks.plan.outputs.parameters.next}}: approve (a person was asked) or apply "
+        "(the approval is waived)",
+    )
+    apply.add_argument("--labels", default="", help=LABELS_HELP)
+    notify = add("notify", _command("notify"), "tell the approvers that a plan waits for them")
     notify.add_argument("--phase", choices=("awaiting-approval",), default="awaiting-approval")
     notify.add_argument("--summary", default="", help="the plan's one-line summary")
     finish = add(
         "finish",
-        commands.finish,
+        _command("finish"),
         "the exit handler: decide the outcome and send the final notice",
         "backend",
     )
-    for flag, help_text in (
-        ("--status", "{{workflow.status}}"),
-        ("--failures", "{{workflow.failures}}: the failed nodes (Go-quoted JSON)"),
-        ("--action", "the request's action: provision or destroy"),
-        ("--has-changes", "the plan's has_changes (true/false), if it was published"),
-        ("--summary", "the plan's one-line summary, if it was published"),
-        ("--approval", "the approval's answer, if any (EXPIRED: nobody answered in time)"),
-        ("--approval-timeout", "the approval's duration, for the expiry notice"),
-        ("--outputs", "the non-sensitive outputs, a JSON object, if published"),
-        ("--plan-sha256", "the plan's sha256, if published: a plan not applied is deleted"),
-        ("--environment", "{{workflow.parameters.environment}}: the stack of that plan"),
-        ("--name", "{{workflow.parameters.name}}: the stack of that plan"),
-        ("--labels", LABELS_HELP),
-        ("--waived", "true when the plan step waived the approval (an expired stack's destroy)"),
-        ("--verified", "what verify proved (after a destroy: nothing remains, what was removed)"),
-    ):
-        finish.add_argument(flag, default="", help=help_text)
+    for name, help_text in FACT_FLAGS.items():
+        finish.add_argument("--" + name.replace("_", "-"), default="", help=help_text)
     finish.add_argument("--work", type=Path, default=Path("."), help="a writable folder")
     finish.add_argument(
         "--out", type=Path, required=True, help="folder for outcome, reason, delivery"
@@ -179,9 +155,7 @@ def _day_two_command(name: str) -> Handler:
     store it needs are not on the other steps' start)."""
 
     def run(args: argparse.Namespace) -> int:
-        from workflows.steps import daytwo
-
-        handler: Handler = getattr(daytwo, name)
+        handler: Handler = getattr(importlib.import_module("workflows.steps.daytwo"), name)
         return handler(args)
 
     return run

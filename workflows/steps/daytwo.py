@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workflows.steps import outputs, registry, workdir
-from workflows.steps.commands import _backend, _deliver, _module, _store
+from workflows.steps.delivery import deliver
 from workflows.steps.errors import StepError
+from workflows.steps.stack import Stack
 from workflows.steps.terraform import Terraform
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def _stores(args: argparse.Namespace, settings: Settings) -> list[tuple[str, Sto
 
     from idp.settings import EnvironmentName
 
-    return [(env, _store(args, env, settings)) for env in get_args(EnvironmentName)]
+    return [(env, Stack.from_args(args).store(env, settings)) for env in get_args(EnvironmentName)]
 
 
 def stacks(args: argparse.Namespace) -> int:
@@ -65,7 +66,7 @@ def stacks(args: argparse.Namespace) -> int:
 
 def _tell(settings: Settings, notice: Notice, email: str) -> str:
     """Deliver a notice as the notify step does; what happened, for the log."""
-    delivery = _deliver(notice, settings, [email] if email else [])
+    delivery = deliver(notice, settings, [email] if email else [])
     return delivery.describe()
 
 
@@ -83,7 +84,7 @@ def drift(args: argparse.Namespace) -> int:
     from workflows.steps import request
 
     settings = request.settings()
-    store = _store(args, args.environment, settings)
+    store = Stack.from_args(args).store(args.environment, settings)
     entry = registry.read(store, args.kind, args.environment, args.name)
     if entry is None:
         raise StepError(f"{args.kind}/{args.environment}/{args.name}: not in the registry")
@@ -131,10 +132,10 @@ def _plan_registered(
     valid = request.recorded(args.kind, dict(entry.request), settings)
     if valid.action != "provision":
         raise StepError(f"the recorded request's action is {valid.action!r}, not provision")
-    stack = workdir.prepare(_module(args), args.work, local_backend=args.backend == "local")
+    stack = Stack.from_args(args).prepare()
     var_file = workdir.write_var_file(stack, valid.model_dump(mode="json"))
     terraform = Terraform(stack)
-    terraform.init(_backend(args, valid, settings))
+    terraform.init(Stack.from_args(args).backend_config(valid.environment, valid.name, settings))
     plan_file = stack / "drift.tfplan"
     changed = terraform.plan(var_file, plan_file, destroy=False)
     as_json, _ = terraform.show(plan_file)

@@ -24,21 +24,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-APPROVED = "YES"
-WAIVED = "WAIVED"  # no approval asked: the reaper's destroy of an expired stack, where waived
-UNANSWERED = "EXPIRED"  # the approval's default answer: what an expiry leaves
-FULFILLED = ("succeeded", "no-changes")
-OUTCOMES = (
-    "succeeded",
-    "no-changes",
-    "policy-failed",
-    "rejected",
-    "expired",
-    "failed",
-    "stopped",
-)
-POLICY_STEP = "policy"
-POLICY_BLOCKED = "blocked by policy"  # how the policy step's failure begins
+from idp.pipeline import APPROVED, FULFILLED, UNANSWERED, WAIVED
+
+POLICY_BLOCKED = "blocked by policy"  # how the policy phase's failure begins
+FAILED_AT = "failed at "  # how a step program names the phase that failed (`phases`)
 STOPPED_PREFIX = "Stopped with strategy"
 _ARGO_CONTAINER_MESSAGE = re.compile(r"^main: [A-Za-z]+ \(exit code [0-9]+\)(: )?")
 _SHOWN = 200
@@ -55,6 +44,44 @@ class Outcome:
     def fulfilled(self) -> bool:
         """Whether the request was done (or had nothing to do)."""
         return self.name in FULFILLED
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the exit handler knows of the run, each as Argo substituted it."""
+
+    status: str = ""
+    failures: str = ""
+    action: str = ""
+    has_changes: str = ""
+    summary: str = ""
+    approval: str = ""
+    approval_timeout: str = ""
+    outputs: str = ""
+    plan_sha256: str = ""
+    environment: str = ""
+    name: str = ""
+    labels: str = ""
+    waived: str = ""
+    verified: str = ""
+
+
+FACT_FLAGS = {
+    "status": "{{workflow.status}}",
+    "failures": "{{workflow.failures}}: the failed nodes (Go-quoted JSON)",
+    "action": "the request's action: provision or destroy",
+    "has_changes": "the plan's has_changes (true/false), if it was published",
+    "summary": "the plan's one-line summary, if it was published",
+    "approval": "the approval's answer, if any (EXPIRED: nobody answered in time)",
+    "approval_timeout": "the approval's duration, for the expiry notice",
+    "outputs": "the non-sensitive outputs, a JSON object, if published",
+    "plan_sha256": "the plan's sha256, if published: a plan not applied is deleted",
+    "environment": "{{workflow.parameters.environment}}: the stack of that plan",
+    "name": "{{workflow.parameters.name}}: the stack of that plan",
+    "labels": "{{workflow.labels.json}}: the workflow's labels, where the approver is recorded",
+    "waived": "true when the plan step waived the approval (an expired stack's destroy)",
+    "verified": "what verify proved (after a destroy: nothing remains, what was removed)",
+}
 
 
 def absent(value: str | None) -> bool:
@@ -159,8 +186,12 @@ def _ended_badly(state: str, nodes: list[dict[str, Any]], entrypoint: str) -> Ou
         return Outcome("failed", f"the workflow ended {state or 'without a status'}")
     step = str(node.get("templateName") or node.get("displayName") or "a step")
     message = _step_message(node)
-    if step == POLICY_STEP and message.startswith(POLICY_BLOCKED):
-        return Outcome("policy-failed", _one_line(message, 1000))
+    if message.startswith(f"{FAILED_AT}policy: {POLICY_BLOCKED}"):
+        return Outcome(
+            "policy-failed", _one_line(message.removeprefix(f"{FAILED_AT}policy: "), 1000)
+        )
+    if message.startswith(FAILED_AT):  # the program named its phase
+        return Outcome("failed", _one_line(message))
     return Outcome("failed", f"failed at {step}: {_one_line(message)}")
 
 
