@@ -131,7 +131,9 @@ class Nodes:
 
 def failures_json(nodes: Nodes) -> str:
     """`{{workflow.failures}}`: the failed and errored nodes as JSON, passed through Go's
-    `strconv.Quote` (operator.go, `operate`, the `failedNodeStatus` list)."""
+    `strconv.Quote` (operator.go, `operate`, the `failedNodeStatus` list). With none it is
+    `"null"`: the list is a nil slice until a failure is appended, and json.Marshal writes a
+    nil slice as null."""
     from idp.local.templating import go_json, go_quote
 
     found = []
@@ -148,7 +150,7 @@ def failures_json(nodes: Nodes) -> str:
                     "finishedAt": node.get("finishedAt"),
                 }
             )
-    return go_quote(go_json(found))
+    return go_quote(go_json(found) if found else "null")
 
 
 def parameters_json(parameters: list[dict[str, Any]]) -> str:
