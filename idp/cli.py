@@ -405,8 +405,17 @@ def _run_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--stub",
         action="append",
-        metavar="TASK=PHASE",
-        help="run no process for TASK; it ends Succeeded, Failed or Error (repeatable)",
+        metavar="NAME=PHASE",
+        help="run no process for task NAME (it ends Succeeded, Failed or Error), or stand in "
+        "for the phase NAME of a step program (preflight, policy, verify: =Succeeded only); "
+        "repeatable",
+    )
+    command.add_argument(
+        "--argo-version",
+        default=None,
+        metavar="TAG",
+        help="the Argo Workflows release whose rules the run follows (default: the newest of "
+        "the support matrix, idp.compat); one outside the matrix is refused",
     )
     command.add_argument("--state-dir", type=Path, help="Terraform state (default: in the cache)")
     command.add_argument("--run-dir", type=Path, help="pods' files, logs, artifacts")

@@ -14,15 +14,12 @@ are checked against v1.9.11's schema and `idp render` follows v1.9.11's source, 
 has the same filter, parameter and webhook code (with gjson v1.18, whose path and value rules
 v1.19 keeps); a JetStream version shared with older releases would be 2.9.16 at best.
 
-Argo Workflows: the releases whose controller evaluates the compiled templates' rules the way
-`idp local` and the tests do (read in each tag's source): a task's `when` resolved strictly,
-its `{{=...}}` expressions by expr and the result by govaluate
-(`workflow/controller/dag.go`, `resolveDependencyReferences`: from v4.1.0; v4.0 resolves a
-`when` differently), a suspend node's outputs taking their explicit defaults on expiry
-(`operator.go`, `executeSuspend`), and the exit handler after the entrypoint with
-`workflow.status` and `workflow.failures` (`operator.go`, `operate`). The compiled objects are
-checked against v4.1.2's schema and OpenAPI spec. `idp submit` refuses, and `idp doctor`
-reports, an Argo Server of another release.
+Argo Workflows: the newest patch of each minor release upstream maintains (the two newest
+minors, `docs/releases.md`), v4.0.10 and v4.1.2. Each was read for every rule the compiled
+objects rely on (`RULES`: the functions named there, at each tag) and reads them alike, so
+`idp local --argo-version` runs either the same way. `OUT` says why the releases around them
+are not supported. The compiled objects are checked against v4.1.2's schema and OpenAPI spec.
+`idp submit` refuses, `idp doctor` reports, and `idp local` refuses a release outside the matrix.
 """
 
 from __future__ import annotations
@@ -80,11 +77,105 @@ class WorkflowsRelease:
     tag: str
 
 
+@dataclass(frozen=True)
+class Rule:
+    """A rule of the controller the compiled objects rely on, where it is, and the first tag of
+    each supported minor from which it reads as the compiled objects need (read at the tags of
+    the matrix; `holds_on` checks a tag against it)."""
+
+    name: str
+    upstream: str
+    since: dict[str, str]
+
+    def holds_on(self, tag: str) -> bool:
+        minor = ".".join(tag.split(".")[:2])
+        first = self.since.get(minor)
+        return first is not None and _version(tag) >= _version(first)
+
+
+def _version(tag: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in tag.lstrip("v").split("."))
+
+
 ARGO_WORKFLOWS: Product[WorkflowsRelease] = Product(
     name="Argo Workflows",
-    releases=(WorkflowsRelease("v4.1.0"), WorkflowsRelease("v4.1.1"), WorkflowsRelease("v4.1.2")),
-    source="workflow/controller/dag.go and operator.go",
+    releases=(WorkflowsRelease("v4.0.10"), WorkflowsRelease("v4.1.2")),
+    source="workflow/controller (dag.go, operator.go, scope.go, steps.go) and workflow/util",
 )
+
+RULES = (
+    Rule(
+        "a task's `depends` reads its dependencies' results; false is Omitted",
+        "workflow/common/ancestry.go GetTaskDependsLogic; workflow/controller/dag.go "
+        "evaluateDependsLogic",
+        {"v4.0": "v4.0.0", "v4.1": "v4.1.0"},
+    ),
+    Rule(
+        "`when` is substituted, then read by govaluate with bare words as strings; false is "
+        "Skipped",
+        "workflow/controller/steps.go shouldExecute; dag.go resolveDependencyReferences",
+        {"v4.0": "v4.0.0", "v4.1": "v4.1.0"},
+    ),
+    Rule(
+        "a Skipped or Omitted task's outputs resolve to their valueFrom.default, else to an "
+        "absent optional (the compiled objects read none of them)",
+        "workflow/controller/scope.go addSkippedNodeOutputsToScope, markAbsentOptionalArgs",
+        {"v4.0": "v4.0.7", "v4.1": "v4.1.0"},
+    ),
+    Rule(
+        "a container's globalName outputs become workflow outputs when its pod is reconciled; "
+        "a suspend node's answer when the server sets it; its expired default when the DAG ends",
+        "operator.go podReconciliation; workflow/util/util.go updateSuspendedNode; dag.go "
+        "executeDAG",
+        {"v4.0": "v4.0.0", "v4.1": "v4.1.0"},
+    ),
+    Rule(
+        "a workflow output never published stays the text {{...}} where it is used",
+        "workflow/common/util.go SubstituteParams (unresolved allowed)",
+        {"v4.0": "v4.0.0", "v4.1": "v4.1.0"},
+    ),
+    Rule(
+        "an expired suspend node's supplied outputs take their defaults",
+        "operator.go executeSuspend; workflow/util/util.go OverrideOutputParametersWithDefault",
+        {"v4.0": "v4.0.0", "v4.1": "v4.1.0"},
+    ),
+    Rule(
+        "the exit handler gets workflow.status and workflow.failures (null when none failed); "
+        "its failure message is the Workflow's when the entrypoint succeeded",
+        "operator.go operate",
+        {"v4.0": "v4.0.0", "v4.1": "v4.1.0"},
+    ),
+    Rule(
+        "a Workflow stopped or terminated while it waits for its mutex ends Failed",
+        "operator.go operate (argo-workflows #16776)",
+        {"v4.0": "v4.0.10", "v4.1": "v4.1.2"},
+    ),
+)
+
+# The releases around the matrix, and why each is out.
+OUT = (
+    (
+        "v4.0.0 to v4.0.9, v4.1.0, v4.1.1",
+        "a request stopped or terminated while it waits for its stack's mutex ends Succeeded "
+        "(operator.go operate; fixed in v4.0.10 and v4.1.2)",
+    ),
+    (
+        "v3.7 and older",
+        "upstream maintains the two newest minors only (docs/releases.md); the compiled "
+        "objects are checked against v4.1.2's schema",
+    ),
+)
+
+
+def workflows_release(tag: str, product: Product[WorkflowsRelease] = ARGO_WORKFLOWS) -> str:
+    """`tag` when it is in the matrix; ValueError naming the matrix and why the rest is out."""
+    if tag in tags(product):
+        return tag
+    why = "; ".join(f"{releases}: {reason}" for releases, reason in OUT)
+    raise ValueError(
+        f"Argo Workflows {tag!r} is not in the support matrix ({', '.join(tags(product))}); {why}"
+    )
+
 
 UNPINNED = "latest"  # listed by every release, but a moving target: never compiled
 DEFAULT_JETSTREAM_VERSION = "2.10.29"
@@ -135,5 +226,5 @@ def workflows_problem(
         return None
     return (
         f"Argo Workflows {version or '(no version)'} is not a supported release; idp's templates "
-        f"are tested with {release_range(product)}"
+        f"are correct on {', '.join(tags(product))} (see idp.compat)"
     )

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from idp import labels
+from idp.compat import ARGO_WORKFLOWS, tags, workflows_release
 from idp.errors import EXIT_DROPPED, EXIT_FAILURE, EXIT_INVALID, EXIT_WORKFLOW_FAILED, CommandError
 from idp.image import CHECKOV_ENV
 from idp.manifests import Manifest, dump, to_yaml
@@ -176,6 +177,7 @@ def run_options(
 
     root = cache_dir()
     try:
+        release = workflows_release(args.argo_version or tags(ARGO_WORKFLOWS)[-1])
         options = Options(
             modules=args.modules,
             policies=args.policies,
@@ -185,6 +187,7 @@ def run_options(
             approver=approver,
             stubs=stubs.tasks,
             stubbed_phases=stubs.phases,
+            argo_version=release,
             secrets=read_secrets(args.secrets),
             show_logs=args.logs,
         )

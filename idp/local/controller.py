@@ -817,7 +817,13 @@ class Controller:
             if parameter.get("value") is None and parameter.get("default") is not None:
                 parameter["value"] = parameter["default"]
             argument = given.get(parameter["name"])
-            if argument is not None and argument.get("value") is not None:
+            if argument is not None and argument.get("value") == ABSENT_ARGUMENT:
+                if parameter.get("value") is None and parameter.get("valueFrom") is None:
+                    raise TemplateError(
+                        f"inputs.parameters.{parameter['name']}: argument references an absent "
+                        "optional (skipped/omitted node output with no default)"
+                    )
+            elif argument is not None and argument.get("value") is not None:
                 parameter["value"] = argument["value"]
         artifacts_given = {a["name"]: a for a in (arguments.get("artifacts") or [])}
         for index, artifact in enumerate(inputs.get("artifacts") or []):
@@ -1378,7 +1384,22 @@ class Controller:
                     )
             for artifact in outputs.get("artifacts") or []:
                 values[f"{prefix}.outputs.artifacts.{artifact['name']}"] = artifact
+            if node["phase"] in (SKIPPED, OMITTED) and not node.get("outputs"):
+                values.update(self._skipped_outputs(context, ancestor))
         return values
+
+    def _skipped_outputs(self, context: _DagContext, task_name: str) -> dict[str, str | None]:
+        """`addSkippedNodeOutputsToScope` (`scope.go`, called from `buildLocalScopeFromTask`):
+        a Skipped or Omitted task that produced nothing offers each output parameter its
+        template declares, as its `valueFrom.default`, or as an absent optional (None) that a
+        simple tag cannot be resolved to."""
+        template = self.templates.get(str(context.tasks[task_name].get("template", "")), {})
+        found: dict[str, str | None] = {}
+        for parameter in (template.get("outputs") or {}).get("parameters") or []:
+            default = (parameter.get("valueFrom") or {}).get("default")
+            key = f"tasks.{task_name}.outputs.parameters.{parameter['name']}"
+            found[key] = None if default is None else str(default)
+        return found
 
     def _ancestors(self, context: _DagContext, task_name: str) -> list[str]:
         found: list[str] = []
@@ -1398,14 +1419,14 @@ class Controller:
         """`resolveDependencyReferences`: the task with references resolved; True to skip it
         (its `when` is false). An existing node's `when` is not evaluated again."""
         values = self._task_scope(context, task["name"])
-        artifacts_scope = {k: v for k, v in values.items() if not isinstance(v, str)}
-        strings = {k: v for k, v in values.items() if isinstance(v, str)}
+        artifacts_scope = {k: v for k, v in values.items() if isinstance(v, Mapping)}
+        strings = {k: v for k, v in values.items() if v is None or isinstance(v, str)}
         when = task.get("when", "")
         if when and check_when:
             resolved_when = substitute(when, strings, strict=["tasks", "steps"])
             if not should_execute(resolved_when):
                 return {**task, "when": resolved_when}, True
-        bare = {k: v for k, v in task.items() if k != "hooks"}
+        bare = _mark_absent_optional_args({k: v for k, v in task.items() if k != "hooks"}, strings)
         resolved: dict[str, Any] = substitute(bare, strings, strict=["tasks", "steps"])
         artifacts = []
         for artifact in (resolved.get("arguments") or {}).get("artifacts") or []:
@@ -1423,6 +1444,29 @@ class Controller:
         if artifacts:
             resolved["arguments"] = {**resolved.get("arguments", {}), "artifacts": artifacts}
         return resolved, False
+
+
+# `common.AbsentOptionalArgumentValue`: an argument that only named an absent optional.
+ABSENT_ARGUMENT = "__argo-internal.absent-optional-output__"
+
+
+def _mark_absent_optional_args(task: dict[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """`markAbsentOptionalArgs` (`scope.go`): before substitution, an argument whose value is
+    one pure reference (`{{key}}`, nothing around it) to an absent optional becomes
+    ABSENT_ARGUMENT, which `ProcessArgs` reads as not supplied (the input's own default
+    applies, or the node fails naming it)."""
+    parameters = (task.get("arguments") or {}).get("parameters") or []
+    marked = []
+    for parameter in parameters:
+        value = parameter.get("value")
+        absent = False
+        if isinstance(value, str) and value.startswith("{{") and value.endswith("}}"):
+            key = value[2:-2].strip()
+            absent = "{{" not in key and "}}" not in key and key in values and values[key] is None
+        marked.append({**parameter, "value": ABSENT_ARGUMENT} if absent else parameter)
+    if not parameters:
+        return task
+    return {**task, "arguments": {**task["arguments"], "parameters": marked}}
 
 
 def set_outputs(node: Node, values: Mapping[str, str]) -> None:

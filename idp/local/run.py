@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from idp.compat import ARGO_WORKFLOWS, tags
 from idp.image import CHECKOV_ENV, LOCAL_STATE_ENV, LOCAL_STUB_ENV, MODULES_ROOT, POLICIES_ROOT
 from idp.local import mutex
 from idp.local.clock import RunClock
@@ -52,6 +53,7 @@ class Options:
     approver: Approver
     stubs: dict[str, str] = field(default_factory=dict)  # task: the phase it ends with
     stubbed_phases: tuple[str, ...] = ()  # phases of the step programs stood in for
+    argo_version: str = tags(ARGO_WORKFLOWS)[-1]  # whose rules the run follows (idp.compat)
     secrets: dict[str, dict[str, str]] = field(default_factory=dict)
     show_logs: bool = False
     out: IO[str] = field(default_factory=lambda: sys.stderr)
@@ -181,7 +183,9 @@ def run(inputs: Inputs, options: Options) -> dict[str, Any]:
         locks=mutex.FileLocks(options.state_dir, waiting),
     )
     print(
-        f"local     {name}: running on this machine (files in {options.run_dir})", file=options.out
+        f"local     {name}: running on this machine with Argo Workflows {options.argo_version}'s "
+        f"rules (files in {options.run_dir})",
+        file=options.out,
     )
     result = controller.run()
     (options.run_dir / TIMINGS).write_text(json.dumps(pods.seconds, indent=2, sort_keys=True))

@@ -78,6 +78,26 @@ class Run:
                 return dict(node)
         return None
 
+    def found(self, task: str) -> dict[str, str]:
+        """What each phase of the task's program found (its `phases` output), by phase; empty
+        when the task ran no program."""
+        node = self.node(task)
+        if node is None:
+            return {}
+        nodes = self.workflow["status"]["nodes"]
+        attempts = [nodes[c] for c in node.get("children") or [] if nodes[c]["type"] == "Pod"]
+        shown = attempts[-1] if node["type"] == "Retry" and attempts else node
+        for parameter in (shown.get("outputs") or {}).get("parameters") or []:
+            if parameter["name"] == "phases":
+                lines = str(parameter.get("value") or "").splitlines()
+                return dict(line.split(": ", 1) for line in lines if ": " in line)
+        return {}
+
+    @property
+    def applied(self) -> bool:
+        """Whether the apply program applied a plan (not only decided not to)."""
+        return "apply" in self.found("apply")
+
     def ran(self, task: str) -> bool:
         """Whether a step process (or a suspend) ran for the task."""
         node = self.node(task)

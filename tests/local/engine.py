@@ -197,19 +197,26 @@ def node_named(workflow: Mapping[str, Any], name: str) -> dict[str, Any]:
     return dict(node)
 
 
-# Every output the plan step publishes (workflows.pipeline.PLAN_PARAMETERS): the approval's
-# inputs name each one, and the controller does not resolve a missing one.
+# Every output the plan program publishes (idp.pipeline.PLAN_PARAMETERS) for a plan with
+# changes that asks for approval: the approval's inputs name them, and a missing one would not
+# resolve.
 PLAN = Ending(
     outputs={
+        "phases": "validate: valid\npreflight: ok\nplan: 2 to add\npolicy: no findings",
         "has_changes": "true",
         "summary": "2 to add, 0 to change, 0 to destroy",
         "changes": "create terraform_data.first\ncreate terraform_data.second",
         "sha256": "ab" * 32,
+        "findings": "no findings",
         "waived": "false",
+        "next": "approve",
     }
 )
 
-POLICY = Ending(outputs={"findings": "no findings"})
+
+def plan_ending(**changes: str) -> Ending:
+    """The scripted plan, with some outputs changed (e.g. `next="done"`)."""
+    return Ending(outputs={**PLAN.outputs, **changes})
 
 
 def compiled(manifests: list[Manifest]) -> list[Manifest]:
@@ -225,7 +232,7 @@ def run_compiled(
 ) -> tuple[dict[str, Any], Scripted]:
     body = json.dumps(example(kind, name="scripted")).encode()
     inputs = inputs_for(kind, body, compiled(manifests))
-    executor = Scripted({"plan": PLAN, "policy": POLICY, **(script or {})})
+    executor = Scripted({"plan": PLAN, **(script or {})})
     controller = Controller(
         inputs.workflow, inputs.template, executor=executor, approver=approver, clock=FakeClock()
     )

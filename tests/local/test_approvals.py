@@ -35,7 +35,7 @@ def test_an_approval_by_someone_else_applies_and_names_them_in_report_and_notice
     assert run.workflow["metadata"]["labels"]["workflows.argoproj.io/actor-email"] == recorded
     notice = next(n for n in platform.notices() if n["phase"] == "succeeded")
     assert notice["approver"] == recorded
-    reports = list(platform.tmp.glob("run-*/artifacts/*/*report*/report.tgz"))
+    reports = list(platform.tmp.glob("run-*/artifacts/*/*-apply-*/report.tgz"))
     assert json.loads(reports[0].read_text())["approver"] == recorded
 
 

@@ -18,24 +18,49 @@ from idp.local.approval import Fixed, Prompt
 from idp.local.controller import Controller
 from idp.localrun import inputs_for
 from idp.manifests import Manifest
+from idp.pipeline import APPROVAL, APPROVAL_SHOWS
 from tests.local.conftest import example
-from tests.local.engine import Ending, FakeClock, Scripted, compiled, run_compiled
+from tests.local.engine import (
+    Ending,
+    FakeClock,
+    Scripted,
+    compiled,
+    phase_of,
+    plan_ending,
+    run_compiled,
+)
 from tests.upstream import conformance_errors
-from workflows.pipeline import APPROVAL, APPROVAL_SHOWS
+
+
+def started(executor: Scripted) -> list[str]:
+    return executor.ran()
+
+
+def args_of(executor: Scripted, template: str) -> dict[str, str]:
+    """The `--flag value` pairs the last start of `template` got, after substitution."""
+    (spec,) = [s for s in executor.started if s.template["name"] == template][-1:]
+    args = spec.template["container"]["args"]
+    return dict(zip(args[1::2], args[2::2], strict=False))
+
+
+def test_a_yes_request_waits_on_three_pods_plan_apply_finish(manifests: list[Manifest]) -> None:
+    """The card's shape: plan -> approve (no pod) -> apply, then the exit handler; the
+    approvers' notice runs beside the approval, not before it."""
+    _, executor = run_compiled(manifests, Fixed("YES"))
+    assert started(executor) == ["plan", "notify-approvers", "apply", "finish"]
 
 
 @pytest.mark.parametrize(
-    "answer", [" YES", "YES ", "'YES'", '"YES"', "yes", "Yes", "YES\n", "\u200bYES", "NO", ""]
+    "answer", ["YES", " YES", "YES ", "'YES'", "yes", "YES\n", "\u200bYES", "NO", ""]
 )
-def test_only_exactly_yes_lets_apply_run(manifests: list[Manifest], answer: str) -> None:
-    workflow, executor = run_compiled(manifests, Fixed(answer))
-    assert "apply" not in executor.ran()
-    assert workflow["status"]["phase"] == "Succeeded"  # the entrypoint; finish is scripted here
-
-
-def test_exactly_yes_lets_apply_verify_and_report_run(manifests: list[Manifest]) -> None:
-    _, executor = run_compiled(manifests, Fixed("YES"))
-    assert executor.ran()[-4:] == ["apply", "verify", "report", "finish"]
+def test_apply_gets_the_answer_exactly_as_the_server_recorded_it(
+    manifests: list[Manifest], answer: str
+) -> None:
+    """The decision is the apply program's (tests/steps): the DAG hands it the recorded answer
+    unchanged, whatever it is, and reads none of it itself."""
+    _, executor = run_compiled(manifests, Fixed(answer))
+    given = args_of(executor, "apply")
+    assert (given["--approval"], given["--next"]) == (answer, "approve")
 
 
 def test_the_argo_ui_answer_setting_every_input_is_accepted(manifests: list[Manifest]) -> None:
@@ -53,29 +78,59 @@ def test_the_argo_ui_answer_setting_every_input_is_accepted(manifests: list[Mani
 
 def test_the_exit_handler_gets_what_decides_the_outcome(manifests: list[Manifest]) -> None:
     _, executor = run_compiled(manifests, Fixed("NO"))
-    finish = executor.started[-1].template["container"]["args"]
-    given = dict(zip(finish[1::2], finish[2::2], strict=False))
+    given = args_of(executor, "finish")
     assert (given["--status"], given["--approval"], given["--has-changes"]) == (
         "Succeeded",
         "NO",
         "true",
     )
     assert given["--request-id"] == example("compute")["request_id"]
+    assert given["--failures"] == '"null"'  # no node failed: json.Marshal of a nil slice
 
 
-def test_an_expiry_reaches_the_exit_handler_as_expired(manifests: list[Manifest]) -> None:
+def test_an_expiry_reaches_apply_as_no_answer_and_the_exit_handler_as_expired(
+    manifests: list[Manifest],
+) -> None:
+    """dag.go, `executeDAG`: an expired suspend node's defaults become workflow outputs only
+    when the DAG ends; apply, which runs before, sees no answer (and applies nothing)."""
     _, executor = run_compiled(manifests, Fixed("expire"))
-    finish = executor.started[-1].template["container"]["args"]
-    assert finish[finish.index("--approval") + 1] == "EXPIRED"
+    assert args_of(executor, "apply")["--approval"] == "{{workflow.outputs.parameters.approval}}"
+    assert args_of(executor, "finish")["--approval"] == "EXPIRED"
+
+
+def test_a_plan_without_changes_skips_approve_and_apply(manifests: list[Manifest]) -> None:
+    done = plan_ending(has_changes="false", next="done", summary="0 to add")
+    workflow, executor = run_compiled(manifests, Fixed("YES"), {"plan": done})
+    assert started(executor) == ["plan", "finish"]
+    assert phase_of(workflow, "approve") == phase_of(workflow, "apply") == "Skipped"
+
+
+def test_a_waived_approval_skips_approve_and_apply_gets_no_answer(
+    manifests: list[Manifest],
+) -> None:
+    """Nothing reads the skipped approval's outputs: apply gets the workflow output that was
+    never published, as its unresolved text (common/util.go, `SubstituteParams`), and checks
+    the waiver itself."""
+    waived = plan_ending(waived="true", next="apply")
+    workflow, executor = run_compiled(manifests, Fixed("YES"), {"plan": waived})
+    assert started(executor) == ["plan", "apply", "finish"]
+    assert phase_of(workflow, "approve") == "Skipped"
+    given = args_of(executor, "apply")
+    assert (given["--approval"], given["--next"]) == (
+        "{{workflow.outputs.parameters.approval}}",
+        "apply",
+    )
 
 
 def test_a_failed_plan_reaches_the_exit_handler_with_its_message(manifests: list[Manifest]) -> None:
-    failed = Ending("Failed", message="main: Error (exit code 1): terraform plan failed: x")
-    _, executor = run_compiled(manifests, Fixed("YES"), {"plan": failed})
-    args = executor.started[-1].template["container"]["args"]
-    assert args[args.index("--status") + 1] == "Failed"
-    assert "terraform plan failed: x" in args[args.index("--failures") + 1]
-    assert args[args.index("--has-changes") + 1] == "{{workflow.outputs.parameters.has_changes}}"
+    failed = Ending("Failed", message="main: Error (exit code 1): failed at plan: x")
+    workflow, executor = run_compiled(manifests, Fixed("YES"), {"plan": failed})
+    assert started(executor) == ["plan", "finish"]
+    assert phase_of(workflow, "approve") == phase_of(workflow, "apply") == "Omitted"
+    given = args_of(executor, "finish")
+    assert given["--status"] == "Failed"
+    assert "failed at plan: x" in given["--failures"]
+    assert given["--has-changes"] == "{{workflow.outputs.parameters.has_changes}}"
 
 
 @pytest.mark.parametrize("kind", ["compute", "storage", "database"])

@@ -65,4 +65,4 @@ def test_a_scaffolded_kind_runs_through_idp_local(
     run = platform.run(KIND, request, extra=("--modules", str(modules)))
 
     assert (run.code, run.outcome) == (0, "succeeded"), run.log
-    assert run.ran("apply") and run.ran("verify")
+    assert {"apply", "verify"} <= set(run.found("apply"))

@@ -16,6 +16,7 @@ from tests.fakes.azure import SUBSCRIPTION
 from tests.local.conftest import KINDS, LocalPlatform, Run, example
 from tests.upstream import conformance_errors
 
+# The phases of the apply program after its decision (workflows.steps.commands.apply).
 AFTER_APPROVAL = ("apply", "verify", "report")
 
 
@@ -40,7 +41,7 @@ def test_yes_applies_verifies_reports_and_notifies_succeeded_with_outputs(
     run = platform.run(kind, example(kind, name="approved"))
 
     assert (run.code, run.phase, run.outcome) == (0, "Succeeded", "succeeded")
-    assert all(run.ran(task) for task in AFTER_APPROVAL)
+    assert set(AFTER_APPROVAL) <= set(run.found("apply"))
     notice = the_final_notice(platform)
     assert notice["phase"] == "succeeded"
     assert notice["outputs"]["resource_group_id"].endswith(
@@ -58,7 +59,8 @@ def test_no_applies_nothing_and_notifies_rejected(platform: LocalPlatform, kind:
     run = platform.run(kind, example(kind, name="refused"), approve="NO")
 
     assert (run.phase, run.outcome) == ("Failed", "rejected")
-    assert none_ran(run, *AFTER_APPROVAL)
+    assert not run.applied
+    assert run.found("apply")["decide"] == "not applied: the approval was answered 'NO', not YES"
     assert "rejected: the approval was answered 'NO'" in run.message
     assert the_final_notice(platform)["phase"] == "rejected"
 
@@ -70,7 +72,7 @@ def test_an_expired_approval_applies_nothing_and_notifies_expired(
     run = platform.run(kind, example(kind, name="nobody-home"), approve="expire")
 
     assert (run.phase, run.outcome) == ("Failed", "expired")
-    assert none_ran(run, *AFTER_APPROVAL)
+    assert not run.applied
     assert the_final_notice(platform)["reason"].startswith(
         "nobody answered the approval within 24h"
     )
@@ -83,7 +85,7 @@ def test_an_answer_that_is_not_exactly_yes_applies_nothing_and_notifies_rejected
     run = platform.run(kind, example(kind, name="almost"), approve=" YES")
 
     assert (run.phase, run.outcome) == ("Failed", "rejected")
-    assert none_ran(run, "apply")
+    assert not run.applied
     assert the_final_notice(platform)["reason"] == "the approval was answered ' YES', not YES"
 
 
@@ -97,52 +99,58 @@ def test_a_plan_without_changes_asks_nobody_and_notifies_no_changes(
     again = platform.run(kind, example(kind, name="settled"))  # the same request, run again
 
     assert (again.code, again.phase, again.outcome) == (0, "Succeeded", "no-changes")
-    assert again.node("policy")["phase"] == "Skipped"  # type: ignore[index]
-    assert again.node("approve")["phase"] == "Omitted"  # type: ignore[index]
-    assert none_ran(again, "policy", "approve", "apply")
+    assert again.found("plan")["policy"] == "nothing to check: the plan has no changes"
+    assert again.node("approve")["phase"] == "Skipped"  # type: ignore[index]
+    assert again.node("apply")["phase"] == "Skipped"  # type: ignore[index]
+    assert none_ran(again, "approve", "apply")
     assert [n["phase"] for n in platform.notices()] == ["no-changes"]
 
 
-def failing(kind: str, step: str, platform: LocalPlatform) -> dict[str, Any]:
-    """A request (and the fakes) that make `step` fail for `kind`."""
-    if step == "validate":
+def failing(kind: str, phase: str, platform: LocalPlatform) -> dict[str, Any]:
+    """A request (and the fakes) that make `phase` fail for `kind`."""
+    if phase == "validate":
         # the Sensor passes it (no Go regular expression holds Unicode's full printable table),
         # the contract refuses it: an unassigned code point is not printable
         return example(kind, name="odd-name", requester_name="Ann \u0378")
-    if step == "preflight":
+    if phase == "preflight":
         platform.arm.locations = [r for r in platform.arm.locations if r != example(kind)["region"]]
         return example(kind, name="wrong-region")
-    if step == "verify":
+    if phase == "verify":
         environment = example(kind)["environment"]
         platform.arm.hidden = {
             f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-gone-{environment}"
         }
         return example(kind, name="gone")
-    return example(kind, name=f"fail-{step}")
+    return example(kind, name=f"fail-{phase}")
 
 
+# Each phase that can fail, the task whose program runs it, and what must not run after it.
 LATER = {
-    "validate": ("preflight", "plan", "approve", "apply", "verify", "report"),
-    "preflight": ("plan", "approve", "apply", "verify", "report"),
-    "plan": ("approve", "apply", "verify", "report"),
-    "apply": ("verify", "report"),
-    "verify": ("report",),
+    "validate": ("plan", ("preflight", "plan", "policy"), ("approve", "apply")),
+    "preflight": ("plan", ("plan", "policy"), ("approve", "apply")),
+    "plan": ("plan", ("policy",), ("approve", "apply")),
+    "apply": ("apply", ("verify", "report"), ()),
+    "verify": ("apply", ("report",), ()),
 }
 
 
-@pytest.mark.parametrize("step", list(LATER))
+@pytest.mark.parametrize("phase", list(LATER))
 @pytest.mark.parametrize("kind", KINDS)
-def test_a_failing_step_stops_every_later_step_and_the_notice_names_it(
-    platform: LocalPlatform, kind: str, step: str
+def test_a_failing_phase_stops_every_later_one_and_the_notice_names_it(
+    platform: LocalPlatform, kind: str, phase: str
 ) -> None:
-    run = platform.run(kind, failing(kind, step, platform))
+    run = platform.run(kind, failing(kind, phase, platform))
 
+    task, later_phases, later_tasks = LATER[phase]
     assert (run.code, run.phase, run.outcome) == (14, "Failed", "failed")
-    assert run.node(step)["phase"] == "Failed"  # type: ignore[index]
-    assert none_ran(run, *LATER[step])
+    assert run.node(task)["phase"] == "Failed"  # type: ignore[index]
+    assert run.found(task)[phase].startswith("failed: ")
+    assert not set(later_phases) & set(run.found(task))
+    assert none_ran(run, *later_tasks)
     reason = the_final_notice(platform)["reason"]
-    assert reason.startswith(f"failed at {step}: ")
-    assert reason != f"failed at {step}: "
+    assert reason.startswith(f"failed at {phase}: ")
+    assert reason != f"failed at {phase}: "
+    assert run.node(task)["message"].endswith(reason)  # type: ignore[index]
 
 
 def closed_port() -> int:
@@ -178,7 +186,7 @@ def test_stopping_a_run_that_waits_for_approval_applies_nothing_and_notifies_sto
 
     assert (run.phase, run.outcome) == ("Failed", "stopped")
     assert run.message == "Stopped with strategy 'Stop'"
-    assert none_ran(run, *AFTER_APPROVAL)
+    assert none_ran(run, "apply")
     assert the_final_notice(platform)["reason"].startswith(
         "Stopped with strategy 'Stop' (at approve)"
     )
@@ -196,7 +204,7 @@ def test_a_destroy_applied_after_yes_succeeds_once_nothing_of_the_stack_remains(
     )
 
     assert (run.code, run.phase, run.outcome) == (0, "Succeeded", "succeeded")
-    assert run.ran("apply") and run.ran("verify")
+    assert {"apply", "verify"} <= set(run.found("apply"))
     assert the_final_notice(platform)["reason"].startswith(
         "destroyed: 0 to add, 0 to change, 2 to destroy"
     )

@@ -53,11 +53,51 @@ def test_arguments_are_the_request_fields_then_the_whole_request(wt: Manifest) -
         assert parameter.get("value") == defaults[parameter["name"]]
 
 
-def test_the_dag_runs_the_steps_in_order(wt: Manifest) -> None:
+def test_the_dag_is_plan_then_approve_then_apply_with_the_notice_beside_the_approval(
+    wt: Manifest,
+) -> None:
     tasks = tasks_by_name(wt)
-    chain = ["validate", "preflight", "plan", "policy", "approve", "apply", "verify", "report"]
-    for before, after in itertools.pairwise(chain):
-        assert f"{before}." in tasks[after]["depends"], after
+    assert list(tasks) == ["plan", "notify-approvers", "approve", "apply"]
+    assert "depends" not in tasks["plan"]
+    assert tasks["approve"]["depends"] == tasks["notify-approvers"]["depends"] == "plan.Succeeded"
+    assert tasks["apply"]["depends"] == "plan.Succeeded && (approve.Succeeded || approve.Skipped)"
+
+
+def test_a_yes_request_runs_three_pods_one_after_another(wt: Manifest) -> None:
+    """plan, apply and the exit handler are containers; the approval is a suspend node (no pod);
+    the approvers' notice depends on plan only, so nothing waits for it."""
+    templates = templates_by_name(wt)
+    tasks = tasks_by_name(wt)
+    critical = ["plan", "approve", "apply"]
+    pods = [name for name in critical if "container" in templates[tasks[name]["template"]]]
+    assert pods == ["plan", "apply"]
+    assert "container" in templates[wt["spec"]["onExit"]]
+    assert not any("notify-approvers" in (t.get("depends") or "") for t in tasks.values())
+
+
+def test_no_task_reads_an_output_of_a_task_that_can_be_skipped_or_omitted(wt: Manifest) -> None:
+    """How a Skipped or Omitted task's outputs resolve changed between patch releases
+    (workflow/controller/scope.go, `addSkippedNodeOutputsToScope`, from v4.0.7): only plan's
+    outputs are read, and plan has neither `when` nor `depends`."""
+    tasks = tasks_by_name(wt)
+    can_be_skipped = {name for name, task in tasks.items() if "when" in task or "depends" in task}
+    for task in tasks.values():
+        read = set(re.findall(r"tasks\.([A-Za-z0-9-]+)\.", json.dumps(task)))
+        assert not read & can_be_skipped, task["name"]
+    assert can_be_skipped == {"notify-approvers", "approve", "apply"}
+
+
+def test_every_when_compares_the_plans_decision_with_a_constant(wt: Manifest) -> None:
+    """No expression and no request value reaches govaluate (workflow/controller/steps.go,
+    `shouldExecute`): the only `when`s compare the word the plan program wrote."""
+    whens = {name: task.get("when") for name, task in tasks_by_name(wt).items()}
+    assert whens == {
+        "plan": None,
+        "notify-approvers": "{{tasks.plan.outputs.parameters.next}} == approve",
+        "approve": "{{tasks.plan.outputs.parameters.next}} == approve",
+        "apply": "{{tasks.plan.outputs.parameters.next}} != done",
+    }
+    assert "{{=" not in json.dumps(wt["spec"]["templates"])
 
 
 def test_approval_is_a_suspend_with_a_yes_no_choice_defaulting_to_no(wt: Manifest) -> None:
@@ -69,8 +109,8 @@ def test_approval_is_a_suspend_with_a_yes_no_choice_defaulting_to_no(wt: Manifes
 
 def test_an_expired_approval_leaves_an_answer_no_person_gives(wt: Manifest) -> None:
     """On expiry every supplied output takes its own default (operator.go `executeSuspend`,
-    workflow/util/util.go `OverrideOutputParametersWithDefault`); an explicit one, so no
-    controller falls back to the input's default (v4.1 `addRawOutputFields`) or errors (v4.0)."""
+    workflow/util/util.go `OverrideOutputParametersWithDefault`); an explicit one, so the
+    input-default fallback (`addRawOutputFields`, only from v4.0.1) is never needed."""
     outputs = {p["name"]: p for p in templates_by_name(wt)["approve"]["outputs"]["parameters"]}
     assert outputs["approve"]["valueFrom"] == {"supplied": {}, "default": "EXPIRED"}
     assert outputs["approve"]["globalName"] == "approval"
@@ -99,41 +139,15 @@ def test_approval_node_shows_the_plan_its_changes_the_policy_findings_and_sha256
     assert arguments == {
         "summary": "{{tasks.plan.outputs.parameters.summary}}",
         "changes": "{{tasks.plan.outputs.parameters.changes}}",
-        "policy": "{{tasks.policy.outputs.parameters.findings}}",
+        "policy": "{{tasks.plan.outputs.parameters.findings}}",
         "sha256": "{{tasks.plan.outputs.parameters.sha256}}",
     }
 
 
-def test_policy_reads_the_plans_redacted_json_and_runs_only_when_it_changes_something(
-    wt: Manifest,
-) -> None:
-    task = tasks_by_name(wt)["policy"]
-    assert task["depends"] == "plan.Succeeded"
-    assert task["when"] == "{{=tasks.plan.outputs.parameters.has_changes == 'true'}}"
-    assert task["arguments"]["artifacts"] == [
-        {"name": "plan-json", "from": "{{tasks.plan.outputs.artifacts.plan-json}}"}
-    ]
-    args = templates_by_name(wt)["policy"]["container"]["args"]
+def test_the_plan_program_runs_policy_with_the_platforms_policies(wt: Manifest) -> None:
+    args = templates_by_name(wt)["plan"]["container"]["args"]
+    assert args[0] == "plan"
     assert args[args.index("--policies") + 1] == "/opt/idp/policies"
-
-
-def test_approval_is_skipped_when_the_plan_has_no_changes_or_waived_it(wt: Manifest) -> None:
-    for task in ("approve", "notify-approvers"):
-        assert tasks_by_name(wt)[task]["when"] == (
-            "{{=tasks.plan.outputs.parameters.has_changes == 'true' && "
-            "tasks.plan.outputs.parameters.waived != 'true'}}"
-        )
-
-
-def test_apply_runs_only_after_exactly_yes_decided_by_an_expression(wt: Manifest) -> None:
-    """The answer is compared by expr inside `{{=...}}`, so govaluate only ever sees `true` or
-    `false` (workflow/controller/steps.go, `shouldExecute`, reads bare words as strings)."""
-    apply = tasks_by_name(wt)["apply"]
-    assert apply["depends"] == "policy.Succeeded && (approve.Succeeded || approve.Skipped)"
-    assert apply["when"] == (
-        "{{=(tasks.approve.outputs?.parameters?.approve ?? '') == 'YES' || "
-        "tasks.plan.outputs.parameters.waived == 'true'}}"
-    )
 
 
 def test_every_depends_names_the_result_it_needs(wt: Manifest) -> None:
@@ -143,22 +157,25 @@ def test_every_depends_names_the_result_it_needs(wt: Manifest) -> None:
         assert all("." in word for word in words), task["name"]
 
 
-def test_apply_gets_the_approved_sha256_and_no_plan_artifact(wt: Manifest) -> None:
+def test_apply_gets_the_approved_sha256_the_plans_decision_and_the_recorded_answer(
+    wt: Manifest,
+) -> None:
     task = tasks_by_name(wt)["apply"]["arguments"]
     assert "artifacts" not in task  # the plan waits beside the state (workflows.steps.planstore)
     assert task["parameters"] == [
         {"name": "sha256", "value": "{{tasks.plan.outputs.parameters.sha256}}"},
-        {"name": "approval", "value": "{{=(tasks.approve.outputs?.parameters?.approve ?? '')}}"},
-        {"name": "waived", "value": "{{tasks.plan.outputs.parameters.waived}}"},
+        {"name": "next", "value": "{{tasks.plan.outputs.parameters.next}}"},
     ]
     args = templates_by_name(wt)["apply"]["container"]["args"]
     assert args[args.index("--sha256") + 1] == "{{inputs.parameters.sha256}}"
+    assert args[args.index("--next") + 1] == "{{inputs.parameters.next}}"
+    assert args[args.index("--approval") + 1] == "{{workflow.outputs.parameters.approval}}"
 
 
-def test_apply_report_and_finish_read_the_approver_from_the_workflows_labels(
+def test_apply_and_finish_read_the_approver_from_the_workflows_labels(
     wt: Manifest,
 ) -> None:
-    for name in ("apply", "report", "finish"):
+    for name in ("apply", "finish"):
         args = templates_by_name(wt)[name]["container"]["args"]
         assert args[args.index("--labels") + 1] == "{{workflow.labels.json}}", name
 
@@ -174,15 +191,18 @@ def test_no_tag_names_a_label_the_workflow_lacks_when_created(wt: Manifest) -> N
     assert named <= known | {"json"}
 
 
-def test_plan_publishes_its_json_and_text_and_no_plan_file(wt: Manifest) -> None:
+def test_plan_publishes_its_json_text_and_policy_report_and_no_plan_file(wt: Manifest) -> None:
     outputs = templates_by_name(wt)["plan"]["outputs"]
-    assert [a["name"] for a in outputs["artifacts"]] == ["plan-json", "plan-text"]
+    assert [a["name"] for a in outputs["artifacts"]] == ["plan-json", "plan-text", "policy-report"]
     assert [p["name"] for p in outputs["parameters"]] == [
+        "phases",
         "has_changes",
         "summary",
         "changes",
         "sha256",
+        "findings",
         "waived",
+        "next",
     ]
 
 
@@ -227,14 +247,16 @@ def test_request_values_reach_steps_only_through_the_environment(wt: Manifest) -
             value = variable.get("value", "")
             if variable["name"] == "IDP_REQUEST":
                 assert value == "{{workflow.parameters.request}}"
-            elif "workflow.parameters" in value:  # only the validate step's cross-check
+            elif "workflow.parameters" in value:  # only the validate phase's cross-check
                 field = variable["name"].removeprefix("IDP_ARG_").lower()
                 assert value == f"{{{{workflow.parameters.{field}}}}}"
-                assert template["name"] == "validate"
+                assert template["name"] == "plan"
 
 
-def test_validate_gets_every_argument_to_compare_with_the_request(wt: Manifest) -> None:
-    env = templates_by_name(wt)["validate"]["container"]["env"]
+def test_the_plan_program_gets_every_argument_to_compare_with_the_request(
+    wt: Manifest,
+) -> None:
+    env = templates_by_name(wt)["plan"]["container"]["env"]
     compared = [v["name"] for v in env if v["name"].startswith("IDP_ARG_")]
     arguments = [p["name"] for p in wt["spec"]["arguments"]["parameters"]]
     assert compared == [f"IDP_ARG_{name.upper()}" for name in arguments if name != "request"]
@@ -253,10 +275,10 @@ def test_only_the_notify_step_sees_the_notify_credentials(wt: Manifest, settings
         assert secrets == ({settings.notify_secret} if template["name"] in notices else set())
 
 
-def test_only_reading_steps_retry_and_only_on_errors(wt: Manifest) -> None:
+def test_only_the_steps_that_change_nothing_retry_and_only_on_errors(wt: Manifest) -> None:
     templates = templates_by_name(wt)
     assert "retryStrategy" not in templates["apply"]
-    for name in ("validate", "preflight", "verify", "report"):
+    for name in ("plan", "notify-approvers", "finish"):
         assert templates[name]["retryStrategy"]["retryPolicy"] == "OnError"
 
 
