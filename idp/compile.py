@@ -91,6 +91,7 @@ def _check_out(out: Path) -> None:
 def _swap_in(files: dict[str, str], staging: Path, out: Path) -> None:
     """Fill `staging`, then put it in place of `out` with two renames."""
     for name, text in files.items():
+        (staging / name).parent.mkdir(exist_ok=True)  # a subfolder such as backstage/
         (staging / name).write_text(text, encoding="utf-8")
     (staging / MARKER).write_text("written by idp compile; replaced on every run\n")
     os.chmod(staging, 0o755)  # noqa: S103 - mkdtemp is 0700; output is for everyone to read
@@ -110,7 +111,15 @@ def _swap_in(files: dict[str, str], staging: Path, out: Path) -> None:
 
 
 def compile_to(out: Path, settings: Settings, catalog: Catalog = DEFAULT_CATALOG) -> list[str]:
-    """Build, render and write; returns the file names written."""
+    """Build, render and write; returns the file names written. With `backstage_templates`
+    on, the Backstage files (idp.backstage) go into a subfolder kustomization.yaml leaves out."""
     files = render_files(build(settings, catalog))
+    if settings.backstage_templates:
+        from idp.backstage import compiled_files
+
+        try:
+            files.update(compiled_files(settings, catalog))
+        except ValueError as exc:  # a request model the form cannot offer
+            raise CompileError(str(exc)) from exc
     write(files, out)
     return sorted(files)
