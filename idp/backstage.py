@@ -90,6 +90,7 @@ def actions(model: type[RequestBase]) -> tuple[str, ...]:
 
 
 def offers_preview(model: type[RequestBase]) -> bool:
+    """Whether the contract takes `action: preview`: the form offers it only then."""
     return PREVIEW in actions(model)
 
 
@@ -126,11 +127,11 @@ def parameters(model: type[RequestBase], settings: Settings) -> list[dict[str, A
     fields = _form_fields(model, schema)
     required = set(schema.get("required", [])) - set(_WHO)
     choices = actions(model)
-    where_and_who = (*_WHERE, *_WHO, *_RUN)
+    placed = (*_WHERE, *_WHO, *_RUN)
     groups = {
         "What": (
             f"{_first_line(model)} What to create.",
-            [n for n in fields if n not in where_and_who],
+            [n for n in fields if n not in placed],
         ),
         "Where": ("Its name, and where and for how long it lives.", _present(_WHERE, fields)),
         "Who": (
@@ -275,6 +276,7 @@ def _action(model: type[RequestBase], prop: dict[str, Any]) -> dict[str, Any]:
         "enum": list(choices),
         "default": choices[0] if PREVIEW in choices else prop.get("default", choices[0]),
         "description": meanings or prop.get("description", ""),
+        "ui:widget": "radio",
     }
 
 
