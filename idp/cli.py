@@ -88,6 +88,13 @@ def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_backstage(args: argparse.Namespace, settings: Settings) -> int:
+    from idp import backstage
+
+    model = model_for(args.kind, catalog_for(settings.catalog))
+    return backstage.command(args.out, args.proxy_snippet, settings, model)
+
+
 def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
     from events import kind_sensor
     from events.render import Dropped, Refused, TriggerFailed, event_from_text, render
@@ -304,9 +311,14 @@ def build_parser() -> argparse.ArgumentParser:
     render_cmd = add("render", cmd_render, "print the Workflow the kind's sensor would create")
     kind_and_file(render_cmd)
     output(render_cmd, "yaml")
-    schema_cmd = add("schema", cmd_schema, "print a kind's request JSON Schema")
-    schema_cmd.add_argument("kind", help="resource kind: " + ", ".join(DEFAULT_CATALOG))
-    output(schema_cmd, "json")
+    output(_kind(add("schema", cmd_schema, "print a kind's request JSON Schema")), "json")
+    _backstage_options(
+        add(
+            "backstage",
+            cmd_backstage,
+            "write a kind's Backstage Software Template and print the proxy snippet it needs",
+        )
+    )
     argo.submit(add("submit", cmd_submit, "create or update every object on an Argo Server"))
     run_cmd = add("run", cmd_run, "submit one Workflow from a kind's template, without the webhook")
     kind_and_file(run_cmd)
@@ -350,6 +362,23 @@ def build_parser() -> argparse.ArgumentParser:
         "shell", choices=("bash", "zsh"), help="the shell to complete for"
     )
     return parser
+
+
+def _kind(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    command.add_argument("kind", help="resource kind: " + ", ".join(DEFAULT_CATALOG))
+    return command
+
+
+def _backstage_options(command: argparse.ArgumentParser) -> None:
+    _kind(command)
+    command.add_argument(
+        "--out", metavar="FILE", help="write the template to FILE (default: stdout)"
+    )
+    command.add_argument(
+        "--proxy-snippet",
+        metavar="FILE",
+        help="write the app-config.yaml proxy snippet to FILE (default: stderr)",
+    )
 
 
 def _local_cron_options(command: argparse.ArgumentParser) -> argparse.ArgumentParser:

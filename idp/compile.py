@@ -57,8 +57,9 @@ def render_files(manifests: list[Manifest]) -> dict[str, str]:
     return files
 
 
-def write(files: dict[str, str], out: Path) -> None:
-    """Replace `out` with exactly `files`; refuse to clear a folder this tool did not write."""
+def write(files: dict[str, str], out: Path, folders: tuple[str, ...] = ()) -> None:
+    """Replace `out` with exactly `files`; refuse to clear a folder this tool did not write.
+    `folders` are the subfolders some files go into."""
     out = out.resolve()
     try:
         _check_out(out)
@@ -70,7 +71,7 @@ def write(files: dict[str, str], out: Path) -> None:
             "choose a folder you can write to"
         ) from None
     try:
-        _swap_in(files, staging, out)
+        _swap_in(files, staging, out, folders)
     except OSError as exc:
         raise CompileError(f"--out {out}: cannot write ({exc.strerror or exc})") from None
     finally:
@@ -88,8 +89,10 @@ def _check_out(out: Path) -> None:
             )
 
 
-def _swap_in(files: dict[str, str], staging: Path, out: Path) -> None:
+def _swap_in(files: dict[str, str], staging: Path, out: Path, folders: tuple[str, ...]) -> None:
     """Fill `staging`, then put it in place of `out` with two renames."""
+    for folder in folders:
+        (staging / folder).mkdir()
     for name, text in files.items():
         (staging / name).write_text(text, encoding="utf-8")
     (staging / MARKER).write_text("written by idp compile; replaced on every run\n")
@@ -110,7 +113,17 @@ def _swap_in(files: dict[str, str], staging: Path, out: Path) -> None:
 
 
 def compile_to(out: Path, settings: Settings, catalog: Catalog = DEFAULT_CATALOG) -> list[str]:
-    """Build, render and write; returns the file names written."""
+    """Build, render and write; returns the file names written. With `backstage_templates`
+    on, the Backstage files (idp.backstage) go into a subfolder kustomization.yaml leaves out."""
     files = render_files(build(settings, catalog))
-    write(files, out)
+    folders: tuple[str, ...] = ()
+    if settings.backstage_templates:
+        from idp.backstage import FOLDER, compiled_files
+
+        try:
+            files.update(compiled_files(settings, catalog))
+        except ValueError as exc:  # a request model the form cannot offer
+            raise CompileError(str(exc)) from exc
+        folders = (FOLDER,)
+    write(files, out, folders)
     return sorted(files)

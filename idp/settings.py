@@ -389,6 +389,13 @@ class Settings(BaseModel):
     argo_ui_url: Url = Field(
         PLACEHOLDER_ARGO_UI_URL, description="Base URL of the Argo UI, for links"
     )
+    backstage_templates: bool = Field(
+        False,
+        description="idp compile also writes, into backstage/ beside the objects (not in "
+        "kustomization.yaml: they are not Kubernetes objects), a Backstage Software Template "
+        "per kind, a catalog Location listing them and the app-config.yaml proxy snippet "
+        "they POST through (idp backstage writes one kind's)",
+    )
     approver_identity: Literal["required", "optional"] = Field(
         "required",
         description="Whether apply refuses an approval the Argo Server recorded no identity for "
