@@ -156,6 +156,27 @@ def test_a_file_share_costs_its_quota_at_its_accounts_redundancy(prices: FakePri
     assert "azurerm_storage_share.this[0]" in account.detail[0]
 
 
+def account(redundancy: str) -> dict[str, Any]:
+    """A standard storage account's values in eastus."""
+    return {
+        "location": "eastus",
+        "account_tier": "Standard",
+        "account_replication_type": redundancy,
+    }
+
+
+def configuration(reference: str) -> dict[str, Any]:
+    """A plan's configuration in which the share's storage_account_id refers to `reference`."""
+    share = {
+        "address": "azurerm_storage_share.this",
+        "mode": "managed",
+        "type": "azurerm_storage_share",
+        "name": "this",
+        "expressions": {"storage_account_id": {"references": [reference, reference[:-3]]}},
+    }
+    return {"root_module": {"resources": [share]}}
+
+
 def test_a_premium_file_share_costs_its_provisioned_capacity(prices: FakePrices) -> None:
     plan = plan_of(
         change(
@@ -177,6 +198,31 @@ def test_a_premium_file_share_costs_its_provisioned_capacity(prices: FakePrices)
     assert run(plan, "eastus", prices).after == pytest.approx(100 * 0.16)
 
 
+def test_a_share_is_priced_at_the_redundancy_of_the_account_its_configuration_names(
+    prices: FakePrices,
+) -> None:
+    plan = plan_of(
+        change("azurerm_storage_account.logs", ["create"], after=account("ZRS")),
+        change("azurerm_storage_account.files", ["create"], after=account("LRS")),
+        change("azurerm_storage_share.this[0]", ["create"], after={"quota": 10}),
+    )
+    plan["configuration"] = configuration("azurerm_storage_account.files.id")
+    found = run(plan, "eastus", prices)
+    assert found.after == pytest.approx(10 * 0.06)  # Standard LRS in eastus
+    assert [u.address for u in found.unpriced] == ["azurerm_storage_account.logs"]
+
+
+def test_a_share_whose_account_cannot_be_told_is_named(prices: FakePrices) -> None:
+    plan = plan_of(
+        change("azurerm_storage_account.logs", ["create"], after=account("ZRS")),
+        change("azurerm_storage_account.files", ["create"], after=account("LRS")),
+        change("azurerm_storage_share.this[0]", ["create"], after={"quota": 10}),
+    )
+    found = run(plan, "eastus", prices)
+    share = next(u for u in found.unpriced if u.address == "azurerm_storage_share.this[0]")
+    assert share.reason == "cannot tell which storage account of the plan holds the share"
+
+
 def test_a_blob_account_is_named_as_billed_by_use(prices: FakePrices) -> None:
     account = {"location": "eastus", "account_tier": "Standard", "account_replication_type": "LRS"}
     found = run(
@@ -185,6 +231,14 @@ def test_a_blob_account_is_named_as_billed_by_use(prices: FakePrices) -> None:
     assert (found.status, found.after, found.lines) == ("partial", 0.0, ())
     assert found.unpriced[0].address == "azurerm_storage_account.this"
     assert found.unpriced[0].reason.startswith("billed by use")
+
+
+def test_an_autoscaled_node_pool_is_priced_at_its_minimum(prices: FakePrices) -> None:
+    values = cluster()
+    values["default_node_pool"][0].update(node_count=None, auto_scaling_enabled=True, min_count=2)
+    found = run(plan_of(change(AKS, ["create"], after=values)), "westeurope", prices)
+    assert found.after == pytest.approx(2 * 0.111 * H + 2 * 21.68)
+    assert "priced at its min_count, 2 nodes" in found.lines[0].detail[0]
 
 
 def test_a_postgresql_server_costs_its_sku_and_storage(prices: FakePrices) -> None:
@@ -261,6 +315,14 @@ def test_a_replaced_resource_costs_its_old_self_before_and_its_new_self_after(
     found = run(plan, "westeurope", prices)
     assert totals(found) == ("ok", cents(THREE_NODES), cents(0.111 * H + 21.68))
     assert found.lines[0].action == "replace"
+
+
+def test_a_deposed_object_being_destroyed_still_costs_before(prices: FakePrices) -> None:
+    deposed = {**change(AKS, ["delete"], before=cluster()), "deposed": "0a1b2c3d"}
+    plan = plan_of(change(AKS, ["create"], after=cluster()), deposed)
+    found = run(plan, "westeurope", prices)
+    assert totals(found) == ("ok", cents(THREE_NODES), cents(THREE_NODES))
+    assert found.lines[1].address == f"{AKS} (deposed 0a1b2c3d)"
 
 
 def test_a_data_source_read_is_not_a_resource_of_the_estimate(prices: FakePrices) -> None:

@@ -20,22 +20,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from workflows.steps.cost.prices import CURRENCY, PriceServiceError, PriceSource
-from workflows.steps.cost.rules import (
-    HOURS_PER_MONTH,
-    Free,
-    NotPriced,
+from workflows.steps.cost.plan import (
     NotPricedError,
-    Outcome,
-    Part,
     Plan,
     Side,
     exists_after,
     exists_before,
     key,
-    outcome,
     region_name,
 )
+from workflows.steps.cost.prices import CURRENCY, PriceServiceError, PriceSource
+from workflows.steps.cost.rules import HOURS_PER_MONTH, Free, NotPriced, Outcome, Part, outcome
 
 MAX_RESOURCES = 1000
 SHOWN_UNPRICED = 3  # named in the one-line summary; the rest are counted
