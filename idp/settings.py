@@ -26,6 +26,7 @@ from typing import Annotated, Any, Literal, TypeGuard, get_args, get_origin
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -135,6 +136,21 @@ def _supported_jetstream(version: str) -> str:
 JetStreamVersion = Annotated[str, AfterValidator(_supported_jetstream)]
 
 
+def _cost_or_none(value: Any) -> Any:
+    """An empty value (an unset IDP_* variable) is no limit; a boolean is not an amount."""
+    if value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError("must be an amount in US dollars, not a boolean")
+    return value
+
+
+# US dollars a month: a positive finite number, or None for no limit.
+MonthlyCost = Annotated[
+    Annotated[float, Field(gt=0, allow_inf_nan=False)] | None, BeforeValidator(_cost_or_none)
+]
+
+
 class SettingsError(ValueError):
     """Settings that cannot be used; the message names the field and the rule."""
 
@@ -192,6 +208,9 @@ class EnvironmentSettings(_Section):
     policy_blocking_severity: BlockingSeverity | None = Field(
         None, description="This environment's policy_blocking_severity"
     )
+    max_monthly_cost: MonthlyCost = Field(
+        None, description="This environment's max_monthly_cost (unset: the top-level one)"
+    )
 
 
 @dataclass(frozen=True)
@@ -202,6 +221,7 @@ class Target:
     terraform_backend: TerraformBackend
     azure_client_id: str
     policy_blocking_severity: str
+    max_monthly_cost: float | None = None
 
 
 # A cron schedule as the cron controller reads it: five fields (robfig/cron's standard parser)
@@ -344,7 +364,8 @@ class Settings(BaseModel):
     environments: dict[EnvironmentName, EnvironmentSettings] = Field(
         default_factory=dict,
         description="Per request environment: subscription_id, terraform_backend, "
-        "azure_client_id and policy_blocking_severity that differ from the top-level ones",
+        "azure_client_id, policy_blocking_severity and max_monthly_cost that differ from the "
+        "top-level ones",
     )
     allowed_regions: Annotated[tuple[str, ...], Field(min_length=1, max_length=100)] = Field(
         DEFAULT_REGIONS, description="Azure regions a request may name"
@@ -409,6 +430,14 @@ class Settings(BaseModel):
     )
     policy_blocking_checks: Annotated[tuple[CheckId, ...], Field(max_length=500)] = Field(
         (), description="Checks whose finding stops the run whatever its severity"
+    )
+    max_monthly_cost: MonthlyCost = Field(
+        None,
+        description="US dollars a month (Azure retail prices) a stack may cost after a change, "
+        "by the plan step's estimate; a plan over it ends the run cost-blocked before approval. "
+        "Unset (null, or an empty IDP_MAX_MONTHLY_COST): no limit; "
+        "environments.<env>.max_monthly_cost sets one environment's. An estimate the price "
+        "service could not make never blocks a run",
     )
     drift: Drift = Drift()
     expiry: Expiry = Expiry()
@@ -478,7 +507,8 @@ class Settings(BaseModel):
         )
 
     def target(self, environment: str) -> Target:
-        """Subscription, backend and client id of `environment`: its overrides over the defaults."""
+        """Subscription, backend, client id, policy and cost limit of `environment`: its
+        overrides over the defaults."""
         overrides = {str(name): value for name, value in self.environments.items()}
         override = overrides.get(environment, EnvironmentSettings())
         backend = self.terraform_backend.model_copy(
@@ -490,6 +520,9 @@ class Settings(BaseModel):
             azure_client_id=override.azure_client_id or self.azure_client_id,
             policy_blocking_severity=override.policy_blocking_severity
             or self.policy_blocking_severity,
+            max_monthly_cost=override.max_monthly_cost
+            if override.max_monthly_cost is not None
+            else self.max_monthly_cost,
         )
 
 
