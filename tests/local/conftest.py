@@ -33,6 +33,9 @@ POLICIES = ROOT / "tests" / "fixtures" / "policies"
 KINDS = ("compute", "storage", "database")
 APPROVER = "lee.reviewer@example.com"  # someone other than every example's requester
 _MACHINE_PREFIXES = ("IDP_", "AZURE_", "ARM_")
+# Switches of the test run itself, not settings: where the official schemas are, and whether
+# they must be there.
+_TEST_SWITCHES = ("IDP_UPSTREAM_SCHEMAS", "IDP_REQUIRE_UPSTREAM_SCHEMAS")
 
 
 def example(kind: str, **changes: Any) -> dict[str, Any]:
@@ -181,7 +184,7 @@ class LocalPlatform:
 @pytest.fixture
 def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalPlatform]:
     for name in list(os.environ):
-        if name.startswith(_MACHINE_PREFIXES):
+        if name.startswith(_MACHINE_PREFIXES) and name not in _TEST_SWITCHES:
             monkeypatch.delenv(name)
     bin_dir = write_az(tmp_path / "bin")
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
