@@ -20,7 +20,7 @@ TASKS = (PLAN, NOTIFY_APPROVERS, APPROVAL, APPLY)
 
 # The phases of the step programs that reach outside (Azure, checkov), which `idp local --stub
 # PHASE=Succeeded` may stand in for on a machine without them.
-STUBBABLE_PHASES = ("preflight", "policy", "verify")
+STUBBABLE_PHASES = ("preflight", "policy", "cost", "verify")
 
 # The approval's answers: only exactly YES applies; EXPIRED is what an expiry leaves.
 APPROVED = "YES"
@@ -37,8 +37,10 @@ OUTCOMES = (
     "expired",
     "failed",
     "stopped",
+    "cost-blocked",
+    "previewed",
 )
-FULFILLED = ("succeeded", "no-changes")
+FULFILLED = ("succeeded", "no-changes", "previewed")
 
 # What the plan program decides the Workflow does next (its `next` output).
 NEXT_APPROVE = "approve"  # a person is asked
@@ -46,7 +48,7 @@ NEXT_APPLY = "apply"  # the approval is waived; apply checks the waiver itself
 NEXT_DONE = "done"  # nothing to apply
 
 # What the approval node shows; each is also a supplied output the Argo UI sets back.
-APPROVAL_SHOWS = ("summary", "changes", "policy", "sha256")
+APPROVAL_SHOWS = ("summary", "changes", "policy", "cost", "sha256")
 
 # Workflow outputs (globalName) the exit handler and the client read.
 GLOBAL_HAS_CHANGES = "has_changes"
@@ -58,20 +60,29 @@ GLOBAL_REASON = "reason"
 GLOBAL_PLAN_SHA256 = "plan-sha256"
 GLOBAL_WAIVED = "waived"
 GLOBAL_VERIFIED = "verified"
+GLOBAL_CHANGES = "changes"
+GLOBAL_FINDINGS = "findings"
+GLOBAL_COST = "cost"
 
 # The plan program's output parameters and the workflow output each is published as.
 PLAN_PARAMETERS: dict[str, str | None] = {
     "phases": None,
     "has_changes": GLOBAL_HAS_CHANGES,
     "summary": GLOBAL_SUMMARY,
-    "changes": None,
+    "changes": GLOBAL_CHANGES,
     "sha256": GLOBAL_PLAN_SHA256,
-    "findings": None,
+    "findings": GLOBAL_FINDINGS,
+    "cost": GLOBAL_COST,
     "waived": GLOBAL_WAIVED,
     "next": None,
 }
 # Its artifacts (redacted): the plan's JSON and text, the policy report.
-PLAN_ARTIFACTS = {"plan-json": "plan.json", "plan-text": "plan.txt", "policy-report": "policy.json"}
+PLAN_ARTIFACTS = {
+    "plan-json": "plan.json",
+    "plan-text": "plan.txt",
+    "policy-report": "policy.json",
+    "cost-report": "cost.json",
+}
 # The apply program's outputs and artifacts.
 APPLY_PARAMETERS: dict[str, str | None] = {
     "phases": None,

@@ -439,6 +439,18 @@ class Settings(BaseModel):
         "environments.<env>.max_monthly_cost sets one environment's. An estimate the price "
         "service could not make never blocks a run",
     )
+    prices_url: Annotated[
+        str,
+        Field(
+            pattern=r"^(https://[A-Za-z0-9.-]+|http://(127\.0\.0\.1|localhost))(:[0-9]{1,5})?"
+            r"(/[A-Za-z0-9._~/-]*)?$",
+            max_length=256,
+        ),
+    ] = Field(
+        "https://prices.azure.com/api/retail/prices",
+        description="The Azure Retail Prices API the plan step's cost estimate asks (public, no "
+        "key; plain http only on this machine's loopback, for tests)",
+    )
     drift: Drift = Drift()
     expiry: Expiry = Expiry()
     cron_timezone: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_+/-]{0,63}$")] = Field(

@@ -69,6 +69,9 @@ from idp.pipeline import (
     ENTRYPOINT,
     EXIT_HANDLER,
     GLOBAL_APPROVAL,
+    GLOBAL_CHANGES,
+    GLOBAL_COST,
+    GLOBAL_FINDINGS,
     GLOBAL_HAS_CHANGES,
     GLOBAL_OUTCOME,
     GLOBAL_OUTPUTS,
@@ -186,6 +189,8 @@ _SHOWN = {
     "of the plan step)",
     "policy": "What the policy checks found that does not stop the run (the full report: "
     "the policy-report artifact of the plan step)",
+    "cost": "What the change costs a month, before and after (Azure retail prices; the full "
+    "estimate: the cost-report artifact of the plan step)",
     "sha256": "The plan file that a YES applies (apply checks it against the plan's own)",
 }
 # The approver as the Argo Server recorded them on the Workflow (workflows.steps.approver).
@@ -258,13 +263,15 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
             "awaiting-approval",
             "--summary",
             "{{inputs.parameters.summary}}",
+            "--cost",
+            "{{inputs.parameters.cost}}",
         ],
         settings,
         deadline_seconds=120,
         retry=True,
         notify_secrets=True,
         request_env=False,
-        inputs=[m.Parameter(name="summary")],
+        inputs=[m.Parameter(name="summary"), m.Parameter(name="cost")],
     )
     finish = step(
         EXIT_HANDLER,
@@ -294,6 +301,12 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
             _workflow_output(GLOBAL_VERIFIED),
             "--waived",
             _workflow_output(GLOBAL_WAIVED),
+            "--changes",
+            _workflow_output(GLOBAL_CHANGES),
+            "--findings",
+            _workflow_output(GLOBAL_FINDINGS),
+            "--cost",
+            _workflow_output(GLOBAL_COST),
             "--environment",
             "{{workflow.parameters.environment}}",
             "--name",
@@ -326,6 +339,7 @@ _SHOWN_FROM = {
     "summary": _plan_output("summary"),
     "changes": _plan_output("changes"),
     "policy": _plan_output("findings"),
+    "cost": _plan_output("cost"),
     "sha256": _plan_output("sha256"),
 }
 
@@ -349,7 +363,10 @@ def _dag() -> DAG:
                 when=ASKED,
                 continue_on=m.ContinueOn(failed=True, error=True),
                 arguments=m.Arguments(
-                    parameters=[m.Parameter(name="summary", value=_plan_output("summary"))]
+                    parameters=[
+                        m.Parameter(name="summary", value=_plan_output("summary")),
+                        m.Parameter(name="cost", value=_plan_output("cost")),
+                    ]
                 ),
             ),
             Task(

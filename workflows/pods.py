@@ -130,6 +130,7 @@ def step_environment(settings: Settings) -> dict[str, str]:
         "IDP_POLICY_BLOCKING_CHECKS": json.dumps(
             list(settings.policy_blocking_checks), separators=(",", ":")
         ),
+        "IDP_PRICES_URL": settings.prices_url,
         "IDP_MAX_MONTHLY_COST": (
             "" if settings.max_monthly_cost is None else str(settings.max_monthly_cost)
         ),

@@ -1,5 +1,5 @@
-"""Runs `idp local` as a user does, with Azure and the callback answered at the network
-boundary by local fakes, and the fixture Terraform modules (one per kind, built-in provider).
+"""Runs `idp local` as a user does, with Azure, the callback and the Azure Retail Prices API
+answered at the network boundary by local fakes, and the fixture Terraform modules (one per kind, built-in provider).
 
 `LocalPlatform.run` calls the real command line in this process (`idp local KIND FILE ... -o
 json`): it compiles, renders the body as the Sensor would, runs every step program as its own
@@ -26,6 +26,7 @@ import pytest
 from idp.cli import main
 from tests.fakes.azure import SUBSCRIPTION, FakeArm, fake_arm, write_az
 from tests.fakes.callback import Callback, running_callback
+from tests.fakes.prices import FakePrices, fake_prices
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = ROOT / "tests" / "fixtures" / "terraform"
@@ -122,6 +123,7 @@ class LocalPlatform:
     tmp: Path
     arm: FakeArm
     callback: Callback
+    prices: FakePrices
     runs: int = 0
 
     def run(
@@ -189,11 +191,16 @@ def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalP
     bin_dir = write_az(tmp_path / "bin")
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    with fake_arm(tmp_path / "state", tmp_path) as arm, running_callback() as callback:
+    with (
+        fake_arm(tmp_path / "state", tmp_path) as arm,
+        running_callback() as callback,
+        fake_prices() as prices,
+    ):
         monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", SUBSCRIPTION)
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(arm.ca_bundle))
         monkeypatch.setenv("IDP_AZURE_AUTH", "azure-cli")
         monkeypatch.setenv("IDP_AZURE_RESOURCE_MANAGER", arm.url)
         monkeypatch.setenv("IDP_CALLBACK_URL", callback.url)
         monkeypatch.setenv("IDP_ARGO_UI_URL", "https://argo.example.test")
-        yield LocalPlatform(tmp_path, arm, callback)
+        monkeypatch.setenv("IDP_PRICES_URL", prices.url)
+        yield LocalPlatform(tmp_path, arm, callback, prices)

@@ -202,12 +202,13 @@ def node_named(workflow: Mapping[str, Any], name: str) -> dict[str, Any]:
 # resolve.
 PLAN = Ending(
     outputs={
-        "phases": "validate: valid\npreflight: ok\nplan: 2 to add\npolicy: no findings",
+        "phases": "validate: valid\npreflight: ok\nplan: 2 to add\npolicy: no findings\ncost: +$72.48",
         "has_changes": "true",
         "summary": "2 to add, 0 to change, 0 to destroy",
         "changes": "create terraform_data.first\ncreate terraform_data.second",
         "sha256": "ab" * 32,
         "findings": "no findings",
+        "cost": "+$72.48/month (from $0.00 to $72.48)",
         "waived": "false",
         "next": "approve",
     }

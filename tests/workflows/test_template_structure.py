@@ -130,7 +130,7 @@ def test_every_input_the_argo_ui_sends_back_is_a_supplied_output_with_a_default(
     assert all("supplied" in v and "default" in v for v in outputs.values())
 
 
-def test_approval_node_shows_the_plan_its_changes_the_policy_findings_and_sha256(
+def test_approval_node_shows_the_plan_its_changes_the_findings_the_cost_and_sha256(
     wt: Manifest,
 ) -> None:
     arguments = {
@@ -140,6 +140,7 @@ def test_approval_node_shows_the_plan_its_changes_the_policy_findings_and_sha256
         "summary": "{{tasks.plan.outputs.parameters.summary}}",
         "changes": "{{tasks.plan.outputs.parameters.changes}}",
         "policy": "{{tasks.plan.outputs.parameters.findings}}",
+        "cost": "{{tasks.plan.outputs.parameters.cost}}",
         "sha256": "{{tasks.plan.outputs.parameters.sha256}}",
     }
 
@@ -191,9 +192,16 @@ def test_no_tag_names_a_label_the_workflow_lacks_when_created(wt: Manifest) -> N
     assert named <= known | {"json"}
 
 
-def test_plan_publishes_its_json_text_and_policy_report_and_no_plan_file(wt: Manifest) -> None:
+def test_plan_publishes_its_json_text_policy_and_cost_reports_and_no_plan_file(
+    wt: Manifest,
+) -> None:
     outputs = templates_by_name(wt)["plan"]["outputs"]
-    assert [a["name"] for a in outputs["artifacts"]] == ["plan-json", "plan-text", "policy-report"]
+    assert [a["name"] for a in outputs["artifacts"]] == [
+        "plan-json",
+        "plan-text",
+        "policy-report",
+        "cost-report",
+    ]
     assert [p["name"] for p in outputs["parameters"]] == [
         "phases",
         "has_changes",
@@ -201,6 +209,7 @@ def test_plan_publishes_its_json_text_and_policy_report_and_no_plan_file(wt: Man
         "changes",
         "sha256",
         "findings",
+        "cost",
         "waived",
         "next",
     ]

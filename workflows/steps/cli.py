@@ -126,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     notify = add("notify", _command("notify"), "tell the approvers that a plan waits for them")
     notify.add_argument("--phase", choices=("awaiting-approval",), default="awaiting-approval")
     notify.add_argument("--summary", default="", help="the plan's one-line summary")
+    notify.add_argument("--cost", default="", help="the plan's cost estimate, one line")
     finish = add(
         "finish",
         _command("finish"),

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 
 EXIT_FAILURE = 1
 EXIT_INVALID = 2
-EXIT_POLICY = 3  # the policy step found something that stops the run
+EXIT_POLICY = 3  # the policy phase found something that stops the run
+EXIT_COST = 4  # the cost phase's estimate is over the environment's max_monthly_cost
 TERMINATION_LOG_ENV = "IDP_TERMINATION_LOG"
 TERMINATION_LOG_BYTES = 4096  # what Kubernetes keeps of a termination message
 

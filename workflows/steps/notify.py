@@ -79,9 +79,22 @@ class Notice:
     workflow: str = ""
     workflow_url: str = ""
     approver: str = ""
+    changes: str = ""  # each resource and its action, a line each (previews, approvals)
+    findings: str = ""  # the policy findings that did not block
+    cost: str = ""  # the cost estimate, one line
 
     def payload(self) -> dict[str, Any]:
-        """The JSON document POSTed to the callback URL."""
+        """The JSON document POSTed to the callback URL (`changes`, `findings` and `cost` only
+        when there is something to say: older receivers see the same document as before)."""
+        extra = {
+            name: value
+            for name, value in (
+                ("changes", self.changes),
+                ("findings", self.findings),
+                ("cost", self.cost),
+            )
+            if value
+        }
         return {
             "request_id": self.request_id,
             "kind": self.kind,
@@ -92,6 +105,7 @@ class Notice:
             "workflow": self.workflow,
             "workflow_url": self.workflow_url,
             "approver": self.approver,
+            **extra,
         }
 
 
@@ -222,10 +236,16 @@ def email(notice: Notice, sender: str, recipients: Sequence[str]) -> EmailMessag
         lines.append(f"Why: {notice.reason}")
     if notice.summary:
         lines.append(f"Plan: {notice.summary}")
+    if notice.cost:
+        lines.append(f"Cost: {notice.cost}")
     if notice.approver:
         lines.append(f"Answered by: {notice.approver}")
     if notice.workflow_url:
         lines.append(f"Workflow: {notice.workflow_url}")
+    if notice.changes:
+        lines += ["", "Changes:", *(f"  {line}" for line in notice.changes.splitlines())]
+    if notice.findings:
+        lines += ["", "Policy findings:", *(f"  {line}" for line in notice.findings.splitlines())]
     if notice.outputs:
         lines += ["", "Outputs:"]
         lines += [f"  {name} = {json.dumps(value)}" for name, value in notice.outputs.items()]

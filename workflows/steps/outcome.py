@@ -27,6 +27,7 @@ from typing import Any
 from idp.pipeline import APPROVED, FULFILLED, UNANSWERED, WAIVED
 
 POLICY_BLOCKED = "blocked by policy"  # how the policy phase's failure begins
+COST_BLOCKED = "over budget"  # how the cost phase's failure begins
 FAILED_AT = "failed at "  # how a step program names the phase that failed (`phases`)
 STOPPED_PREFIX = "Stopped with strategy"
 _ARGO_CONTAINER_MESSAGE = re.compile(r"^main: [A-Za-z]+ \(exit code [0-9]+\)(: )?")
@@ -64,12 +65,15 @@ class Facts:
     labels: str = ""
     waived: str = ""
     verified: str = ""
+    changes: str = ""
+    findings: str = ""
+    cost: str = ""
 
 
 FACT_FLAGS = {
     "status": "{{workflow.status}}",
     "failures": "{{workflow.failures}}: the failed nodes (Go-quoted JSON)",
-    "action": "the request's action: provision or destroy",
+    "action": "the request's action: provision, destroy or preview",
     "has_changes": "the plan's has_changes (true/false), if it was published",
     "summary": "the plan's one-line summary, if it was published",
     "approval": "the approval's answer, if any (EXPIRED: nobody answered in time)",
@@ -81,6 +85,9 @@ FACT_FLAGS = {
     "labels": "{{workflow.labels.json}}: the workflow's labels, where the approver is recorded",
     "waived": "true when the plan step waived the approval (an expired stack's destroy)",
     "verified": "what verify proved (after a destroy: nothing remains, what was removed)",
+    "changes": "each resource and its action, if the plan published them",
+    "findings": "the policy findings that did not block, if published",
+    "cost": "the plan's cost estimate (one line), if published",
 }
 
 
@@ -186,6 +193,8 @@ def _ended_badly(state: str, nodes: list[dict[str, Any]], entrypoint: str) -> Ou
         return Outcome("failed", f"the workflow ended {state or 'without a status'}")
     step = str(node.get("templateName") or node.get("displayName") or "a step")
     message = _step_message(node)
+    if message.startswith(f"{FAILED_AT}cost: {COST_BLOCKED}"):
+        return Outcome("cost-blocked", _one_line(message.removeprefix(f"{FAILED_AT}cost: "), 1000))
     if message.startswith(f"{FAILED_AT}policy: {POLICY_BLOCKED}"):
         return Outcome(
             "policy-failed", _one_line(message.removeprefix(f"{FAILED_AT}policy: "), 1000)
@@ -231,6 +240,8 @@ def decide(
     if state != "Succeeded":
         return Outcome("failed", "the workflow ended without a status")
     plan = "" if absent(summary) else _one_line(summary)
+    if action == "preview":
+        return Outcome("previewed", f"a preview: {plan}" if plan else "a preview")
     if has_changes == "false":
         return Outcome("no-changes", f"the plan has no changes{f' ({plan})' if plan else ''}")
     answer = WAIVED if waived == "true" and absent(approval) else approval

@@ -137,11 +137,15 @@ class Terraform:
             args.append("-lockfile=readonly")
         self.stream("init", *args)
 
-    def plan(self, var_file: Path, plan_file: Path, *, destroy: bool) -> bool:
-        """`terraform plan -detailed-exitcode -out`; True when the plan has changes."""
+    def plan(self, var_file: Path, plan_file: Path, *, destroy: bool, lock: bool = True) -> bool:
+        """`terraform plan -detailed-exitcode -out`; True when the plan has changes. Without
+        `lock`, the state is read without taking its lock (a preview, which writes nothing,
+        must not wait for a run that holds it)."""
         args = ["-input=false", "-detailed-exitcode", f"-out={plan_file}", f"-var-file={var_file}"]
         if destroy:
             args.append("-destroy")
+        if not lock:
+            args.append("-lock=false")
         code = self.stream("plan", *args, ok=(PLAN_NO_CHANGES, PLAN_CHANGES))
         return code == PLAN_CHANGES
 

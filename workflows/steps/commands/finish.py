@@ -59,6 +59,16 @@ def finish(stack: Stack, recipient: Recipient, facts: Facts, out: Path) -> int:
     outputs.write(out, "delivery", "not attempted")
     summary = "" if absent(facts.summary) else " ".join(facts.summary.split())
     published = _published(facts.outputs) if outcome.name == "succeeded" else {}
+    # What the plan found, for a preview (whose notice is its only report) and whenever a plan
+    # was made; absent outputs were never published.
+    found = {
+        name: "" if absent(value) else value
+        for name, value in (
+            ("changes", facts.changes),
+            ("findings", facts.findings),
+            ("cost", facts.cost),
+        )
+    }
     approver = _approver(facts.labels)
     answered = approver if not absent(facts.approval) else ""
     try:
@@ -71,6 +81,7 @@ def finish(stack: Stack, recipient: Recipient, facts: Facts, out: Path) -> int:
             summary=summary,
             outputs=published,
             approver=answered,
+            **found,
         )
         delivery = deliver(made, settings, [email] if email else [])
         _clean_up_plan(stack, facts, settings)

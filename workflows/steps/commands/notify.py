@@ -23,15 +23,15 @@ def run(args: argparse.Namespace) -> int:
     recipient = Recipient(
         args.kind, args.workflow, args.namespace, args.request_id, args.requester_email
     )
-    notify(recipient, args.phase, args.summary)
+    notify(recipient, args.phase, args.summary, args.cost)
     return 0
 
 
-def notify(recipient: Recipient, phase: str, summary: str) -> None:
+def notify(recipient: Recipient, phase: str, summary: str, cost: str = "") -> None:
     """Send the approvers' notice; StepError when it was not delivered."""
     settings = request.settings()
     shown = "" if absent(summary) else " ".join(summary.split())
-    made, _ = notice(recipient, phase, settings, summary=shown)
+    made, _ = notice(recipient, phase, settings, summary=shown, cost="" if absent(cost) else cost)
     approvers = [a.strip() for a in os.environ.get(APPROVERS_ENV, "").split(",") if a.strip()]
     delivery = deliver(made, settings, approvers)
     if delivery.problems:

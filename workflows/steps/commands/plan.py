@@ -1,4 +1,4 @@
-"""`plan`: one pod, one program: validate, preflight, plan and policy, in that order.
+"""`plan`: one pod, one program: validate, preflight, plan, policy and cost, in that order.
 
 - **validate**: `IDP_REQUEST` against the kind's model and the settings, and the workflow's
   per-field arguments (which name the mutex and the labels) against the request.
@@ -7,6 +7,14 @@
   destroy); the plan's JSON and text, sensitive values redacted, and its facts.
 - **policy**: checkov and the platform's policies on the redacted JSON; a finding that blocks
   ends the program (exit 3) before anything is saved or anyone is asked.
+- **cost**: the monthly cost of the change from the Azure Retail Prices API
+  (`workflows.steps.cost`): before, after, the difference, each resource, and what could not be
+  priced; over the environment's `max_monthly_cost` the program ends (exit 4, outcome
+  `cost-blocked`) before anyone is asked. A price service that is slow, down or answers
+  nonsense makes the estimate `unknown` and never fails or blocks anything.
+
+A preview (`action: preview`) runs every phase for the provision the request describes, reads
+the state without taking its lock, saves nothing and asks nobody (`next` is `done`).
 
 Then it decides what the Workflow does next, the one decision the template reads (`next`):
 `done` when there is nothing to apply, `apply` when the approval is waived (the reaper's own
@@ -14,7 +22,8 @@ destroy of an expired stack, where settings waive it; apply checks the waiver ag
 else `approve`. A plan that may be applied waits beside the state (`workflows.steps.planstore`).
 
 Outputs under OUT (Argo collects them): `phases`, `has_changes`, `summary`, `changes`, `sha256`,
-`findings`, `waived`, `next`; artifacts `plan.json`, `plan.txt`, `policy.json`.
+`findings`, `cost`, `waived`, `next`; artifacts `plan.json`, `plan.txt`, `policy.json`,
+`cost.json`.
 """
 
 from __future__ import annotations
@@ -29,14 +38,16 @@ from idp.contract import RequestBase
 from idp.image import CHECKOV_ENV
 from idp.pipeline import NEXT_APPLY, NEXT_APPROVE, NEXT_DONE
 from idp.settings import Settings
-from workflows.steps import azure, expiry, outputs, redact, registry, request, workdir
+from workflows.steps import azure, cost, expiry, outputs, redact, registry, request, workdir
 from workflows.steps import policy as rules
-from workflows.steps.errors import EXIT_POLICY, StepError
+from workflows.steps.errors import EXIT_COST, EXIT_POLICY, StepError
+from workflows.steps.outcome import COST_BLOCKED
 from workflows.steps.phases import Phases, stubbed_phases
 from workflows.steps.stack import Stack
 from workflows.steps.terraform import Terraform
 
-PHASES = ("validate", "preflight", "plan", "policy")
+PHASES = ("validate", "preflight", "plan", "policy", "cost")
+PREVIEW = "preview"
 PLAN_FILE = "plan.tfplan"
 
 
@@ -79,9 +90,15 @@ def plan(stack: Stack, out: Path, policies: Path, phases: Phases) -> str:
             phases.done("policy", _policy(stack, valid, settings, planned, policies=policies))
     else:
         _no_policy_report(out, "stubbed by idp local")
+    if not phases.skip("cost"):
+        with phases.phase("cost"):
+            phases.done("cost", _cost(valid, settings, planned, out))
+    else:
+        _no_cost_report(out, "stubbed by idp local")
     with phases.phase("plan", resumed=True):
-        waived = planned.has_changes and _waived(stack, valid, settings)
-        following = _next(planned.has_changes, waived)
+        preview = valid.action == PREVIEW
+        waived = planned.has_changes and not preview and _waived(stack, valid, settings)
+        following = NEXT_DONE if preview else _next(planned.has_changes, waived)
         if following != NEXT_DONE:
             where = stack.plans(valid.environment, valid.name, settings).put(
                 planned.sha256, planned.plan_file
@@ -120,7 +137,12 @@ def _plan(stack: Stack, valid: RequestBase, settings: Settings, out: Path) -> Pl
     terraform = Terraform(work)
     terraform.init(stack.backend_config(valid.environment, valid.name, settings))
     plan_file = work / PLAN_FILE
-    changes = terraform.plan(var_file, plan_file, destroy=valid.action == "destroy")
+    changes = terraform.plan(
+        var_file,
+        plan_file,
+        destroy=valid.action == "destroy",
+        lock=valid.action != PREVIEW,
+    )
     as_json, as_text = terraform.show(plan_file)
     document = outputs.load_json(as_json, "terraform show -json")
     summary = outputs.plan_summary(document, changes)
@@ -169,6 +191,27 @@ def _policy(
     if any(f.blocking for f in findings):
         raise StepError(rules.blocked_message(findings), code=EXIT_POLICY)
     return rules.shown(findings)
+
+
+def _cost(valid: RequestBase, settings: Settings, planned: Planned, out: Path) -> str:
+    """The estimate to OUT (`cost`, `cost.json`); over the environment's limit stops the run."""
+    if not planned.has_changes:
+        _no_cost_report(out, "the plan has no changes")
+        return "nothing to price: the plan has no changes"
+    document = outputs.load_json(planned.plan_json.read_text(encoding="utf-8"), "plan.json")
+    with cost.RetailPrices(settings.prices_url) as prices:
+        found = cost.estimate(document, valid.region, prices)
+    outputs.write(out, "cost", found.summary())
+    outputs.write(out, "cost.json", json.dumps(found.as_dict(), indent=1))
+    over = cost.over_budget(found, settings.target(valid.environment).max_monthly_cost)
+    if over:
+        raise StepError(f"{COST_BLOCKED}: {over}", code=EXIT_COST)
+    return found.summary()
+
+
+def _no_cost_report(out: Path, why: str) -> None:
+    outputs.write(out, "cost", "")
+    outputs.write(out, "cost.json", json.dumps({"status": "skipped", "reason": why}, indent=1))
 
 
 def _no_policy_report(out: Path, why: str) -> None:
