@@ -1,5 +1,6 @@
 """Runs `idp local` as a user does, with Azure, the callback and the Azure Retail Prices API
-answered at the network boundary by local fakes, and the fixture Terraform modules (one per kind, built-in provider).
+answered at the network boundary by local fakes, and the fixture Terraform modules (one per
+kind, built-in provider).
 
 `LocalPlatform.run` calls the real command line in this process (`idp local KIND FILE ... -o
 json`): it compiles, renders the body as the Sensor would, runs every step program as its own

@@ -202,7 +202,9 @@ def node_named(workflow: Mapping[str, Any], name: str) -> dict[str, Any]:
 # resolve.
 PLAN = Ending(
     outputs={
-        "phases": "validate: valid\npreflight: ok\nplan: 2 to add\npolicy: no findings\ncost: +$72.48",
+        "phases": "\n".join(
+            ("validate: valid", "preflight: ok", "plan: 2 to add", "policy: none", "cost: +$72")
+        ),
         "has_changes": "true",
         "summary": "2 to add, 0 to change, 0 to destroy",
         "changes": "create terraform_data.first\ncreate terraform_data.second",
