@@ -50,7 +50,38 @@ def test_a_bad_stub_is_refused_naming_it(tmp_path: Path) -> None:
         "local", "compute", request, "--modules", str(MODULES), "--stub", "plan=Done"
     )
     assert code == 2
-    assert "--stub 'plan=Done': must be TASK=PHASE" in err
+    assert "--stub 'plan=Done': must be NAME=PHASE" in err
+
+
+def test_a_stub_that_names_no_task_and_no_phase_is_refused_in_one_line(tmp_path: Path) -> None:
+    request = write(tmp_path, example("compute"))
+    code, _, err = idp(
+        "local", "compute", request, "--modules", str(MODULES), "--stub", "deploy=Succeeded"
+    )
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "--stub 'deploy=Succeeded': no task 'deploy' in this run (tasks: apply, approve" in err
+
+
+def test_a_phase_can_only_be_stood_in_for_as_succeeded(tmp_path: Path) -> None:
+    request = write(tmp_path, example("compute"))
+    code, _, err = idp(
+        "local", "compute", request, "--modules", str(MODULES), "--stub", "verify=Failed"
+    )
+    assert code == 2
+    assert "can only be stood in for as Succeeded" in err
+
+
+def test_a_release_outside_the_support_matrix_is_refused_naming_the_matrix(
+    tmp_path: Path,
+) -> None:
+    request = write(tmp_path, example("compute"))
+    code, _, err = idp(
+        "local", "compute", request, "--modules", str(MODULES), "--argo-version", "v4.1.1"
+    )
+    assert code == 2
+    assert "Argo Workflows 'v4.1.1' is not in the support matrix (v4.0.10, v4.1.2)" in err
+    assert "ends Succeeded" in err  # why the releases around it are out
 
 
 def test_it_runs_what_idp_compile_wrote(platform: LocalPlatform) -> None:
