@@ -143,7 +143,7 @@ def critical_paths() -> bool:
 
 
 def cold_start(env: dict[str, str]) -> bool:
-    notify = [*STEPS, "notify", "--kind", "compute", "--request-id", REQUEST["request_id"]]
+    notify = [*STEPS, "notify", "--kind", "compute", "--request-id", str(REQUEST["request_id"])]
     checked(run(notify, env), "notify")  # warm the file cache once
     measured, floor = [], []
     for _ in range(RUNS):

@@ -32,7 +32,8 @@ def test_every_step_container_parses_with_the_step_program(manifests: list[Manif
 
 def test_every_step_command_is_used_by_the_templates(manifests: list[Manifest]) -> None:
     used = {args[0] for _, args in containers(manifests)}
-    offered = set(build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+    (commands,) = [a for a in build_parser()._actions if a.dest == "command"]
+    offered = set(commands.choices or ())
     assert (
         used
         == offered
