@@ -55,7 +55,9 @@ def test_the_reapers_waived_destroy_succeeds(
     secrets = platform.tmp / "secrets" / "webhook-token"
     secrets.mkdir(parents=True)
     (secrets / "token").write_text("webhook-token-for-tests")
-    provisioned = platform.run(kind, example(kind, name="reaped", ttl_hours=24), extra=on_release)
+    provisioned = platform.run(
+        kind, example(kind, name="reaped", environment="dev", ttl_hours=24), extra=on_release
+    )
     assert provisioned.outcome == "succeeded", provisioned.log
     entry = platform.tmp / "state" / kind / "dev" / "reaped.stack.json"
     expires = datetime.fromisoformat(json.loads(entry.read_text())["expires_at"])

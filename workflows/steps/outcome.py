@@ -200,7 +200,8 @@ def _ended_badly(state: str, nodes: list[dict[str, Any]], entrypoint: str) -> Ou
             "policy-failed", _one_line(message.removeprefix(f"{FAILED_AT}policy: "), 1000)
         )
     if message.startswith(FAILED_AT):  # the program named its phase
-        return Outcome("failed", _one_line(message))
+        phase, _, reason = message.partition(": ")
+        return Outcome("failed", f"{phase}: {_one_line(reason)}")
     return Outcome("failed", f"failed at {step}: {_one_line(message)}")
 
 
