@@ -135,7 +135,7 @@ def checkov_program() -> str:
     if not os.access(found, os.X_OK):
         raise ValueError(
             f"checkov not found: the policy step runs it; set {CHECKOV_ENV}, put checkov on "
-            "PATH, or run ./scripts/test once (it installs .tools/checkov)"
+            "PATH, or run ./scripts/compile once (it installs .tools/checkov)"
         )
     return found
 
