@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -208,15 +209,27 @@ def run_and_report(inputs: Inputs, options: Options, output: str | None) -> int:
     """Run, print the finished Workflow when asked, and say how it ended as an exit code:
     0 Succeeded, 14 otherwise; 2 for a field idp local refuses, 1 when the run cannot go on."""
     from idp.local.controller import LocalRunError
-    from idp.local.run import run
+    from idp.local.run import Interrupted, run
     from idp.local.spec import UnsupportedField
 
+    received: list[int] = []
+
+    def terminate(signum: int, frame: object) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
     try:
         result = run(inputs, options)
+    except Interrupted as exc:
+        code = 128 + (received[0] if received else signal.SIGINT)
+        raise CommandError(str(exc), code) from None
     except UnsupportedField as exc:
         raise CommandError(f"cannot run locally: {exc}", EXIT_INVALID) from None
     except LocalRunError as exc:
         raise CommandError(f"local run stopped: {exc}", EXIT_FAILURE) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if output:
         sys.stdout.write(dump(result, output))
     return 0 if result["status"]["phase"] == "Succeeded" else EXIT_WORKFLOW_FAILED

@@ -155,6 +155,11 @@ class Executor(Protocol):
 
     def stop(self, node_ids: list[str] | None = None) -> list[PodResult]: ...
 
+    def interrupt(self) -> list[str]:
+        """Stop every running step gracefully, waiting until each has ended; what was
+        stopped, one line each."""
+        ...
+
 
 @dataclass
 class Answer:
@@ -274,6 +279,7 @@ class Controller:
         self.shutdown = ""
         self.requeue_at: float | None = None
         self.stuck_reason = ""
+        self.interrupted: list[str] = []  # what an interrupt stopped (see `run`)
         self.changed = False
         self._shown: dict[str, str] = {}
         self._results: list[PodResult] = []
@@ -297,6 +303,11 @@ class Controller:
                     if self.status["phase"] in ("Succeeded", "Failed", "Error"):
                         break
                     self._wait()
+        except KeyboardInterrupt:
+            # Ctrl-C or SIGTERM: the steps stop as a pod's processes would (Terraform gets the
+            # signal it handles), and every lock stays held until they are gone.
+            self.interrupted = self.executor.interrupt()
+            raise
         finally:
             for node_id in list(self._node_locks):
                 self._release_node(node_id)

@@ -47,6 +47,8 @@ PASSED_THROUGH = (
 PASSED_PREFIXES = ("AZURE_", "ARM_", "TF_", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
 _REFERENCE = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
 _TAIL_BYTES = 64 * 1024
+# How long an interrupted run waits for its steps (Terraform finishing what is in flight)
+STOP_GRACE_SECONDS = 600.0
 
 
 class PodError(RuntimeError):
@@ -150,6 +152,7 @@ class LocalPods:
         self.logs: dict[str, Path] = {}
         self.seconds: dict[str, float] = {}  # each step process's wall time, by pod name
         self._paths: dict[str, PathMap] = {}
+        self._names: dict[str, str] = {}  # node id: pod name, for what an interrupt says
 
     # -- the Executor protocol --------------------------------------------------------------
 
@@ -201,6 +204,36 @@ class LocalPods:
             _kill(process)
         return []
 
+    def interrupt(self, grace: float = STOP_GRACE_SECONDS) -> list[str]:
+        """Stop every running step as Ctrl-C stops a program in a terminal: SIGINT to its
+        process group (the step program and Terraform, which stops cleanly, saving its state
+        and releasing its state lock), then wait until each has ended; what is still running
+        after `grace` seconds is killed. Further interrupts while waiting do not cut the wait
+        short. One line per step stopped, saying how it ended."""
+        with self._lock:
+            running = dict(self.processes)
+            self.stopped.update(running)
+        for process in running.values():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGINT)
+        ends = time.monotonic() + grace
+        said: list[str] = []
+        for node_id, process in running.items():
+            name = self._names.get(node_id, node_id)
+            while True:
+                try:
+                    code = process.wait(timeout=max(0.0, ends - time.monotonic()))
+                    said.append(f"{name} stopped (exit {code})")
+                    break
+                except subprocess.TimeoutExpired:
+                    _kill(process)
+                    process.wait()
+                    said.append(f"{name} did not stop within {grace:g}s and was killed")
+                    break
+                except KeyboardInterrupt:
+                    continue  # the steps are stopping; waiting for them is the point
+        return said
+
     # -- one pod ----------------------------------------------------------------------------
 
     def _finish(self, result: PodResult) -> None:
@@ -236,6 +269,7 @@ class LocalPods:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(self.artifacts.path_of(artifact), target)
         self._paths[spec.node_id] = paths
+        self._names[spec.node_id] = spec.pod_name
         return command, env, pod_dir
 
     def _environment(self, container: Mapping[str, Any], paths: PathMap) -> dict[str, str]:
@@ -318,7 +352,11 @@ class LocalPods:
             )
             return
         self.seconds[spec.pod_name] = time.perf_counter() - began
-        self._finish(self._result(spec, paths, code, timed_out, deadline_message, log_path))
+        result = self._result(spec, paths, code, timed_out, deadline_message, log_path)
+        # A pod's emptyDirs go with the pod (a saved plan in its work folder holds every value
+        # in clear): its log, outputs and artifacts are kept, its volumes are not.
+        shutil.rmtree(pod_dir / "volumes", ignore_errors=True)
+        self._finish(result)
 
     def _result(
         self,

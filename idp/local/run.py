@@ -10,8 +10,10 @@ handler recorded and the Workflow's phase.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,10 +189,42 @@ def run(inputs: Inputs, options: Options) -> dict[str, Any]:
         f"rules (files in {options.run_dir})",
         file=options.out,
     )
-    result = controller.run()
+    started = time.time()
+    try:
+        result = controller.run()
+    except KeyboardInterrupt:
+        removed = remove_saved_plans(options.state_dir, since=started)
+        raise Interrupted(interrupted(controller.interrupted, removed)) from None
     (options.run_dir / TIMINGS).write_text(json.dumps(pods.seconds, indent=2, sort_keys=True))
     summarize(result, options.out, options.run_dir)
     return result
+
+
+class Interrupted(RuntimeError):
+    """The run was interrupted (Ctrl-C, SIGTERM) and stopped cleanly; the message says what it
+    left, in one line."""
+
+
+def remove_saved_plans(state_dir: Path, *, since: float) -> int:
+    """Delete the saved plans this run left beside the states (a plan holds every value in
+    clear, and an interrupted run applies none); how many."""
+    removed = 0
+    for plan in state_dir.glob("*/*/*.plans/*.tfplan"):
+        with contextlib.suppress(OSError):
+            if plan.stat().st_mtime >= since:
+                plan.unlink()
+                removed += 1
+    return removed
+
+
+def interrupted(stopped: list[str], removed: int) -> str:
+    """What an interrupted run left, in one line."""
+    steps = "; ".join(stopped) if stopped else "no step was running"
+    plans = f"deleted {removed} saved plan{'s' if removed != 1 else ''}"
+    return (
+        f"interrupted: {steps}; {plans}; Terraform's state is as it left it and the stack's lock "
+        "is free again: a re-run plans from that state"
+    )
 
 
 def global_output(workflow: Mapping[str, Any], name: str) -> str | None:

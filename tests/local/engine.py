@@ -74,6 +74,9 @@ class Scripted:
     def stop(self, node_ids: list[str] | None = None) -> list[PodResult]:
         return []
 
+    def interrupt(self) -> list[str]:
+        return []
+
     def ran(self) -> list[str]:
         return [spec.template["name"] for spec in self.started]
 

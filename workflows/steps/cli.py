@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,6 +18,7 @@ from idp.image import LOCAL_STATE_ENV, MODULES_ROOT, POLICIES_ROOT
 from workflows.steps.credentials import azure_environment
 from workflows.steps.errors import EXIT_FAILURE, EXIT_INVALID, StepError, write_termination_message
 from workflows.steps.outcome import FACT_FLAGS
+from workflows.steps.terraform import EXIT_INTERRUPTED
 
 LABELS_HELP = "{{workflow.labels.json}}: the workflow's labels, where the approver is recorded"
 
@@ -205,10 +207,21 @@ def _fail(command: str, lines: list[str], code: int) -> int:
     return code
 
 
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM (Kubernetes stopping the pod, `idp local` interrupted) is handled like SIGINT:
+    the program stops what it runs, waits for Terraform to stop cleanly, and says so."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one step; the exit code to return."""
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
+    _interrupt_on_sigterm()
     try:
         os.environ.update(azure_environment(os.environ))
         return handler(args)
@@ -220,4 +233,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RecursionError:
         return _fail(args.command, ["input nested too deeply"], EXIT_INVALID)
     except KeyboardInterrupt:
-        return 130
+        return _fail(args.command, ["interrupted"], EXIT_INTERRUPTED)

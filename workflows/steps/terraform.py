@@ -26,6 +26,31 @@ class TerraformError(StepError):
     """Terraform exited with an error; the message is its first error diagnostic."""
 
 
+EXIT_INTERRUPTED = 130
+# How long an interrupted Terraform is waited for: it finishes what is in flight and writes the
+# state, which must not be cut short (Kubernetes gives a pod 30 s by default, a person more).
+STOP_WAIT_SECONDS = 600
+
+
+def _interrupted(process: subprocess.Popen[str], command: str) -> StepError:
+    """After an interrupt (SIGINT, or SIGTERM made one): Terraform, in the same process group,
+    got it too and stops cleanly, writing its state and releasing its lock; wait for that, never
+    leave it running, then say how it ended."""
+    try:
+        code = process.wait(timeout=STOP_WAIT_SECONDS)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):
+        process.kill()
+        code = process.wait()
+        return StepError(
+            f"interrupted: terraform {command} did not stop in time and was killed (exit {code})",
+            code=EXIT_INTERRUPTED,
+        )
+    return StepError(
+        f"interrupted: terraform {command} stopped (exit {code}) and saved what it had done",
+        code=EXIT_INTERRUPTED,
+    )
+
+
 def terraform_env(base: Mapping[str, str]) -> dict[str, str]:
     """`base` plus the automation switches: no prompts, no version check calls."""
     return {**base, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
@@ -89,21 +114,24 @@ class Terraform:
             raise TerraformError(f"terraform {command}: no output stream")
         errors: list[str] = []
         other: list[str] = []
-        for line in process.stdout:
-            try:
-                message = json.loads(line)
-            except ValueError:
-                message = None
-            if not isinstance(message, dict):
-                if line.strip():
-                    other.append(line.rstrip())
-                    print(line.rstrip(), file=self.log)
-                continue
-            print(message.get("@message", line.rstrip()), file=self.log)
-            diagnostic = message.get("diagnostic")
-            if isinstance(diagnostic, dict) and diagnostic.get("severity") == "error":
-                errors.append(_diagnostic_reason(diagnostic))
-        code = process.wait()
+        try:
+            for line in process.stdout:
+                try:
+                    message = json.loads(line)
+                except ValueError:
+                    message = None
+                if not isinstance(message, dict):
+                    if line.strip():
+                        other.append(line.rstrip())
+                        print(line.rstrip(), file=self.log)
+                    continue
+                print(message.get("@message", line.rstrip()), file=self.log)
+                diagnostic = message.get("diagnostic")
+                if isinstance(diagnostic, dict) and diagnostic.get("severity") == "error":
+                    errors.append(_diagnostic_reason(diagnostic))
+            code = process.wait()
+        except KeyboardInterrupt:
+            raise _interrupted(process, command) from None
         if code not in tuple(ok):
             reason = errors[0] if errors else _human_error("\n".join(other)) or f"exit code {code}"
             raise TerraformError(f"terraform {command} failed: {reason}")
@@ -115,7 +143,14 @@ class Terraform:
         results: list[str] = []
         failure = ""
         for call, process in zip(calls, processes, strict=True):
-            stdout, stderr = process.communicate()
+            try:
+                stdout, stderr = process.communicate()
+            except KeyboardInterrupt:
+                for other in processes:
+                    if other is not process:
+                        other.kill()
+                        other.wait()
+                raise _interrupted(process, call[0]) from None
             if process.returncode != 0 and not failure:
                 reason = _human_error(stderr) or f"exit code {process.returncode}"
                 failure = f"terraform {call[0]} failed: {reason}"
