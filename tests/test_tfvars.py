@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -71,6 +72,18 @@ def test_the_variables_are_one_per_request_field_in_model_order() -> None:
     for kind, model in DEFAULT_CATALOG.items():
         text = variables_tf(model)
         assert re.findall(r'^variable "(\w+)"', text, re.M) == list(model.model_fields), kind
+
+
+def test_the_generator_loads_neither_hera_nor_the_pipeline() -> None:
+    script = (
+        "import sys, idp.tfvars; ours = ('hera', 'workflows', 'events'); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ours))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+
+    assert loaded == "[]\n"
 
 
 # --- what a block says, on a small model -------------------------------------------------------
