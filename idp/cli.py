@@ -191,6 +191,33 @@ def cmd_new_kind(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_tfvars(args: argparse.Namespace, settings: Settings) -> int:
+    from idp import tfvars
+
+    catalog = catalog_for(settings.catalog)
+    if args.kind is not None:
+        catalog = {args.kind: model_for(args.kind, catalog)}
+    elif not args.write:
+        raise CommandError("tfvars: name a KIND to print, or --write every kind's", EXIT_USAGE)
+    try:
+        if not args.write:
+            sys.stdout.write(tfvars.variables_tf(catalog[args.kind]))
+            return 0
+        root = Path(args.root)
+        if not (root / tfvars.MODULE_FOLDERS[0]).is_dir():
+            raise CommandError(
+                f"--root {root}: no {tfvars.MODULE_FOLDERS[0]}/ folder; run idp tfvars --write "
+                "in the repository's root, or pass --root",
+                EXIT_USAGE,
+            )
+        written = tfvars.write(root, catalog)
+    except tfvars.TfvarsError as exc:
+        raise CommandError(f"tfvars: {exc}") from None
+    for path, changed in written.items():
+        print(f"{'wrote' if changed else 'unchanged':<9} {path}")
+    return 0
+
+
 def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     from idp.argo import kubectl
     from idp.argo.connection import from_args
@@ -353,10 +380,9 @@ def build_parser() -> argparse.ArgumentParser:
     doctor_cmd = add("doctor", cmd_doctor, "check a cluster: Argo, Secrets, identities, settings")
     output(doctor_cmd, None)
     argo.doctor(doctor_cmd)
-    new_kind_cmd = add("new-kind", cmd_new_kind, "scaffold a new resource kind")
-    new_kind_cmd.add_argument("name", help="the kind: 2 to 20 lowercase letters and digits")
-    new_kind_cmd.add_argument(
-        "--root", default=".", help="the repository's root (default: the current folder)"
+    _new_kind_options(add("new-kind", cmd_new_kind, "scaffold a new resource kind"))
+    _tfvars_options(
+        add("tfvars", cmd_tfvars, "print a kind's Terraform variables.tf, generated from its model")
     )
     add("completion", cmd_completion, "print a shell completion script").add_argument(
         "shell", choices=("bash", "zsh"), help="the shell to complete for"
@@ -378,6 +404,32 @@ def _backstage_options(command: argparse.ArgumentParser) -> None:
         "--proxy-snippet",
         metavar="FILE",
         help="write the app-config.yaml proxy snippet to FILE (default: stderr)",
+    )
+
+
+def _new_kind_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("name", help="the kind: 2 to 20 lowercase letters and digits")
+    command.add_argument(
+        "--root", default=".", help="the repository's root (default: the current folder)"
+    )
+
+
+def _tfvars_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "kind",
+        nargs="?",
+        help=f"resource kind: {', '.join(DEFAULT_CATALOG)} (with --write: only this one)",
+    )
+    command.add_argument(
+        "--write",
+        action="store_true",
+        help="write terraform/<kind>/variables.tf of every kind of the catalog, and the test "
+        "fixture module's where there is one, instead of printing",
+    )
+    command.add_argument(
+        "--root",
+        default=".",
+        help="with --write: the repository's root (default: the current folder)",
     )
 
 

@@ -5,9 +5,9 @@ Writes, under the repository root, and never over an existing file:
 - `idp/kinds/NAME.py`: the request model (the common fields, a `resource_type` and one example
   field of the kind's own), exported as `MODEL`; `idp.kinds:CATALOG` picks it up;
 - `terraform/NAME/`: `terraform.tf` (copied from a built-in module: versions and the empty
-  azurerm backend), `variables.tf` (the common variables copied from a built-in module, the
-  kind's own generated from the model: typed, described, validated), `main.tf` (a resource group
-  with the platform's tags) and `outputs.tf` (the resource group's, copied);
+  azurerm backend), `variables.tf` (generated from the model by `idp.tfvars`, as every kind's
+  is), `main.tf` (a resource group with the platform's tags) and `outputs.tf` (the resource
+  group's, copied);
 - `examples/requests/NAME.json`: a valid request;
 - `examples/expected/NAME.yaml`: the Workflow the kind's Sensor creates for that request (what
   `idp render` prints), to review and to compare with later.
@@ -21,6 +21,7 @@ import re
 import sys
 from pathlib import Path
 
+from idp import tfvars
 from idp.catalog import DEFAULT_CATALOG
 from idp.contract import RequestBase
 from idp.errors import EXIT_USAGE, CommandError
@@ -28,12 +29,11 @@ from idp.settings import Settings
 
 KIND_NAME = re.compile(r"[a-z][a-z0-9]{1,19}")
 TEMPLATE_KIND = "compute"  # the built-in module whose shared files are copied
-_BLOCK = re.compile(r'(?:^#[^\n]*\n)*variable "(\w+)" \{\n.*?\n\}\n', re.S | re.M)
 
 MODEL = '''"""The {kind} request, scaffolded by `idp new-kind {kind}`: describe what it builds here.
 
-Add the kind's own fields below the common ones of `RequestBase`, and mirror each in
-terraform/{kind}/variables.tf (same name, type, default and rule).
+Add the kind's own fields below the common ones of `RequestBase`, then regenerate
+terraform/{kind}/variables.tf from them: idp tfvars --write --catalog idp.kinds:CATALOG
 """
 
 from __future__ import annotations
@@ -55,31 +55,6 @@ class {cls}(RequestBase):
 
 MODEL = {cls}
 '''
-
-TYPE_VARIABLE = """variable "resource_type" {
-  type        = string
-  nullable    = false
-  description = "What to build: standard (the only type so far)."
-
-  validation {
-    condition     = contains(["standard"], var.resource_type)
-    error_message = "resource_type must be standard."
-  }
-}
-"""
-
-SIZE_VARIABLE = """variable "size_gb" {
-  type        = number
-  nullable    = false
-  default     = 10
-  description = "Size in GiB."
-
-  validation {
-    condition     = var.size_gb >= 1 && var.size_gb <= 1024 && floor(var.size_gb) == var.size_gb
-    error_message = "size_gb must be a whole number from 1 to 1024."
-  }
-}
-"""
 
 MAIN = """# Authenticates from the environment (workload identity); no credential is written here.
 provider "azurerm" {{
@@ -128,28 +103,12 @@ EXAMPLE = {
 }
 
 
-def _variables(kind: str, template: str) -> str:
-    """variables.tf: the common blocks of the template module, then the kind's own."""
-    blocks = {m.group(1): m.group(0) for m in _BLOCK.finditer(template)}
-    common = [n for n in RequestBase.model_fields if n != "resource_type"]
-    missing = [n for n in common if n not in blocks]
-    if missing:
-        raise CommandError(f"{TEMPLATE_KIND} module lacks the variables {', '.join(missing)}")
-    header = (
-        f"# One variable per field of the {kind} request (idp/kinds/{kind}.py), same names,\n"
-        "# types, defaults and rules: change the request model and this file together.\n\n"
-    )
-    own = {"resource_type": TYPE_VARIABLE, "size_gb": SIZE_VARIABLE}
-    order = [*list(RequestBase.model_fields), "size_gb"]
-    return header + "\n".join(own.get(name) or blocks[name] for name in order)
-
-
 def files(kind: str, root: Path) -> dict[Path, str]:
-    """Every file of the new kind, by path under `root` (the expected YAML excepted)."""
+    """Every file of the new kind written from a template, by path under `root` (those derived
+    from its model, variables.tf and the expected YAML, are written once the model is)."""
     template = root / "terraform" / TEMPLATE_KIND
     try:
         terraform_tf = (template / "terraform.tf").read_text(encoding="utf-8")
-        variables_tf = (template / "variables.tf").read_text(encoding="utf-8")
         outputs_tf = (template / "outputs.tf").read_text(encoding="utf-8")
     except OSError as exc:
         raise CommandError(
@@ -163,7 +122,6 @@ def files(kind: str, root: Path) -> dict[Path, str]:
             kind=kind, cls=kind.capitalize() + "Request"
         ),
         module / "terraform.tf": terraform_tf.replace(f"{TEMPLATE_KIND}/", f"{kind}/"),
-        module / "variables.tf": _variables(kind, variables_tf),
         module / "main.tf": MAIN.format(kind=kind),
         module / "outputs.tf": OUTPUTS_HEADER
         + "\n".join(m.group(0) for m in _OUTPUT.finditer(outputs_tf)),
@@ -211,8 +169,9 @@ def new_kind(kind: str, root: Path, settings: Settings) -> list[Path]:
             EXIT_USAGE,
         )
     planned = files(kind, root)
+    variables = root / "terraform" / kind / tfvars.FILE
     expected = root / "examples" / "expected" / f"{kind}.yaml"
-    existing = [str(p) for p in [*planned, expected] if p.exists()]
+    existing = [str(p) for p in [*planned, variables, expected] if p.exists()]
     if existing:
         raise CommandError(
             f"kind {kind!r}: {', '.join(existing)} already exist; nothing was written", EXIT_USAGE
@@ -221,6 +180,7 @@ def new_kind(kind: str, root: Path, settings: Settings) -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     model = load_model(root / "idp" / "kinds" / f"{kind}.py", kind)
+    variables.write_text(tfvars.variables_tf(model), encoding="utf-8")
     expected.parent.mkdir(parents=True, exist_ok=True)
     expected.write_text(expected_workflow(model, settings), encoding="utf-8")
-    return [*planned, expected]
+    return [*planned, variables, expected]

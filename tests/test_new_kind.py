@@ -19,7 +19,7 @@ from idp.cli import main
 from idp.contract import RequestBase
 from idp.scaffold import load_model
 from idp.settings import Settings
-from tests.terraform_vars import compare, read_variables
+from idp.tfvars import variables_tf
 
 ROOT = Path(__file__).resolve().parents[1]
 KIND = "widget"
@@ -65,10 +65,21 @@ def test_the_module_is_laid_out_like_the_others(repo: Path) -> None:
     )
 
 
-def test_the_module_variables_mirror_the_request_model(repo: Path) -> None:
-    variables = read_variables(repo / "terraform" / KIND / "variables.tf")
-    assert list(variables) == list(model(repo).model_fields)
-    assert compare(model(repo), variables, frozenset({"region"})) == []
+def test_the_module_variables_are_generated_from_the_request_model(repo: Path) -> None:
+    variables = (repo / "terraform" / KIND / "variables.tf").read_text()
+
+    assert variables == variables_tf(model(repo))
+    assert 'variable "size_gb" {' in variables
+
+
+def test_regenerating_the_variables_leaves_the_scaffolded_ones_as_they_are(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["tfvars", KIND, "--write", "--root", str(repo), *WITH_CATALOG]) == 0
+    assert capsys.readouterr().out.split() == [
+        "unchanged",
+        str(repo / "terraform" / KIND / "variables.tf"),
+    ]
 
 
 def test_every_resource_carries_the_platform_tags(repo: Path) -> None:

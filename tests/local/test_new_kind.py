@@ -8,13 +8,13 @@ fixture shape with the built-in provider (the scaffolded one needs azurerm).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 from idp.cli import main
-from idp.scaffold import SIZE_VARIABLE
 from tests.local.conftest import MODULES, ROOT, LocalPlatform
 
 KIND = "widget"
@@ -28,10 +28,10 @@ CATALOG = {**DEFAULT_CATALOG, "widget": load_model(
 """
 
 
-def fixture_module(target: Path) -> None:
-    """The compute fixture with the widget's variables instead of compute's own: the scaffold's
-    `size_gb` (`idp.scaffold.SIZE_VARIABLE`), since apply refuses a plan whose variables are
-    not the request's fields."""
+def fixture_module(target: Path, variables: str) -> None:
+    """The compute fixture with the widget's variables instead of compute's own (the ones
+    `idp new-kind` wrote), since apply refuses a plan whose variables are not the request's
+    fields."""
     shutil.copytree(MODULES / "compute", target)
     main_tf = (target / "main.tf").read_text()
     main_tf = (
@@ -39,10 +39,10 @@ def fixture_module(target: Path) -> None:
         .replace("    vm_size    = var.vm_size\n", "")
         .replace("compute-", "widget-")
     )
+    main_tf = re.sub(r"\n *# More than 10 nodes.*?\n    }\n", "", main_tf, flags=re.S)
+    assert "node_count" not in main_tf
     (target / "main.tf").write_text(main_tf)
-    variables = (target / "variables.tf").read_text()
-    common = variables[: variables.index('\nvariable "node_count"')]
-    (target / "variables.tf").write_text(f"{common}\n{SIZE_VARIABLE}")
+    (target / "variables.tf").write_text(variables)
 
 
 def test_a_scaffolded_kind_runs_through_idp_local(
@@ -59,7 +59,7 @@ def test_a_scaffolded_kind_runs_through_idp_local(
     monkeypatch.setenv("IDP_CATALOG", "widget_catalog:CATALOG")
     assert main(["new-kind", KIND, "--root", str(repo)]) == 0
     modules = platform.tmp / "modules"
-    fixture_module(modules / KIND)
+    fixture_module(modules / KIND, (repo / "terraform" / KIND / "variables.tf").read_text())
     request = json.loads((repo / "examples" / "requests" / f"{KIND}.json").read_text())
 
     run = platform.run(KIND, request, extra=("--modules", str(modules)))

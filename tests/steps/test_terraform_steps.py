@@ -85,11 +85,11 @@ def test_plan_does_not_touch_the_state(steps: Steps) -> None:
     assert resources(steps) == []
 
 
-def test_plan_failing_variable_validation_exits_1_with_one_line(steps: Steps) -> None:
+def test_plan_failing_a_condition_of_the_module_exits_1_with_one_line(steps: Steps) -> None:
     result = steps.plan("plan", request=compute_request(node_count=20))
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        "plan: terraform plan failed: Invalid value for variable:"
+        "plan: terraform plan failed: Resource precondition failed:"
         " The fixture module allows at most 10 nodes."
     ]
     assert not (steps.out("plan") / "sha256").exists()
