@@ -232,6 +232,8 @@ class LocalPods:
                     break
                 except KeyboardInterrupt:
                     continue  # the steps are stopping; waiting for them is the point
+            # its emptyDirs go now: the thread that would remove them may not get to it
+            shutil.rmtree(self.run_dir / "pods" / name / "volumes", ignore_errors=True)
         return said
 
     # -- one pod ----------------------------------------------------------------------------
