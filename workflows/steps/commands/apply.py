@@ -298,8 +298,8 @@ def _verify(
         if not expected:
             print("verify: the module reports no *_id outputs with ARM ids")
         with azure.connect(subscription, *auth) as client:
-            found = azure.verify(client, valid.request_id, expected)
-        verified = f"{len(expected)} ids found ({found} tagged)"
+            tagged = azure.verify(client, valid.request_id, expected)
+        verified = f"{len(expected)} ids found ({tagged} tagged)"
     outputs.write(out, "verified", verified)
     return f"ok: {verified}"
 
