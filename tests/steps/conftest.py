@@ -252,7 +252,7 @@ def arm(steps: Steps) -> Iterator[FakeArm]:
     out its token (every region listed, every provider registered); what exists is what the
     test's Terraform state holds. Preflight and verify run for real from here on; the policy
     phase stays stood in for."""
-    with fake_arm(steps.tmp / "state", steps.tmp / "tls") as fake:
+    with fake_arm(steps.tmp / "state", steps.tmp) as fake:
         bin_dir = write_az(steps.tmp / "bin")
         steps.env.update(
             {
