@@ -55,7 +55,7 @@ def test_a_failure_names_the_step_and_its_message_without_argos_prefix() -> None
 
 
 def test_the_earliest_failure_explains_the_run_whatever_order_argo_lists_them() -> None:
-    later = {**PLAN_FAILED, "templateName": "report", "finishedAt": "2026-11-23T10:09:00Z"}
+    later = {**PLAN_FAILED, "templateName": "apply", "finishedAt": "2026-11-23T10:09:00Z"}
     assert decide(status="Failed", failures=failures(later, PLAN_FAILED)).reason.startswith(
         "failed at plan:"
     )
