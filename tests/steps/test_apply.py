@@ -206,6 +206,20 @@ def test_no_answer_after_asking_applies_nothing(steps: Steps, answer: str) -> No
     )
 
 
+@pytest.mark.parametrize("following", ["done", "APPLY", ""])
+def test_apply_refuses_a_next_that_is_neither_approve_nor_apply(
+    steps: Steps, following: str
+) -> None:
+    passed(steps.plan("plan"))
+    result = steps.apply("plan", following=following)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"apply: failed at decide: --next {following!r}: apply runs only after approve or a"
+        " waiver\n"
+    )
+    assert steps.resources() == []
+
+
 def test_a_plan_not_applied_still_publishes_every_output(steps: Steps) -> None:
     passed(steps.plan("plan"))
     passed(steps.apply("plan", approval="NO"))
