@@ -150,10 +150,10 @@ class Steps:
         env: Mapping[str, str] | None = None,
         into: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        """The apply program of the plan in OUT: the sha256 and `next` it published (`next`
-        is `following` when the plan published none), answered YES by someone other than the
-        requester; outputs into INTO (default OUT-applied). Tamper with `saved_plan` to test
-        the guards."""
+        """The apply program of the plan in OUT with the sha256 it published, `--next
+        following` (the plan's `next` after a person was asked) and the answer YES by someone
+        other than the requester; outputs into INTO (default OUT-applied). Tamper with
+        `saved_plan` to test the guards."""
         return self.run(
             "apply",
             *self.stack(work, module=module),
