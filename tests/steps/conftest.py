@@ -1,8 +1,14 @@
-"""Fixtures of the step-program tests: a request, the fixture module, the program as a pod runs it.
+"""Fixtures of the step-program tests: a request, the fixture module, the programs as pods run them.
 
-The program runs as a subprocess (`sys.executable -m workflows.steps ...`) with the request in
+The programs run as subprocesses (`sys.executable -m workflows.steps ...`) with the request in
 `IDP_REQUEST` and an environment cleaned of the machine's IDP_*, AZURE_* and ARM_* variables.
-Terraform state lives in the test's temporary folder (`--backend local`).
+Terraform is the real binary on the fixture module; its state lives in the test's temporary
+folder (`--backend local`), and so do the saved plans and the registry beside it.
+
+As `idp local` does, the programs get `IDP_LOCAL_STUB_PHASES`, which stands in for the phases
+that reach outside: preflight and verify (Azure) and policy (checkov). A test about Azure asks
+for the `arm` fixture, which answers them with a fake Resource Manager; a test about policy
+runs the plan with `stub=AZURE` and the real checkov.
 """
 
 from __future__ import annotations
@@ -11,18 +17,28 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from idp.image import LOCAL_STUB_ENV
+from tests.fakes.azure import SUBSCRIPTION, FakeArm, fake_arm, write_az
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_MODULE = ROOT / "tests" / "fixtures" / "terraform" / "compute"
 _MACHINE_PREFIXES = ("IDP_", "AZURE_", "ARM_")
 # Someone other than the requester, as the Argo Server's actor-email label records them.
 APPROVER_LABEL = "lee.at.example.com"
+# What the programs stand in for unless a test says otherwise: everything that reaches outside.
+OUTSIDE = "preflight,policy,verify"
+# Only Azure's phases: the policy phase runs the real checkov.
+AZURE = "preflight,verify"
+# Only checkov's phase: preflight and verify talk to the fake Resource Manager (`arm`).
+CHECKOV = "policy"
 
 
 def recorded(email: str) -> list[str]:
@@ -55,7 +71,7 @@ def clean_environment() -> dict[str, str]:
 
 @dataclass
 class Steps:
-    """Runs the step program in a temporary folder, as the WorkflowTemplate's pods do."""
+    """Runs the step programs in a temporary folder, as the WorkflowTemplate's pods do."""
 
     tmp: Path
     env: dict[str, str]
@@ -99,49 +115,99 @@ class Steps:
         return self.tmp / name
 
     def plan(
-        self, out: str, *, request: Mapping[str, Any] | None = None, work: str = "plan-pod"
+        self,
+        out: str,
+        *args: str,
+        request: Mapping[str, Any] | None = None,
+        work: str = "plan-pod",
+        module: Path = FIXTURE_MODULE,
+        stub: str | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        """The plan step into OUT."""
-        return self.run("plan", *self.stack(work), "--out", str(self.out(out)), request=request)
+        """The plan program into OUT; `stub` replaces the phases stood in for (None: what
+        the test's environment says, OUTSIDE unless `arm` changed it; "": none)."""
+        return self.run(
+            "plan",
+            *self.stack(work, module=module),
+            "--out",
+            str(self.out(out)),
+            *args,
+            request=request,
+            env=self._with_stub(stub, env),
+        )
 
     def apply(
         self,
         out: str,
-        *,
+        *args: str,
         work: str = "apply-pod",
         module: Path = FIXTURE_MODULE,
-        env: Mapping[str, str] | None = None,
         request: Mapping[str, Any] | None = None,
+        approval: str = "YES",
+        following: str = "approve",
+        labels: Sequence[str] | None = None,
+        stub: str | None = None,
+        env: Mapping[str, str] | None = None,
+        into: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        """The apply step of the plan in OUT with the sha256 the plan step wrote, approved with
-        YES by someone other than the requester (tamper with `saved_plan` to test the guards)."""
+        """The apply program of the plan in OUT with the sha256 it published, `--next
+        following` (the plan's `next` after a person was asked) and the answer YES by someone
+        other than the requester; outputs into INTO (default OUT-applied). Tamper with
+        `saved_plan` to test the guards."""
         return self.run(
             "apply",
             *self.stack(work, module=module),
+            "--out",
+            str(self.out(into or f"{out}-applied")),
             "--sha256",
             self.sha256(out),
+            "--next",
+            following,
             "--approval",
-            "YES",
-            *recorded(APPROVER_LABEL),
-            env=env,
+            approval,
+            *(recorded(APPROVER_LABEL) if labels is None else labels),
+            *args,
             request=request,
+            env=self._with_stub(stub, env),
         )
+
+    def _with_stub(self, stub: str | None, env: Mapping[str, str] | None) -> dict[str, str]:
+        return {**({} if stub is None else {LOCAL_STUB_ENV: stub}), **(env or {})}
 
     def sha256(self, out: str) -> str:
         return (self.out(out) / "sha256").read_text()
 
+    def output(self, out: str, name: str) -> str:
+        """One output file of OUT."""
+        return (self.out(out) / name).read_text()
+
     def saved_plan(self, out: str, environment: str = "dev", name: str = "demo") -> Path:
         """Where the plan of OUT waits for its approval: beside the stack's state."""
-        folder = self.tmp / "state" / "compute" / environment / f"{name}.plans"
-        return folder / f"{self.sha256(out)}.tfplan"
+        return self.plans(environment, name) / f"{self.sha256(out)}.tfplan"
+
+    def plans(self, environment: str = "dev", name: str = "demo") -> Path:
+        """The folder of the stack's saved plans."""
+        return self.tmp / "state" / "compute" / environment / f"{name}.plans"
+
+    def state_file(self, environment: str = "dev", name: str = "demo") -> Path:
+        return self.tmp / "state" / "compute" / environment / f"{name}.tfstate"
+
+    def entry_file(self, environment: str = "dev", name: str = "demo") -> Path:
+        """The stack's registry entry, beside its state."""
+        return self.tmp / "state" / "compute" / environment / f"{name}.stack.json"
 
     def state(self, environment: str = "dev", name: str = "demo") -> dict[str, Any]:
         """The local Terraform state of the stack (empty when never written)."""
-        path = self.tmp / "state" / "compute" / environment / f"{name}.tfstate"
+        path = self.state_file(environment, name)
         if not path.exists():
             return {}
         loaded: dict[str, Any] = json.loads(path.read_text())
         return loaded
+
+    def resources(self, environment: str = "dev", name: str = "demo") -> list[str]:
+        """The addresses the stack's state holds."""
+        held = self.state(environment, name).get("resources") or []
+        return sorted(f"{r['type']}.{r['name']}" for r in held)
 
 
 def passed(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
@@ -150,9 +216,26 @@ def passed(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProc
     return result
 
 
+WAIVED_IN_DEV = {
+    "IDP_EXPIRY__APPROVAL_WAIVED": '["dev"]'
+}  # settings: dev's reaper needs no approval
+
+
+def reaped(steps: Steps) -> dict[str, Any]:
+    """A stack the reaper is destroying: applied, and its registry entry records the request id
+    of the destroy run the reaper started (as `workflows.steps.expiry` records it); the request
+    of that destroy run."""
+    passed(steps.plan("first-plan", request=compute_request(ttl_hours=1)))
+    passed(steps.apply("first-plan", request=compute_request(ttl_hours=1)))
+    destroy = compute_request(ttl_hours=1, action="destroy", request_id=str(uuid.uuid4()))
+    entry = json.loads(steps.entry_file().read_text())
+    steps.entry_file().write_text(json.dumps({**entry, "reaper_request_id": destroy["request_id"]}))
+    return destroy
+
+
 @pytest.fixture
 def steps(tmp_path: Path) -> Steps:
-    return Steps(tmp_path, clean_environment())
+    return Steps(tmp_path, {**clean_environment(), LOCAL_STUB_ENV: OUTSIDE})
 
 
 @pytest.fixture
@@ -161,6 +244,27 @@ def applied(steps: Steps) -> Steps:
     passed(steps.plan("first-plan"))
     passed(steps.apply("first-plan"))
     return steps
+
+
+@pytest.fixture
+def arm(steps: Steps) -> Iterator[FakeArm]:
+    """Azure for the programs: a fake Resource Manager over HTTPS and a fake `az` that hands
+    out its token (every region listed, every provider registered); what exists is what the
+    test's Terraform state holds. Preflight and verify run for real from here on; the policy
+    phase stays stood in for."""
+    with fake_arm(steps.tmp / "state", steps.tmp) as fake:
+        bin_dir = write_az(steps.tmp / "bin")
+        steps.env.update(
+            {
+                "PATH": f"{bin_dir}{os.pathsep}{steps.env['PATH']}",
+                "AZURE_SUBSCRIPTION_ID": SUBSCRIPTION,
+                "REQUESTS_CA_BUNDLE": str(fake.ca_bundle),
+                "IDP_AZURE_AUTH": "azure-cli",
+                "IDP_AZURE_RESOURCE_MANAGER": fake.url,
+                LOCAL_STUB_ENV: CHECKOV,
+            }
+        )
+        yield fake
 
 
 @pytest.fixture(autouse=True)

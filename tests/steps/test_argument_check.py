@@ -1,10 +1,11 @@
-"""The validate step refuses workflow arguments that contradict the request."""
+"""The plan's validate phase refuses workflow arguments that contradict the request."""
 
 from __future__ import annotations
 
 import pytest
 
 from idp.contract import DatabaseRequest
+from tests.steps.conftest import Steps
 from workflows.steps.errors import StepError
 from workflows.steps.request import check_arguments
 
@@ -34,3 +35,13 @@ def test_an_argument_that_differs_is_named() -> None:
 
 def test_absent_arguments_are_not_compared() -> None:
     check_arguments(REQUEST, {})
+
+
+def test_plan_fails_at_validate_when_an_argument_differs_from_the_request(steps: Steps) -> None:
+    """The argument names the mutex and the labels of the run: it must be the request's."""
+    result = steps.plan("plan", env={"IDP_ARG_NAME": "other"})
+    assert result.returncode == 2
+    assert result.stderr == (
+        "plan: failed at validate: argument name: 'other' differs from the request's 'demo'\n"
+    )
+    assert not (steps.tmp / "plan-pod").exists()

@@ -1,213 +1,219 @@
-"""preflight and verify against Azure at its network boundary.
+"""The phases that talk to Azure, against Azure at its network boundary: plan's preflight and
+apply's verify.
 
-The step programs run in-process with the real Azure SDK and the Azure CLI credential; a fake
-`az` hands out the token and a fake Resource Manager answers over HTTPS (tests.fakes.azure).
-verify reads the outputs of a stack applied with the real Terraform.
+The programs run as pods run them, with the real Azure SDK and the Azure CLI's credential; a
+fake `az` hands out the token and a fake Resource Manager answers over HTTPS (the `arm`
+fixture, tests.fakes.azure). What exists in Azure is what the test's Terraform state holds.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
-from pathlib import Path
+import shutil
+import sys
 
-import pytest
-
-from tests.fakes.azure import SUBSCRIPTION, FakeArm, fake_arm, write_az
-from tests.steps.conftest import Steps, clean_environment, compute_request
-from workflows.steps.cli import main
+from tests.fakes.azure import SUBSCRIPTION, FakeArm
+from tests.steps.conftest import ROOT, Steps, compute_request, passed
 
 GROUP_ID = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-demo-dev"
 CLUSTER_ID = f"{GROUP_ID}/providers/Microsoft.ContainerService/managedClusters/aks-demo"
 REQUEST_ID = compute_request()["request_id"]
+DESTROY = compute_request(action="destroy")
+BY_REQUEST = f"tagName eq 'request_id' and tagValue eq '{REQUEST_ID}'"
+BY_STACK = "tagName eq 'idp-stack' and tagValue eq 'compute-dev-demo'"
 
 
-def use_request(request: dict[str, object]) -> None:
-    os.environ["IDP_REQUEST"] = json.dumps(request)
+def phase(steps: Steps, out: str, name: str) -> str:
+    """What phase `name` found, from the `phases` output of OUT."""
+    (line,) = [x for x in steps.output(out, "phases").splitlines() if x.startswith(f"{name}: ")]
+    return line.removeprefix(f"{name}: ")
 
 
-@pytest.fixture
-def arm(tmp_path: Path) -> Iterator[FakeArm]:
-    """A fake Resource Manager the steps reach as Azure (every region listed, all registered);
-    what exists is what the test's Terraform state holds."""
-    with fake_arm(tmp_path / "state", tmp_path) as fake:
-        clean = clean_environment()
-        os.environ.clear()
-        os.environ.update(clean)
-        os.environ["PATH"] = f"{write_az(tmp_path / 'bin')}{os.pathsep}{os.environ['PATH']}"
-        os.environ.update(
-            {
-                "AZURE_SUBSCRIPTION_ID": SUBSCRIPTION,
-                "REQUESTS_CA_BUNDLE": str(fake.ca_bundle),
-                "IDP_AZURE_AUTH": "azure-cli",
-                "IDP_AZURE_RESOURCE_MANAGER": fake.url,
-            }
-        )
-        use_request(compute_request())
-        yield fake
+# --- preflight -----------------------------------------------------------------------------------
 
 
-def test_preflight_passes_when_region_and_providers_are_fine(
-    arm: FakeArm, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["preflight", "--kind", "compute"]) == 0
-    assert capsys.readouterr().err == ""
+def test_preflight_passes_when_region_and_providers_are_fine(arm: FakeArm, steps: Steps) -> None:
+    passed(steps.plan("plan"))
+    assert phase(steps, "plan", "preflight") == (
+        f"ok: eastus in {SUBSCRIPTION}; registered: Microsoft.ContainerService"
+    )
 
 
-def test_preflight_reads_the_locations_and_the_kinds_provider(arm: FakeArm) -> None:
-    main(["preflight", "--kind", "compute"])
+def test_preflight_reads_the_locations_and_the_kinds_provider(arm: FakeArm, steps: Steps) -> None:
+    passed(steps.plan("plan"))
     prefix = f"GET /subscriptions/{SUBSCRIPTION}"
     assert arm.requests == [f"{prefix}/locations", f"{prefix}/providers/Microsoft.ContainerService"]
 
 
-def test_preflight_fails_for_a_region_the_subscription_lacks(
-    arm: FakeArm, capsys: pytest.CaptureFixture[str]
+def test_preflight_fails_for_a_region_the_subscription_lacks_before_terraform(
+    arm: FakeArm, steps: Steps
 ) -> None:
     arm.locations = ["westeurope"]
-    assert main(["preflight", "--kind", "compute"]) == 1
-    assert capsys.readouterr().err == (
-        f"preflight: region eastus is not a location of subscription {SUBSCRIPTION}\n"
+    result = steps.plan("plan")
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"plan: failed at preflight: region eastus is not a location of subscription"
+        f" {SUBSCRIPTION}\n"
     )
+    assert not (steps.tmp / "plan-pod").exists()
 
 
-def test_preflight_fails_naming_an_unregistered_provider(
-    arm: FakeArm, capsys: pytest.CaptureFixture[str]
-) -> None:
-    use_request(compute_request(resource_type="vm"))
+def test_preflight_fails_naming_an_unregistered_provider(arm: FakeArm, steps: Steps) -> None:
     arm.unregistered = {"Microsoft.Network"}
-    assert main(["preflight", "--kind", "compute"]) == 1
-    assert capsys.readouterr().err == (
-        f"preflight: resource providers not registered in subscription {SUBSCRIPTION}:"
-        " Microsoft.Network (NotRegistered)\n"
+    result = steps.plan("plan", request=compute_request(resource_type="vm"))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"plan: failed at preflight: resource providers not registered in subscription"
+        f" {SUBSCRIPTION}: Microsoft.Network (NotRegistered)\n"
     )
 
 
-def test_preflight_checks_the_providers_of_the_resource_type(arm: FakeArm) -> None:
+def test_preflight_checks_the_providers_of_the_resource_type(arm: FakeArm, steps: Steps) -> None:
     request = compute_request(resource_type="redis")
     del request["node_count"]
-    use_request(request)
-    assert main(["preflight", "--kind", "database"]) == 0
+    module = ROOT / "tests" / "fixtures" / "terraform" / "database"
+    stack = ["--kind", "database", "--module", str(module), "--work", "pod", "--out", "plan"]
+    stack += ["--backend", "local", "--state-dir", str(steps.tmp / "state")]
+    passed(steps.run("plan", *stack, request=request))
     assert arm.requests[-1].endswith("/providers/Microsoft.Cache")
+    assert phase(steps, "plan", "preflight").endswith("registered: Microsoft.Cache")
 
 
-def test_preflight_without_a_subscription_is_one_line(
-    arm: FakeArm, capsys: pytest.CaptureFixture[str]
-) -> None:
-    del os.environ["AZURE_SUBSCRIPTION_ID"]
-    assert main(["preflight", "--kind", "compute"]) == 1
-    assert capsys.readouterr().err.startswith(
-        "preflight: no subscription: set AZURE_SUBSCRIPTION_ID or ARM_SUBSCRIPTION_ID, "
-        "or subscription_id in the settings"
+def test_preflight_without_a_subscription_is_one_line(arm: FakeArm, steps: Steps) -> None:
+    del steps.env["AZURE_SUBSCRIPTION_ID"]
+    result = steps.plan("plan")
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "plan: failed at preflight: no subscription: set AZURE_SUBSCRIPTION_ID or"
+        " ARM_SUBSCRIPTION_ID, or subscription_id in the settings"
     )
+    assert len(result.stderr.splitlines()) == 1
 
 
-def test_preflight_reports_a_refused_token_in_one_line(
-    arm: FakeArm, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    (tmp_path / "bin" / "az").write_text("#!/bin/sh\necho 'Please run az login' >&2\nexit 1\n")
-    assert main(["preflight", "--kind", "compute"]) == 1
-    error = capsys.readouterr().err
+def test_preflight_reports_a_refused_token_in_one_line(arm: FakeArm, steps: Steps) -> None:
+    (steps.tmp / "bin" / "az").write_text("#!/bin/sh\necho 'Please run az login' >&2\nexit 1\n")
+    result = steps.plan("plan")
+    assert result.returncode == 1
     refused = "CredentialUnavailableError: Please run 'az login' to set up an account"
-    assert error == f"preflight: azure: {refused}\n"
+    assert result.stderr == f"plan: failed at preflight: azure: {refused}\n"
 
 
 def test_preflight_uses_the_credential_settings_name_not_a_guess(
-    arm: FakeArm, capsys: pytest.CaptureFixture[str]
+    arm: FakeArm, steps: Steps
 ) -> None:
-    os.environ["IDP_AZURE_AUTH"] = "workload-identity"
-    assert main(["preflight", "--kind", "compute"]) == 1
-    assert "WorkloadIdentityCredential" in capsys.readouterr().err
+    result = steps.plan("plan", env={"IDP_AZURE_AUTH": "workload-identity"})
+    assert result.returncode == 1
+    assert result.stderr.startswith("plan: failed at preflight: azure: ")
+    assert "WorkloadIdentityCredential" in result.stderr
     assert arm.requests == []
 
 
-def test_verify_passes_when_every_terraform_id_is_tagged(
-    arm: FakeArm, applied: Steps, capsys: pytest.CaptureFixture[str]
-) -> None:
-    arm.state_dir = applied.tmp / "state"
-    assert main(["verify", *applied.stack("verify-pod"), "--out", str(applied.out("verify"))]) == 0
-    assert capsys.readouterr().err == ""
+# --- verify after a provision --------------------------------------------------------------------
 
 
-def test_verify_filters_on_the_request_id_tag(arm: FakeArm, applied: Steps) -> None:
-    arm.state_dir = applied.tmp / "state"
-    main(["verify", *applied.stack("verify-pod"), "--out", str(applied.out("verify"))])
-    assert set(arm.filters) == {f"tagName eq 'request_id' and tagValue eq '{REQUEST_ID}'"}
+def test_verify_passes_when_every_terraform_id_is_tagged(arm: FakeArm, steps: Steps) -> None:
+    passed(steps.plan("plan"))
+    passed(steps.apply("plan"))
+    assert steps.output("plan-applied", "verified") == "2 ids found (2 tagged)"
+    assert phase(steps, "plan-applied", "verify") == "ok: 2 ids found (2 tagged)"
 
 
-def test_verify_fails_naming_a_missing_resource(
-    arm: FakeArm, applied: Steps, capsys: pytest.CaptureFixture[str]
-) -> None:
-    arm.state_dir = applied.tmp / "state"
-    (hidden,) = arm.hidden = {r["id"] for r in arm.resources() if "managedClusters" in r["id"]}
-    assert main(["verify", *applied.stack("verify-pod"), "--out", str(applied.out("verify"))]) == 1
-    assert capsys.readouterr().err == (
-        f"verify: not found in Azure with tag request_id={REQUEST_ID}: {hidden}\n"
+def test_verify_filters_on_the_request_id_tag(arm: FakeArm, steps: Steps) -> None:
+    passed(steps.plan("plan"))
+    passed(steps.apply("plan"))
+    assert set(arm.filters) == {BY_REQUEST}
+
+
+def test_verify_fails_naming_a_missing_resource(arm: FakeArm, steps: Steps) -> None:
+    arm.hidden = {CLUSTER_ID}
+    passed(steps.plan("plan"))
+    result = steps.apply("plan")
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"apply: failed at verify: not found in Azure with tag request_id={REQUEST_ID}:"
+        f" {CLUSTER_ID}\n"
     )
+    assert not (steps.out("plan-applied") / "report.json").exists()
 
 
-def destroyed(tmp: Path) -> list[str]:
-    """verify's options after a destroy: Terraform is not run, the state is a local folder."""
-    state = ["--backend", "local", "--state-dir", str(tmp / "state")]
-    return ["--kind", "compute", "--work", str(tmp / "unused"), *state, "--out", str(tmp / "out")]
-
-
-def test_verify_after_destroy_passes_when_nothing_of_the_stack_remains(
-    arm: FakeArm, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    use_request(compute_request(action="destroy"))
-    assert main(["verify", *destroyed(tmp_path)]) == 0
-    assert capsys.readouterr().err == ""
-    assert arm.filters == ["tagName eq 'idp-stack' and tagValue eq 'compute-dev-demo'"] * 2
-
-
-def test_verify_after_destroy_fails_when_something_of_the_stack_remains(
-    arm: FakeArm, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    use_request(compute_request(action="destroy"))
-    arm.leftovers = [{"id": CLUSTER_ID, "tags": {"idp-stack": "compute-dev-demo"}}]
-    assert main(["verify", *destroyed(tmp_path)]) == 1
-    left = f"1 resources tagged idp-stack=compute-dev-demo remain after destroy: {CLUSTER_ID}"
-    assert capsys.readouterr().err == f"verify: {left}\n"
-
-
-def test_verify_after_destroy_ignores_what_another_stack_left(arm: FakeArm, tmp_path: Path) -> None:
-    use_request(compute_request(action="destroy"))
-    arm.leftovers = [{"id": CLUSTER_ID, "tags": {"idp-stack": "compute-dev-other"}}]
-    assert main(["verify", *destroyed(tmp_path)]) == 0
-
-
-def stack_files(tmp: Path, resources: list[dict[str, object]]) -> tuple[Path, Path]:
-    """The stack's state (holding `resources`) and registry entry, in the local state folder."""
-    folder = tmp / "state" / "compute" / "dev"
-    folder.mkdir(parents=True)
-    state, entry = folder / "demo.tfstate", folder / "demo.stack.json"
-    state.write_text(json.dumps({"version": 4, "resources": resources}))
-    entry.write_text("{}")
-    return state, entry
+# --- verify after a destroy ----------------------------------------------------------------------
 
 
 def test_a_verified_destroy_removes_the_registry_entry_and_the_state(
-    arm: FakeArm, tmp_path: Path
+    arm: FakeArm, applied: Steps
 ) -> None:
-    use_request(compute_request(action="destroy"))
-    state, entry = stack_files(tmp_path, [])
-    assert main(["verify", *destroyed(tmp_path)]) == 0
-    assert not state.exists() and not entry.exists()
-    assert (tmp_path / "out" / "verified").read_text() == (
+    assert applied.entry_file().is_file()
+    passed(applied.plan("destroy-plan", request=DESTROY))
+    passed(applied.apply("destroy-plan", request=DESTROY))
+    assert not applied.state_file().exists()
+    assert not applied.entry_file().exists()
+    assert applied.output("destroy-plan-applied", "verified") == (
         "nothing tagged idp-stack=compute-dev-demo remains; "
         "removed the registry entry and the state"
     )
 
 
-def test_a_state_that_still_holds_a_resource_is_kept_and_verify_fails(
-    arm: FakeArm, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_verify_after_destroy_asks_for_what_is_tagged_with_the_stack(
+    arm: FakeArm, applied: Steps
 ) -> None:
-    use_request(compute_request(action="destroy"))
-    held: list[dict[str, object]] = [
-        {"mode": "managed", "type": "terraform_data", "name": "cluster", "instances": [{}]}
-    ]
-    state, entry = stack_files(tmp_path, held)
-    assert main(["verify", *destroyed(tmp_path)]) == 1
-    assert state.exists() and entry.exists()
-    assert "still holds 1 resources (terraform_data.cluster); it is kept" in capsys.readouterr().err
+    passed(applied.plan("destroy-plan", request=DESTROY))
+    arm.filters.clear()
+    passed(applied.apply("destroy-plan", request=DESTROY))
+    assert arm.filters == [BY_STACK] * 2  # resource groups, then resources
+
+
+def test_verify_after_destroy_fails_when_something_of_the_stack_remains(
+    arm: FakeArm, applied: Steps
+) -> None:
+    arm.leftovers = [{"id": CLUSTER_ID, "tags": {"idp-stack": "compute-dev-demo"}}]
+    passed(applied.plan("destroy-plan", request=DESTROY))
+    result = applied.apply("destroy-plan", request=DESTROY)
+    assert result.returncode == 1
+    left = f"1 resources tagged idp-stack=compute-dev-demo remain after destroy: {CLUSTER_ID}"
+    assert result.stderr == f"apply: failed at verify: {left}\n"
+    assert applied.entry_file().is_file() and applied.state_file().is_file()
+
+
+def test_verify_after_destroy_ignores_what_another_stack_left(arm: FakeArm, applied: Steps) -> None:
+    arm.leftovers = [{"id": CLUSTER_ID, "tags": {"idp-stack": "compute-dev-other"}}]
+    passed(applied.plan("destroy-plan", request=DESTROY))
+    passed(applied.apply("destroy-plan", request=DESTROY))
+
+
+# A terraform that applies, then leaves a resource in the state: a state that still holds
+# something after a destroy said it was done.
+LEAVES_ONE = """#!{python}
+import json, subprocess, sys
+done = subprocess.run([{real!r}, *sys.argv[1:]]).returncode
+if done == 0 and sys.argv[1] == "apply":
+    with open({state!r}) as stream:
+        state = json.load(stream)
+    kept = {{"mode": "managed", "type": "terraform_data", "name": "kept", "provider":
+            'provider["terraform.io/builtin/terraform"]', "instances": [{{"attributes": {{}}}}]}}
+    state["resources"].append(kept)
+    with open({state!r}, "w") as stream:
+        json.dump(state, stream)
+sys.exit(done)
+"""
+
+
+def test_a_state_that_still_holds_a_resource_is_kept_and_verify_fails(
+    arm: FakeArm, applied: Steps
+) -> None:
+    real = shutil.which("terraform")
+    wrapper = applied.tmp / "leaves-one" / "terraform"
+    wrapper.parent.mkdir()
+    state = str(applied.state_file())
+    wrapper.write_text(LEAVES_ONE.format(python=sys.executable, real=real, state=state))
+    wrapper.chmod(0o755)
+    passed(applied.plan("destroy-plan", request=DESTROY))
+    path = {"PATH": f"{wrapper.parent}{os.pathsep}{applied.env['PATH']}"}
+    result = applied.apply("destroy-plan", request=DESTROY, env=path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "apply: failed at verify: the state compute/dev/demo.tfstate still holds 1 resources"
+        " (terraform_data.kept); it is kept\n"
+    )
+    assert applied.entry_file().is_file()
+    assert json.loads(applied.state_file().read_text())["resources"][0]["name"] == "kept"

@@ -16,7 +16,7 @@ import pytest
 
 from tests.argo.fake_webhook import FakeWebhook, serving
 from tests.fakes.callback import Callback, running_callback
-from tests.steps.conftest import Steps, compute_request, passed, recorded
+from tests.steps.conftest import Steps, compute_request, passed
 
 STACK = ["--backend", "local"]
 
@@ -34,11 +34,9 @@ def webhook() -> Iterator[FakeWebhook]:
 
 
 def provision(steps: Steps, request: dict[str, Any] | None = None) -> None:
-    """plan, apply and report a stack, as a provision run does."""
+    """plan and apply a stack, as a provision run does."""
     passed(steps.plan("plan", request=request))
     passed(steps.apply("plan", request=request))
-    report = ["--out", str(steps.out("report")), *recorded("lee.at.example.com")]
-    passed(steps.run("report", *steps.stack("report-pod"), *report, request=request))
 
 
 def entry(steps: Steps, name: str = "demo", environment: str = "dev") -> dict[str, Any]:
@@ -259,7 +257,8 @@ def reaped(steps: Steps, webhook: FakeWebhook, callback: Callback) -> dict[str, 
 
 
 def unapproved_apply(steps: Steps, request: dict[str, Any], env: dict[str, str]) -> Any:
-    args = ["--sha256", steps.sha256("destroy-plan"), "--approval", "", "--waived", "true"]
+    args = ["--sha256", steps.sha256("destroy-plan"), "--approval", "", "--next", "apply"]
+    args += ["--out", str(steps.out("destroy-applied"))]
     return steps.run("apply", *steps.stack("destroy-apply"), *args, request=request, env=env)
 
 
@@ -319,7 +318,10 @@ def test_a_destroy_someone_else_sends_is_never_waived(
 
 def test_apply_refuses_an_empty_answer_without_a_waiver(steps: Steps) -> None:
     passed(steps.plan("plan"))
-    args = ["--sha256", steps.sha256("plan"), "--approval", ""]
-    result = steps.run("apply", *steps.stack("apply-pod"), *args)
+    args = ["--sha256", steps.sha256("plan"), "--approval", "", "--next", "apply"]
+    result = steps.run("apply", *steps.stack("apply-pod"), *args, "--out", "applied")
     assert result.returncode == 1
-    assert result.stderr == "apply: refusing to apply: the approval answer is '', not YES\n"
+    assert result.stderr == (
+        "apply: failed at decide: refusing to apply: no approval, and this is not the reaper's"
+        " destroy of an expired stack in an environment that waives it\n"
+    )

@@ -12,8 +12,9 @@ import json
 import pytest
 
 from idp.settings import ENVIRONMENTS, Settings
-from tests.steps.conftest import Steps, compute_request
-from tests.steps.test_terraform_calls import Recorder
+from tests.fakes.azure import FakeArm
+from tests.steps.conftest import FIXTURE_MODULE, Steps, compute_request
+from tests.steps.test_terraform_calls import Recorder, azurerm
 from workflows.pods import step_environment
 from workflows.steps.azure import subscription_id
 from workflows.steps.credentials import azure_environment
@@ -88,14 +89,13 @@ def test_an_environment_backend_overrides_only_the_fields_it_sets() -> None:
     assert SETTINGS.target("dev").terraform_backend == SETTINGS.terraform_backend
 
 
-def test_plan_initialises_the_backend_of_the_request_environment(steps: Steps) -> None:
+def test_plan_initialises_the_backend_of_the_request_environment(
+    arm: FakeArm, steps: Steps
+) -> None:
     recorder = Recorder(steps)
-    env = {
-        "PATH": recorder.path,
-        "STOP_AT_INIT": "1",
-        "IDP_ENVIRONMENTS": json.dumps({"dev": {"terraform_backend": {"container": "dev-state"}}}),
-    }
-    args = ["--kind", "compute", "--module", steps.stack("pod")[3], "--work", "pod"]
+    dev = json.dumps({"dev": {"terraform_backend": {"container": "dev-state"}}})
+    env = azurerm(recorder, IDP_ENVIRONMENTS=dev)
+    args = ["--kind", "compute", "--module", str(FIXTURE_MODULE), "--work", "pod"]
     steps.run("plan", *args, "--out", "plan", env=env)
     init = recorder.calls()[0]["argv"]
     assert "-backend-config=container_name=dev-state" in init

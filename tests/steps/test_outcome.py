@@ -55,7 +55,7 @@ def test_a_failure_names_the_step_and_its_message_without_argos_prefix() -> None
 
 
 def test_the_earliest_failure_explains_the_run_whatever_order_argo_lists_them() -> None:
-    later = {**PLAN_FAILED, "templateName": "report", "finishedAt": "2026-11-23T10:09:00Z"}
+    later = {**PLAN_FAILED, "templateName": "apply", "finishedAt": "2026-11-23T10:09:00Z"}
     assert decide(status="Failed", failures=failures(later, PLAN_FAILED)).reason.startswith(
         "failed at plan:"
     )
@@ -97,3 +97,50 @@ def test_an_unresolved_failures_tag_is_no_failures() -> None:
 def test_only_exactly_yes_counts_as_yes() -> None:
     for answer in ("YES ", "'YES'", '"YES"', "Yes", "YES\n", "\u200bYES"):
         assert decide(status="Succeeded", has_changes="true", approval=answer).name == "rejected"
+
+
+def failed_at(message: str) -> dict[str, str]:
+    """The plan node, failed with `message` (a program's termination message)."""
+    return {**PLAN_FAILED, "message": f"main: Error (exit code 1): {message}"}
+
+
+def test_a_failure_the_program_named_after_its_phase_is_reported_as_it_is() -> None:
+    message = "failed at preflight: region eastus is not a location of subscription s"
+    found = decide(status="Failed", failures=failures(failed_at(message), DAG_FAILED))
+    assert (found.name, found.reason) == ("failed", message)
+
+
+def test_a_plan_blocked_by_policy_is_policy_failed() -> None:
+    message = "failed at policy: blocked by policy: IDP_A (HIGH) a rule: terraform_data.x"
+    found = decide(status="Failed", failures=failures(failed_at(message)))
+    assert (found.name, found.reason) == (
+        "policy-failed",
+        "blocked by policy: IDP_A (HIGH) a rule: terraform_data.x",
+    )
+
+
+def test_no_failures_as_the_controller_writes_them_is_no_failures() -> None:
+    """With no failed node the controller marshals a nil slice, `null`, and quotes it
+    (argo-workflows `workflow/controller/operator.go`, `operate`: `json.Marshal(failures)`)."""
+    assert failed_nodes(go_quote("null")) == []
+    assert failed_nodes("null") == []
+
+
+def test_the_reapers_waived_destroy_succeeds_without_an_answer() -> None:
+    found = decide(
+        status="Succeeded",
+        has_changes="true",
+        waived="true",
+        approval="{{workflow.outputs.parameters.approval}}",
+        action="destroy",
+        verified="nothing tagged idp-stack=compute-dev-demo remains",
+    )
+    assert (found.name, found.reason) == (
+        "succeeded",
+        "destroyed (expired; approval waived); nothing tagged idp-stack=compute-dev-demo remains",
+    )
+
+
+def test_an_answer_given_wins_over_the_waiver() -> None:
+    found = decide(status="Succeeded", has_changes="true", waived="true", approval="NO")
+    assert found.name == "rejected"

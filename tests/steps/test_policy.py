@@ -1,4 +1,5 @@
-"""The policy step: checkov and the platform's policies on a real plan of the fixture module.
+"""The plan program's policy phase: checkov and the platform's policies on a real plan of the
+fixture module.
 
 The fixture policies (tests/fixtures/policies) judge the fixture module's `terraform_data`:
 IDP_FIXTURE_PROD_NODES (HIGH) wants 3 nodes in prod, IDP_FIXTURE_BURSTABLE (LOW) no
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.steps.conftest import FIXTURE_MODULE, Steps, compute_request, passed
+from idp.local.templating import go_quote
+from tests.steps.conftest import AZURE, FIXTURE_MODULE, Steps, compute_request, passed
 from workflows.steps.policy import Finding, blocked_message, judge, shown
 
 POLICIES = Path(__file__).resolve().parents[1] / "fixtures" / "policies"
@@ -23,29 +25,27 @@ BURSTABLE = compute_request(vm_size="Standard_B2s")
 
 
 def policy(
-    steps: Steps, checkov: str, request: dict[str, object], env: dict[str, str] | None = None
+    steps: Steps,
+    checkov: str,
+    request: dict[str, object],
+    env: dict[str, str] | None = None,
+    module: Path = FIXTURE_MODULE,
 ) -> subprocess.CompletedProcess[str]:
-    """Plan REQUEST with the fixture module, then run the policy step on its plan.json."""
-    passed(steps.plan("plan", request=request))
-    return steps.run(
-        "policy",
-        "--kind",
-        "compute",
-        "--module",
-        str(FIXTURE_MODULE),
-        "--plan-json",
-        str(steps.out("plan") / "plan.json"),
+    """The plan program on REQUEST with the fixture module and policies, its policy phase
+    running `checkov` (preflight stood in for)."""
+    return steps.plan(
+        "plan",
         "--policies",
         str(POLICIES),
-        "--out",
-        str(steps.out("policy")),
         request=request,
+        module=module,
+        stub=AZURE,
         env={"IDP_CHECKOV": checkov, **(env or {})},
     )
 
 
 def findings(steps: Steps) -> list[dict[str, object]]:
-    record = json.loads((steps.out("policy") / "policy.json").read_text())
+    record = json.loads(steps.output("plan", "policy.json"))
     return list(record["findings"])
 
 
@@ -55,24 +55,54 @@ def test_a_plan_that_breaks_a_high_policy_stops_with_the_findings(
     result = policy(steps, checkov, PROD_TWO_NODES)
     assert result.returncode == 3
     assert result.stderr.startswith(
-        "policy: blocked by policy: IDP_FIXTURE_PROD_NODES (HIGH) Production clusters run at "
-        "least 3 nodes: terraform_data.cluster"
+        "plan: failed at policy: blocked by policy: IDP_FIXTURE_PROD_NODES (HIGH) Production"
+        " clusters run at least 3 nodes: terraform_data.cluster"
     )
     assert [f["check_id"] for f in findings(steps)] == ["IDP_FIXTURE_PROD_NODES"]
 
 
+def test_a_blocked_plan_saves_nothing_beside_the_state(steps: Steps, checkov: str) -> None:
+    assert policy(steps, checkov, PROD_TWO_NODES).returncode == 3
+    assert not steps.plans("prod").exists()
+    assert not (steps.out("plan") / "next").exists()
+
+
+def test_a_blocked_plan_ends_the_run_policy_failed(steps: Steps, checkov: str) -> None:
+    """The exit handler reads the plan node's message (argo-workflows
+    `workflow/controller/operator.go`, `assessNodeStatus`: `main: Error (exit code 3): ` and
+    the termination message)."""
+    termination = steps.tmp / "termination-log"
+    env = {"IDP_TERMINATION_LOG": str(termination)}
+    assert policy(steps, checkov, PROD_TWO_NODES, env).returncode == 3
+    node = {"templateName": "plan", "phase": "Failed", "displayName": "plan"}
+    node["message"] = f"main: Error (exit code 3): {termination.read_text()}"
+    args = ["--kind", "compute", "--out", "finish", "--status", "Failed"]
+    result = steps.run("finish", *args, "--failures", go_quote(json.dumps([node])))
+    assert result.returncode == 1
+    assert steps.output("finish", "outcome") == "policy-failed"
+    assert steps.output("finish", "reason").startswith("blocked by policy: IDP_FIXTURE_PROD_NODES")
+
+
 def test_a_low_finding_passes_and_is_shown_for_the_approver(steps: Steps, checkov: str) -> None:
     passed(policy(steps, checkov, BURSTABLE))
-    assert (steps.out("policy") / "findings").read_text() == (
+    assert steps.output("plan", "findings") == (
         "1 findings, none blocking\n"
         "IDP_FIXTURE_BURSTABLE (LOW) Burstable sizes are for short tests: terraform_data.cluster"
     )
+    assert steps.output("plan", "next") == "approve"
 
 
 def test_a_clean_plan_has_no_findings(steps: Steps, checkov: str) -> None:
     passed(policy(steps, checkov, compute_request()))
-    assert (steps.out("policy") / "findings").read_text() == "no findings"
+    assert steps.output("plan", "findings") == "no findings"
     assert findings(steps) == []
+
+
+def test_a_plan_without_changes_is_not_checked(applied: Steps) -> None:
+    """Nothing is applied, so there is nothing to judge: checkov is not even looked for."""
+    result = passed(policy(applied, str(applied.tmp / "no-checkov"), compute_request()))
+    assert "policy: nothing to check: the plan has no changes" in result.stdout.splitlines()
+    assert applied.output("plan", "findings") == ""
 
 
 def test_an_environment_can_lower_the_bar_so_nothing_blocks(steps: Steps, checkov: str) -> None:
@@ -100,31 +130,27 @@ def test_an_inline_skip_in_the_module_holds_for_its_plan(steps: Steps, checkov: 
             "  #checkov:skip=IDP_FIXTURE_BURSTABLE:the fixture's reason\n",
         )
     )
-    passed(
-        steps.run(
-            "plan", *steps.stack("plan-pod", module=module), "--out", "plan", request=BURSTABLE
-        )
-    )
-    args = ["--kind", "compute", "--module", str(module), "--policies", str(POLICIES)]
-    args += ["--plan-json", str(steps.out("plan") / "plan.json"), "--out", str(steps.out("policy"))]
-    passed(steps.run("policy", *args, request=BURSTABLE, env={"IDP_CHECKOV": checkov}))
+    passed(policy(steps, checkov, BURSTABLE, module=module))
     assert findings(steps) == []
 
 
 def test_a_missing_checkov_is_an_error_not_a_pass(steps: Steps) -> None:
     result = policy(steps, str(steps.tmp / "no-checkov"), compute_request())
     assert result.returncode == 1
-    assert "checkov: program" in result.stderr
+    assert result.stderr.startswith("plan: failed at policy: checkov: program")
     assert "not found (set IDP_CHECKOV" in result.stderr
+    assert not steps.plans().exists()
 
 
 def test_a_missing_policies_folder_is_refused(steps: Steps, checkov: str) -> None:
-    passed(steps.plan("plan"))
-    args = ["--kind", "compute", "--plan-json", str(steps.out("plan") / "plan.json")]
-    args += ["--module", str(FIXTURE_MODULE), "--out", str(steps.out("policy"))]
-    result = steps.run("policy", *args, "--policies", str(steps.tmp / "none"))
+    result = steps.plan(
+        "plan", "--policies", str(steps.tmp / "none"), stub=AZURE, env={"IDP_CHECKOV": checkov}
+    )
     assert result.returncode == 1
-    assert "not a folder of checkov policies" in result.stderr
+    assert result.stderr == (
+        f"plan: failed at policy: --policies {steps.tmp / 'none'}: not a folder of checkov"
+        " policies\n"
+    )
 
 
 def finding(check: str, severity: str) -> Finding:

@@ -3,7 +3,8 @@
 One sub-command per step, run in the platform-tools image. Inputs are arguments and environment
 variables only (request values never pass through a shell); outputs are plain files under
 `--out` for Argo to collect; a failure is a non-zero exit with one line on stderr naming the
-reason (exit 2: bad request, one line per field, or bad arguments; exit 1: the step failed).
+reason (exit 2: bad request, one line per field, or bad arguments; exit 3: the plan is
+blocked by policy; exit 1: the step failed).
 This package never imports Hera, and imports pydantic, the Azure SDK, SMTP and HTTP only in
 the commands that use them.
 
@@ -19,57 +20,46 @@ Environment, every command:
 Terraform runs with an argument list in WORK/stack, with TF_IN_AUTOMATION=1, TF_INPUT=0 and
 CHECKPOINT_DISABLE=1; init, plan and apply stream `-json` messages to stdout as plain lines.
 
-Options of the Terraform commands (plan, apply, verify, report); relative paths are fine:
+Options of the commands that run Terraform (plan, apply, drift); relative paths are fine:
   --module DIR    root module, may be read-only (default /opt/idp/terraform/KIND); copied
                   afresh to WORK/stack, where Terraform runs
   --work DIR      a writable folder (the pod's emptyDir)
-  --out DIR       where output files go (accepted and unused by apply and verify)
+  --out DIR       where the output files go
   --backend B     `azurerm` (default): resource_group_name, storage_account_name,
-                  container_name from settings.terraform_backend, key
+                  container_name from the environment's terraform_backend, key
                   KIND/ENVIRONMENT/NAME.tfstate, use_azuread_auth=true, and use_oidc=true
-                  when settings.azure_auth is workload-identity; `local` (tests): the state
-                  file STATE_DIR/KIND/ENVIRONMENT/NAME.tfstate (--state-dir, default WORK/state)
+                  when settings.azure_auth is workload-identity; `local` (tests, `idp local`):
+                  the state file STATE_DIR/KIND/ENVIRONMENT/NAME.tfstate (--state-dir,
+                  default WORK/state)
+A saved plan waits beside the state (`planstore`), never in OUT; so does the stack's registry
+entry (`registry`).
 
-Commands:
-  validate --kind K
-      The request must pass the kind's model with settings.allowed_regions. Writes nothing.
-  preflight --kind K
-      Azure (DefaultAzureCredential; subscription from AZURE_SUBSCRIPTION_ID or
-      ARM_SUBSCRIPTION_ID): the region is a location of the subscription, and the resource
-      providers of the kind and resource_type are Registered.
-  plan --kind K --work DIR --out OUT [--module DIR] [--backend B] [--state-dir DIR]
-      Writes WORK/stack/request.tfvars.json (the validated request, every field), runs
-      `init` with the backend and `plan -detailed-exitcode -out` (`-destroy` when the action
-      is destroy). Writes OUT/plan.tfplan, OUT/plan.json (show -json), OUT/plan.txt
-      (show -no-color), OUT/has_changes (true/false), OUT/summary ("2 to add, 0 to change,
-      0 to destroy") and OUT/sha256 (hex of plan.tfplan), parameters without a newline.
-  apply --kind K --work DIR --plan FILE --sha256 HEX [--module DIR] [--out OUT]
-      Refuses, without running Terraform, unless FILE's sha256 is HEX. Otherwise restores the
-      plan's dependency lock file into a fresh copy of the module, runs `init -backend=false`
-      (a saved plan records its backend, so it is applied to the very state it was planned
-      against), checks that the copy is the configuration the plan was made from, and runs
-      `apply FILE`. IDP_REQUEST is not read.
-  verify --kind K --work DIR [--module DIR] [--backend B] [--state-dir DIR] [--out OUT]
-      Lists the resource groups and resources tagged request_id=<id> and fails if an ARM id
-      of a `*_id` output is missing (case-insensitive); with action destroy, fails if anything
-      tagged remains (Terraform is not run then).
-  report --kind K --work DIR --out OUT [--module DIR] [--backend B] [--state-dir DIR]
-      OUT/outputs.json: `terraform output -json`, sensitive values included (an artifact,
-      never a parameter); OUT/outputs: the non-sensitive outputs as one JSON object.
-  notify --kind K [--phase P] [--status S] [--has-changes V] [--approval A]
-         [--waited-from T --waited-until T --approval-timeout D] [--summary TEXT]
-         [--outputs JSON] [--failures JSON] [--workflow NAME] [--namespace NS] [--out OUT]
-      The phase (succeeded, failed, rejected, expired, no-changes, awaiting-approval) comes
-      from `notify.decide_phase`: --status {{workflow.status}} Failed or Error means failed;
-      rejected (or an approval NO) becomes expired when the approval lasted its whole
-      --approval-timeout (--waited-from/--waited-until: the approve task's startedAt and
-      finishedAt); else --phase, else it follows from --has-changes and --approval.
-      --failures ({{workflow.failures}}) gives a failure its summary when --summary is empty.
-      POSTs {request_id, kind, phase, summary, outputs, workflow_url} to
-      settings.callback_url (skipped when empty; bearer token from IDP_CALLBACK_TOKEN if set;
-      10 s timeout; 3 attempts on connection errors, 408, 429 and 5xx). E-mails the requester
-      (for awaiting-approval: IDP_APPROVERS, comma-separated) when IDP_SMTP_HOST is set:
-      STARTTLS on IDP_SMTP_PORT (587), from IDP_SMTP_FROM, login IDP_SMTP_USERNAME and
-      IDP_SMTP_PASSWORD. A bad request still gets its notice (no e-mail). Writes OUT/phase
-      when --out is given.
+Commands (each phase is named in the log, the `phases` output and a failure's message, see
+`phases`; IDP_LOCAL_STUB_PHASES stands in for preflight, policy and verify with the local
+backend only):
+  plan --kind K --work DIR --out OUT [--module DIR] [--backend B] [--policies DIR]
+      validate (the request and the IDP_ARG_* arguments; exit 2), preflight (the region and
+      the resource providers in Azure), plan (`init`, `plan -detailed-exitcode -out`,
+      `-destroy` for a destroy), policy (checkov and the platform's policies on the redacted
+      plan; a blocking finding exits 3). Outputs: phases, has_changes, summary, changes,
+      sha256, findings, waived, next (approve, apply for a waived destroy, done); artifacts
+      plan.json, plan.txt, policy.json (sensitive values redacted).
+  apply --kind K --work DIR --out OUT --sha256 HEX --next NEXT [--approval A] [--labels L]
+      decide (only exactly YES by someone other than the requester applies; another answer,
+      or none after approve, applies nothing and exits 0; none after `--next apply` needs the
+      reaper's waiver, read again from the registry), apply (the saved plan by its sha256,
+      checked to be this request's plan of this stack's state, never planned again; a
+      provision is registered first), verify (every ARM id of a `*_id` output tagged with the
+      request id; after a destroy nothing tagged with the stack, then the registry entry and
+      the state go), report. Outputs: phases, outputs (non-sensitive), verified; artifacts
+      outputs.json (sensitive values redacted), report.json.
+  notify --kind K [--summary TEXT] [--workflow NAME] [--namespace NS] [--request-id ID]
+         [--requester-email E]
+      Tells the approvers (settings.callback_url, e-mail to IDP_APPROVERS) that a plan waits.
+  finish --kind K --out OUT [--status S] [--failures F] [plan, approval and apply facts]
+      The exit handler: decides the outcome (`outcome.decide`), sends the one final notice,
+      deletes a saved plan that was not applied. Writes OUT/outcome, OUT/reason,
+      OUT/delivery; exits 1 unless the request was done or had nothing to do.
+  stacks, drift, expire
+      The day-two CronWorkflows' commands (`daytwo`).
 """

@@ -11,6 +11,7 @@ that belongs to it. The subscription's locations are read through the client's `
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -57,9 +58,20 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def _quiet_sdk() -> None:
+    """The SDK logs a refused credential as a warning before it raises; with no handler
+    configured, Python prints it on stderr, a second line beside the step's own. The step
+    reports what the SDK raises, so the SDK's log goes nowhere."""
+    logger = logging.getLogger("azure")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+
+
 def credential(auth: str) -> Any:
     """The azure-identity credential for a `settings.azure_auth` value."""
     from azure import identity
+
+    _quiet_sdk()
 
     if auth == "workload-identity":
         return identity.WorkloadIdentityCredential()

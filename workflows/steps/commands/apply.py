@@ -147,7 +147,10 @@ def _decide(
     DAG ends (`dag.go`, `executeDAG`), so while apply runs, no answer after `approve` reads as
     nobody having answered; the exit handler then reads `EXPIRED`."""
     if following not in (NEXT_APPROVE, NEXT_APPLY):
-        raise StepError(f"--next {following[:40]!r}: apply runs only after approve or a waiver")
+        raise StepError(
+            f"--next {following[:40]!r}: apply runs only after approve or a waiver",
+            code=EXIT_INVALID,
+        )
     if absent(answer):
         return _waiver(stack, valid, settings) if following == NEXT_APPLY else None
     if answer != APPROVED:
