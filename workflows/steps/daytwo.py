@@ -35,7 +35,6 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +49,7 @@ if TYPE_CHECKING:
     from idp.settings import Settings
     from workflows.steps import expiry
     from workflows.steps.notify import Notice
+    from workflows.steps.stackstore import Store
 
 IN_SYNC, DRIFTED, FAILED = "in-sync", "drifted", "failed"
 UNREADABLE = "unreadable"
@@ -77,7 +77,7 @@ def stacks(args: argparse.Namespace) -> int:
     _ready(args.out)
     found: list[dict[str, str]] = []
     for environment in _environments():
-        store = _store(args, environment, settings)
+        store = _store_of(args, environment, settings)
         for name in registry.stacks(store, args.kind, environment):
             if not re.fullmatch(NAME_PATTERN, name):
                 where = _shown(args.kind, environment, name)
@@ -147,7 +147,7 @@ def _registered(args: argparse.Namespace, settings: Settings) -> registry.Entry:
     """The entry of the stack to check; StepError when there is none or it cannot be used."""
     where = registry.entry_name(args.kind, args.environment, args.name)
     try:
-        store = _store(args, args.environment, settings)
+        store = _store_of(args, args.environment, settings)
         entry = registry.read(store, args.kind, args.environment, args.name)
     except registry.RegistryError as exc:
         raise StepError(_one_line(str(exc))) from None
@@ -196,36 +196,88 @@ def _remediate(kind: str, entry: registry.Entry, settings: Settings) -> str:
     return f"provision run started: request {sent['request_id']}"
 
 
+LISTING = "*"  # the name of a report item about an environment's listing, not one entry
+
+
 @dataclass
 class _Sweep:
     """What the reaper did, entry by entry, for OUT/expiry.json and its exit status."""
 
+    kind: str
+    now: datetime
+    settings: Settings
+    tell: expiry.Tell
     report: list[dict[str, Any]] = field(default_factory=list)
 
-    def unreadable(self, environment: str, name: str, reason: str) -> None:
-        """An entry (or an environment's listing, name '*') that could not be used."""
+    def unusable(self, environment: str, name: str, reason: str) -> None:
+        """An entry (or an environment's listing: name LISTING) that could not be used: one
+        line on stderr, and an item of the report."""
         print(f"expire: {reason}", file=sys.stderr)
         self.report.append(
             {"environment": environment, "name": name, "result": UNREADABLE, "reason": reason}
         )
 
-    def count(self, test: Callable[[dict[str, Any]], bool]) -> int:
-        return sum(1 for done in self.report if test(done))
+    def environment(self, environment: str, store: Store) -> None:
+        """Every entry of the environment's registry, each on its own."""
+        for name in registry.stacks(store, self.kind, environment):
+            self.entry(environment, name, store)
+
+    def entry(self, environment: str, name: str, store: Store) -> None:
+        """Read one entry and do what it is due; a failure is this entry's alone."""
+        from idp.contract import NAME_PATTERN
+        from workflows.steps import expiry
+
+        where = _shown(self.kind, environment, name)
+        try:
+            if not re.fullmatch(NAME_PATTERN, name):
+                raise registry.RegistryError(f"{where}: not a stack name of the contract")
+            entry = registry.read(store, self.kind, environment, name)
+        except registry.RegistryError as exc:
+            self.unusable(environment, name, _one_line(str(exc)))
+            return
+        except StepError as exc:  # the store could not be read
+            self.unusable(environment, name, _named(where, exc))
+            return
+        if entry is None:
+            return  # removed since the listing (its destroy was verified)
+        action = expiry.due(entry, self.now, self.settings.expiry.warn_hours)
+        if action is None:
+            return
+        try:
+            done = expiry.act(
+                action, entry, store=store, settings=self.settings, now=self.now, tell=self.tell
+            )
+        except (StepError, OSError) as exc:  # the entry could not be written back
+            reason = _named(where, exc) if isinstance(exc, StepError) else f"{where}: {exc}"
+            print(f"expire: {_one_line(reason)}", file=sys.stderr)
+            done = {"environment": environment, "name": name, "action": action}
+            done.update(result=FAILED, reason=_one_line(reason))
+        self.report.append(done)
+
+    def _count(self, result: str, action: str | None = None) -> int:
+        return sum(
+            1
+            for done in self.report
+            if done["result"] == result and (action is None or done.get("action") == action)
+        )
 
     def summary(self) -> str:
-        started = self.count(lambda r: r.get("action") == "destroy" and r["result"] != FAILED)
-        warned = self.count(lambda r: r.get("action") == "warn")
-        failed = self.count(lambda r: r["result"] == FAILED)
-        unreadable = self.count(lambda r: r["result"] == UNREADABLE)
+        started = self._count("started", "destroy")
+        warned, failed = self._count("warned", "warn"), self._count(FAILED)
+        unusable = self._count(UNREADABLE)
         text = f"{started} destroys started, {warned} warned, {failed} failed"
-        return text + (f", {unreadable} entries unreadable" if unreadable else "")
+        return text + (f", {unusable} unreadable" if unusable else "")
 
     def problems(self) -> list[str]:
-        failed = self.count(lambda r: r["result"] == FAILED)
-        unreadable = self.count(lambda r: r["result"] == UNREADABLE)
+        """The reasons to exit 1, one line each; none when everything was handled."""
+        unlisted = sum(1 for d in self.report if d["result"] == UNREADABLE and d["name"] == LISTING)
+        unusable = self._count(UNREADABLE) - unlisted
+        failed = self._count(FAILED)
         lines = []
-        if unreadable:
-            lines.append(f"{unreadable} registry entries could not be used (see expiry.json)")
+        if unlisted:
+            lines.append(f"the registry of {unlisted} environments could not be listed")
+        if unusable:
+            lines.append(f"{unusable} registry entries could not be used (see expiry.json)")
         if failed:
             lines.append(f"{failed} expired stacks could not be handled (see expiry.json)")
         return lines
@@ -234,48 +286,17 @@ class _Sweep:
 def expire(args: argparse.Namespace) -> int:
     """The reaper, at `--now` (the CronWorkflow's scheduled time): warn, then start destroys.
     OUT/expiry.json lists what it did; exits 1 when any destroy could not be started or any
-    entry could not be used, after handling every other one."""
-    from idp.contract import NAME_PATTERN
-    from workflows.steps import expiry
-
+    entry (or environment) could not be read, after handling every other one."""
     settings = _settings(args)
-    now: datetime = args.now  # checked by `cli` (registry.parse_time)
     _ready(args.out)
-    sweep = _Sweep()
-    tell = _tell_requester(args.kind, settings)
+    now: datetime = args.now  # an RFC 3339 time of sane years: `cli` checked it
+    sweep = _Sweep(args.kind, now, settings, _tell_requester(args.kind, settings))
     for environment in _environments():
         try:
-            store = _store(args, environment, settings)
-            names = registry.stacks(store, args.kind, environment)
-        except StepError as exc:
+            sweep.environment(environment, _store_of(args, environment, settings))
+        except StepError as exc:  # the store or its listing could not be reached
             where = f"{args.kind}/{environment}/*{registry.SUFFIX}"
-            sweep.unreadable(environment, "*", _named(where, exc))
-            continue
-        for name in names:
-            where = _shown(args.kind, environment, name)
-            try:
-                if not re.fullmatch(NAME_PATTERN, name):
-                    raise registry.RegistryError(f"{where}: not a stack name of the contract")
-                entry = registry.read(store, args.kind, environment, name)
-            except registry.RegistryError as exc:
-                sweep.unreadable(environment, name, _one_line(str(exc)))
-                continue
-            except StepError as exc:
-                sweep.unreadable(environment, name, _named(where, exc))
-                continue
-            if entry is None:
-                continue  # removed since the listing (a destroy was verified)
-            action = expiry.due(entry, now, settings.expiry.warn_hours)
-            if action is None:
-                continue
-            try:
-                done = expiry.act(action, entry, store=store, settings=settings, now=now, tell=tell)
-            except (StepError, OSError) as exc:
-                reason = _named(where, exc) if isinstance(exc, StepError) else f"{where}: {exc}"
-                print(f"expire: {reason}", file=sys.stderr)
-                done = {"environment": environment, "name": name, "action": action}
-                done.update(result=FAILED, reason=reason)
-            sweep.report.append(done)
+            sweep.unusable(environment, LISTING, _named(where, exc))
     outputs.write(args.out, "expiry.json", json.dumps(sweep.report, indent=1, sort_keys=True))
     outputs.write(args.out, "summary", sweep.summary())
     print(f"expire: {sweep.summary()}")
@@ -283,6 +304,18 @@ def expire(args: argparse.Namespace) -> int:
     if problems:
         raise StepError(*problems)
     return 0
+
+
+def _store_of(args: argparse.Namespace, environment: str, settings: Settings) -> Store:
+    """The environment's stack store (`commands._store`); StepError when it cannot be reached
+    (the Azure SDK refuses to make a credential from an incomplete environment: ValueError)."""
+    try:
+        return _store(args, environment, settings)
+    except ValueError as exc:
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        raise StepError(
+            f"the stack store of {environment}: {type(exc).__name__}: {first}"
+        ) from None
 
 
 def _environments() -> tuple[str, ...]:

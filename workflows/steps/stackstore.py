@@ -124,7 +124,13 @@ class BlobStore:
     def _request(self, method: str, url: str, **kwargs: Any) -> Any:
         import requests
 
-        token = self.credential.get_token(STORAGE_SCOPE).token
+        try:
+            token = self.credential.get_token(STORAGE_SCOPE).token
+        except Exception as exc:  # the SDK's: ClientAuthenticationError, ValueError, ...
+            raise StepError(
+                f"blob store {self.endpoint}: no token for the pod's identity "
+                f"({type(exc).__name__}: {_first_line(exc)})"
+            ) from None
         headers = {"Authorization": f"Bearer {token}", "x-ms-version": BLOB_API_VERSION}
         headers.update(kwargs.pop("headers", {}))
         try:
@@ -187,6 +193,12 @@ class BlobStore:
             if not marker:
                 break
         return found[:MAX_LISTED]
+
+
+def _first_line(exc: Exception, limit: int = 200) -> str:
+    """The first line of an exception's text, cut, with control characters escaped."""
+    lines = str(exc).strip().splitlines() or [""]
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in lines[0][:limit])
 
 
 def parse_listing(page: bytes) -> tuple[list[str], str]:
