@@ -181,7 +181,7 @@ BROKEN_ENTRIES: dict[str, tuple[Broken, str]] = {
         "nested more than 8 levels deep",
     ),
     "not UTF-8": (
-        lambda d: dumps({**d, "approver": "@"}).replace(b'"@"', b'"\xff"'),
+        lambda d: dumps({**d, "approver": "<>"}).replace(b'"<>"', b'"\xff"'),
         "not UTF-8: byte 0xff",
     ),
     "UTF-16": (lambda d: json.dumps(d).encode("utf-16"), "UTF-16 or UTF-32 text"),
@@ -194,7 +194,7 @@ BROKEN_ENTRIES: dict[str, tuple[Broken, str]] = {
         "the key 'kind' is given twice",
     ),
     "a number of 5,000 digits": (
-        lambda d: dumps(with_request(d, node_count="@")).replace(b'"@"', b"9" * 5000),
+        lambda d: dumps(with_request(d, node_count="<>")).replace(b'"<>"', b"9" * 5000),
         "not JSON (Exceeds the limit",
     ),
 }

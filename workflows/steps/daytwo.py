@@ -74,7 +74,7 @@ def stacks(args: argparse.Namespace) -> int:
     from idp.contract import NAME_PATTERN
 
     settings = _settings(args)
-    _ready(args.out)
+    _ready(args)
     found: list[dict[str, str]] = []
     for environment in _environments():
         store = _store_of(args, environment, settings)
@@ -111,7 +111,7 @@ def drift(args: argparse.Namespace) -> int:
     (in-sync, drifted, failed), OUT/summary, OUT/drift.json. Exits 1 when it could not check
     (the stack is not registered, its entry cannot be used, its plan failed)."""
     settings = _settings(args)
-    _ready(args.out)
+    _ready(args)
     record: dict[str, Any] = {
         "kind": args.kind,
         "environment": args.environment,
@@ -288,7 +288,7 @@ def expire(args: argparse.Namespace) -> int:
     OUT/expiry.json lists what it did; exits 1 when any destroy could not be started or any
     entry (or environment) could not be read, after handling every other one."""
     settings = _settings(args)
-    _ready(args.out)
+    _ready(args)
     now: datetime = args.now  # an RFC 3339 time of sane years: `cli` checked it
     sweep = _Sweep(args.kind, now, settings, _tell_requester(args.kind, settings))
     for environment in _environments():
@@ -326,8 +326,13 @@ def _environments() -> tuple[str, ...]:
     return get_args(EnvironmentName)
 
 
-def _ready(out: Path) -> None:
-    """Make OUT before anything is done, so a step never acts and then cannot say what it did."""
+def _ready(args: argparse.Namespace) -> None:
+    """Check the folders before anything is done, so that a step never acts and then cannot say
+    what it did: OUT is made, and the local backend's state folder, if there is one, is one."""
+    state_dir: Path = args.state_dir or args.work / "state"  # as `commands._store` has it
+    if args.backend == "local" and state_dir.exists() and not state_dir.is_dir():
+        raise StepError(f"--state-dir {state_dir}: not a folder")
+    out: Path = args.out
     if out.exists() and not out.is_dir():
         raise StepError(f"--out {out}: not a folder")
     out.mkdir(parents=True, exist_ok=True)
