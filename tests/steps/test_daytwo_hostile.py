@@ -295,6 +295,34 @@ def test_a_huge_entry_is_refused_within_the_memory_bound(
     assert destroys_started(webhook) == [GOOD]
 
 
+def test_a_destroy_the_webhook_refuses_is_named_in_one_line(
+    registered: Steps, webhook: FakeWebhook, callback: Callback
+) -> None:
+    webhook.answers = [(400, "refused", {})]
+    result = after_expiry(registered, webhook, callback)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"expire: compute/dev/demo.stack.json: destroy failed: webhook {webhook.url}/compute "
+        "failed: HTTP 400 (attempts: 1)",
+        "expire: 1 expired stacks could not be handled (see expiry.json)",
+    ]
+
+
+def test_an_entry_whose_request_does_not_pass_is_not_told_or_reaped(
+    registered: Steps, webhook: FakeWebhook, callback: Callback
+) -> None:
+    """Its requester_email would be the address the warning goes to."""
+    put(registered, dumps(with_request(like_the_good_one(registered), requester_email="x@y")))
+    soon = expires_at(registered) - timedelta(hours=2)
+    result = expire(registered, soon, reaper_env(webhook, callback))
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0].startswith(
+        "expire: compute/dev/broken.stack.json: warn failed: recorded request: requester_email: "
+    )
+    told = [body["request_id"] for _, body in callback.received]
+    assert told == [good_entry(registered)["request_id"]]
+
+
 # --- the drift check -----------------------------------------------------------------------------
 
 

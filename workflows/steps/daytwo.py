@@ -196,9 +196,6 @@ def _remediate(kind: str, entry: registry.Entry, settings: Settings) -> str:
     return f"provision run started: request {sent['request_id']}"
 
 
-LISTING = "*"  # the name of a report item about an environment's listing, not one entry
-
-
 @dataclass
 class _Sweep:
     """What the reaper did, entry by entry, for OUT/expiry.json and its exit status."""
@@ -209,9 +206,9 @@ class _Sweep:
     tell: expiry.Tell
     report: list[dict[str, Any]] = field(default_factory=list)
 
-    def unusable(self, environment: str, name: str, reason: str) -> None:
-        """An entry (or an environment's listing: name LISTING) that could not be used: one
-        line on stderr, and an item of the report."""
+    def unusable(self, environment: str, name: str | None, reason: str) -> None:
+        """An entry (or, name None, an environment's listing) that could not be used: one line
+        on stderr, and an item of the report."""
         print(f"expire: {reason}", file=sys.stderr)
         self.report.append(
             {"environment": environment, "name": name, "result": UNREADABLE, "reason": reason}
@@ -248,10 +245,11 @@ class _Sweep:
                 action, entry, store=store, settings=self.settings, now=self.now, tell=self.tell
             )
         except (StepError, OSError) as exc:  # the entry could not be written back
-            reason = _named(where, exc) if isinstance(exc, StepError) else f"{where}: {exc}"
-            print(f"expire: {_one_line(reason)}", file=sys.stderr)
+            reason = "; ".join(exc.lines) if isinstance(exc, StepError) else str(exc)
             done = {"environment": environment, "name": name, "action": action}
             done.update(result=FAILED, reason=_one_line(reason))
+        if done["result"] == FAILED:
+            print(f"expire: {where}: {action} failed: {_one_line(done['reason'])}", file=sys.stderr)
         self.report.append(done)
 
     def _count(self, result: str, action: str | None = None) -> int:
@@ -270,7 +268,7 @@ class _Sweep:
 
     def problems(self) -> list[str]:
         """The reasons to exit 1, one line each; none when everything was handled."""
-        unlisted = sum(1 for d in self.report if d["result"] == UNREADABLE and d["name"] == LISTING)
+        unlisted = sum(1 for d in self.report if d["result"] == UNREADABLE and d["name"] is None)
         unusable = self._count(UNREADABLE) - unlisted
         failed = self._count(FAILED)
         lines = []
@@ -296,7 +294,7 @@ def expire(args: argparse.Namespace) -> int:
             sweep.environment(environment, _store_of(args, environment, settings))
         except StepError as exc:  # the store or its listing could not be reached
             where = f"{args.kind}/{environment}/*{registry.SUFFIX}"
-            sweep.unusable(environment, LISTING, _named(where, exc))
+            sweep.unusable(environment, None, _named(where, exc))
     outputs.write(args.out, "expiry.json", json.dumps(sweep.report, indent=1, sort_keys=True))
     outputs.write(args.out, "summary", sweep.summary())
     print(f"expire: {sweep.summary()}")
