@@ -10,7 +10,7 @@ import pytest
 
 from tests.fakes.blob import TOKEN, FakeBlob, fake_blob
 from workflows.steps.errors import StepError
-from workflows.steps.stackstore import BlobStore, LocalStore, Store, checked_name
+from workflows.steps.stackstore import BlobStore, LocalStore, Store, TooLarge, checked_name
 
 
 class Credential:
@@ -101,3 +101,50 @@ def test_a_local_write_is_whole_or_not_at_all(tmp_path: Path) -> None:
     store.put("compute/dev/web.stack.json", b"first")
     store.put("compute/dev/web.stack.json", b"second")
     assert sorted(p.name for p in (tmp_path / "compute" / "dev").iterdir()) == ["web.stack.json"]
+
+
+def test_a_file_over_the_readers_bound_is_refused_naming_it(store: Store) -> None:
+    store.put("compute/dev/web.stack.json", b"x" * 1025)
+    with pytest.raises(TooLarge, match=r"compute/dev/web.stack.json: over 1024 bytes"):
+        store.get("compute/dev/web.stack.json", limit=1024)
+
+
+def test_a_file_at_the_readers_bound_is_read_whole(store: Store) -> None:
+    store.put("compute/dev/web.stack.json", b"x" * 1024)
+    assert store.get("compute/dev/web.stack.json", limit=1024) == b"x" * 1024
+
+
+def test_a_huge_local_file_is_refused_without_being_read(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    (tmp_path / "compute" / "dev").mkdir(parents=True)
+    with (tmp_path / "compute" / "dev" / "web.stack.json").open("wb") as sparse:
+        sparse.truncate(8 << 30)  # 8 GiB that take no disk, and would take no less memory
+    with pytest.raises(TooLarge, match=r"over 262144 bytes"):
+        store.get("compute/dev/web.stack.json", limit=256 * 1024)
+
+
+def test_a_state_folder_that_is_a_file_cannot_be_listed(tmp_path: Path) -> None:
+    (tmp_path / "state").write_text("not a folder")
+    with pytest.raises(StepError, match=r"state folder .*/state: not a folder"):
+        LocalStore(tmp_path / "state").names("compute/dev/")
+
+
+def test_a_missing_state_folder_lists_nothing(tmp_path: Path) -> None:
+    assert LocalStore(tmp_path / "never-made").names("compute/dev/") == []
+
+
+class Refusing:
+    """A credential the pod's identity cannot get a token from (workload identity not set up)."""
+
+    def get_token(self, scope: str) -> Any:
+        raise ValueError("WorkloadIdentityCredential authentication unavailable.\nSee the guide")
+
+
+def test_an_identity_without_a_token_is_one_step_error_line(blob: FakeBlob) -> None:
+    with pytest.raises(StepError) as raised:
+        BlobStore(blob.url, "tfstate", Refusing()).get("compute/dev/web.stack.json")
+    assert raised.value.lines == [
+        f"blob store {blob.url}: no token for the pod's identity "
+        "(ValueError: WorkloadIdentityCredential authentication unavailable.)"
+    ]
+    assert blob.requests == []  # nothing was sent without a token

@@ -1,7 +1,11 @@
 """Argument parsing and error reporting of `python -m workflows.steps`; the work is in commands.
 
 Every failure is one line on stderr (one per bad field for a bad request) and a non-zero exit
-code, never a traceback: 1 a failed step, 2 a bad request or bad arguments.
+code, never a traceback: 1 a failed step, 2 a bad request or bad arguments. Arguments are
+checked before anything is read or done: argparse's errors are one line too (no usage block),
+with every character a terminal would act on escaped; `--kind` must have a kind's form (it
+names files and templates), and the day-two steps' `--environment`, `--name` and `--now` must
+be an environment, a stack name of the contract and an RFC 3339 time.
 """
 
 from __future__ import annotations
@@ -9,10 +13,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 from idp.image import LOCAL_STATE_ENV, MODULES_ROOT, POLICIES_ROOT
 from workflows.steps.credentials import azure_environment
@@ -22,15 +29,90 @@ from workflows.steps.terraform import EXIT_INTERRUPTED
 
 LABELS_HELP = "{{workflow.labels.json}}: the workflow's labels, where the approver is recorded"
 
+PROG = "python -m workflows.steps"
+# A kind names files (`KIND/ENV/NAME.tfstate`) and objects (`KIND-drift`): a DNS label that
+# starts with a letter, as every kind of a catalog does.
+KIND_FORM = re.compile(r"[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
+SHOWN = 60  # characters of a bad value shown in its error
+ERROR_SHOWN = 500  # characters of an argument error shown
+
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _parents() -> dict[str, argparse.ArgumentParser]:
-    kind = argparse.ArgumentParser(add_help=False)
-    kind.add_argument("--kind", required=True, help="resource kind: compute, storage, database")
-    out = argparse.ArgumentParser(add_help=False)
+def printable(text: str) -> str:
+    """`text` with every character that is not printable (control characters, terminal escape
+    sequences, undecodable bytes of an argument) written as a Python escape."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _shown(value: str) -> str:
+    return repr(value[:SHOWN]) + ("..." if len(value) > SHOWN else "")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but an error is one line naming the command (as every other failure of a step),
+    also left as the termination message, and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix(PROG).strip() or PROG
+        line = printable(" ".join(message.split()))[:ERROR_SHOWN]
+        print(f"{command}: {line}", file=sys.stderr)
+        write_termination_message(line)
+        sys.exit(EXIT_INVALID)
+
+
+def kind_argument(value: str) -> str:
+    """`--kind`: the form of a kind; which kinds exist is the catalog's to say."""
+    if not KIND_FORM.fullmatch(value):
+        raise argparse.ArgumentTypeError(
+            f"{_shown(value)} is not a kind: lowercase letters, digits and '-', from a letter"
+        )
+    return value
+
+
+def environment_argument(value: str) -> str:
+    """`--environment` of a day-two step: one of the request environments."""
+    from idp.settings import ENVIRONMENTS
+
+    if value not in ENVIRONMENTS:
+        raise argparse.ArgumentTypeError(
+            f"{_shown(value)} is not an environment ({', '.join(ENVIRONMENTS)})"
+        )
+    return value
+
+
+def name_argument(value: str) -> str:
+    """`--name` of a day-two step: a stack name of the contract (it names the stack's files)."""
+    from idp.contract import NAME_PATTERN
+
+    if not re.fullmatch(NAME_PATTERN, value):
+        raise argparse.ArgumentTypeError(
+            f"{_shown(value)} is not a stack name of the contract ({NAME_PATTERN})"
+        )
+    return value
+
+
+def time_argument(value: str) -> datetime:
+    """`--now`: an RFC 3339 time in the years the registry accepts (`registry.parse_time`)."""
+    from workflows.steps.registry import RegistryError, parse_time
+
+    try:
+        return parse_time(value, "")
+    except RegistryError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _parents() -> dict[str, _Parser]:
+    kind = _Parser(add_help=False)
+    kind.add_argument(
+        "--kind",
+        required=True,
+        type=kind_argument,
+        help="resource kind: compute, storage, database",
+    )
+    out = _Parser(add_help=False)
     out.add_argument("--out", type=Path, required=True, help="folder for the output files")
-    stack = argparse.ArgumentParser(add_help=False)
+    stack = _Parser(add_help=False)
     stack.add_argument(
         "--module",
         type=Path,
@@ -39,7 +121,7 @@ def _parents() -> dict[str, argparse.ArgumentParser]:
     stack.add_argument(
         "--work", type=Path, required=True, help="writable folder; the module is copied there"
     )
-    backend = argparse.ArgumentParser(add_help=False)
+    backend = _Parser(add_help=False)
     local_state = os.environ.get(LOCAL_STATE_ENV)
     backend.add_argument(
         "--backend",
@@ -70,8 +152,8 @@ def _command(module: str) -> Handler:
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every sub-command; see the package docstring for the contract."""
-    parser = argparse.ArgumentParser(
-        prog="python -m workflows.steps",
+    parser = _Parser(
+        prog=PROG,
         description="The step programs of the provisioning WorkflowTemplates.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -181,11 +263,10 @@ def _day_two(add: Callable[..., argparse.ArgumentParser]) -> None:
         "backend",
         "out",
     )
-    for flag, help_text in (
-        ("--environment", "the stack's environment"),
-        ("--name", "the stack's name"),
-    ):
-        drift.add_argument(flag, required=True, help=help_text)
+    drift.add_argument(
+        "--environment", required=True, type=environment_argument, help="the stack's environment"
+    )
+    drift.add_argument("--name", required=True, type=name_argument, help="the stack's name")
     expire = add(
         "expire",
         _day_two_command("expire"),
@@ -194,7 +275,10 @@ def _day_two(add: Callable[..., argparse.ArgumentParser]) -> None:
         "out",
     )
     expire.add_argument(
-        "--now", required=True, help="{{workflow.scheduledTime}}: the time the reaper judges by"
+        "--now",
+        required=True,
+        type=time_argument,
+        help="{{workflow.scheduledTime}} (RFC 3339): the time the reaper judges by",
     )
     for command in (stacks, expire):
         command.add_argument("--work", type=Path, default=Path("."), help="a writable folder")

@@ -7,6 +7,26 @@ or failed; a drifted stack's requester is told, and where settings say so a prov
 started from its recorded request (it goes through policy and approval like any other).
 `expire` is the reaper: it tells requesters before their stack expires and starts the destroy
 run of each stack that has (see `workflows.steps.expiry`).
+
+Each registry entry is handled alone. An entry that cannot be used (too large, not UTF-8 JSON,
+nested too deep, not an object, a field missing or of the wrong type, a time that is not RFC
+3339, another stack's content: `registry.RegistryError`), or that cannot be read, is reported
+in one line on stderr naming it, and skipped; the exit status then says so:
+
+- `expire` still handles every other entry (warns, starts destroys) and writes its report, the
+  unreadable entries in it too (`"result": "unreadable"`); then it exits 1, so the reaper's node
+  shows that an entry needs a person. An environment whose registry cannot be listed is
+  reported the same way, and the other environments are still swept.
+- `drift` checks one stack: its broken entry fails that check (exit 1, OUT/result `failed`, the
+  reason in OUT/drift.json). The drift DAG runs the other checks regardless (`failFast: false`)
+  and ends Failed.
+- `stacks` reads names, not entries, and exits 0: the checks fan out only when it succeeded
+  (`workflows.cron`), so a broken entry is listed and fails its own check rather than stopping
+  every other one. A file whose name is not a stack name of the contract is reported and left
+  out (only names of the contract's narrow pattern pass through Argo's parameters).
+
+Bad arguments (`--kind`, `--now`, `--environment`, `--name`) are refused by `cli` before
+anything is read or done: one line, exit 2.
 """
 
 from __future__ import annotations
@@ -14,44 +34,55 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workflows.steps import outputs, registry, workdir
 from workflows.steps.delivery import deliver
-from workflows.steps.errors import StepError
+from workflows.steps.errors import EXIT_INVALID, StepError
 from workflows.steps.stack import Stack
 from workflows.steps.terraform import Terraform
 
 if TYPE_CHECKING:
     from idp.settings import Settings
+    from workflows.steps import expiry
     from workflows.steps.notify import Notice
     from workflows.steps.stackstore import Store
 
 IN_SYNC, DRIFTED, FAILED = "in-sync", "drifted", "failed"
+UNREADABLE = "unreadable"
 
 
-def _stores(args: argparse.Namespace, settings: Settings) -> list[tuple[str, Store]]:
-    """Each request environment with the store its stacks are kept in."""
-    from typing import get_args
+def _settings(args: argparse.Namespace) -> Settings:
+    """The settings, once `--kind` is known to be one of their catalog's kinds."""
+    from idp.catalog import CatalogError, catalog_for, model_for
+    from workflows.steps import request
 
-    from idp.settings import EnvironmentName
-
-    return [(env, Stack.from_args(args).store(env, settings)) for env in get_args(EnvironmentName)]
+    settings = request.settings()
+    try:
+        model_for(args.kind, catalog_for(settings.catalog))
+    except CatalogError as exc:
+        raise StepError(str(exc), code=EXIT_INVALID) from None
+    return settings
 
 
 def stacks(args: argparse.Namespace) -> int:
     """OUT/stacks: the registered stacks of the kind, `[{"environment": .., "name": ..}]`,
     at most settings.drift.max_stacks of them (the rest are named in the log)."""
     from idp.contract import NAME_PATTERN
-    from workflows.steps import request
 
-    settings = request.settings()
+    settings = _settings(args)
+    _ready(args)
     found: list[dict[str, str]] = []
-    for environment, store in _stores(args, settings):
+    for environment in _environments():
+        store = _store_of(args, environment, settings)
         for name in registry.stacks(store, args.kind, environment):
             if not re.fullmatch(NAME_PATTERN, name):
-                print(f"stacks: ignoring {environment}/{name}: not a stack name of the contract")
+                where = _shown(args.kind, environment, name)
+                print(f"stacks: ignoring {where}: not a stack name of the contract")
                 continue
             found.append({"environment": environment, "name": name})
     most = settings.drift.max_stacks
@@ -78,28 +109,24 @@ def _notice(kind: str, entry: registry.Entry, phase: str, **values: Any) -> Noti
 
 def drift(args: argparse.Namespace) -> int:
     """Plan one registered stack from its recorded request and report the result: OUT/result
-    (in-sync, drifted, failed), OUT/summary, OUT/drift.json. Exits 1 when it could not check."""
-    from datetime import UTC, datetime
-
-    from workflows.steps import request
-
-    settings = request.settings()
-    store = Stack.from_args(args).store(args.environment, settings)
-    entry = registry.read(store, args.kind, args.environment, args.name)
-    if entry is None:
-        raise StepError(f"{args.kind}/{args.environment}/{args.name}: not in the registry")
-    checked_at = registry.rfc3339(datetime.now(UTC))
+    (in-sync, drifted, failed), OUT/summary, OUT/drift.json. Exits 1 when it could not check
+    (the stack is not registered, its entry cannot be used, its plan failed)."""
+    settings = _settings(args)
+    _ready(args)
     record: dict[str, Any] = {
         "kind": args.kind,
         "environment": args.environment,
         "name": args.name,
-        "request_id": entry.request_id,
-        "checked_at": checked_at,
+        "request_id": "",
+        "checked_at": registry.rfc3339(datetime.now(UTC)),
     }
     try:
+        entry = _registered(args, settings)
+        record["request_id"] = entry.request_id
         summary, changes = _plan_registered(args, entry, settings)
-    except StepError as exc:
-        record.update(result=FAILED, reason="; ".join(exc.lines))
+    except (StepError, OSError) as exc:
+        reason = "; ".join(exc.lines) if isinstance(exc, StepError) else _one_line(str(exc))
+        record.update(result=FAILED, reason=reason)
         _publish(args.out, record)
         raise
     result = DRIFTED if changes is not None else IN_SYNC
@@ -115,6 +142,21 @@ def drift(args: argparse.Namespace) -> int:
     _publish(args.out, record)
     print(f"drift: {args.environment}/{args.name}: {result} ({summary})")
     return 0
+
+
+def _registered(args: argparse.Namespace, settings: Settings) -> registry.Entry:
+    """The entry of the stack to check; StepError when there is none or it cannot be used."""
+    where = registry.entry_name(args.kind, args.environment, args.name)
+    try:
+        store = _store_of(args, args.environment, settings)
+        entry = registry.read(store, args.kind, args.environment, args.name)
+    except registry.RegistryError as exc:
+        raise StepError(_one_line(str(exc))) from None
+    except StepError as exc:
+        raise StepError(_named(where, exc)) from None
+    if entry is None:
+        raise StepError(f"{args.kind}/{args.environment}/{args.name}: not in the registry")
+    return entry
 
 
 def _publish(out: Path, record: dict[str, Any]) -> None:
@@ -155,50 +197,167 @@ def _remediate(kind: str, entry: registry.Entry, settings: Settings) -> str:
     return f"provision run started: request {sent['request_id']}"
 
 
+@dataclass
+class _Sweep:
+    """What the reaper did, entry by entry, for OUT/expiry.json and its exit status."""
+
+    kind: str
+    now: datetime
+    settings: Settings
+    tell: expiry.Tell
+    report: list[dict[str, Any]] = field(default_factory=list)
+
+    def unusable(self, environment: str, name: str | None, reason: str) -> None:
+        """An entry (or, name None, an environment's listing) that could not be used: one line
+        on stderr, and an item of the report."""
+        print(f"expire: {reason}", file=sys.stderr)
+        self.report.append(
+            {"environment": environment, "name": name, "result": UNREADABLE, "reason": reason}
+        )
+
+    def environment(self, environment: str, store: Store) -> None:
+        """Every entry of the environment's registry, each on its own."""
+        for name in registry.stacks(store, self.kind, environment):
+            self.entry(environment, name, store)
+
+    def entry(self, environment: str, name: str, store: Store) -> None:
+        """Read one entry and do what it is due; a failure is this entry's alone."""
+        from idp.contract import NAME_PATTERN
+        from workflows.steps import expiry
+
+        where = _shown(self.kind, environment, name)
+        try:
+            if not re.fullmatch(NAME_PATTERN, name):
+                raise registry.RegistryError(f"{where}: not a stack name of the contract")
+            entry = registry.read(store, self.kind, environment, name)
+        except registry.RegistryError as exc:
+            self.unusable(environment, name, _one_line(str(exc)))
+            return
+        except StepError as exc:  # the store could not be read
+            self.unusable(environment, name, _named(where, exc))
+            return
+        if entry is None:
+            return  # removed since the listing (its destroy was verified)
+        action = expiry.due(entry, self.now, self.settings.expiry.warn_hours)
+        if action is None:
+            return
+        try:
+            done = expiry.act(
+                action, entry, store=store, settings=self.settings, now=self.now, tell=self.tell
+            )
+        except (StepError, OSError) as exc:  # the entry could not be written back
+            reason = "; ".join(exc.lines) if isinstance(exc, StepError) else str(exc)
+            done = {"environment": environment, "name": name, "action": action}
+            done.update(result=FAILED, reason=_one_line(reason))
+        if done["result"] == FAILED:
+            print(f"expire: {where}: {action} failed: {_one_line(done['reason'])}", file=sys.stderr)
+        self.report.append(done)
+
+    def _count(self, result: str, action: str | None = None) -> int:
+        return sum(
+            1
+            for done in self.report
+            if done["result"] == result and (action is None or done.get("action") == action)
+        )
+
+    def summary(self) -> str:
+        started = self._count("started", "destroy")
+        warned, failed = self._count("warned", "warn"), self._count(FAILED)
+        unusable = self._count(UNREADABLE)
+        text = f"{started} destroys started, {warned} warned, {failed} failed"
+        return text + (f", {unusable} unreadable" if unusable else "")
+
+    def problems(self) -> list[str]:
+        """The reasons to exit 1, one line each; none when everything was handled."""
+        unlisted = sum(1 for d in self.report if d["result"] == UNREADABLE and d["name"] is None)
+        unusable = self._count(UNREADABLE) - unlisted
+        failed = self._count(FAILED)
+        lines = []
+        if unlisted:
+            lines.append(f"the registry of {unlisted} environments could not be listed")
+        if unusable:
+            lines.append(f"{unusable} registry entries could not be used (see expiry.json)")
+        if failed:
+            lines.append(f"{failed} expired stacks could not be handled (see expiry.json)")
+        return lines
+
+
 def expire(args: argparse.Namespace) -> int:
     """The reaper, at `--now` (the CronWorkflow's scheduled time): warn, then start destroys.
-    OUT/expiry.json lists what it did; exits 1 when any destroy could not be started."""
-    from workflows.steps import expiry, request
-
-    settings = request.settings()
-    now = registry.parse_time(args.now, "--now")
-    report: list[dict[str, Any]] = []
-    failed = 0
-    for environment, store in _stores(args, settings):
-        for name in registry.stacks(store, args.kind, environment):
-            entry = registry.read(store, args.kind, environment, name)
-            if entry is None:
-                continue
-            action = expiry.due(entry, now, settings.expiry.warn_hours)
-            if action is None:
-                continue
-            done = expiry.act(
-                action,
-                entry,
-                store=store,
-                settings=settings,
-                now=now,
-                tell=_tell_requester(args.kind),
-            )
-            failed += done.get("result") == FAILED
-            report.append(done)
-    outputs.write(args.out, "expiry.json", json.dumps(report, indent=1, sort_keys=True))
-    started = sum(r.get("action") == "destroy" and r.get("result") != FAILED for r in report)
-    warned = sum(r.get("action") == "warn" for r in report)
-    outputs.write(
-        args.out, "summary", f"{started} destroys started, {warned} warned, {failed} failed"
-    )
-    print(f"expire: {started} destroys started, {warned} warned, {failed} failed")
-    if failed:
-        raise StepError(f"{failed} expired stacks could not be handled (see expiry.json)")
+    OUT/expiry.json lists what it did; exits 1 when any destroy could not be started or any
+    entry (or environment) could not be read, after handling every other one."""
+    settings = _settings(args)
+    _ready(args)
+    now: datetime = args.now  # an RFC 3339 time of sane years: `cli` checked it
+    sweep = _Sweep(args.kind, now, settings, _tell_requester(args.kind, settings))
+    for environment in _environments():
+        try:
+            sweep.environment(environment, _store_of(args, environment, settings))
+        except StepError as exc:  # the store or its listing could not be reached
+            where = f"{args.kind}/{environment}/*{registry.SUFFIX}"
+            sweep.unusable(environment, None, _named(where, exc))
+    outputs.write(args.out, "expiry.json", json.dumps(sweep.report, indent=1, sort_keys=True))
+    outputs.write(args.out, "summary", sweep.summary())
+    print(f"expire: {sweep.summary()}")
+    problems = sweep.problems()
+    if problems:
+        raise StepError(*problems)
     return 0
 
 
-def _tell_requester(kind: str) -> Any:
-    from workflows.steps import request
+def _store_of(args: argparse.Namespace, environment: str, settings: Settings) -> Store:
+    """The environment's stack store (`Stack.store`); StepError when it cannot be reached
+    (the Azure SDK refuses to make a credential from an incomplete environment: ValueError)."""
+    try:
+        return Stack.from_args(args).store(environment, settings)
+    except ValueError as exc:
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        raise StepError(
+            f"the stack store of {environment}: {type(exc).__name__}: {first}"
+        ) from None
 
-    settings = request.settings()
 
+def _environments() -> tuple[str, ...]:
+    from typing import get_args
+
+    from idp.settings import EnvironmentName
+
+    return get_args(EnvironmentName)
+
+
+def _ready(args: argparse.Namespace) -> None:
+    """Check the folders before anything is done, so that a step never acts and then cannot say
+    what it did: OUT is made, and the local backend's state folder, if there is one, is one."""
+    state_dir: Path = args.state_dir or args.work / "state"  # as `Stack.store` has it
+    if args.backend == "local" and state_dir.exists() and not state_dir.is_dir():
+        raise StepError(f"--state-dir {state_dir}: not a folder")
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        raise StepError(f"--out {out}: not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _shown(kind: str, environment: str, name: str) -> str:
+    """An entry's name for a log line: as it is when it is a stack name of the contract, else
+    quoted (a file name may hold any character, a terminal's control sequences too)."""
+    from idp.contract import NAME_PATTERN
+
+    if re.fullmatch(NAME_PATTERN, name):
+        return registry.entry_name(kind, environment, name)
+    return f"{kind}/{environment}/{name[:60]!r}{registry.SUFFIX}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _named(where: str, exc: StepError) -> str:
+    """A StepError's reason, naming `where` when it does not already."""
+    reason = _one_line("; ".join(exc.lines))
+    return reason if where in reason else f"{where}: {reason}"
+
+
+def _tell_requester(kind: str, settings: Settings) -> expiry.Tell:
     def tell(entry: registry.Entry, phase: str, reason: str) -> str:
         return _tell(settings, _notice(kind, entry, phase, reason=reason), entry.requester_email)
 

@@ -64,7 +64,10 @@ def act(
     now: datetime,
     tell: Tell,
 ) -> dict[str, Any]:
-    """Do what `due` said; what happened, for the reaper's report."""
+    """Do what `due` said; what happened, for the reaper's report. Nothing is done for an entry
+    whose recorded request does not pass today's contract and settings (it is `failed`)."""
+    from workflows.steps import request
+
     done: dict[str, Any] = {
         "environment": entry.environment,
         "name": entry.name,
@@ -72,6 +75,10 @@ def act(
         "expires_at": entry.expires_at,
         "action": action,
     }
+    try:
+        request.recorded(entry.kind, dict(entry.request), settings)
+    except StepError as exc:
+        return {**done, "result": "failed", "reason": "; ".join(exc.lines)}
     if action == WARN:
         reason = f"the stack expires at {entry.expires_at} and will then be destroyed"
         done["notice"] = tell(entry, "expiring", reason)
@@ -81,12 +88,6 @@ def act(
 
 
 def _destroy(entry: registry.Entry, store: Store, settings: Settings, tell: Tell) -> dict[str, Any]:
-    from workflows.steps import request
-
-    try:
-        request.recorded(entry.kind, dict(entry.request), settings)
-    except StepError as exc:
-        return {"result": "failed", "reason": "; ".join(exc.lines)}
     destroy_id = runs.new_request_id()
     registry.record(store, replace(entry, reaper_request_id=destroy_id))
     try:

@@ -7,26 +7,41 @@ when it expires (`ttl_hours` after the apply; never for 0). A destroy that is ve
 the entry. Drift detection and the expiry reaper iterate over these entries; reading them needs
 only what the plan step already has (the backend of each environment).
 
-An entry is read back with care: it is bounded in size, its stack must be the one its name
-says, and its request is validated again by the caller before anything is done with it.
+An entry is read back with care, as a file anyone with access to the container could have
+changed: at most `MAX_ENTRY_BYTES` are read, it must be UTF-8 JSON (the syntax Go's scanner
+takes, `idp.jsontext`) nested at most `MAX_ENTRY_DEPTH` deep with every key once, an object of
+the fields `to_json` writes with their types, times in RFC 3339 within `EARLIEST_YEAR` ..
+`LATEST_YEAR`, and its stack (and its request's) must be the one its name says. Anything else is
+a RegistryError naming the entry and the rule, so a caller can report that entry and go on with
+the others. Its request is validated again by the caller before anything is done with it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from workflows.steps.stackstore import Store
+from workflows.steps.stackstore import Store, TooLarge
 
 SUFFIX = ".stack.json"
-MAX_ENTRY_BYTES = 64 * 1024
+MAX_ENTRY_BYTES = 256 * 1024  # read of one entry at most; the platform's own are about 1 KiB
+MAX_ENTRY_DEPTH = 8  # the entry, its request, and room for a kind's list or object fields
+# Times outside these years are mistakes (a CronWorkflow's scheduled time, an apply's time);
+# within them, adding a ttl or subtracting the warning time never leaves datetime's range.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2999
+_RFC3339 = re.compile(
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt](?P<time>[0-9]{2}:[0-9]{2}:[0-9]{2})"
+    r"(?P<fraction>\.[0-9]{1,9})?(?P<zone>[Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+_TIME_SHOWN = 40
 
 
 class RegistryError(ValueError):
-    """An entry that cannot be used; the message names it and the rule."""
+    """An entry (or a time) that cannot be used; the message names it and the rule."""
 
 
 def entry_name(kind: str, environment: str, name: str) -> str:
@@ -38,13 +53,30 @@ def rfc3339(moment: datetime) -> str:
 
 
 def parse_time(text: str, what: str) -> datetime:
-    """An RFC 3339 time (as Argo's `workflow.scheduledTime` and the entries write them)."""
+    """An RFC 3339 date-time (section 5.6: `2006-01-02T15:04:05Z07:00`, as Go's time.RFC3339
+    writes Argo's `workflow.scheduledTime`, seconds fractions allowed), in UTC; RegistryError
+    naming `what` (when given) and the rule otherwise, or when its year is not within
+    EARLIEST_YEAR .. LATEST_YEAR."""
+    shown = repr(text[:_TIME_SHOWN]) + ("..." if len(text) > _TIME_SHOWN else "")
+    shown = f"{what}: {shown}" if what else shown
+    found = _RFC3339.fullmatch(text)
+    if found is None:
+        raise RegistryError(f"{shown} is not an RFC 3339 time (like 2030-01-31T08:00:00Z)")
+    year, month, day = (int(part) for part in found["date"].split("-"))
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        raise RegistryError(f"{shown} is not between the years {EARLIEST_YEAR} and {LATEST_YEAR}")
+    offset = timedelta(0)
+    if found["zone"] not in ("Z", "z"):
+        hours, minutes = (int(part) for part in found["zone"][1:].split(":"))
+        if hours > 23 or minutes > 59:
+            raise RegistryError(f"{shown} has an offset beyond 23:59")
+        offset = timedelta(hours=hours, minutes=minutes) * (-1 if found["zone"][0] == "-" else 1)
+    hour, minute, second = (int(part) for part in found["time"].split(":"))
+    micro = int((found["fraction"] or ".0")[1:7].ljust(6, "0"))
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise RegistryError(f"{what}: {text[:40]!r} is not an RFC 3339 time") from None
-    if moment.tzinfo is None:
-        raise RegistryError(f"{what}: {text[:40]!r} has no time zone")
+        moment = datetime(year, month, day, hour, minute, second, micro, timezone(offset))
+    except ValueError as exc:  # a month, day, hour, minute or second out of its range
+        raise RegistryError(f"{shown} is not a valid time ({exc})") from None
     return moment.astimezone(UTC)
 
 
@@ -110,42 +142,103 @@ def new_entry(
     )
 
 
+def _kind_of(value: object) -> str:
+    return "null" if value is None else type(value).__name__
+
+
 def _text(document: Mapping[str, Any], key: str, where: str) -> str:
-    value = document.get(key)
+    if key not in document:
+        raise RegistryError(f"{where}: {key} is missing")
+    value = document[key]
     if not isinstance(value, str):
-        raise RegistryError(f"{where}: {key} is not a string")
+        raise RegistryError(f"{where}: {key} must be a string, not {_kind_of(value)}")
     return value
 
 
 def _optional(document: Mapping[str, Any], key: str, where: str) -> str | None:
     value = document.get(key)
     if value is not None and not isinstance(value, str):
-        raise RegistryError(f"{where}: {key} is not a string or null")
+        raise RegistryError(f"{where}: {key} must be a string or null, not {_kind_of(value)}")
     return value
+
+
+def _time(document: Mapping[str, Any], key: str, where: str, *, required: bool) -> str | None:
+    value = _text(document, key, where) if required else _optional(document, key, where)
+    if value is not None:
+        try:
+            parse_time(value, key)
+        except RegistryError as exc:
+            raise RegistryError(f"{where}: {exc}") from None
+    return value
+
+
+def _decode(data: bytes, where: str) -> Any:
+    """The JSON value of an entry's bytes, checked before Python's json module sees them (it
+    takes NaN, UTF-16 and any depth, the last with a RecursionError)."""
+    from idp.jsontext import JsonTextError, decode_utf8, scan
+
+    try:
+        text = decode_utf8(data)
+    except JsonTextError as exc:
+        raise RegistryError(f"{where}: {exc}") from None
+    try:
+        scan(text, MAX_ENTRY_DEPTH)
+    except JsonTextError as exc:
+        problem = str(exc) if str(exc).startswith("nested") else f"not JSON: {exc}"
+        raise RegistryError(f"{where}: {problem}") from None
+
+    def once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        members: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in members:
+                raise RegistryError(f"{where}: the key {key[:40]!r} is given twice")
+            members[key] = value
+        return members
+
+    try:
+        return json.loads(text, object_pairs_hook=once)
+    except RegistryError:
+        raise
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise RegistryError(f"{where}: not JSON ({str(exc)[:120]})") from None
 
 
 def from_json(data: bytes, where: str) -> Entry:
     """An entry read back from the store; RegistryError when it is not one."""
     if len(data) > MAX_ENTRY_BYTES:
         raise RegistryError(f"{where}: {len(data)} bytes, over {MAX_ENTRY_BYTES}")
-    try:
-        document = json.loads(data)
-    except ValueError as exc:
-        raise RegistryError(f"{where}: not JSON ({exc})") from None
-    if not isinstance(document, dict) or not isinstance(document.get("request"), dict):
-        raise RegistryError(f"{where}: not a registry entry (an object with a request)")
-    return Entry(
+    document = _decode(data, where)
+    if not isinstance(document, dict):
+        raise RegistryError(
+            f"{where}: not a registry entry: a JSON {_kind_of(document)}, not an object"
+        )
+    request = document.get("request")
+    if not isinstance(request, dict):
+        raise RegistryError(f"{where}: request must be an object, not {_kind_of(request)}")
+    entry = Entry(
         kind=_text(document, "kind", where),
         environment=_text(document, "environment", where),
         name=_text(document, "name", where),
-        request=document["request"],
-        applied_at=_text(document, "applied_at", where),
+        request=request,
+        applied_at=str(_time(document, "applied_at", where, required=True)),
         approver=_text(document, "approver", where),
         module_version=_text(document, "module_version", where),
-        expires_at=_optional(document, "expires_at", where),
-        warned_at=_optional(document, "warned_at", where),
+        expires_at=_time(document, "expires_at", where, required=False),
+        warned_at=_time(document, "warned_at", where, required=False),
         reaper_request_id=_optional(document, "reaper_request_id", where),
     )
+    for key in ("environment", "name"):
+        if request.get(key) != getattr(entry, key):
+            shown = repr(request.get(key))[:60]
+            raise RegistryError(
+                f"{where}: request.{key} {shown} is not the entry's {getattr(entry, key)!r}"
+            )
+    for key in ("request_id", "requester_email"):
+        if not isinstance(request.get(key, ""), str):
+            raise RegistryError(
+                f"{where}: request.{key} must be a string, not {_kind_of(request[key])}"
+            )
+    return entry
 
 
 def record(store: Store, entry: Entry) -> str:
@@ -153,8 +246,15 @@ def record(store: Store, entry: Entry) -> str:
 
 
 def read(store: Store, kind: str, environment: str, name: str) -> Entry | None:
+    """The entry of the stack, None when there is none; RegistryError naming it when it cannot
+    be used (a StepError when the store cannot be reached)."""
     where = entry_name(kind, environment, name)
-    data = store.get(where)
+    try:
+        data = store.get(where, limit=MAX_ENTRY_BYTES)
+    except TooLarge:
+        raise RegistryError(f"{where}: over {MAX_ENTRY_BYTES} bytes") from None
+    except OSError as exc:
+        raise RegistryError(f"{where}: cannot be read ({exc.strerror or exc})") from None
     if data is None:
         return None
     entry = from_json(data, where)

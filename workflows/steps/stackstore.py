@@ -28,12 +28,22 @@ MAX_BLOB_BYTES = 512 * 1024 * 1024
 MAX_LIST_PAGE_BYTES = 16 * 1024 * 1024
 
 
+class TooLarge(StepError):
+    """A file over the bound its reader set; the message names it and the bound."""
+
+    def __init__(self, name: str, limit: int) -> None:
+        super().__init__(f"{name}: over {limit} bytes")
+
+
 class Store(Protocol):
-    """Named files; names are relative POSIX paths such as `compute/dev/web.stack.json`."""
+    """Named files; names are relative POSIX paths such as `compute/dev/web.stack.json`.
+
+    `get` reads at most `limit` bytes of a file and raises TooLarge for a longer one, so a
+    reader that expects something small never holds more than it expects."""
 
     def put(self, name: str, data: bytes) -> str: ...
 
-    def get(self, name: str) -> bytes | None: ...
+    def get(self, name: str, limit: int = MAX_BLOB_BYTES) -> bytes | None: ...
 
     def delete(self, name: str) -> bool: ...
 
@@ -65,9 +75,15 @@ class LocalStore:
         partial.replace(path)  # whole or not at all
         return str(path)
 
-    def get(self, name: str) -> bytes | None:
+    def get(self, name: str, limit: int = MAX_BLOB_BYTES) -> bytes | None:
         path = self._path(name)
-        return path.read_bytes() if path.is_file() else None
+        if not path.is_file():
+            return None
+        with path.open("rb") as stream:
+            data = stream.read(limit + 1)
+        if len(data) > limit:
+            raise TooLarge(name, limit)
+        return data
 
     def delete(self, name: str) -> bool:
         path = self._path(name)
@@ -77,6 +93,8 @@ class LocalStore:
         return False
 
     def names(self, prefix: str) -> list[str]:
+        if self.root.exists() and not self.root.is_dir():
+            raise StepError(f"state folder {self.root}: not a folder")
         base = self._path(prefix.rstrip("/")) if prefix.strip("/") else self.root
         folder = base if base.is_dir() else base.parent
         if not folder.is_dir():
@@ -106,7 +124,13 @@ class BlobStore:
     def _request(self, method: str, url: str, **kwargs: Any) -> Any:
         import requests
 
-        token = self.credential.get_token(STORAGE_SCOPE).token
+        try:
+            token = self.credential.get_token(STORAGE_SCOPE).token
+        except Exception as exc:  # the SDK's: ClientAuthenticationError, ValueError, ...
+            raise StepError(
+                f"blob store {self.endpoint}: no token for the pod's identity "
+                f"({type(exc).__name__}: {_first_line(exc)})"
+            ) from None
         headers = {"Authorization": f"Bearer {token}", "x-ms-version": BLOB_API_VERSION}
         headers.update(kwargs.pop("headers", {}))
         try:
@@ -131,15 +155,16 @@ class BlobStore:
             raise self._failed("writing", name, response)
         return self._url(name)
 
-    def get(self, name: str) -> bytes | None:
+    def get(self, name: str, limit: int = MAX_BLOB_BYTES) -> bytes | None:
         response = self._request("GET", self._url(name), stream=True)
         if response.status_code == 404:
             return None
         if response.status_code != 200:
             raise self._failed("reading", name, response)
-        data = response.raw.read(MAX_BLOB_BYTES + 1, decode_content=True)
-        if len(data) > MAX_BLOB_BYTES:
-            raise StepError(f"blob store: {self.container}/{name} is over {MAX_BLOB_BYTES} bytes")
+        bound = min(limit, MAX_BLOB_BYTES)
+        data = response.raw.read(bound + 1, decode_content=True)
+        if len(data) > bound:
+            raise TooLarge(f"blob store: {self.container}/{name}", bound)
         return bytes(data)
 
     def delete(self, name: str) -> bool:
@@ -168,6 +193,12 @@ class BlobStore:
             if not marker:
                 break
         return found[:MAX_LISTED]
+
+
+def _first_line(exc: Exception, limit: int = 200) -> str:
+    """The first line of an exception's text, cut, with control characters escaped."""
+    lines = str(exc).strip().splitlines() or [""]
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in lines[0][:limit])
 
 
 def parse_listing(page: bytes) -> tuple[list[str], str]:
