@@ -134,12 +134,19 @@ def new_entry(
         kind=kind,
         environment=str(request["environment"]),
         name=str(request["name"]),
-        request=dict(request),
+        request=_given(request),
         applied_at=rfc3339(now),
         approver=approver,
         module_version=module_version,
         expires_at=rfc3339(now + timedelta(hours=hours)) if hours else None,
     )
+
+
+def _given(request: Mapping[str, Any]) -> dict[str, Any]:
+    """The request's fields as a request gives them: a field without a value (null, as a
+    model dumps a default it computes later, such as a database's sku) is left out, as the
+    contract wants it left out; a request made of the entry passes the Sensor and validate."""
+    return {name: value for name, value in request.items() if value is not None}
 
 
 def _kind_of(value: object) -> str:
@@ -219,7 +226,7 @@ def from_json(data: bytes, where: str) -> Entry:
         kind=_text(document, "kind", where),
         environment=_text(document, "environment", where),
         name=_text(document, "name", where),
-        request=request,
+        request=_given(request),
         applied_at=str(_time(document, "applied_at", where, required=True)),
         approver=_text(document, "approver", where),
         module_version=_text(document, "module_version", where),
