@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 
 from idp import errors
@@ -41,9 +38,3 @@ def test_a_usage_error_has_its_own_code(capsys: pytest.CaptureFixture[str]) -> N
     with pytest.raises(SystemExit) as exited:
         main(["compile", "--no-such-flag"])
     assert exited.value.code == errors.EXIT_USAGE
-
-
-def test_the_readme_lists_every_exit_code() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    listed = {int(code) for code in re.findall(r"^\| (\d+) \| ", readme, flags=re.MULTILINE)}
-    assert listed == set(errors.EXIT_CODES)

@@ -6,8 +6,8 @@ Terraform is the real binary on the fixture module; its state lives in the test'
 folder (`--backend local`), and so do the saved plans and the registry beside it.
 
 As `idp local` does, the programs get `IDP_LOCAL_STUB_PHASES`, which stands in for the phases
-that reach outside: preflight and verify (Azure) and policy (checkov). A test about Azure asks
-for the `arm` fixture, which answers them with a fake Resource Manager; a test about policy
+that reach outside: preflight and verify (Azure), policy (checkov) and cost (the price
+service). A test about Azure asks for the `arm` fixture, which answers them with a fake Resource Manager; a test about policy
 runs the plan with `stub=AZURE` and the real checkov.
 """
 
@@ -34,7 +34,7 @@ _MACHINE_PREFIXES = ("IDP_", "AZURE_", "ARM_")
 # Someone other than the requester, as the Argo Server's actor-email label records them.
 APPROVER_LABEL = "lee.at.example.com"
 # What the programs stand in for unless a test says otherwise: everything that reaches outside.
-OUTSIDE = "preflight,policy,verify"
+OUTSIDE = "preflight,policy,cost,verify"
 # Only Azure's phases: the policy phase runs the real checkov.
 AZURE = "preflight,verify"
 # Only checkov's phase: preflight and verify talk to the fake Resource Manager (`arm`).
@@ -67,6 +67,12 @@ def compute_request(**changes: Any) -> dict[str, Any]:
 def clean_environment() -> dict[str, str]:
     """The machine's environment without settings or Azure credentials."""
     return {k: v for k, v in os.environ.items() if not k.startswith(_MACHINE_PREFIXES)}
+
+
+def pod_environment() -> dict[str, str]:
+    """What the programs get here: a clean environment, and the phases that reach outside
+    stood in for, as `idp local` stands in for them."""
+    return {**clean_environment(), LOCAL_STUB_ENV: OUTSIDE}
 
 
 @dataclass
@@ -235,7 +241,7 @@ def reaped(steps: Steps) -> dict[str, Any]:
 
 @pytest.fixture
 def steps(tmp_path: Path) -> Steps:
-    return Steps(tmp_path, {**clean_environment(), LOCAL_STUB_ENV: OUTSIDE})
+    return Steps(tmp_path, pod_environment())
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ import pytest
 
 from tests.argo.fake_webhook import FakeWebhook, serving
 from tests.fakes.callback import Callback, running_callback
-from tests.steps.conftest import Steps, clean_environment, compute_request, passed
+from tests.steps.conftest import Steps, compute_request, passed, pod_environment
 from tests.steps.test_daytwo import provision, reaper_env
 
 GOOD, BROKEN = "demo", "broken"
@@ -37,7 +37,7 @@ MEMORY_BOUND = 512 << 20  # no step may need more, whatever it is given (issue 1
 @pytest.fixture(scope="module")
 def provisioned(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The state folder of one stack provisioned with ttl_hours=24, registered by report."""
-    steps = Steps(tmp_path_factory.mktemp("provisioned"), clean_environment())
+    steps = Steps(tmp_path_factory.mktemp("provisioned"), pod_environment())
     provision(steps, compute_request(ttl_hours=24))
     return steps.tmp / "state"
 
