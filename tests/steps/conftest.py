@@ -7,8 +7,8 @@ folder (`--backend local`), and so do the saved plans and the registry beside it
 
 As `idp local` does, the programs get `IDP_LOCAL_STUB_PHASES`, which stands in for the phases
 that reach outside: preflight and verify (Azure), policy (checkov) and cost (the price
-service). A test about Azure asks for the `arm` fixture, which answers them with a fake Resource Manager; a test about policy
-runs the plan with `stub=AZURE` and the real checkov.
+service). A test about Azure asks for the `arm` fixture, which answers them with a fake
+Resource Manager; a test about policy runs the plan with `stub=AZURE` and the real checkov.
 """
 
 from __future__ import annotations
