@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import signal
 import sys
@@ -21,7 +22,15 @@ import yaml
 
 from idp import labels
 from idp.compat import ARGO_WORKFLOWS, tags, workflows_release
-from idp.errors import EXIT_DROPPED, EXIT_FAILURE, EXIT_INVALID, EXIT_WORKFLOW_FAILED, CommandError
+from idp.contract import EMAIL_PATTERN
+from idp.errors import (
+    EXIT_DROPPED,
+    EXIT_FAILURE,
+    EXIT_INVALID,
+    EXIT_USAGE,
+    EXIT_WORKFLOW_FAILED,
+    CommandError,
+)
 from idp.image import CHECKOV_ENV
 from idp.manifests import Manifest, dump, to_yaml
 from idp.settings import Settings
@@ -176,15 +185,29 @@ def run_options(
     """The runner's options from the arguments `idp local` and `idp local-cron` share."""
     from idp.local.run import Options, read_secrets
 
+    for flag, folder in (("--state-dir", args.state_dir), ("--run-dir", args.run_dir)):
+        if folder is not None and folder.exists() and not folder.is_dir():
+            raise CommandError(f"{flag} {folder}: not a folder", EXIT_USAGE)
+    actor: str | None = getattr(args, "as_", None)  # `idp local-cron` answers no approval
+    if actor is not None and not re.fullmatch(EMAIL_PATTERN, actor):
+        raise CommandError(
+            f"--as {actor[:80]!r}: not an e-mail address (who answers, as an SSO login names "
+            "them)",
+            EXIT_USAGE,
+        )
     root = cache_dir()
     try:
         release = workflows_release(args.argo_version or tags(ARGO_WORKFLOWS)[-1])
         options = Options(
-            modules=args.modules,
-            policies=args.policies,
+            # absolute: the pods run in folders of their own, where a relative path means
+            # something else
+            modules=args.modules.resolve(),
+            policies=args.policies.resolve(),
             checkov=checkov,
-            state_dir=args.state_dir or root / "state",
-            run_dir=args.run_dir or root / "runs" / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}",
+            state_dir=(args.state_dir or root / "state").resolve(),
+            run_dir=(
+                args.run_dir or root / "runs" / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}"
+            ).resolve(),
             approver=approver,
             stubs=stubs.tasks,
             stubbed_phases=stubs.phases,

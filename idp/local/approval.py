@@ -56,7 +56,8 @@ class Fixed:
 
 
 class Prompt:
-    """Ask at the terminal; an empty answer takes the question's default, as the UI does."""
+    """Ask at the terminal; an empty answer, or the end of the input, takes the question's
+    default (NO), as the UI does. Ctrl-C interrupts the run (see `idp.local.run`)."""
 
     def __init__(
         self, read: IO[str] | None = None, write: IO[str] | None = None, actor: str | None = None
@@ -78,12 +79,9 @@ class Prompt:
         print(f"  (or: {', '.join(KEYWORDS)})", file=self.write)
         self.write.write(f"  {asked} [{options}] (default {default}): ")
         self.write.flush()
-        try:
-            line = self.read.readline()
-        except KeyboardInterrupt:
-            line = ""
+        line = self.read.readline()
         if not line:
-            return Answer("stop", actor=self.actor)
+            self.write.write(f"{default} (end of input: the default)\n")
         answer = line.rstrip("\n") or default
         if answer in KEYWORDS:
             return Answer(answer, actor=self.actor)

@@ -105,3 +105,37 @@ def test_it_runs_what_idp_compile_wrote(platform: LocalPlatform) -> None:
 
 def moment(stamp: str) -> datetime.datetime:
     return datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_an_approver_that_is_not_an_e_mail_address_is_refused_in_one_line(tmp_path: Path) -> None:
+    request = write(tmp_path, example("compute"))
+    code, _, err = idp("local", "compute", request, "--modules", str(MODULES), "--as", "lee")
+    assert code == 64
+    assert (
+        err == "idp: --as 'lee': not an e-mail address (who answers, as an SSO login names them)\n"
+    )
+
+
+def test_a_state_folder_that_is_a_file_is_refused_in_one_line(tmp_path: Path) -> None:
+    request = write(tmp_path, example("compute"))
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    code, _, err = idp(
+        "local", "compute", request, "--modules", str(MODULES), "--state-dir", str(taken)
+    )
+    assert code == 64
+    assert err == f"idp: --state-dir {taken}: not a folder\n"
+
+
+def test_the_end_of_input_at_the_prompt_is_its_default_no(platform: LocalPlatform) -> None:
+    import io
+    import sys
+
+    stdin = sys.stdin
+    sys.stdin = io.StringIO("")  # the input ends before an answer
+    try:
+        run = platform.run("compute", example("compute", name="unanswered"), approve=None)
+    finally:
+        sys.stdin = stdin
+    assert (run.phase, run.outcome) == ("Failed", "rejected")
+    assert "NO (end of input: the default)" in run.log
