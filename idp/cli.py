@@ -277,11 +277,11 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, with usage errors on their own exit code."""
+    """argparse, with a usage error in one line, as every error is, on its own exit code."""
 
     def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        shown = " ".join(message.split())
+        self.exit(EXIT_USAGE, f"idp: {shown} (see: {self.prog} --help)\n")
 
 
 def _global_options(parser: argparse.ArgumentParser, default: object) -> None:

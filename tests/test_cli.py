@@ -186,3 +186,13 @@ def test_completion_prints_a_script_that_knows_every_command(
     ):
         assert command in script
     assert "--request-timeout" in script
+
+
+def test_a_usage_error_is_one_line_naming_the_help_to_read(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["local", "compute"])
+    assert exited.value.code == 64
+    err = capsys.readouterr().err
+    assert err == "idp: the following arguments are required: file (see: idp local --help)\n"
