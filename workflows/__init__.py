@@ -15,10 +15,17 @@ if TYPE_CHECKING:  # the pods import workflows.steps, and with it this file: kee
 
 
 def templates(settings: Settings, catalog: Catalog) -> dict[str, Manifest]:
-    """Each kind's compiled WorkflowTemplate, by kind."""
+    """Each kind's compiled WorkflowTemplate (the one a request runs from), by kind."""
     from workflows.pipeline import workflow_template
 
     return {kind: workflow_template(model, settings).to_dict() for kind, model in catalog.items()}
+
+
+def preview_templates(settings: Settings, catalog: Catalog) -> dict[str, Manifest]:
+    """Each kind's compiled preview WorkflowTemplate, by kind."""
+    from workflows.pipeline import preview_template
+
+    return {kind: preview_template(model, settings).to_dict() for kind, model in catalog.items()}
 
 
 def crons(settings: Settings, catalog: Catalog) -> list[Manifest]:
@@ -36,7 +43,7 @@ def manifests(
     settings: Settings, templates: dict[str, Manifest], catalog: Catalog
 ) -> list[Manifest]:
     """The service account and Role, the step settings, the artifact repository, the templates
-    and the CronWorkflows."""
+    (each kind's, then each kind's preview template) and the CronWorkflows."""
     from workflows.support import artifact_repository, step_settings, workflow_rbac
 
     return [
@@ -44,5 +51,6 @@ def manifests(
         step_settings(settings),
         artifact_repository(settings),
         *templates.values(),
+        *preview_templates(settings, catalog).values(),
         *crons(settings, catalog),
     ]
