@@ -231,6 +231,12 @@ _CONSTRAINTS = {
 REQUEST_MODELS: tuple[type[RequestBase], ...] = (ComputeRequest, StorageRequest, DatabaseRequest)
 
 
+def takes_preview(model: type[RequestBase]) -> bool:
+    """Whether the kind's `action` takes `preview` (every kind of the contract does; a catalog
+    may narrow it): only then does the kind have a preview template and a Sensor route to it."""
+    return PREVIEW in field_rules(model)["action"].choices
+
+
 def allowed_regions(context: object) -> tuple[str, ...]:
     """The regions in a validation context (`{"allowed_regions": ...}`), else the defaults."""
     if isinstance(context, Mapping) and context.get("allowed_regions"):

@@ -22,10 +22,15 @@ def templates(settings: Settings, catalog: Catalog) -> dict[str, Manifest]:
 
 
 def preview_templates(settings: Settings, catalog: Catalog) -> dict[str, Manifest]:
-    """Each kind's compiled preview WorkflowTemplate, by kind."""
+    """The compiled preview WorkflowTemplate of each kind whose `action` takes `preview`."""
+    from idp.contract import takes_preview
     from workflows.pipeline import preview_template
 
-    return {kind: preview_template(model, settings).to_dict() for kind, model in catalog.items()}
+    return {
+        kind: preview_template(model, settings).to_dict()
+        for kind, model in catalog.items()
+        if takes_preview(model)
+    }
 
 
 def crons(settings: Settings, catalog: Catalog) -> list[Manifest]:

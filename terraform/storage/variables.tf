@@ -98,11 +98,11 @@ variable "action" {
   type        = string
   nullable    = false
   default     = "provision"
-  description = "provision or destroy; read by the plan step, which plans a destroy for destroy."
+  description = "provision, destroy or preview; read by the plan step, which plans a destroy for destroy and a provision, without the state lock, for preview."
 
   validation {
-    condition     = contains(["provision", "destroy"], var.action)
-    error_message = "action must be provision or destroy."
+    condition     = contains(["provision", "destroy", "preview"], var.action)
+    error_message = "action must be provision, destroy or preview."
   }
 }
 
