@@ -27,7 +27,7 @@ matcher (`events.goregexp`), and each filter one Argo Events' validation takes.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hera.events import models as em
@@ -103,7 +103,7 @@ def routes(model: type[RequestBase], template: Manifest) -> list[Route]:
         f"{kind}-preview-sensor",
         action_route(model, preview=True),
     )
-    return [Route(**{**request.__dict__, "split": action_route(model, preview=False)}), preview]
+    return [replace(request, split=action_route(model, preview=False)), preview]
 
 
 def _workflow_skeleton(kind: str, template: Manifest, route: Route) -> Manifest:
