@@ -20,7 +20,10 @@ from typing import Any
 
 import pytest
 
+from idp.catalog import DEFAULT_CATALOG
 from idp.local.mutex import try_acquire
+from idp.localrun import compiled_objects, inputs_for
+from idp.settings import Settings
 from tests.local.conftest import APPROVER, KINDS, MODULES, POLICIES, LocalPlatform, Run, example
 
 # A change to each kind's example that the fixture module plans as an update in place.
@@ -235,3 +238,20 @@ def test_a_preview_runs_while_the_request_it_previews_waits_for_approval(
         "previewed",
         "succeeded",
     ]
+
+
+@pytest.mark.parametrize("action", ["preview", "provision"])
+def test_on_the_native_bus_idp_local_finds_the_template_through_the_sensor_of_the_route(
+    action: str,
+) -> None:
+    # one Sensor per route there (events.sensors.deployed): the one whose filters pass decides
+    native = Settings.model_validate({"eventbus_type": "native"})
+    objects = compiled_objects(native, DEFAULT_CATALOG, None)
+    body = json.dumps(example("storage", action=action)).encode()
+
+    inputs = inputs_for("storage", body, objects)
+
+    route = "preview" if action == "preview" else "provision"
+    assert inputs.template is not None
+    assert inputs.template["metadata"]["name"] == f"storage-{route}-workflow"
+    assert inputs.workflow["spec"]["workflowTemplateRef"]["name"] == f"storage-{route}-workflow"
