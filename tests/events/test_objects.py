@@ -242,7 +242,7 @@ def test_on_the_native_bus_the_two_sensors_create_what_the_one_sensor_creates(
 class NoPreviewRequest(ComputeRequest):
     """A kind whose catalog narrows the action to what it was before previews."""
 
-    action: Literal["provision", "destroy"] = "provision"  # type: ignore[assignment]
+    action: Literal["provision", "destroy"] = "provision"
 
 
 def test_a_kind_without_preview_has_one_route_and_no_preview_template(settings: Settings) -> None:
