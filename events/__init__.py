@@ -16,26 +16,35 @@ from idp.settings import Settings
 def manifests(
     settings: Settings, catalog: Catalog, templates: Mapping[str, Manifest]
 ) -> list[Manifest]:
-    """The bus, the webhook, the sensors' RBAC, and a Sensor per kind.
+    """The bus, the webhook, the sensors' RBAC, and a Sensor per kind (on the NATS streaming
+    bus, one per route: `events.sensors.deployed`).
 
     `templates` maps each kind to its compiled WorkflowTemplate: a sensor's parameters are
-    derived from that template's argument list.
+    derived from that template's argument list (a preview template has the same).
     """
     from events.eventbus import event_bus
     from events.rbac import sensor_rbac
-    from events.sensors import sensor
+    from events.sensors import deployed, sensor
     from events.webhook import event_source
 
     return [
         event_bus(settings).manifest(),
         event_source(settings, catalog),
         *sensor_rbac(settings),
-        *(sensor(model, templates[kind], settings) for kind, model in catalog.items()),
+        *(
+            found
+            for kind, model in catalog.items()
+            for found in deployed(
+                model, templates[kind], sensor(model, templates[kind], settings), settings
+            )
+        ),
     ]
 
 
 def kind_sensor(model: type[RequestBase], settings: Settings) -> Manifest:
-    """One kind's Sensor, built from that kind's WorkflowTemplate (for `idp render`)."""
+    """One kind's Sensor, built from that kind's WorkflowTemplate (for `idp render`: on the
+    NATS streaming bus, the Sensors compiled for the kind are its routes, which take each event
+    where this one does)."""
     import workflows
     from events.sensors import sensor
 

@@ -20,6 +20,11 @@ In this order:
 
 Every filter accepts all that the contract accepts (tests hold it). What no filter can check
 is left to the validate step and listed in the README.
+
+A kind whose `action` takes `preview` has two dependencies with these same filters, and one
+more each that splits on the action (`action_route`): both read it as `[body.action,
+!"provision"]|0`, the path of rule 2, so an absent action is a provision, and the preview's
+takes the value `preview` where the request's refuses it: every event passes at most one.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from hera.events import models as em
 
 from events import goregexp
 from events.delivery import BODY
-from idp.contract import MAX_STRING, FieldRule, RequestBase, field_rules
+from idp.contract import MAX_STRING, PREVIEW, FieldRule, RequestBase, field_rules
 from idp.settings import Settings
 
 # Refused in every string by the contract (`_no_templating`): C0 controls, DEL, U+FFFD.
@@ -159,3 +164,10 @@ def data_filters(model: type[RequestBase], settings: Settings) -> list[em.DataFi
     for name, rule in rules.items():
         found += field_filters(name, rule, settings)
     return found
+
+
+def action_route(model: type[RequestBase], *, preview: bool) -> em.DataFilter:
+    """The filter that sends an event to the preview's trigger (`preview`) or to the request's
+    (not): the action, as rule 2 reads it (absent: the default), is `preview`, or is not."""
+    path = _path("action", field_rules(model)["action"])
+    return _string(path, one_of((PREVIEW,)), comparator=None if preview else "!=")

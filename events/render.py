@@ -12,6 +12,10 @@ A body goes the way Argo Events v1.9.10 and v1.9.11 take it:
    wrote it), or its `value` when the key does not exist, and is written with sjson
    (`events.paths`).
 
+A Sensor may have several triggers, each waiting for one dependency (its `conditions`): each
+fires when its dependency's filters pass (`pkg/sensors/listener.go`). A kind's Sensor sends a
+preview to one trigger and every other request to the other (`events.sensors`).
+
 Left out: the three labels the trigger adds when it creates the Workflow (the Sensor's name,
 the trigger's name and the time of the action), which say nothing about the request.
 """
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import operator
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -125,15 +130,38 @@ def _why(rule: Mapping[str, Any], result: gjson.Result) -> str:
     return f"filter {path}: {shown!r} does not match {' or '.join(values)}"
 
 
-def check_filters(sensor: Manifest, event: Event) -> None:
-    """Raise Dropped naming the first data filter the event fails."""
-    for dependency in sensor["spec"]["dependencies"]:
-        for rule in dependency.get("filters", {}).get("data", []):
-            result = gjson.get(event.data, rule["path"])
-            if not result.exists():
-                raise Dropped(f"filter {rule['path']}: field is missing")
-            if not _passes(rule, result):
-                raise Dropped(_why(rule, result))
+_CONDITION = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def dependency_of(sensor: Manifest, trigger: Manifest) -> Manifest:
+    """The one dependency a trigger waits for: the one its `conditions` names, or the Sensor's
+    only one. ValueError for any other trigger (without `conditions` a trigger waits for every
+    dependency: `pkg/sensors/listener.go`, `getDependencyExpression`)."""
+    dependencies: list[Manifest] = sensor["spec"]["dependencies"]
+    name = trigger["template"].get("name")
+    conditions = trigger["template"].get("conditions")
+    if conditions is None:
+        if len(dependencies) != 1:
+            raise ValueError(f"trigger {name}: name the one dependency it waits for (conditions)")
+        return dependencies[0]
+    if not isinstance(conditions, str) or not _CONDITION.fullmatch(conditions):
+        raise ValueError(f"trigger {name}: conditions {conditions!r}: only one dependency's name")
+    named = [d for d in dependencies if d["name"] == conditions]
+    if len(named) != 1:
+        raise ValueError(f"trigger {name}: conditions {conditions!r} names no one dependency")
+    return named[0]
+
+
+def _failure(dependency: Manifest, event: Event) -> tuple[int, Dropped] | None:
+    """Where the event fails the dependency's data filters (the index of the first filter it
+    fails, and why), or None when it passes them all."""
+    for index, rule in enumerate(dependency.get("filters", {}).get("data", [])):
+        result = gjson.get(event.data, rule["path"])
+        if not result.exists():
+            return index, Dropped(f"filter {rule['path']}: field is missing")
+        if not _passes(rule, result):
+            return index, Dropped(_why(rule, result))
+    return None
 
 
 def _resolve(source: Mapping[str, Any], event: Event) -> str:
@@ -147,12 +175,38 @@ def _resolve(source: Mapping[str, Any], event: Event) -> str:
     raise TriggerFailed(f"parameter from {key!r}: absent from the event and has no default")
 
 
-def render(sensor: Manifest, event: Event) -> Manifest:
-    """The resource the Sensor's k8s trigger creates for `event`."""
-    check_filters(sensor, event)
-    trigger = sensor["spec"]["triggers"][0]["template"]["k8s"]
-    resource: Manifest = copy.deepcopy(trigger["source"]["resource"])
-    for parameter in trigger.get("parameters", []):
+def _resource(trigger: Manifest, event: Event) -> Manifest:
+    k8s = trigger["template"]["k8s"]
+    resource: Manifest = copy.deepcopy(k8s["source"]["resource"])
+    for parameter in k8s.get("parameters", []):
         value = _resolve(parameter["src"], event)
         paths.put(resource, parameter["dest"], value, parameter.get("operation", "overwrite"))
     return resource
+
+
+def render_all(sensors: Sequence[Manifest], event: Event) -> list[Manifest]:
+    """Every resource the Sensors' k8s triggers create for `event`: each trigger whose
+    dependency's filters the event passes. Dropped when there is none, naming the filter of
+    the dependency the event got furthest in (the first such trigger's on a tie)."""
+    created, failures = [], []
+    for sensor in sensors:
+        for trigger in sensor["spec"]["triggers"]:
+            failure = _failure(dependency_of(sensor, trigger), event)
+            if failure is None:
+                created.append(_resource(trigger, event))
+            else:
+                failures.append(failure)
+    if not created:
+        furthest = max(index for index, _ in failures)
+        raise next(dropped for index, dropped in failures if index == furthest)
+    return created
+
+
+def render(sensor: Manifest, event: Event) -> Manifest:
+    """The resource the Sensor's k8s triggers create for `event`: the platform's Sensors
+    create one at most (the preview's and the request's filters split on the action)."""
+    created = render_all([sensor], event)
+    if len(created) > 1:
+        names = ", ".join(str(r["metadata"].get("name")) for r in created)
+        raise TriggerFailed(f"{len(created)} triggers of one Sensor fire for one event: {names}")
+    return created[0]

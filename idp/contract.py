@@ -34,6 +34,7 @@ from idp.settings import DEFAULT_REGIONS, MAX_TTL_HOURS, Expiry, format_validati
 CONTRACT_VERSION = 1
 MAX_STRING = 256
 REQUEST_ID_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,34}[a-z0-9])?$"
+LONGEST_REQUEST_ID = 36  # what REQUEST_ID_PATTERN matches at most: a Workflow's name holds it
 NAME_PATTERN = r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$"
 EMAIL_PATTERN = r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
 VM_SIZE_PATTERN = r"^Standard_[A-Za-z0-9_]{2,40}$"
@@ -76,7 +77,10 @@ PersonName = Annotated[str, Field(min_length=1, max_length=100), _NoTemplating, 
 VmSize = Annotated[str, Field(pattern=VM_SIZE_PATTERN, max_length=MAX_STRING), _NoTemplating]
 DbSku = Annotated[str, Field(pattern=DB_SKU_PATTERN, max_length=MAX_STRING), _NoTemplating]
 Environment = Literal["dev", "test", "staging", "prod"]
-Action = Literal["provision", "destroy"]
+# What a request asks for: provision (the default) or destroy a stack, or preview what a
+# provision would change (planned, priced and checked; nothing saved, locked or asked).
+Action = Literal["provision", "destroy", "preview"]
+PREVIEW: Action = "preview"
 
 
 class RequestBase(BaseModel):
@@ -225,6 +229,12 @@ _CONSTRAINTS = {
 
 
 REQUEST_MODELS: tuple[type[RequestBase], ...] = (ComputeRequest, StorageRequest, DatabaseRequest)
+
+
+def takes_preview(model: type[RequestBase]) -> bool:
+    """Whether the kind's `action` takes `preview` (every kind of the contract does; a catalog
+    may narrow it): only then does the kind have a preview template and a Sensor route to it."""
+    return PREVIEW in field_rules(model)["action"].choices
 
 
 def allowed_regions(context: object) -> tuple[str, ...]:

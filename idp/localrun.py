@@ -68,53 +68,67 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
 
 
-def _one(objects: list[Manifest], kind: str, test: Any, what: str) -> Manifest:
-    found = [o for o in objects if o.get("kind") == kind and test(o)]
-    if len(found) != 1:
-        raise CommandError(f"the compiled objects hold {len(found)} {what}, not one", EXIT_INVALID)
-    return found[0]
+def _created_from(sensor: Manifest) -> set[str]:
+    """The WorkflowTemplates a Sensor's triggers create Workflows from."""
+    return {
+        t["template"]
+        .get("k8s", {})
+        .get("source", {})
+        .get("resource", {})
+        .get("spec", {})
+        .get("workflowTemplateRef", {})
+        .get("name")
+        for t in sensor["spec"].get("triggers", [])
+    }
 
 
 def inputs_for(kind: str, body: bytes, objects: list[Manifest]) -> Inputs:
-    """The runner's inputs: the Workflow the kind's Sensor makes of `body`, its template, the
-    ConfigMaps and the artifact repository."""
-    from events.render import Dropped, TriggerFailed, event_from_text, render
+    """The runner's inputs: the Workflow the kind's Sensor makes of `body` (a request's, or a
+    preview's), the WorkflowTemplate it names, the ConfigMaps and the artifact repository."""
+    from events.render import Dropped, TriggerFailed, event_from_text, render_all
     from idp.local.run import Inputs
 
-    template = _one(
-        objects,
-        "WorkflowTemplate",
-        lambda o: o["metadata"].get("labels", {}).get(labels.KIND) == kind,
-        f"WorkflowTemplates of kind {kind}",
-    )
-    sensor = _one(
-        objects,
-        "Sensor",
-        lambda o: any(
-            t["template"]
-            .get("k8s", {})
-            .get("source", {})
-            .get("resource", {})
-            .get("spec", {})
-            .get("workflowTemplateRef", {})
-            .get("name")
-            == template["metadata"]["name"]
-            for t in o["spec"].get("triggers", [])
-        ),
-        f"Sensors that submit {template['metadata']['name']}",
-    )
+    templates = {
+        o["metadata"]["name"]: o
+        for o in objects
+        if o.get("kind") == "WorkflowTemplate"
+        and o["metadata"].get("labels", {}).get(labels.KIND) == kind
+    }
+    if not templates:
+        raise CommandError(
+            f"the compiled objects hold no WorkflowTemplate of kind {kind}", EXIT_INVALID
+        )
+    sensors = [
+        o for o in objects if o.get("kind") == "Sensor" and _created_from(o) & set(templates)
+    ]
+    if not sensors:
+        raise CommandError(
+            f"the compiled objects hold no Sensor that submits {', '.join(sorted(templates))}",
+            EXIT_INVALID,
+        )
     try:
-        workflow = render(sensor, event_from_text(body))
+        created = render_all(sensors, event_from_text(body))
     except Dropped as exc:
         raise CommandError(f"dropped by {kind}'s sensor: {exc}", EXIT_DROPPED) from None
     except TriggerFailed as exc:
         raise CommandError(f"{kind}'s sensor could not build the Workflow: {exc}") from None
+    if len(created) != 1:
+        names = ", ".join(str(w["metadata"].get("name")) for w in created)
+        raise CommandError(f"{kind}'s sensors create {len(created)} Workflows, not one: {names}")
+    workflow = created[0]
+    named = workflow["spec"].get("workflowTemplateRef", {}).get("name")
+    if named not in templates:
+        raise CommandError(
+            f"{kind}'s sensor creates from WorkflowTemplate {named!r}, which the compiled "
+            "objects do not hold",
+            EXIT_INVALID,
+        )
     maps = config_maps(objects)
     return Inputs(
         workflow=load_yaml(to_yaml(workflow)),
-        template=template,
+        template=templates[named],
         config_maps=maps,
-        artifact_repository=artifact_repository(template["spec"], maps),
+        artifact_repository=artifact_repository(templates[named]["spec"], maps),
     )
 
 

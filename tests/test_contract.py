@@ -10,6 +10,7 @@ import pytest
 
 from idp.catalog import DEFAULT_CATALOG, argument_defaults
 from idp.contract import (
+    LONGEST_REQUEST_ID,
     ComputeRequest,
     DatabaseRequest,
     RequestError,
@@ -17,6 +18,7 @@ from idp.contract import (
     field_rules,
     parse_request,
     request_schema,
+    takes_preview,
 )
 from idp.settings import DEFAULT_REGIONS
 
@@ -168,6 +170,48 @@ def test_field_rules_agree_with_the_json_schema(kind: str) -> None:
         assert rule.min_length == prop.get("minLength")
         assert (rule.minimum, rule.maximum) == (prop.get("minimum"), prop.get("maximum"))
         assert rule.default == schema["properties"][name].get("default")
+
+
+# --- action: provision, destroy or preview ---------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", sorted(DEFAULT_CATALOG))
+def test_every_kind_takes_a_preview(kind: str) -> None:
+    request = parse_request(
+        DEFAULT_CATALOG[kind], json.dumps({**example(kind), "action": "preview"})
+    )
+    assert request.action == "preview"
+    assert takes_preview(DEFAULT_CATALOG[kind])
+
+
+def test_a_request_without_action_is_still_a_provision() -> None:
+    data = example("storage")
+    data.pop("action", None)
+    assert parse_request(StorageRequest, json.dumps(data)).action == "provision"
+
+
+def test_an_unknown_action_names_the_three_choices() -> None:
+    (line,) = problems("compute", {**example("compute"), "action": "upgrade"})
+    assert line.startswith("action: Input should be 'provision', 'destroy' or 'preview'")
+
+
+def test_the_schema_offers_preview_and_keeps_provision_the_default() -> None:
+    action = request_schema(ComputeRequest, DEFAULT_REGIONS)["properties"]["action"]
+    assert (action["enum"], action["default"]) == (["provision", "destroy", "preview"], "provision")
+
+
+def test_the_longest_request_id_is_what_the_pattern_allows() -> None:
+    def accepted(request_id: str) -> bool:
+        try:
+            parse_request(
+                ComputeRequest, json.dumps({**example("compute"), "request_id": request_id})
+            )
+        except RequestError:
+            return False
+        return True
+
+    assert accepted("a" * LONGEST_REQUEST_ID)
+    assert not accepted("a" * (LONGEST_REQUEST_ID + 1))
 
 
 # --- expiry (ttl_hours) ----------------------------------------------------------------------

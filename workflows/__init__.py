@@ -15,10 +15,22 @@ if TYPE_CHECKING:  # the pods import workflows.steps, and with it this file: kee
 
 
 def templates(settings: Settings, catalog: Catalog) -> dict[str, Manifest]:
-    """Each kind's compiled WorkflowTemplate, by kind."""
+    """Each kind's compiled WorkflowTemplate (the one a request runs from), by kind."""
     from workflows.pipeline import workflow_template
 
     return {kind: workflow_template(model, settings).to_dict() for kind, model in catalog.items()}
+
+
+def preview_templates(settings: Settings, catalog: Catalog) -> dict[str, Manifest]:
+    """The compiled preview WorkflowTemplate of each kind whose `action` takes `preview`."""
+    from idp.contract import takes_preview
+    from workflows.pipeline import preview_template
+
+    return {
+        kind: preview_template(model, settings).to_dict()
+        for kind, model in catalog.items()
+        if takes_preview(model)
+    }
 
 
 def crons(settings: Settings, catalog: Catalog) -> list[Manifest]:
@@ -36,7 +48,7 @@ def manifests(
     settings: Settings, templates: dict[str, Manifest], catalog: Catalog
 ) -> list[Manifest]:
     """The service account and Role, the step settings, the artifact repository, the templates
-    and the CronWorkflows."""
+    (each kind's, then each kind's preview template) and the CronWorkflows."""
     from workflows.support import artifact_repository, step_settings, workflow_rbac
 
     return [
@@ -44,5 +56,6 @@ def manifests(
         step_settings(settings),
         artifact_repository(settings),
         *templates.values(),
+        *preview_templates(settings, catalog).values(),
         *crons(settings, catalog),
     ]

@@ -1,10 +1,18 @@
-r"""The `<kind>-provision-workflow` WorkflowTemplate: plan, approve, apply, then finish.
+r"""The `<kind>-provision-workflow` WorkflowTemplate: plan, approve, apply, then finish; and
+`<kind>-preview-workflow`, the plan alone, then finish.
 
 Flow (an entrypoint DAG, then one exit handler):
 
     plan --+--> approve --> apply          three pods on a request's critical path:
            \--> notify-approvers          plan, apply and finish (approve is no pod)
     onExit: finish (decides the outcome, sends the one final notice, records it)
+
+A preview (`action: preview`) runs from its own template, built of the same pieces: the same
+arguments, the same plan step (which plans without the state lock, saves nothing and writes
+`next: done`) and the same exit handler (outcome `previewed`, one notice with the changes, the
+findings and the cost). It has no approval, no apply and no Workflow mutex: nothing it does
+needs the stack to itself, so it never waits behind a request of its stack that holds the
+mutex while it waits for approval.
 
 `plan` is one program (validate, preflight, plan, policy) and `apply` one more (decide, apply,
 verify, report): `workflows.steps.commands`. The decisions are theirs, in Python: the plan
@@ -56,7 +64,7 @@ from hera.workflows import models as m
 
 from idp import labels
 from idp.catalog import argument_defaults
-from idp.contract import RequestBase
+from idp.contract import PREVIEW, RequestBase
 from idp.image import POLICIES_ROOT
 from idp.manifests import PART_OF
 from idp.pipeline import (
@@ -103,8 +111,17 @@ from workflows.steps.request import argument_env
 
 
 def template_name(kind: str) -> str:
-    """The WorkflowTemplate a kind's sensor and `idp run` submit from."""
+    """The WorkflowTemplate a kind's sensor and `idp run` submit a request from."""
     return f"{kind}-provision-workflow"
+
+
+def preview_template_name(kind: str) -> str:
+    """The WorkflowTemplate a kind's sensor and `idp run` submit a preview from."""
+    return f"{kind}-preview-workflow"
+
+
+# What a preview's Workflow is labelled with (`idp list` tells a preview by it).
+ACTION_LABEL = labels.PREFIX + "action"
 
 
 def stack_mutex(kind: str, scope: str = "workflow.parameters") -> str:
@@ -206,9 +223,8 @@ def _outputs(
     ]
 
 
-def _templates(model: type[RequestBase], settings: Settings) -> list[Container | Suspend | DAG]:
-    kind = model.kind
-    stack_args = [
+def _stack_args(kind: str) -> list[str]:
+    return [
         "--kind",
         kind,
         "--module",
@@ -218,14 +234,18 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         "--out",
         OUT_DIR,
     ]
+
+
+def _plan_step(model: type[RequestBase], settings: Settings) -> Container:
+    """The plan program's pod: validate, preflight, plan, policy and cost (a preview's too)."""
     # validate also checks that the per-field arguments (mutex, labels) match the request
     arguments_env = [
         Env(name=argument_env(name), value=f"{{{{workflow.parameters.{name}}}}}")
         for name in argument_defaults(model)
     ]
-    plan = step(
+    return step(
         PLAN,
-        ["plan", *stack_args, "--policies", str(POLICIES_ROOT)],
+        ["plan", *_stack_args(model.kind), "--policies", str(POLICIES_ROOT)],
         settings,
         deadline_seconds=3600,
         retry=True,
@@ -234,11 +254,14 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         extra_env=arguments_env,
         outputs=_outputs(PLAN_PARAMETERS, PLAN_ARTIFACTS),
     )
-    apply = step(
+
+
+def _apply_step(kind: str, settings: Settings) -> Container:
+    return step(
         APPLY,
         [
             "apply",
-            *stack_args,
+            *_stack_args(kind),
             "--sha256",
             "{{inputs.parameters.sha256}}",
             "--next",
@@ -254,7 +277,10 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         inputs=[m.Parameter(name="sha256"), m.Parameter(name="next")],
         outputs=_outputs(APPLY_PARAMETERS, APPLY_ARTIFACTS),
     )
-    notify_approvers = step(
+
+
+def _notify_approvers_step(kind: str, settings: Settings) -> Container:
+    return step(
         NOTIFY_APPROVERS,
         [
             "notify",
@@ -273,7 +299,11 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
         request_env=False,
         inputs=[m.Parameter(name="summary"), m.Parameter(name="cost")],
     )
-    finish = step(
+
+
+def _finish_step(kind: str, settings: Settings) -> Container:
+    """The exit handler: decides the outcome from the workflow outputs, sends the one notice."""
+    return step(
         EXIT_HANDLER,
         [
             "finish",
@@ -327,7 +357,26 @@ def _templates(model: type[RequestBase], settings: Settings) -> list[Container |
             out_parameter("delivery", "delivery"),
         ],
     )
-    return [_dag(), plan, _approval(settings), apply, notify_approvers, finish]
+
+
+def _templates(model: type[RequestBase], settings: Settings) -> list[Container | Suspend | DAG]:
+    kind = model.kind
+    return [
+        _dag(),
+        _plan_step(model, settings),
+        _approval(settings),
+        _apply_step(kind, settings),
+        _notify_approvers_step(kind, settings),
+        _finish_step(kind, settings),
+    ]
+
+
+def _preview_templates(
+    model: type[RequestBase], settings: Settings
+) -> list[Container | Suspend | DAG]:
+    """A preview's: the plan alone (it writes `next: done`), then the same exit handler."""
+    preview_dag = DAG(name=ENTRYPOINT, tasks=[Task(name=PLAN, template=PLAN)])
+    return [preview_dag, _plan_step(model, settings), _finish_step(model.kind, settings)]
 
 
 def _plan_output(name: str) -> str:
@@ -399,29 +448,65 @@ def _dag() -> DAG:
 def workflow_template(model: type[RequestBase], settings: Settings) -> WorkflowTemplate:
     """The kind's WorkflowTemplate, as Hera builds it."""
     kind = model.kind
+    return _workflow_template(
+        model,
+        settings,
+        name=template_name(kind),
+        templates=_templates(model, settings),
+        synchronization=m.Synchronization(mutexes=[m.Mutex(name=stack_mutex(kind))]),
+    )
+
+
+def preview_template(model: type[RequestBase], settings: Settings) -> WorkflowTemplate:
+    """The kind's preview WorkflowTemplate: the provision template's arguments, plan step and
+    exit handler, with no approval, no apply and no mutex (a preview takes no lock, so it
+    never waits behind a request of its stack that holds one while it waits for approval);
+    its Workflows are labelled `ACTION_LABEL: preview`."""
+    return _workflow_template(
+        model,
+        settings,
+        name=preview_template_name(model.kind),
+        templates=_preview_templates(model, settings),
+        synchronization=None,
+        action=PREVIEW,
+    )
+
+
+def _workflow_template(
+    model: type[RequestBase],
+    settings: Settings,
+    *,
+    name: str,
+    templates: list[Container | Suspend | DAG],
+    synchronization: m.Synchronization | None,
+    action: str | None = None,
+) -> WorkflowTemplate:
+    kind = model.kind
+    marked = {ACTION_LABEL: action} if action else {}
     template_labels = {
         **PART_OF,
         "app.kubernetes.io/managed-by": "idp-compile",
         labels.KIND: kind,
+        **marked,
     }
     return WorkflowTemplate(
-        name=template_name(kind),
+        name=name,
         namespace=settings.namespace,
         labels=template_labels,
         entrypoint=ENTRYPOINT,
         on_exit=EXIT_HANDLER,
         arguments=arguments(model),
-        synchronization=m.Synchronization(mutexes=[m.Mutex(name=stack_mutex(kind))]),
+        synchronization=synchronization,
         **run_spec(settings),
         workflow_metadata=m.WorkflowMetadata(
-            labels={labels.KIND: kind},
+            labels={labels.KIND: kind, **marked},
             labels_from={
                 labels.ENVIRONMENT: m.LabelValueFrom(expression="workflow.parameters.environment"),
                 labels.REQUEST_ID: m.LabelValueFrom(expression="workflow.parameters.request_id"),
                 labels.REQUESTER: m.LabelValueFrom(expression=REQUESTER_LABEL),
             },
         ),
-        templates=[*_templates(model, settings)],
+        templates=[*templates],
     )
 
 

@@ -1,8 +1,11 @@
 """`idp run KIND FILE`: submit one Workflow from the kind's template, bypassing the webhook.
 
 The request is validated locally, then the Workflow is exactly what the kind's Sensor would
-create for it (`events.render`, the code behind `idp render`): the same name
-(`<kind>-<request_id>`, so a second run of the same request meets 409) and the same arguments.
+create for it (`events.render`, the code behind `idp render`): the same template, name and
+arguments. A request runs from `<kind>-provision-workflow` as `<kind>-<request_id>` (a second
+run of the same request meets 409); a preview (`action: preview`) from
+`<kind>-preview-workflow` as `<kind>-preview-<request_id>`, so it never takes the name of the
+request it previews.
 `--wait` polls the workflow and prints each node's phase as it changes, until the workflow
 finishes or waits at the approval, within a bounded total time.
 """

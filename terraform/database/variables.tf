@@ -115,11 +115,11 @@ variable "action" {
   type        = string
   nullable    = false
   default     = "provision"
-  description = "The request's action: provision or destroy."
+  description = "The request's action: provision, destroy or preview."
 
   validation {
-    condition     = contains(["provision", "destroy"], var.action)
-    error_message = "action must be provision or destroy."
+    condition     = contains(["provision", "destroy", "preview"], var.action)
+    error_message = "action must be provision, destroy or preview."
   }
 }
 

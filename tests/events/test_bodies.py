@@ -8,6 +8,10 @@ Every case names the upstream function that decides it:
   `filterData`: gjson's value, Go's regexp, float64 comparisons);
 - created: the Workflow the k8s trigger creates, with every argument (`pkg/sensors/triggers/
   params.go`, `ApplyParams` and `getValueByKey`; values as gjson's `Result.String` prints them).
+  A preview is created by the other trigger of the Sensor, from the preview template, as
+  `<kind>-preview-<request_id>`: each trigger waits for its own dependency (`pkg/sensors/
+  listener.go`, `getDependencyExpression` with `conditions`), and the two dependencies' filters
+  split on the action (`filterData`; an absent action reads as the default, `provision`).
 
 Each case also says whether `idp validate` calls the body valid. The tests hold `idp render`
 to the outcome, `idp validate` to the verdict, and the validate step to both: it accepts a
@@ -22,7 +26,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from events import kind_sensor
-from events.render import Dropped, Refused, event_from_text, render
+from events.render import Dropped, Refused, event_from_text, render, render_all
 from idp.catalog import DEFAULT_CATALOG
 from idp.contract import RequestError, parse_request
 from idp.manifests import Manifest
@@ -39,6 +43,11 @@ NUMBER = f"{FILTER}: number filter, gjson's Float()"
 MISSING = f"{FILTER}: gjson Exists() is false"
 PARAMS = "triggers/params.go ApplyParams, getValueByKey: gjson Result.String"
 FIRST = "gjson.go parseObject: the first member of that name"
+ROUTE = (
+    "listener.go getDependencyExpression: the trigger conditioned on the dependency whose "
+    "filters pass (filter.go filterData on the action)"
+)
+ABSENT = 'gjson.go execStatic: [body.action,!"provision"]|0 reads an absent action as provision'
 COMPACT = "webhook/start.go HandleRoute: json.Marshal compacts the RawMessage, HTML-escaped"
 
 COMPUTE = [
@@ -111,11 +120,13 @@ def body(kind: str = "compute", *, drop: tuple[str, ...] = (), first: str = "", 
 
 @dataclass(frozen=True)
 class Created:
-    """The Workflow `<kind>-<request_id>` with exactly these arguments (`request`: the body's text
-    as the Sensor passes it; None: the body as sent)."""
+    """The Workflow `<kind>-<request_id>` from `<kind>-provision-workflow` (a preview:
+    `<kind>-preview-<request_id>` from `<kind>-preview-workflow`) with exactly these arguments
+    (`request`: the body's text as the Sensor passes it; None: the body as sent)."""
 
     changes: dict[str, str] = field(default_factory=dict)
     request: str | None = None
+    preview: bool = False
 
 
 @dataclass(frozen=True)
@@ -249,6 +260,107 @@ CASES = [
         body(first='"node_count":5'),
         Created({"node_count": "5"}),
         FIRST,
+        valid=False,
+    ),
+    # --- the action: a request, or a preview of one ---------------------------------------
+    Case("action left out: a provision", body(), Created(), ABSENT, valid=True),
+    Case(
+        "action provision",
+        body(action='"provision"'),
+        Created({"action": "provision"}),
+        ROUTE,
+        valid=True,
+    ),
+    Case(
+        "action destroy",
+        body(action='"destroy"'),
+        Created({"action": "destroy"}),
+        ROUTE,
+        valid=True,
+    ),
+    Case(
+        "action preview: the preview's Workflow",
+        body(action='"preview"'),
+        Created({"action": "preview"}, preview=True),
+        ROUTE,
+        valid=True,
+    ),
+    Case(
+        "action preview, written first",
+        body(first='"action":"preview"'),
+        Created({"action": "preview"}, preview=True),
+        ROUTE,
+        valid=True,
+    ),
+    Case(
+        "a database preview",
+        body("database", action='"preview"', sku='"GP_Standard_D2s_v3"'),
+        Created({"action": "preview", "sku": "GP_Standard_D2s_v3"}, preview=True),
+        ROUTE,
+        valid=True,
+        kind="database",
+    ),
+    Case(
+        "action preview, then provision: the first one counts",
+        body(first='"action":"preview"', action='"provision"'),
+        Created({"action": "preview"}, preview=True),
+        f"{FIRST}; {ROUTE}",
+        valid=False,
+    ),
+    Case(
+        "action provision, then preview: the first one counts",
+        body(first='"action":"provision"', action='"preview"'),
+        Created({"action": "provision"}),
+        f"{FIRST}; {ROUTE}",
+        valid=False,
+    ),
+    Case(
+        "an action the contract does not know",
+        body(action='"upgrade"'),
+        DroppedBy('[body.action,!"provision"]|0', "'upgrade' does not match"),
+        f"{REGEXP}: on both dependencies",
+        valid=False,
+    ),
+    Case(
+        "action Preview: the choices are case-sensitive",
+        body(action='"Preview"'),
+        DroppedBy('[body.action,!"provision"]|0', "does not match"),
+        f"{REGEXP}: on both dependencies",
+        valid=False,
+    ),
+    Case(
+        "action preview with trailing text",
+        body(action='"preview\\n"'),
+        DroppedBy('[body.action,!"provision"]|0', "does not match"),
+        f"{REGEXP}: on both dependencies",
+        valid=False,
+    ),
+    Case(
+        "an empty action",
+        body(action='""'),
+        DroppedBy("body", "action must be a non-empty JSON string"),
+        f"{REGEXP}: on both dependencies",
+        valid=False,
+    ),
+    Case(
+        "a null action",
+        body(action="null"),
+        DroppedBy("body", "action"),
+        f"{REGEXP}: on both dependencies",
+        valid=False,
+    ),
+    Case(
+        "a preview with a field out of range is dropped by that field's filter",
+        body(action='"preview"', node_count="0"),
+        DroppedBy("[body.node_count,!1]|0", "0 is not >= 1"),
+        f"{NUMBER}: the preview's dependency, the furthest the event got",
+        valid=False,
+    ),
+    Case(
+        "a preview with a bad name is dropped by the name's filter",
+        body(action='"preview"', name='"Web"'),
+        DroppedBy("body.name"),
+        f"{REGEXP}: on both dependencies",
         valid=False,
     ),
     # --- dropped by a filter ---------------------------------------------------------------
@@ -568,6 +680,14 @@ def sensors() -> dict[str, Manifest]:
     return {kind: kind_sensor(DEFAULT_CATALOG[kind], Settings()) for kind in BASES}
 
 
+def expected_name(case: Case, request_id: str) -> tuple[str, str]:
+    """The Workflow's name and the WorkflowTemplate it runs from."""
+    assert isinstance(case.outcome, Created)
+    if case.outcome.preview:
+        return f"{case.kind}-preview-{request_id}", f"{case.kind}-preview-workflow"
+    return f"{case.kind}-{request_id}", f"{case.kind}-provision-workflow"
+
+
 def arguments_of(workflow: Manifest) -> dict[str, str]:
     return {p["name"]: p["value"] for p in workflow["spec"]["arguments"]["parameters"]}
 
@@ -601,7 +721,21 @@ def test_render_predicts_what_argo_events_does(case: Case, sensors: dict[str, Ma
         workflow = render(sensor, event_from_text(as_text(case.body), max_bytes=CAP))
         arguments = arguments_of(workflow)
         assert arguments == expected_arguments(case)
-        assert workflow["metadata"]["name"] == f"{case.kind}-{arguments['request_id']}"
+        name, template = expected_name(case, arguments["request_id"])
+        assert workflow["metadata"]["name"] == name
+        assert workflow["spec"]["workflowTemplateRef"] == {"name": template}
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if not isinstance(c.outcome, RefusedBy)], ids=lambda c: c.name
+)
+def test_no_body_fires_both_triggers(case: Case, sensors: dict[str, Manifest]) -> None:
+    event = event_from_text(as_text(case.body), max_bytes=CAP)
+    try:
+        created = render_all([sensors[case.kind]], event)
+    except Dropped:
+        created = []
+    assert len(created) == (1 if isinstance(case.outcome, Created) else 0)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])

@@ -112,7 +112,7 @@ def _request(kind: str, chooser: random.Random) -> dict[str, Any]:
         "requester_name": _name(chooser),
         "requester_email": f"{local}@{domain}.{_word(chooser, 'abcXYZ', 2, 6)}"[:256],
         "cloud_provider": "azure",
-        "action": chooser.choice(["provision", "destroy"]),
+        "action": chooser.choice(["provision", "destroy", "preview"]),
         "node_count": chooser.randint(1, 100),
         "vm_size": "Standard_" + _word(chooser, alnum + "_ABC", 2, 40),
         "quota_gb": chooser.randint(1, 5120),
@@ -154,7 +154,8 @@ def test_every_request_the_contract_accepts_creates_a_workflow_the_validate_step
         step_sees = parse_request(model, arguments.pop("request"))
         assert step_sees == valid
         check_arguments(step_sees, {argument_env(k): v for k, v in arguments.items()})
-        assert workflow["metadata"]["name"] == f"{kind}-{valid.request_id}"
+        preview = "preview-" if valid.action == "preview" else ""
+        assert workflow["metadata"]["name"] == f"{kind}-{preview}{valid.request_id}"
 
 
 # --- the Sensor holds only what the renderer reads exactly -------------------------------------
@@ -183,6 +184,44 @@ def test_a_sensor_the_renderer_cannot_predict_is_refused_when_built(
 ) -> None:
     with pytest.raises(SensorError, match=re.escape(why)):
         check(_tampered(sensors, change))
+
+
+def test_a_trigger_that_waits_for_every_dependency_is_refused(
+    sensors: dict[str, Manifest],
+) -> None:
+    # listener.go, getDependencyExpression: without conditions, all dependencies ANDed
+    sensor = copy.deepcopy(sensors["compute"])
+    del sensor["spec"]["triggers"][1]["template"]["conditions"]
+    with pytest.raises(SensorError, match="name the one dependency it waits for"):
+        check(sensor)
+
+
+@pytest.mark.parametrize("conditions", ["request && preview", "request || preview", "other"])
+def test_conditions_other_than_one_dependencys_name_are_refused(
+    sensors: dict[str, Manifest], conditions: str
+) -> None:
+    sensor = copy.deepcopy(sensors["compute"])
+    sensor["spec"]["triggers"][0]["template"]["conditions"] = conditions
+    with pytest.raises(SensorError, match="conditions"):
+        check(sensor)
+
+
+def test_a_parameter_that_reads_another_triggers_dependency_is_refused(
+    sensors: dict[str, Manifest],
+) -> None:
+    sensor = copy.deepcopy(sensors["compute"])
+    sensor["spec"]["triggers"][1]["template"]["k8s"]["parameters"][2]["src"]["dependencyName"] = (
+        "request"
+    )
+    with pytest.raises(SensorError, match="not its trigger's 'preview'"):
+        check(sensor)
+
+
+def test_two_dependencies_of_one_name_are_refused(sensors: dict[str, Manifest]) -> None:
+    sensor = copy.deepcopy(sensors["compute"])
+    sensor["spec"]["dependencies"][1]["name"] = "request"
+    with pytest.raises(SensorError, match="dependency names given twice: request"):
+        check(sensor)
 
 
 def test_the_compiled_sensors_pass_the_check(sensors: dict[str, Manifest]) -> None:

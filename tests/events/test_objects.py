@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar, Literal
 
 import pytest
 
+from events import kind_sensor
 from events.eventbus import event_bus
 from events.filters import SPACES, data_filters
+from events.render import event_from_text, render, render_all
 from idp.catalog import DEFAULT_CATALOG
-from idp.compile import build
+from idp.compile import CompileError, build
+from idp.contract import ComputeRequest
 from idp.manifests import Manifest
 from idp.settings import Settings
 from tests.upstream import conformance_errors
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "requests"
 
 
 def only(manifests: list[Manifest], kind: str) -> list[Manifest]:
@@ -121,3 +128,138 @@ def test_region_filter_follows_the_settings() -> None:
     rules = sensor["spec"]["dependencies"][0]["filters"]["data"]
     (region,) = [r for r in rules if r["path"] == "body.region"]
     assert region["value"] == ["^(?:uksouth)$"]
+
+
+# --- a preview's route --------------------------------------------------------------------
+
+
+def routes_of(sensor: Manifest) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """Each trigger's name: the dependency it waits for, and the trigger."""
+    dependencies = {d["name"]: d for d in sensor["spec"]["dependencies"]}
+    return {
+        t["template"]["name"]: (dependencies[t["template"]["conditions"]], t)
+        for t in sensor["spec"]["triggers"]
+    }
+
+
+@pytest.mark.parametrize("kind", sorted(DEFAULT_CATALOG))
+def test_a_kinds_sensor_has_a_request_route_and_a_preview_route_on_the_same_event(
+    kind: str, manifests: list[Manifest], settings: Settings
+) -> None:
+    # listener.go, getDependencyExpression: a trigger with conditions waits for that
+    # dependency alone; without them, for every dependency of the Sensor
+    sensor = by_name(manifests, "Sensor", f"{kind}-provision-sensor")
+    found = routes_of(sensor)
+    assert sorted(found) == [f"create-{kind}-preview-workflow", f"create-{kind}-workflow"]
+    for dependency, _ in found.values():
+        assert (dependency["eventSourceName"], dependency["eventName"]) == (
+            settings.webhook_eventsource,
+            kind,
+        )
+    request, preview = found[f"create-{kind}-workflow"], found[f"create-{kind}-preview-workflow"]
+    assert (request[0]["name"], preview[0]["name"]) == ("request", "preview")
+    made = [t["template"]["k8s"]["source"]["resource"] for _, t in (request, preview)]
+    assert [r["metadata"]["name"] for r in made] == [f"{kind}-", f"{kind}-preview-"]
+    assert [r["spec"]["workflowTemplateRef"]["name"] for r in made] == [
+        f"{kind}-provision-workflow",
+        f"{kind}-preview-workflow",
+    ]
+
+
+@pytest.mark.parametrize("kind", sorted(DEFAULT_CATALOG))
+def test_each_trigger_reads_only_the_dependency_it_waits_for(
+    kind: str, manifests: list[Manifest]
+) -> None:
+    # triggers/params.go, ResolveParamValue: a parameter reads the event of its dependencyName
+    for dependency, trigger in routes_of(
+        by_name(manifests, "Sensor", f"{kind}-provision-sensor")
+    ).values():
+        sources = {p["src"]["dependencyName"] for p in trigger["template"]["k8s"]["parameters"]}
+        assert sources == {dependency["name"]}
+
+
+@pytest.mark.parametrize("kind", sorted(DEFAULT_CATALOG))
+def test_the_two_dependencies_differ_only_in_the_filter_on_the_action(
+    kind: str, manifests: list[Manifest]
+) -> None:
+    request, preview = by_name(manifests, "Sensor", f"{kind}-provision-sensor")["spec"][
+        "dependencies"
+    ]
+    *shared, request_split = request["filters"]["data"]
+    *same, preview_split = preview["filters"]["data"]
+    assert shared == same
+    action = '[body.action,!"provision"]|0'  # an absent action reads as provision
+    assert request_split == {
+        "path": action,
+        "type": "string",
+        "value": ["^(?:preview)$"],
+        "comparator": "!=",
+    }
+    assert preview_split == {"path": action, "type": "string", "value": ["^(?:preview)$"]}
+
+
+@pytest.mark.parametrize("kind", sorted(DEFAULT_CATALOG))
+def test_the_preview_template_takes_the_same_arguments_as_the_provision_template(
+    kind: str, manifests: list[Manifest]
+) -> None:
+    # one parameter list (positions from the provision template) fills both
+    provision = by_name(manifests, "WorkflowTemplate", f"{kind}-provision-workflow")
+    preview = by_name(manifests, "WorkflowTemplate", f"{kind}-preview-workflow")
+    assert preview["spec"]["arguments"] == provision["spec"]["arguments"]
+
+
+def test_on_the_native_bus_each_route_is_a_sensor_of_its_own() -> None:
+    # reconciler/sensor/validate.go, validateDependencies: on a NATS (streaming) bus an event
+    # may be referenced by one dependency of a Sensor only
+    native = Settings.model_validate({"eventbus_type": "native"})
+    sensors = [m for m in build(native) if m["kind"] == "Sensor"]
+    assert sorted(m["metadata"]["name"] for m in sensors) == sorted(
+        f"{kind}-{route}-sensor" for kind in DEFAULT_CATALOG for route in ("provision", "preview")
+    )
+    for sensor in sensors:
+        events = [(d["eventSourceName"], d["eventName"]) for d in sensor["spec"]["dependencies"]]
+        assert len(events) == len(set(events)) == 1
+        assert len(sensor["spec"]["triggers"]) == 1
+        assert conformance_errors(sensor) == []
+
+
+@pytest.mark.parametrize("action", ["provision", "destroy", "preview", None])
+def test_on_the_native_bus_the_two_sensors_create_what_the_one_sensor_creates(
+    action: str | None,
+) -> None:
+    native = Settings.model_validate({"eventbus_type": "native"})
+    model = DEFAULT_CATALOG["storage"]
+    request = json.loads((EXAMPLES / "storage.json").read_text())
+    if action is not None:
+        request["action"] = action
+    event = event_from_text(json.dumps(request))
+    pair = [
+        m for m in build(native) if m["kind"] == "Sensor" and "storage" in m["metadata"]["name"]
+    ]
+    assert render_all(pair, event) == [render(kind_sensor(model, native), event)]
+
+
+class NoPreviewRequest(ComputeRequest):
+    """A kind whose catalog narrows the action to what it was before previews."""
+
+    action: Literal["provision", "destroy"] = "provision"
+
+
+def test_a_kind_without_preview_has_one_route_and_no_preview_template(settings: Settings) -> None:
+    built = build(settings, {"compute": NoPreviewRequest})
+    sensor = by_name(built, "Sensor", "compute-provision-sensor")
+    assert [d["name"] for d in sensor["spec"]["dependencies"]] == ["request"]
+    assert "conditions" not in trigger(sensor)["template"]
+    names = [m["metadata"]["name"] for m in only(built, "WorkflowTemplate")]
+    assert names == ["compute-provision-workflow"]
+
+
+def test_a_kind_whose_preview_names_could_exceed_63_characters_is_refused(
+    settings: Settings,
+) -> None:
+    # workflow/validate/validate.go, maxCharsInObjectName: Argo refuses longer Workflow names
+    class LongKind(ComputeRequest):
+        kind: ClassVar[str] = "k" * 19  # 19 + len("-preview-") + 36 = 64
+
+    with pytest.raises(CompileError, match="reach 64 characters"):
+        build(settings, {LongKind.kind: LongKind})

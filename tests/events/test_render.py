@@ -147,3 +147,32 @@ def test_cli_render_notes_what_the_validate_step_will_reject(
     assert "note: the validate step will fail: name: given more than once" in (
         capsys.readouterr().err
     )
+
+
+def preview_text(kind: str) -> str:
+    return json.dumps({**json.loads(example_text(kind)), "action": "preview"})
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_preview_renders_its_own_workflow_from_the_preview_template(
+    kind: str, sensors: dict[str, dict[str, Any]]
+) -> None:
+    request = render(sensors[kind], event_from_text(example_text(kind)))
+    preview = render(sensors[kind], event_from_text(preview_text(kind)))
+    request_id = json.loads(example_text(kind))["request_id"]
+    assert preview["metadata"]["name"] == f"{kind}-preview-{request_id}"
+    assert request["metadata"]["name"] == f"{kind}-{request_id}"  # both run: neither is refused
+    assert preview["spec"]["workflowTemplateRef"] == {"name": f"{kind}-preview-workflow"}
+    assert arguments_of(preview)["action"] == "preview"
+    assert conformance_errors(preview) == []
+
+
+def test_idp_render_prints_the_preview_workflow(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = tmp_path / "preview.json"
+    body.write_text(preview_text("compute"))
+    assert main(["render", "compute", str(body)]) == 0
+    workflow = yaml.safe_load(capsys.readouterr().out)
+    assert workflow["metadata"]["name"] == "compute-preview-0f8fad5b-d9cb-469f-a165-70867728950e"
+    assert workflow["spec"]["workflowTemplateRef"] == {"name": "compute-preview-workflow"}
