@@ -35,20 +35,25 @@ STACK += ["--state-dir", "{state}"]
 LOCAL_STORE = ["--backend", "local", "--state-dir", "{state}"]
 # What each command needs besides --kind to get past its parser, with folders of the test.
 MINIMAL: dict[str, list[str]] = {
-    "validate": [],
-    "preflight": [],
     "plan": [*STACK, "--out", "{out}"],
-    "policy": ["--module", str(FIXTURE_MODULE), "--out", "{out}", "--plan-json", "{plan_json}"],
-    "apply": [*STACK, "--sha256", "0" * 64, "--approval", "YES"],
-    "verify": [*STACK, "--out", "{out}"],
-    "report": [*STACK, "--out", "{out}"],
+    "apply": [
+        *STACK,
+        "--out",
+        "{out}",
+        "--sha256",
+        "0" * 64,
+        "--approval",
+        "YES",
+        "--next",
+        "approve",
+    ],
     "notify": [],
     "finish": ["--out", "{out}", *LOCAL_STORE],
     "stacks": ["--out", "{out}", *LOCAL_STORE],
     "drift": [*STACK, "--out", "{out}", "--environment", "dev", "--name", "demo"],
     "expire": ["--out", "{out}", *LOCAL_STORE, "--now", "2030-01-01T00:00:00Z"],
 }
-READS_REQUEST = ("validate", "preflight", "plan", "policy", "apply", "verify", "report")
+READS_REQUEST = ("plan", "apply")
 ENV_LIMIT = 100_000  # one environment variable or argument stays under Linux's 128 KiB
 
 
@@ -122,7 +127,10 @@ def cases() -> dict[str, Case]:
         "finish: failures nested 50,000 deep": Case(
             "finish", [*minimal("finish"), "--status", "Failed", "--failures", "[" * 50_000]
         ),
-        "policy: a plan that is a folder": Case("policy", minimal("policy", plan_json="{work}")),
+        "plan: a policies folder that is a file": Case(
+            "plan", [*minimal("plan"), "--policies", "{file}"]
+        ),
+        "apply: a decision that is not one": Case("apply", minimal("apply", next="../x")),
         "drift: a name that is a path": Case("drift", minimal("drift", name="../../x")),
         "drift: an environment that is a path": Case(
             "drift", minimal("drift", environment="../prod")

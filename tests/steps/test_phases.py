@@ -19,7 +19,13 @@ def headers(log: str) -> list[str]:
 
 def test_plan_names_each_phase_in_its_log_in_order(steps: Steps) -> None:
     result = passed(steps.plan("plan"))
-    assert headers(result.stdout) == ["== validate", "== preflight", "== plan", "== policy"]
+    assert headers(result.stdout) == [
+        "== validate",
+        "== preflight",
+        "== plan",
+        "== policy",
+        "== cost",
+    ]
 
 
 def test_apply_names_each_phase_in_its_log_in_order(steps: Steps) -> None:
@@ -35,6 +41,7 @@ def test_the_plans_phases_output_says_what_each_phase_found(steps: Steps) -> Non
         "preflight: stubbed by idp local",
         f"plan: 2 to add, 0 to change, 0 to destroy (sha256 {steps.sha256('plan')})",
         "policy: stubbed by idp local",
+        "cost: stubbed by idp local",
     ]
 
 

@@ -33,6 +33,8 @@ def test_plan_publishes_its_outputs_and_artifacts_and_never_the_binary_plan(step
     passed(steps.plan("plan"))
     assert sorted(p.name for p in steps.out("plan").iterdir()) == [
         "changes",
+        "cost",
+        "cost.json",
         "findings",
         "has_changes",
         "next",
