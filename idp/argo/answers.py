@@ -9,10 +9,17 @@ than a few times `MAX_ANSWER`:
 - the body is read with a cap after decompression (`idp.argo.transport`), at most `MAX_ANSWER`;
 - before parsing, the brackets are counted: at most `MAX_CONTAINERS` objects and lists (an
   empty one costs some 60 bytes once parsed, its text 2), counting those inside strings too;
+  an answer Hera turns into its models as a whole (a Workflow read, a WorkflowTemplate) at most
+  `MAX_MODEL_CONTAINERS`, as a model costs some 1.4 KiB (a platform Workflow has a few hundred;
+  a list of a thousand of them, with only the fields `idp list` asks for, some 200,000);
 - after parsing, at most `MAX_DEPTH` levels of nesting (an Argo object has about 15; Python's
   own parser stops near 1000 with a RecursionError, which is caught too);
 - a Workflow is checked against Hera's models of its metadata, spec and status before any of its
-  fields is read (`workflow`).
+  fields is read (`workflow`), one node at a time, so that a list does not cost a model of
+  everything it holds at once.
+
+`tests/argo/test_hostile.py` runs the commands against such answers within a 512 MiB address
+space.
 """
 
 from __future__ import annotations
@@ -26,7 +33,8 @@ from pydantic import BaseModel, ValidationError
 from idp.manifests import Manifest
 
 MAX_ANSWER = 16 * 1024 * 1024
-MAX_CONTAINERS = 1_000_000
+MAX_CONTAINERS = 500_000
+MAX_MODEL_CONTAINERS = 100_000
 MAX_DEPTH = 64
 
 
@@ -51,13 +59,14 @@ def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
         stack.extend((child, depth + 1) for child in children)
 
 
-def parse(data: bytes | str) -> Any:
-    """JSON text within the bounds of the module docstring; Malformed otherwise."""
+def parse(data: bytes | str, containers: int = MAX_CONTAINERS) -> Any:
+    """JSON text within the bounds of the module docstring (at most `containers` objects and
+    lists); Malformed otherwise."""
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if len(raw) > MAX_ANSWER:
         raise Malformed(f"larger than {MAX_ANSWER // (1024 * 1024)} MiB")
-    if raw.count(b"{") + raw.count(b"[") > MAX_CONTAINERS:
-        raise Malformed(f"more than {MAX_CONTAINERS} JSON objects and lists")
+    if raw.count(b"{") + raw.count(b"[") > containers:
+        raise Malformed(f"more than {containers} JSON objects and lists")
     try:
         value = json.loads(raw)
     except RecursionError:
@@ -68,9 +77,9 @@ def parse(data: bytes | str) -> Any:
     return value
 
 
-def parse_object(data: bytes | str) -> Manifest:
+def parse_object(data: bytes | str, containers: int = MAX_CONTAINERS) -> Manifest:
     """A JSON object within the bounds; Malformed for anything else (`[]`, `null`, `"x"`, 1)."""
-    value = parse(data)
+    value = parse(data, containers)
     if not isinstance(value, dict):
         raise Malformed(f"a JSON {_kind(value)}, not an object")
     return value
@@ -84,45 +93,50 @@ def _kind(value: Any) -> str:
     )
 
 
-def _fit(model: type[BaseModel], value: Any, where: str) -> Manifest:
+def _fit(model: type[BaseModel], value: Any, where: str) -> None:
+    """Malformed, naming the first field, unless `value` fits `model` (the model is dropped)."""
     try:
-        checked = model.model_validate(value)
+        model.model_validate(value)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in (where, *first["loc"]))
         raise Malformed(f"{field}: {first['msg'].lower()}") from None
-    dumped: Manifest = checked.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    return dumped
+
+
+def _metadata(value: Any, where: str) -> None:
+    if not isinstance(value, dict):
+        raise Malformed(f"{where}: a JSON {_kind(value)}, not an object")
+    _fit(hm.ObjectMeta, value.get("metadata"), f"{where}.metadata")
+    if not isinstance(value["metadata"].get("name"), str) or not value["metadata"]["name"]:
+        raise Malformed(f"{where}.metadata.name: missing")
 
 
 def workflow(value: Any, where: str = "workflow") -> Manifest:
-    """A Workflow as the server sends it, or only the fields asked for (`fields`): an object
-    whose `metadata` has a name, and whose `metadata`, `spec` and `status`, when present, fit
-    Hera's models. Returned as Hera dumps them (fields Hera does not know are left out)."""
-    if not isinstance(value, dict):
-        raise Malformed(f"{where}: a JSON {_kind(value)}, not an object")
-    metadata = _fit(hm.ObjectMeta, value.get("metadata"), f"{where}.metadata")
-    if not metadata.get("name"):
-        raise Malformed(f"{where}.metadata.name: missing")
-    checked: Manifest = {"metadata": metadata}
-    for key, model in (("spec", hm.WorkflowSpec), ("status", hm.WorkflowStatus)):
-        if value.get(key) is not None:
-            checked[key] = _fit(model, value[key], f"{where}.{key}")
-    for key in ("apiVersion", "kind"):
-        if isinstance(value.get(key), str):
-            checked[key] = value[key]
+    """A Workflow as the server sends it, or only the fields asked for (`fields`), returned as
+    sent once checked: an object whose `metadata` has a name, and whose `metadata`, `spec` and
+    `status` (each node on its own), when present, fit Hera's models."""
+    _metadata(value, where)
+    if value.get("spec") is not None:
+        _fit(hm.WorkflowSpec, value["spec"], f"{where}.spec")
+    state = value.get("status")
+    if state is not None:
+        nodes = state.get("nodes") if isinstance(state, dict) else None
+        if isinstance(nodes, dict):
+            _fit(hm.WorkflowStatus, {**state, "nodes": None}, f"{where}.status")
+            for key, node in nodes.items():
+                _fit(hm.NodeStatus, node, f"{where}.status.nodes.{key}")
+        else:
+            _fit(hm.WorkflowStatus, state, f"{where}.status")
+    checked: Manifest = value
     return checked
 
 
 def resource(value: Any, where: str) -> Manifest:
-    """An object the server stores (an EventSource, a Sensor): a JSON object whose `metadata`
-    fits Hera's model and has a name; the rest is returned as sent."""
-    if not isinstance(value, dict):
-        raise Malformed(f"{where}: a JSON {_kind(value)}, not an object")
-    metadata = _fit(hm.ObjectMeta, value.get("metadata"), f"{where}.metadata")
-    if not metadata.get("name"):
-        raise Malformed(f"{where}.metadata.name: missing")
-    return {**value, "metadata": metadata}
+    """An object the server stores (an EventSource, a Sensor), returned as sent once checked: a
+    JSON object whose `metadata` fits Hera's model and has a name."""
+    _metadata(value, where)
+    checked: Manifest = value
+    return checked
 
 
 def items(answer: Manifest, where: str = "items") -> list[Any]:

@@ -95,9 +95,16 @@ def send(
 
 
 def exchange(
-    session: requests.Session, connection: Connection, method: str, url: str, **kwargs: Any
+    session: requests.Session,
+    connection: Connection,
+    method: str,
+    url: str,
+    *,
+    containers: int = answers.MAX_CONTAINERS,
+    **kwargs: Any,
 ) -> tuple[requests.Response, Manifest | None]:
-    """`send`, and the answer's JSON object (None for a streamed answer)."""
+    """`send`, and the answer's JSON object (None for a streamed answer), of at most
+    `containers` objects and lists."""
     where = f"{method.upper()} {urlsplit(url).path}"
     server = f"Argo Server {connection.server}"
     try:
@@ -146,7 +153,7 @@ def exchange(
     if kwargs.get("stream"):
         return response, None
     try:
-        return response, answers.parse_object(response.content)
+        return response, answers.parse_object(response.content, containers)
     except answers.Malformed as exc:
         raise not_argo(server, where, str(exc)) from None
 
@@ -165,8 +172,13 @@ class _Workflows(WorkflowsService):
         self.connection = connection
 
     def _request(self, method: str, **kwargs: Any) -> requests.Response:
+        """Hera makes its models of the whole answer: a bound on their number bounds memory."""
         url = kwargs.pop("url")
-        return send(self.session, self.connection, method, url, **kwargs)
+        containers = answers.MAX_MODEL_CONTAINERS
+        response, _ = exchange(
+            self.session, self.connection, method, url, containers=containers, **kwargs
+        )
+        return response
 
 
 class _Request(Protocol):

@@ -10,8 +10,9 @@
 
 - **A bounded answer**: the body is read as a stream and decompressed as it is read (urllib3
   inflates gzip and deflate at most as far as each read asks), so a cap holds after
-  decompression: a body past `limit` bytes is refused (TransportError `large`), or, for an
-  error status or a caller that only shows it, cut at `limit`. A streamed answer is left to its
+  decompression: a body past `limit` bytes is refused (TransportError `large`), or, for a
+  caller that only shows it, cut at `limit`; an error status's body (only ever shown) is cut
+  at `MAX_ERROR_BODY`. A streamed answer is left to its
   reader (`idp.argo.streams` bounds each line).
 - **A `Retry-After` that is not a number of seconds or an HTTP date** is taken as absent: the
   retry waits the usual delay.
@@ -44,6 +45,7 @@ RETRY_STATUSES = (429, 502, 503, 504)
 DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF = 0.5
 MAX_BODY = 16 * 1024 * 1024
+MAX_ERROR_BODY = 64 * 1024  # an error's body is only shown, cut to a line
 _CHUNK = 64 * 1024
 Notify = Callable[[str], None]
 
@@ -338,8 +340,10 @@ def call(
             warnings.simplefilter("ignore", InsecureRequestWarning)
             response = made.request(method, url, **kwargs)
             final = 200 <= response.status_code < 300
-            if not streamed or not final:
-                _load(response, limit, cut or not final)
+            if not final:
+                _load(response, min(limit, MAX_ERROR_BODY), cut=True)
+            elif not streamed:
+                _load(response, limit, cut)
             return response
     except requests.exceptions.RequestException as exc:
         if deadline.expired:
