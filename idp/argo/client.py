@@ -33,6 +33,7 @@ import requests
 from hera.workflows import WorkflowsService
 from hera.workflows import models as hm
 from pydantic import BaseModel, ValidationError
+from urllib3.exceptions import HTTPError
 
 from idp.argo import answers, streams, transport
 from idp.argo.connection import Connection
@@ -362,9 +363,13 @@ class ArgoClient:
             response.close()
 
     def _chunks(self, response: requests.Response, where: str) -> Iterator[bytes]:
+        """The body as it arrives, decompressed, at most 64 KiB a read: `read1` returns what
+        there is, so a keep-alive line reaches the reader at once even when the answer is not
+        chunked (a plain read would wait for 64 KiB or the end)."""
         try:
-            yield from response.iter_content(chunk_size=64 * 1024)
-        except requests.exceptions.RequestException as exc:
+            while chunk := response.raw.read1(64 * 1024, decode_content=True):
+                yield chunk
+        except (requests.exceptions.RequestException, HTTPError, OSError) as exc:
             why = reason(exc)
             if why == "timed out":
                 why = f"nothing arrived for {streams.IDLE_SECONDS:g}s"

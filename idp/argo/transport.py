@@ -65,7 +65,7 @@ class Deadline:
     def __init__(self, seconds: float) -> None:
         self.expires = time.monotonic() + seconds
         self.expired = False
-        self._sockets: list[socket.socket] = []
+        self.sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._timer = threading.Timer(seconds, self._expire)
         self._timer.daemon = True
@@ -77,14 +77,14 @@ class Deadline:
         if sock is None:
             return
         with self._lock:
-            self._sockets.append(sock)
+            self.sockets.append(sock)
             if self.expired:
                 _shut(sock)
 
     def _expire(self) -> None:
         with self._lock:
             self.expired = True
-            for sock in self._sockets:
+            for sock in self.sockets:
                 _shut(sock)
 
     def __enter__(self) -> Deadline:
@@ -155,11 +155,19 @@ class _Adapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
+_SOCKETS = "_idp_sockets"  # on a streamed response: the sockets its call used
+
+
 def cut_off(response: requests.Response, seconds: float) -> threading.Timer:
     """Shut a streamed answer's connection down after `seconds`, so that a reader blocked on it
     returns then, however often the server sends keep-alives; cancel the timer when done."""
-    connection = getattr(response.raw, "connection", None)
-    timer = threading.Timer(max(seconds, 0.0), _shut, (getattr(connection, "sock", None),))
+    sockets: list[socket.socket] = getattr(response, _SOCKETS, [])
+
+    def shut() -> None:
+        for sock in sockets:
+            _shut(sock)
+
+    timer = threading.Timer(max(seconds, 0.0), shut)
     timer.daemon = True
     timer.start()
     return timer
@@ -344,6 +352,8 @@ def call(
                 _load(response, min(limit, MAX_ERROR_BODY), cut=True)
             elif not streamed:
                 _load(response, limit, cut)
+            else:
+                setattr(response, _SOCKETS, list(deadline.sockets))
             return response
     except requests.exceptions.RequestException as exc:
         if deadline.expired:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+Answer = tuple[int, str | bytes, dict[str, str]]
+
 
 @dataclass
 class Received:
@@ -23,13 +25,11 @@ class FakeWebhook:
     """`answers` are used in order; the last one repeats. The webhook's success is 200 `success`.
     A body given as bytes is sent as it is (with its headers: a gzip bomb, say)."""
 
-    answers: list[tuple[int, str | bytes, dict[str, str]]] = field(
-        default_factory=lambda: [(200, "success", {})]
-    )
+    answers: list[Answer] = field(default_factory=lambda: [(200, "success", {})])
     received: list[Received] = field(default_factory=list)
     url: str = ""
 
-    def answer(self, request: Received) -> tuple[int, str | bytes, dict[str, str]]:
+    def answer(self, request: Received) -> Answer:
         self.received.append(request)
         return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
 
