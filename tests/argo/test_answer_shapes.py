@@ -3,6 +3,8 @@ is: never a TypeError, a KeyError or a RecursionError reported as an internal er
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from idp.cli import main
@@ -11,8 +13,9 @@ from idp.manifests import Manifest
 from tests.argo import statuses
 from tests.argo.fake_argo import FakeArgo
 from tests.argo.hostile import dumps, nested, raw
-from tests.argo.platform import ago, labelled
+from tests.argo.platform import ago, labelled, ran
 from tests.argo.workflows import name_of, rendered
+from tests.local.engine import Ending
 
 NOT_ARGO = "is not an Argo Server answer"
 WORKFLOW = r"^/api/v1/workflows/argo-events/compute-x$"
@@ -146,3 +149,15 @@ def test_a_workflow_event_of_the_wrong_shape_ends_the_watch(
     )
     assert main(["watch", started["metadata"]["name"]]) == EXIT_SERVER_ERROR
     refused(capsys)
+
+
+def test_an_output_nested_too_deep_is_shown_as_the_text_it_is(
+    fake: FakeArgo, manifests: list[Manifest], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Workflow output holding JSON nested 5,000 deep (a string in a valid answer): past
+    what Python's parser recurses into."""
+    deep = nested(5_000).decode()
+    workflow = ran(manifests, script={"report": Ending(outputs={"outputs": deep})})
+    fake.put_workflow(workflow)
+    assert main(["status", workflow["metadata"]["name"], "-o", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["outputs"] == deep
