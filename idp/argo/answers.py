@@ -16,7 +16,8 @@ than a few times `MAX_ANSWER`:
   own parser stops near 1000 with a RecursionError, which is caught too);
 - a Workflow is checked against Hera's models of its metadata, spec and status before any of its
   fields is read (`workflow`), one node at a time, so that a list does not cost a model of
-  everything it holds at once.
+  everything it holds at once; a stored object's name must be a Kubernetes name, as the API
+  server makes sure (so it is safe to print and to put in a URL).
 
 `tests/argo/test_hostile.py` runs the commands against such answers within a 512 MiB address
 space.
@@ -31,6 +32,7 @@ from hera.workflows import models as hm
 from pydantic import BaseModel, ValidationError
 
 from idp.manifests import Manifest
+from idp.settings import is_object_name
 
 MAX_ANSWER = 16 * 1024 * 1024
 MAX_CONTAINERS = 500_000
@@ -107,8 +109,16 @@ def _metadata(value: Any, where: str) -> None:
     if not isinstance(value, dict):
         raise Malformed(f"{where}: a JSON {_kind(value)}, not an object")
     _fit(hm.ObjectMeta, value.get("metadata"), f"{where}.metadata")
-    if not isinstance(value["metadata"].get("name"), str) or not value["metadata"]["name"]:
-        raise Malformed(f"{where}.metadata.name: missing")
+    _name(value["metadata"].get("name"), where)
+
+
+def _name(found: Any, where: str) -> str:
+    """A Kubernetes object name (DNS-1123 subdomain), as every stored object has."""
+    if not isinstance(found, str) or not found:
+        raise Malformed(f"{where}.metadata.name: missing or not a string")
+    if not is_object_name(found):
+        raise Malformed(f"{where}.metadata.name: not a Kubernetes name")
+    return found
 
 
 def workflow(value: Any, where: str = "workflow") -> Manifest:
@@ -152,7 +162,4 @@ def items(answer: Manifest, where: str = "items") -> list[Any]:
 def name(item: Any, where: str) -> str:
     """`metadata.name` of a listed object; Malformed when it has none."""
     meta = item.get("metadata") if isinstance(item, dict) else None
-    found = meta.get("name") if isinstance(meta, dict) else None
-    if not isinstance(found, str) or not found:
-        raise Malformed(f"{where}.metadata.name: missing or not a string")
-    return found
+    return _name(meta.get("name") if isinstance(meta, dict) else None, where)

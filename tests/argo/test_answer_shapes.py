@@ -69,6 +69,7 @@ LISTS = {
     "an item a number": {"items": [1]},
     "an item without metadata": {"items": [{}]},
     "a name that is a number": {"items": [{"metadata": {"name": 5}}]},
+    "a name that is no Kubernetes name": {"items": [{"metadata": {"name": "w\u001b]0;X\u0007"}}]},
     "labels a list": {"items": [{"metadata": {"name": "w", "labels": ["a"]}}]},
     "nodes a list": {"items": [{"metadata": {"name": "w"}, "status": {"nodes": []}}]},
     "a node a string": {"items": [{"metadata": {"name": "w"}, "status": {"nodes": {"a": "x"}}}]},
@@ -161,3 +162,13 @@ def test_an_output_nested_too_deep_is_shown_as_the_text_it_is(
     fake.put_workflow(workflow)
     assert main(["status", workflow["metadata"]["name"], "-o", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["outputs"] == deep
+
+
+def test_submit_prune_refuses_a_listed_name_that_is_no_kubernetes_name(
+    fake: FakeArgo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    listed = {"items": [{"metadata": {"name": "../../x\u001b]0;X\u0007"}}]}
+    fake.answer_raw("GET", r"^/api/v1/event-sources/argo-events$", raw(dumps(listed)))
+    assert main(["submit", "--no-kubectl", "--prune"]) == EXIT_SERVER_ERROR
+    refused(capsys)
+    assert [r for r in fake.requests if r.method == "DELETE"] == []
