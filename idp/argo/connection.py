@@ -30,6 +30,7 @@ shell histories. The refusal does not show the URL.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -203,10 +204,10 @@ def resolve(
     else:
         token = clean_token(env.get("ARGO_TOKEN", ""), "ARGO_TOKEN") or None
     verify = not _flag(env, "ARGO_INSECURE_SKIP_VERIFY", insecure_skip_verify, False)
-    if timeout <= 0:
-        raise UsageError(f"--request-timeout {timeout:g}: must be more than 0 seconds")
-    if retries < 0 or backoff < 0:
-        raise UsageError("--retries and --backoff must be 0 or more")
+    if not 0 < timeout < math.inf:
+        raise UsageError(f"--request-timeout {timeout:g}: must be a finite number more than 0")
+    if retries < 0 or not 0 <= backoff < math.inf:
+        raise UsageError("--retries and --backoff must be finite numbers, 0 or more")
     return Connection(
         url=url,
         namespace=chosen,
