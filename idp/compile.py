@@ -2,13 +2,20 @@
 
 The output folder is replaced as a whole: the new files are written to a sibling folder first
 and swapped in, so a failure leaves the previous output untouched and no stale file survives.
-The same settings and catalog give byte-identical files on every run. Nothing this tool did not
-write is ever removed: a folder without its marker is refused, and the sibling folders it uses
-are fresh ones of its own.
+The same settings and catalog give byte-identical files on every run.
+
+Nothing this tool did not write is ever removed. Its marker (`MARKER`) lists every file it
+wrote with the file's sha256; the previous output is replaced only when it holds exactly such
+files, each as written. A folder without the marker, a file or folder the marker does not list
+(one a person put there), or a listed file changed since, is refused, naming it, and nothing is
+changed. The check is made again on the previous output once it is moved aside, just before it
+is removed. (A marker of an idp that did not list its files vouches only for the names this
+compile writes.) The sibling folders it uses are fresh ones of its own.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -19,6 +26,8 @@ from idp.manifests import Manifest, file_name, kustomization, to_yaml
 from idp.settings import Settings
 
 MARKER = ".idp-compiled"
+MAX_MARKER = 1 << 20
+_HEADER = "written by idp compile; replaced on every run; the files it wrote, by sha256:"
 
 
 class CompileError(RuntimeError):
@@ -62,7 +71,7 @@ def write(files: dict[str, str], out: Path, folders: tuple[str, ...] = ()) -> No
     `folders` are the subfolders some files go into."""
     out = out.resolve()
     try:
-        _check_out(out)
+        _check_out(out, files, out)
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new.", dir=out.parent))
     except OSError as exc:
@@ -78,14 +87,58 @@ def write(files: dict[str, str], out: Path, folders: tuple[str, ...] = ()) -> No
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _check_out(out: Path) -> None:
-    if out.exists():
-        if not out.is_dir():
-            raise CompileError(f"--out {out}: exists and is not a folder")
-        if any(out.iterdir()) and not (out / MARKER).exists():
+def _sha256(path: Path) -> str:
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
+def _marker(folder: Path, names: list[str]) -> str:
+    """The marker's text: a header, then `<sha256>  <name>` for each file written."""
+    return _HEADER + "\n" + "".join(f"{_sha256(folder / n)}  {n}\n" for n in sorted(names))
+
+
+def _recorded(marker: Path) -> dict[str, str] | None:
+    """The files a marker lists, with their sha256; None for a marker that lists none (one
+    written before markers listed their files)."""
+    with marker.open("rb") as stream:
+        lines = stream.read(MAX_MARKER).decode("utf-8", "replace").splitlines()
+    if not lines or lines[0] != _HEADER:
+        return None
+    listed = (line.partition("  ") for line in lines[1:])
+    return {name: sha for sha, _, name in listed if name}
+
+
+def _check_out(folder: Path, files: dict[str, str], out: Path) -> None:
+    """Refuse unless `folder` (the output `out`, or it moved aside) is absent, empty, or holds
+    only what the previous compile wrote, unchanged (see the module docstring)."""
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise CompileError(f"--out {out}: exists and is not a folder")
+    entries = sorted(folder.iterdir())
+    if not entries:
+        return
+    marker = folder / MARKER
+    if not marker.is_file():
+        raise CompileError(
+            f"--out {out}: folder is not empty and was not written by idp compile; "
+            "choose an empty or new folder"
+        )
+    recorded = _recorded(marker)
+    for entry in entries:
+        if entry.name == MARKER:
+            continue
+        known = recorded if recorded is not None else dict.fromkeys(files, "")
+        if entry.name not in known or entry.is_symlink() or not entry.is_file():
             raise CompileError(
-                f"--out {out}: folder is not empty and was not written by idp compile; "
-                "choose an empty or new folder"
+                f"--out {out}: {entry.name} was not written by idp compile (its marker "
+                f"{MARKER} does not list it); move it out of the folder and compile again; "
+                "nothing was changed"
+            )
+        if known[entry.name] and _sha256(entry) != known[entry.name]:
+            raise CompileError(
+                f"--out {out}: {entry.name} was changed since idp compile wrote it; move it "
+                "out of the folder and compile again; nothing was changed"
             )
 
 
@@ -95,7 +148,7 @@ def _swap_in(files: dict[str, str], staging: Path, out: Path, folders: tuple[str
         (staging / folder).mkdir()
     for name, text in files.items():
         (staging / name).write_text(text, encoding="utf-8")
-    (staging / MARKER).write_text("written by idp compile; replaced on every run\n")
+    (staging / MARKER).write_text(_marker(staging, list(files)), encoding="utf-8")
     os.chmod(staging, 0o755)  # noqa: S103 - mkdtemp is 0700; output is for everyone to read
     if not out.exists():
         staging.rename(out)
@@ -105,8 +158,9 @@ def _swap_in(files: dict[str, str], staging: Path, out: Path, folders: tuple[str
     retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
     out.rename(retired)
     try:
+        _check_out(retired, files, out)  # again: someone may have written to it meanwhile
         staging.rename(out)
-    except OSError:
+    except (OSError, CompileError):
         retired.rename(out)
         raise
     shutil.rmtree(retired)

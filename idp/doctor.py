@@ -21,6 +21,7 @@ from idp.argo import kubectl
 from idp.argo.client import MANAGED_KINDS, ArgoClient
 from idp.argo.connection import Connection
 from idp.argo.errors import ArgoError
+from idp.argo.terminal import printable
 from idp.compat import ARGO_EVENTS, ARGO_WORKFLOWS, tags, workflows_problem
 from idp.errors import EXIT_FORBIDDEN, EXIT_UNAUTHORIZED
 from idp.manifests import Manifest
@@ -50,8 +51,9 @@ class Check:
     fix: str = ""
 
     def line(self) -> str:
+        """The check as one printable line (a detail may hold what a server said)."""
         text = f"{self.state:<5} {self.name:<32} {self.detail}"
-        return text + (f"; fix: {self.fix}" if self.fix and self.state != "ok" else "")
+        return printable(text + (f"; fix: {self.fix}" if self.fix and self.state != "ok" else ""))
 
 
 def ok(name: str, detail: str) -> Check:
@@ -100,7 +102,7 @@ def argo_checks(client: ArgoClient | None, compiled: list[Manifest], why_not: st
         'idp-admin)"; the idp-admin Role comes with idp compile'
     )
     try:
-        version = str((client.call("get", "api/v1/version") or {}).get("version", "?"))
+        version = client.version() or "?"
     except ArgoError as exc:
         if exc.code in (EXIT_UNAUTHORIZED, EXIT_FORBIDDEN):
             return [ok("argo-server", f"{where} answers"), fail("argo-token", str(exc), renew)]

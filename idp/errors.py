@@ -43,7 +43,10 @@ EXIT_CODES = {
     EXIT_FORBIDDEN: "forbidden (403)",
     EXIT_NOT_FOUND: "not found (404)",
     EXIT_CONFLICT: "conflict (409: exists, changed meanwhile, or another answer came first)",
-    EXIT_SERVER_ERROR: "server error (5xx)",
+    EXIT_SERVER_ERROR: (
+        "server error (5xx, or an answer that is not an Argo Server's: not JSON, wrong shape, "
+        "too large)"
+    ),
     EXIT_REJECTED: "rejected (another 4xx, a redirect, or a WorkflowTemplate failing lint)",
     EXIT_NOT_WAITING: "no approval waits (finished, answered or not reached)",
     EXIT_TIMEOUT: "gave up waiting (run --wait --timeout)",

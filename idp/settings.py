@@ -492,6 +492,25 @@ class Settings(BaseModel):
             raise ValueError(f"{value!r} must be longer than zero")
         return value
 
+    @field_validator("cron_timezone")
+    @classmethod
+    def _iana_zone(cls, value: str) -> str:
+        """A zone the controller can load: it refuses a CronWorkflow whose `timezone` Go's
+        `time.LoadLocation` cannot read (workflow/validate/validate.go, ValidateCronWorkflow),
+        which reads the IANA database as Python's zoneinfo does. Without any database on this
+        machine nothing can be told, and the name is let through."""
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            if zoneinfo.available_timezones():
+                raise ValueError(
+                    f"{shown(value)} is not a time zone of the IANA database (such as UTC, "
+                    "Europe/Berlin or America/New_York)"
+                ) from None
+        return value
+
     @field_validator("approvers")
     @classmethod
     def _approvers_are_addresses(cls, value: str) -> str:
@@ -640,10 +659,34 @@ def _unknown(name: str, known: list[str]) -> str:
     return f"settings: {name} is not a setting; {hint} (idp/settings.py lists every setting)"
 
 
+class _Twice(Exception):
+    """A key given twice in one object or mapping (the first wins nowhere: both are refused)."""
+
+    def __init__(self, key: object, where: str = "") -> None:
+        super().__init__(key)
+        self.key = key
+        self.where = where
+
+
+def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys each appear once (json's `object_pairs_hook`)."""
+    members: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in members:
+            raise _Twice(key)
+        members[key] = value
+    return members
+
+
 def _json(variable: str, text: str, *, mapping: bool = False) -> Any:
     where = "settings." + variable[len(ENV_PREFIX) :].lower().replace(NESTED, ".")
     try:
-        value = json.loads(text)
+        value = json.loads(text, object_pairs_hook=_once)
+    except _Twice as twice:
+        raise SettingsError(
+            f"{where}: {variable} gives the key {shown(twice.key)} more than once; each key may "
+            "appear only once (as in a request body)"
+        ) from None
     except ValueError:
         raise SettingsError(
             f"{where}: {variable} is not JSON (lists and sections in IDP_* variables must be JSON)"
@@ -719,6 +762,29 @@ def _plain(value: Any, where: str, budget: list[int], depth: int = 0) -> Any:
     return value
 
 
+def _unique_keys_loader() -> type[Any]:
+    """PyYAML's SafeLoader, refusing a mapping that gives a key twice (PyYAML keeps the last).
+    A merge (`<<: *base`) may still be overridden by the mapping's own keys."""
+    import yaml
+
+    class UniqueKeys(yaml.SafeLoader):
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            lines: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(
+                    key_node, yaml.ScalarNode
+                ):
+                    continue
+                key = self.construct_object(key_node)
+                line = key_node.start_mark.line + 1
+                if key in lines:
+                    raise _Twice(key, f"lines {lines[key]} and {line}")
+                lines[key] = line
+            return super().construct_mapping(node, deep)
+
+    return UniqueKeys
+
+
 def _from_file(config: Path) -> dict[str, Any]:
     import yaml  # only when a file is given: the step programs never pay for it
 
@@ -735,7 +801,12 @@ def _from_file(config: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise SettingsError(f"{where}: not UTF-8 text (byte {exc.start})") from None
     try:
-        loaded = yaml.safe_load(text)
+        loaded = yaml.load(text, Loader=_unique_keys_loader())  # noqa: S506 - a SafeLoader
+    except _Twice as twice:
+        raise SettingsError(
+            f"{where}: the key {shown(twice.key)} is given twice ({twice.where}); each setting "
+            "may appear only once (as in a request body)"
+        ) from None
     except yaml.YAMLError as exc:
         raise SettingsError(f"{where}: not valid YAML ({shown_text(str(exc), 200)})") from None
     except RecursionError:

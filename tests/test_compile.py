@@ -43,12 +43,74 @@ def test_each_file_holds_the_object_it_is_named_after(manifests: list[Manifest])
             assert file_name(yaml.safe_load(text)) == name
 
 
-def test_stale_files_are_removed(tmp_path: Path, settings: Settings) -> None:
+def test_stale_files_it_wrote_are_removed(tmp_path: Path, settings: Settings) -> None:
     out = tmp_path / "dist"
-    compile_to(out, settings)
-    (out / "workflowtemplate-retired.yaml").write_text("kind: WorkflowTemplate\n")
+    write({"workflowtemplate-retired.yaml": "kind: WorkflowTemplate\n"}, out)
     compile_to(out, settings)
     assert not (out / "workflowtemplate-retired.yaml").exists()
+    assert (out / "kustomization.yaml").is_file()
+
+
+def test_a_file_a_person_put_in_the_output_is_refused_by_name_and_nothing_changes(
+    tmp_path: Path, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "dist"
+    compile_to(out, settings)
+    (out / "my-notes.yaml").write_text("mine\n")
+    before = snapshot(out)
+    assert main(["compile", "--out", str(out)]) == 1
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last.startswith(f"idp: --out {out}: my-notes.yaml was not written by idp compile")
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+
+
+def test_a_folder_a_person_put_in_the_output_is_refused_by_name(
+    tmp_path: Path, settings: Settings
+) -> None:
+    out = tmp_path / "dist"
+    compile_to(out, settings)
+    (out / "overlays").mkdir()
+    with pytest.raises(CompileError, match="overlays was not written by idp compile"):
+        compile_to(out, settings)
+    assert (out / "overlays").is_dir()
+
+
+def test_a_file_changed_since_it_was_written_is_refused_by_name(
+    tmp_path: Path, settings: Settings
+) -> None:
+    out = tmp_path / "dist"
+    compile_to(out, settings)
+    (out / "kustomization.yaml").write_text("edited by hand\n")
+    with pytest.raises(CompileError, match=r"kustomization\.yaml was changed since idp compile"):
+        compile_to(out, settings)
+    assert (out / "kustomization.yaml").read_text() == "edited by hand\n"
+
+
+def test_the_marker_lists_every_file_written_with_its_sha256(
+    tmp_path: Path, settings: Settings
+) -> None:
+    import hashlib
+
+    names = compile_to(tmp_path / "out", settings)
+    listed = (tmp_path / "out" / MARKER).read_text().splitlines()[1:]
+    assert listed == [
+        f"{hashlib.sha256((tmp_path / 'out' / n).read_bytes()).hexdigest()}  {n}" for n in names
+    ]
+
+
+def test_an_older_marker_vouches_only_for_the_names_this_compile_writes(
+    tmp_path: Path, settings: Settings
+) -> None:
+    out = tmp_path / "dist"
+    compile_to(out, settings)
+    (out / MARKER).write_text("written by idp compile; replaced on every run\n")
+    (out / "workflowtemplate-retired.yaml").write_text("kind: WorkflowTemplate\n")
+    with pytest.raises(CompileError, match=r"workflowtemplate-retired\.yaml was not written"):
+        compile_to(out, settings)
+    (out / "workflowtemplate-retired.yaml").unlink()
+    compile_to(out, settings)
+    assert (out / MARKER).read_text().startswith("written by idp compile")
 
 
 def test_a_folder_it_did_not_write_is_left_alone(tmp_path: Path, settings: Settings) -> None:

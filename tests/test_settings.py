@@ -306,3 +306,92 @@ def test_a_long_list_of_regions_is_refused() -> None:
 
 def test_the_environments_of_the_settings_are_the_contracts() -> None:
     assert get_args(Environment) == ENVIRONMENTS
+
+
+# -- what the controller cannot read, refused at load (issue 17)
+
+
+def test_a_key_given_twice_in_the_file_is_refused_naming_it(tmp_path: Path) -> None:
+    """PyYAML keeps the last of two equal keys; a request body with a key twice is refused
+    (idp.contract), and so is a settings file."""
+    config = settings_file(tmp_path, "namespace: a\napproval_timeout: 12h\nnamespace: b\n")
+    with pytest.raises(SettingsError) as refused:
+        load_settings(config, env={})
+    assert str(refused.value) == (
+        f"settings file {config}: the key 'namespace' is given twice (lines 1 and 3); each "
+        "setting may appear only once (as in a request body)"
+    )
+
+
+def test_a_key_given_twice_in_a_section_is_refused_too(tmp_path: Path) -> None:
+    config = settings_file(tmp_path, "environments:\n  dev: {}\n  test: {}\n  dev: {}\n")
+    with pytest.raises(SettingsError, match=r"the key 'dev' is given twice \(lines 2 and 4\)"):
+        load_settings(config, env={})
+
+
+def test_a_merged_mapping_may_still_be_overridden_by_its_own_keys(tmp_path: Path) -> None:
+    first, second = "00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002"
+    text = (
+        f"environments:\n  dev: &dev\n    subscription_id: '{first}'\n"
+        f"  test:\n    <<: *dev\n    subscription_id: '{second}'\n"
+    )
+    settings = load_settings(settings_file(tmp_path, text), env={})
+    assert settings.environments["test"].subscription_id == second
+
+
+def test_a_key_given_twice_in_idp_environments_is_refused_naming_it() -> None:
+    env = {"IDP_ENVIRONMENTS": '{"dev": {}, "dev": {"azure_client_id": ""}}'}
+    with pytest.raises(SettingsError) as refused:
+        load_settings(env=env)
+    assert str(refused.value) == (
+        "settings.environments: IDP_ENVIRONMENTS gives the key 'dev' more than once; each key "
+        "may appear only once (as in a request body)"
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "99999999999h",
+        "2562048h",
+        "2562047h47m16.854775808s",
+        "9223372036854775808ns",
+        "99999999999999999999s",
+        "9223372037",  # whole seconds: time.Duration(n) * time.Second wraps around past this
+    ],
+)
+def test_approval_timeout_past_what_a_go_duration_holds_is_refused(value: str) -> None:
+    """Go's src/time/format.go, `ParseDuration` (and `leadingInt`): a time.Duration is int64
+    nanoseconds; past 1<<63 - 1 it is "time: invalid duration", and the suspend node errors."""
+    with pytest.raises(SettingsError) as refused:
+        load_settings(env={"IDP_APPROVAL_TIMEOUT": value})
+    assert str(refused.value).startswith("settings.approval_timeout: ")
+    assert "longer than a Go time.Duration holds" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "value", ["2562047h47m16.854775807s", "9223372036854775807ns", "9223372036", "1.5h30m"]
+)
+def test_approval_timeout_up_to_the_longest_go_duration_is_taken(value: str) -> None:
+    assert load_settings(env={"IDP_APPROVAL_TIMEOUT": value}).approval_timeout == value
+
+
+def test_a_time_zone_outside_the_iana_database_is_refused_naming_the_setting(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """workflow/validate/validate.go, `ValidateCronWorkflow`: Go's `time.LoadLocation` must
+    read the CronWorkflow's timezone, or the controller refuses it."""
+    from idp.cli import main
+    from idp.errors import EXIT_SETTINGS
+
+    monkeypatch.setenv("IDP_CRON_TIMEZONE", "Mars/Olympus")
+    assert main(["schema", "compute"]) == EXIT_SETTINGS
+    err = capsys.readouterr().err
+    assert err.startswith("idp: settings.cron_timezone: ")
+    assert "'Mars/Olympus' is not a time zone of the IANA database" in err
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/New_York", "Etc/GMT+5"])
+def test_a_time_zone_of_the_iana_database_is_taken(zone: str) -> None:
+    assert load_settings(env={"IDP_CRON_TIMEZONE": zone}).cron_timezone == zone

@@ -31,6 +31,7 @@ from idp.argo import status
 from idp.argo.client import ArgoClient
 from idp.argo.connection import from_args
 from idp.argo.errors import ArgoError, HttpError
+from idp.argo.terminal import printable
 from idp.errors import EXIT_CONFLICT, EXIT_FOUR_EYES, EXIT_NOT_FOUND, EXIT_NOT_WAITING
 from idp.manifests import Manifest
 from idp.pipeline import APPROVAL, APPROVED
@@ -203,10 +204,12 @@ def approve(
         raise _lost(name, answer, str(recorded))
     sha = status.parameter(waiting[0], "inputs", "sha256") or "(no sha256)"
     out(
-        f"approve   {name}: the server recorded {recorded} for plan sha256 {sha}; "
-        f"resumed node {node_id}"
+        printable(
+            f"approve   {name}: the server recorded {recorded} for plan sha256 {sha}; "
+            f"resumed node {node_id}"
+        )
     )
-    out(recorded_identity(after, answer, approver_identity, requested_by))
+    out(printable(recorded_identity(after, answer, approver_identity, requested_by)))
     return node_id
 
 

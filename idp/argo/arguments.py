@@ -3,18 +3,60 @@
 `idp logs` and `idp watch`.
 
 Only argparse here, so that building the parser stays cheap; `idp.cli` registers the commands.
+
+Every number is checked as it is parsed: seconds must be finite (no `inf`, `nan`, `1e308`) and
+within a bound that fits its purpose, retries are at most `MAX_RETRIES`; a flag out of bounds
+is a usage error (exit 64) naming it, before anything runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from idp.argo.connection import DEFAULT_TIMEOUT
 from idp.argo.states import STATES
 from idp.argo.transport import DEFAULT_BACKOFF, DEFAULT_RETRIES
 from idp.settings import DNS_LABEL, ENVIRONMENTS, is_object_name
+
+DAY = 86400.0
+HOUR = 3600.0
+MAX_WAIT = 366 * DAY  # watch --timeout, run --timeout: a run may wait for approval for long
+MAX_RETRIES = 100
+
+
+def seconds(most: float, *, zero: bool = False) -> Callable[[str], float]:
+    """A type for a flag of seconds: a finite number more than 0 (or 0 too, with `zero`) and at
+    most `most`."""
+    floor = "0 or more" if zero else "more than 0"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number of seconds") from None
+        if not math.isfinite(value) or value < 0 or (value == 0 and not zero) or value > most:
+            raise argparse.ArgumentTypeError(
+                f"{text[:40]}: seconds must be a finite number, {floor} and at most {most:.0f}"
+            )
+        return value
+
+    parse.__name__ = "seconds"
+    return parse
+
+
+def retries(text: str) -> int:
+    """`--retries`: a whole number from 0 to MAX_RETRIES."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number") from None
+    if not 0 <= value <= MAX_RETRIES:
+        raise argparse.ArgumentTypeError(f"{value}: must be 0 to {MAX_RETRIES}")
+    return value
 
 
 def kubernetes_name(text: str) -> str:
@@ -40,13 +82,13 @@ def namespace_name(text: str) -> str:
 def _retries(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     parser.add_argument(
         "--retries",
-        type=int,
+        type=retries,
         default=DEFAULT_RETRIES,
         help=f"retries on connection errors and 429, 502, 503, 504 (default {DEFAULT_RETRIES})",
     )
     parser.add_argument(
         "--backoff",
-        type=float,
+        type=seconds(HOUR, zero=True),
         default=DEFAULT_BACKOFF,
         metavar="SECONDS",
         help=f"first retry delay, then doubled; Retry-After wins (default {DEFAULT_BACKOFF:g})",
@@ -80,7 +122,7 @@ def _connection(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--base-href", help="path prefix behind an ingress (ARGO_BASE_HREF)")
     group.add_argument(
         "--request-timeout",
-        type=float,
+        type=seconds(DAY),
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help=f"longest one call may take, retries included (default {DEFAULT_TIMEOUT:g})",
@@ -115,11 +157,15 @@ def run(parser: argparse.ArgumentParser) -> None:
         help="follow the run until it finishes or waits for approval",
     )
     parser.add_argument(
-        "--interval", type=float, default=5.0, metavar="SECONDS", help="poll interval (default 5)"
+        "--interval",
+        type=seconds(HOUR, zero=True),
+        default=5.0,
+        metavar="SECONDS",
+        help="poll interval (default 5)",
     )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=seconds(MAX_WAIT),
         default=1800.0,
         metavar="SECONDS",
         help="give up after this long in total, the wait included (default 1800)",
@@ -141,7 +187,7 @@ def trigger(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=seconds(DAY),
         default=60.0,
         metavar="SECONDS",
         help="give up after this long in total, retries included (default 60)",
@@ -240,7 +286,7 @@ def watch(parser: argparse.ArgumentParser) -> None:
     _request(parser)
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=seconds(MAX_WAIT),
         metavar="SECONDS",
         help="give up after this long (exit 13); default: as long as the run takes",
     )

@@ -7,13 +7,20 @@ models, which drop the webhook fields of the compiled EventSource and cannot par
 retry strategy, so they cannot carry these objects unchanged.
 
 Every failure becomes an ArgoError of one line that names the server, the request and what to
-check, with its own exit code (`idp.argo.errors`). The token never appears in a message.
+check, with its own exit code (`idp.argo.errors`). The token never appears in a message, and
+what the server wrote in one is escaped and cut (`idp.argo.terminal`).
+
+Every answer is read within a cap after decompression (`idp.argo.transport`) and checked before
+it is used (`idp.argo.answers`): a body that is not a JSON object within the bounds, a list whose
+items are not objects with a name, or a Workflow that does not fit Hera's models is "not an
+Argo Server answer" (exit 10), never an internal error.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 import warnings
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
@@ -26,11 +33,12 @@ import requests
 from hera.workflows import WorkflowsService
 from hera.workflows import models as hm
 from pydantic import BaseModel, ValidationError
+from urllib3.exceptions import HTTPError
 
-from idp.argo import streams, transport
+from idp.argo import answers, streams, transport
 from idp.argo.connection import Connection
 from idp.argo.errors import ArgoError, HttpError, UsageError, code_for_status, one_line, reason
-from idp.errors import EXIT_FAILURE, EXIT_REJECTED, EXIT_TLS, EXIT_UNREACHABLE
+from idp.errors import EXIT_FAILURE, EXIT_REJECTED, EXIT_SERVER_ERROR, EXIT_TLS, EXIT_UNREACHABLE
 from idp.manifests import Manifest
 from idp.settings import is_object_name
 
@@ -47,17 +55,27 @@ _SERVER_HINT = (
     "the server failed; check the argo-server logs (kubectl -n argo logs deploy/argo-server)"
 )
 _REJECTED_HINT = "the server rejected the request"
+_NOT_ARGO_HINT = "check that --server (and ARGO_BASE_HREF) point at an Argo Server"
+MAX_LOCATION = 200
 Model = TypeVar("Model", bound=BaseModel)
+
+
+def not_argo(server: str, where: str, why: str) -> ArgoError:
+    """The one failure of an answer that does not fit (exit 10)."""
+    return ArgoError(
+        f"{server}: the answer to {where} is not an Argo Server answer ({why}); {_NOT_ARGO_HINT}",
+        EXIT_SERVER_ERROR,
+    )
 
 
 def _server_message(response: requests.Response) -> str:
     try:
-        body = response.json()
-    except ValueError:
-        return one_line(response.text) or "(no message)"
+        body = answers.parse(response.content)
+    except answers.Malformed:
+        return one_line(response.content[:2048].decode("utf-8", "replace")) or "(no message)"
     if isinstance(body, dict) and isinstance(body.get("message"), str):
         return one_line(body["message"])
-    return one_line(response.text)
+    return one_line(response.content[:2048].decode("utf-8", "replace"))
 
 
 def _phrase(status: int) -> str:
@@ -71,7 +89,23 @@ def send(
     session: requests.Session, connection: Connection, method: str, url: str, **kwargs: Any
 ) -> requests.Response:
     """One call within --request-timeout as a whole (retries included); connection failures
-    and error statuses raise ArgoError."""
+    and error statuses raise ArgoError, and so does a body that is not a bounded JSON object
+    (unless the answer is streamed: its reader checks it)."""
+    response, _ = exchange(session, connection, method, url, **kwargs)
+    return response
+
+
+def exchange(
+    session: requests.Session,
+    connection: Connection,
+    method: str,
+    url: str,
+    *,
+    containers: int = answers.MAX_CONTAINERS,
+    **kwargs: Any,
+) -> tuple[requests.Response, Manifest | None]:
+    """`send`, and the answer's JSON object (None for a streamed answer), of at most
+    `containers` objects and lists."""
     where = f"{method.upper()} {urlsplit(url).path}"
     server = f"Argo Server {connection.server}"
     try:
@@ -97,24 +131,32 @@ def send(
                 "(kubectl -n argo port-forward svc/argo-server 2746:2746)",
                 EXIT_UNREACHABLE,
             ) from None
+        if exc.kind == "large":
+            raise not_argo(server, where, exc.detail) from None
         raise ArgoError(f"{server}: {where} failed: {exc.detail}", EXIT_FAILURE) from None
     status = response.status_code
     if 300 <= status < 400:
+        target = one_line(str(response.headers.get("Location") or "nowhere"), MAX_LOCATION)
         raise HttpError(
-            f"{server}: {status} on {where} redirects to {response.headers.get('Location')}; "
+            f"{server}: {status} on {where} redirects to {target}; "
             "point --server (and ARGO_BASE_HREF) at the Argo Server itself",
             EXIT_REJECTED,
             status,
         )
     if not response.ok:
         hint = _HINTS.get(status, _SERVER_HINT if status >= 500 else _REJECTED_HINT)
-        phrase = response.reason or _phrase(status)
+        phrase = one_line(response.reason or "", 60) or _phrase(status)
         raise HttpError(
             f"{server}: {status} {phrase} on {where}: {_server_message(response)}; {hint}",
             code_for_status(status),
             status,
         )
-    return response
+    if kwargs.get("stream"):
+        return response, None
+    try:
+        return response, answers.parse_object(response.content, containers)
+    except answers.Malformed as exc:
+        raise not_argo(server, where, str(exc)) from None
 
 
 class _Workflows(WorkflowsService):
@@ -131,8 +173,13 @@ class _Workflows(WorkflowsService):
         self.connection = connection
 
     def _request(self, method: str, **kwargs: Any) -> requests.Response:
+        """Hera makes its models of the whole answer: a bound on their number bounds memory."""
         url = kwargs.pop("url")
-        return send(self.session, self.connection, method, url, **kwargs)
+        containers = answers.MAX_MODEL_CONTAINERS
+        response, _ = exchange(
+            self.session, self.connection, method, url, containers=containers, **kwargs
+        )
+        return response
 
 
 class _Request(Protocol):
@@ -153,13 +200,9 @@ def _hera(connection: Connection) -> Iterator[None]:
             yield
         except ValidationError as exc:
             raise ArgoError(
-                f"Argo Server {connection.server}: its answer does not fit Hera's model "
-                f"({exc.error_count()} problems); check that --server is an Argo Server"
-            ) from None
-        except ValueError:
-            raise ArgoError(
-                f"Argo Server {connection.server}: its answer is not JSON; "
-                "check that --server (and ARGO_BASE_HREF) point at an Argo Server"
+                f"Argo Server {connection.server}: the answer is not an Argo Server answer: it "
+                f"does not fit Hera's model ({exc.error_count()} problems); {_NOT_ARGO_HINT}",
+                EXIT_SERVER_ERROR,
             ) from None
 
 
@@ -266,14 +309,15 @@ class ArgoClient:
         path: str,
         body: Manifest | None = None,
         params: dict[str, str] | None = None,
-    ) -> Any:
-        """`method path` (relative to the server's base URL) with the token; the JSON answer."""
+    ) -> Manifest:
+        """`method path` (relative to the server's base URL) with the token; the answer, a JSON
+        object (anything else raises: `not_argo`)."""
         headers = self._authorization()
         data = None
         if body is not None:
             headers["Content-Type"] = "application/json"
             data = json.dumps(body)
-        response = send(
+        _, answer = exchange(
             self._session,
             self.connection,
             method,
@@ -283,19 +327,21 @@ class ArgoClient:
             params=params,
             verify=self.connection.verify,
         )
-        try:
-            return response.json()
-        except ValueError:
-            raise ArgoError(
-                f"Argo Server {self.connection.server}: {method.upper()} {path} answered with "
-                "something that is not JSON; check --server and ARGO_BASE_HREF"
-            ) from None
+        assert answer is not None  # noqa: S101 - not streamed: exchange parsed it
+        return answer
 
-    def stream(self, path: str, params: dict[str, str]) -> Generator[Any, None, None]:
+    def _not_argo(self, method: str, path: str, why: answers.Malformed) -> ArgoError:
+        where = f"{method.upper()} {urlsplit(urljoin(self.connection.url, path)).path}"
+        return not_argo(f"Argo Server {self.connection.server}", where, str(why))
+
+    def stream(
+        self, path: str, params: dict[str, str], until: float | None = None
+    ) -> Generator[Any, None, None]:
         """The results of a streamed answer (`idp.argo.streams`), with `streams.KEEPALIVE` for
         each keep-alive. The answer must begin within --request-timeout (retries included);
-        then each read may wait `streams.IDLE_SECONDS`. Closing the iterator closes the
-        connection."""
+        then each read may wait `streams.IDLE_SECONDS`, and with `until` (a `time.monotonic`
+        time) the connection is shut down then, ending the stream. Closing the iterator closes
+        the connection."""
         where = f"GET {urlsplit(urljoin(self.connection.url, path)).path}"
         response = send(
             self._session,
@@ -308,15 +354,22 @@ class ArgoClient:
             stream=True,
             timeout=(self.connection.timeout, streams.IDLE_SECONDS),
         )
+        timer = None if until is None else transport.cut_off(response, until - time.monotonic())
         try:
             yield from streams.results(streams.lines(self._chunks(response, where), where), where)
         finally:
+            if timer is not None:
+                timer.cancel()
             response.close()
 
     def _chunks(self, response: requests.Response, where: str) -> Iterator[bytes]:
+        """The body as it arrives, decompressed, at most 64 KiB a read: `read1` returns what
+        there is, so a keep-alive line reaches the reader at once even when the answer is not
+        chunked (a plain read would wait for 64 KiB or the end)."""
         try:
-            yield from response.iter_content(chunk_size=64 * 1024)
-        except requests.exceptions.RequestException as exc:
+            while chunk := response.raw.read1(64 * 1024, decode_content=True):
+                yield chunk
+        except (requests.exceptions.RequestException, HTTPError, OSError) as exc:
             why = reason(exc)
             if why == "timed out":
                 why = f"nothing arrived for {streams.IDLE_SECONDS:g}s"
@@ -333,21 +386,36 @@ class ArgoClient:
         params = {"listOptions.labelSelector": label_selector, "fields": fields}
         if created_after:
             params["createdAfter"] = created_after
-        found = self.call("get", f"api/v1/workflows/{self.namespace}", params=params)
-        items = (found or {}).get("items") or []
-        return [item for item in items if isinstance(item, dict)]
+        path = f"api/v1/workflows/{self.namespace}"
+        found = self.call("get", path, params=params)
+        try:
+            return [
+                answers.workflow(item, f"items[{index}]")
+                for index, item in enumerate(answers.items(found))
+            ]
+        except answers.Malformed as exc:
+            raise self._not_argo("get", path, exc) from None
 
     def user_info(self) -> Manifest:
         """Who the server takes the caller for (`GET /api/v1/userinfo`): the claims it found for
         the token, `{}` when it found none."""
-        found = self.call("get", "api/v1/userinfo")
-        return found if isinstance(found, dict) else {}
+        return self.call("get", "api/v1/userinfo")
+
+    def version(self) -> str:
+        """The server's version (`GET /api/v1/version`), printable and at most 64 characters."""
+        found = self.call("get", "api/v1/version").get("version")
+        return one_line(found if isinstance(found, str) else "", 64)
 
     def list_names(self, kind: str, label_selector: str) -> list[str]:
         """Names of the objects of `kind` in the namespace that carry the labels."""
         found = self._rest("get", kind, params={"listOptions.labelSelector": label_selector})
-        items = (found or {}).get("items") or []
-        return sorted(str(item["metadata"]["name"]) for item in items)
+        try:
+            return sorted(
+                answers.name(item, f"items[{index}]")
+                for index, item in enumerate(answers.items(found))
+            )
+        except answers.Malformed as exc:
+            raise self._not_argo("get", f"api/v1/{_RESOURCES[kind][0]}/", exc) from None
 
     def delete(self, kind: str, name: str) -> None:
         """Delete one WorkflowTemplate, EventSource or Sensor."""
@@ -371,8 +439,11 @@ class ArgoClient:
                         segment(name), namespace=self.namespace
                     )
                 return _plain(found)
-            live: Manifest = self._events("get", kind, name)
-            return live
+            found = self._events("get", kind, name)
+            try:
+                return answers.resource(found, kind)
+            except answers.Malformed as exc:
+                raise self._not_argo("get", f"api/v1/{_RESOURCES[kind][0]}/", exc) from None
         except HttpError as exc:
             if exc.status == 404:
                 return None
@@ -415,8 +486,14 @@ class ArgoClient:
             return _plain(self._workflows.create_workflow(request, namespace=self.namespace))
 
     def get_workflow(self, name: str) -> Manifest:
+        """The Workflow, checked (`answers.workflow`): it has a name, and fits Hera's models."""
         with _hera(self.connection):
-            return _plain(self._workflows.get_workflow(segment(name), namespace=self.namespace))
+            found = _plain(self._workflows.get_workflow(segment(name), namespace=self.namespace))
+        try:
+            return answers.workflow(found)
+        except answers.Malformed as exc:
+            path = f"api/v1/workflows/{self.namespace}/{segment(name)}"
+            raise self._not_argo("get", path, exc) from None
 
     def set_outputs(self, name: str, node_id: str, outputs: dict[str, str]) -> Manifest:
         """Set a node's output parameters (`PUT .../set`), as the Argo UI does before resuming."""

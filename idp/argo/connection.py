@@ -16,13 +16,21 @@ Booleans are read as the argo CLI reads them (`true`, `1`, `t`, `false`, `0`, `f
 bundle for a private certificate authority comes from `REQUESTS_CA_BUNDLE`.
 
 A token read from a file or a variable loses one final newline (what `kubectl create secret
---from-file` of an echoed file holds) and a `Bearer ` prefix; any other control character is
-refused, as is any character that is not printable ASCII, without showing the token.
+--from-file` of an echoed file holds) and one `Bearer ` prefix (in any case, as the argo CLI's
+`ARGO_TOKEN="Bearer ..."` carries it); what is left is sent as `Bearer <token>`. A token that
+still holds a space (another scheme such as `Basic ...`, or `Bearer` twice) is refused, as is any
+control character or character that is not printable ASCII, and a token file larger than
+`MAX_TOKEN` bytes (`--token-file /dev/zero`), all without showing the token.
+
+A server URL with a user name or password in it (`http://user:pw@host`) is refused: idp
+authenticates with the bearer token only, and a password in a URL ends up in messages and
+shell histories. The refusal does not show the URL.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -35,7 +43,9 @@ from idp.argo.transport import DEFAULT_BACKOFF, DEFAULT_RETRIES, Policy, scrub
 from idp.settings import DNS_LABEL
 
 DEFAULT_TIMEOUT = 30.0
+MAX_TOKEN = 16 * 1024  # a Kubernetes ServiceAccount token is about 1 KiB, an SSO one a few
 _NOT_TOKEN = re.compile(r"[^\x20-\x7e]")  # a header value: printable ASCII only
+_SCHEME = re.compile(r"bearer +", re.IGNORECASE)
 _TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 _FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 
@@ -85,9 +95,22 @@ def _flag(env: Mapping[str, str], name: str, given: bool | None, default: bool) 
     return parse_bool(name, text) if text else default
 
 
+def refuse_userinfo(url: str, what: str) -> None:
+    """A usage error when `url` names a user or password (`user:pw@`), never showing them."""
+    authority = url.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if "@" in authority:
+        host = authority.rsplit("@", 1)[1]
+        raise UsageError(
+            f"{what}: the URL holds a user name or password (...@{host[:80]}); idp sends only "
+            "the bearer token (ARGO_TOKEN or --token-file; IDP_WEBHOOK_TOKEN for trigger): "
+            "remove the user and password from the URL"
+        )
+
+
 def server_url(server: str, secure: bool, base_href: str = "") -> str:
     """The base URL (ending in `/`) for `host:port` or a full http(s) URL."""
     text = server.strip()
+    refuse_userinfo(text, "Argo Server (ARGO_SERVER or --server)")
     if "://" not in text:
         text = f"{'https' if secure else 'http'}://{text}"
     parts = urlsplit(text)
@@ -102,23 +125,41 @@ def server_url(server: str, secure: bool, base_href: str = "") -> str:
 
 
 def clean_token(value: str, source: str) -> str:
-    """`value` without one final newline, surrounding spaces or a `Bearer ` prefix; a control
-    character left inside is refused, naming `source` and never the token."""
+    """`value` without one final newline, surrounding spaces or one `Bearer ` prefix (any case);
+    a control character, a character that is not ASCII or a space left inside is refused,
+    naming `source` and never the token."""
+    if len(value) > MAX_TOKEN:
+        raise UsageError(f"{source}: longer than {MAX_TOKEN // 1024} KiB: not a token")
     text = value.removesuffix("\n").removesuffix("\r").strip(" ")
-    text = text.removeprefix("Bearer ").strip(" ")
+    scheme = _SCHEME.match(text)
+    if scheme:
+        text = text[scheme.end() :].strip(" ")
     if _NOT_TOKEN.search(text):
         raise UsageError(
             f"{source}: the token holds a control character or one that is not ASCII (a line "
             "break or tab inside, or more than one final newline); write the token alone on "
             "one line"
         )
+    if " " in text:
+        raise UsageError(
+            f"{source}: the token holds a space: give the bearer token alone, with or without "
+            "one 'Bearer ' in front (idp sends it as 'Bearer <token>'; another scheme, such as "
+            "Basic, is not used)"
+        )
     return text
 
 
 def read_token(path: Path, flag: str = "--token-file") -> str:
-    """The token in `path`, cleaned (see `clean_token`); unreadable or empty is a usage error."""
+    """The token in `path`, cleaned (see `clean_token`), read up to `MAX_TOKEN` bytes and no
+    further; unreadable, larger or empty is a usage error."""
     try:
-        token = clean_token(path.read_text(encoding="utf-8"), f"{flag} {path}")
+        with path.open("rb") as stream:
+            data = stream.read(MAX_TOKEN + 1)
+        if len(data) > MAX_TOKEN:
+            raise UsageError(
+                f"{flag} {path}: larger than {MAX_TOKEN // 1024} KiB: a token file holds one token"
+            )
+        token = clean_token(data.decode("utf-8"), f"{flag} {path}")
     except (OSError, UnicodeDecodeError) as exc:
         why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         raise UsageError(f"{flag} {path}: {why}") from None
@@ -163,10 +204,10 @@ def resolve(
     else:
         token = clean_token(env.get("ARGO_TOKEN", ""), "ARGO_TOKEN") or None
     verify = not _flag(env, "ARGO_INSECURE_SKIP_VERIFY", insecure_skip_verify, False)
-    if timeout <= 0:
-        raise UsageError(f"--request-timeout {timeout:g}: must be more than 0 seconds")
-    if retries < 0 or backoff < 0:
-        raise UsageError("--retries and --backoff must be 0 or more")
+    if not 0 < timeout < math.inf:
+        raise UsageError(f"--request-timeout {timeout:g}: must be a finite number more than 0")
+    if retries < 0 or not 0 <= backoff < math.inf:
+        raise UsageError("--retries and --backoff must be finite numbers, 0 or more")
     return Connection(
         url=url,
         namespace=chosen,

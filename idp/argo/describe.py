@@ -15,7 +15,7 @@ import json
 import sys
 from typing import Any
 
-from idp.argo import find, status, steps, summary
+from idp.argo import answers, find, status, steps, summary
 from idp.argo.client import ArgoClient
 from idp.argo.connection import from_args
 from idp.argo.states import AWAITING_APPROVAL
@@ -48,8 +48,8 @@ def _outputs(workflow: Manifest) -> Any:
     if text is None:
         return None
     try:
-        return json.loads(text)
-    except ValueError:
+        return answers.parse(text)
+    except answers.Malformed:  # not JSON, or beyond the bounds of any answer
         return text
 
 

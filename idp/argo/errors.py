@@ -1,11 +1,18 @@
-"""The failures of the Argo commands, each with its own exit code (defined in `idp.errors`)."""
+"""The failures of the Argo commands, each with its own exit code (defined in `idp.errors`).
+
+A message may carry what a server sent (an error's text, a redirect's target, a workflow's
+message), so every message is made printable and bounded where the error is made
+(`idp.argo.terminal.printable`): no server can reach the terminal through an error.
+"""
 
 from __future__ import annotations
 
 import re
 
+from idp.argo.terminal import printable
 from idp.errors import (
     EXIT_CONFLICT,
+    EXIT_FAILURE,
     EXIT_FORBIDDEN,
     EXIT_NO_SERVER,
     EXIT_NOT_FOUND,
@@ -16,9 +23,14 @@ from idp.errors import (
     CommandError,
 )
 
+MAX_MESSAGE = 4096
+
 
 class ArgoError(CommandError):
-    """A failure talking to the Argo Server or the webhook."""
+    """A failure talking to the Argo Server or the webhook; its message printable and bounded."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILURE) -> None:
+        super().__init__(printable(message, MAX_MESSAGE), code)
 
 
 class UsageError(ArgoError):
@@ -59,8 +71,8 @@ def code_for_status(status: int) -> int:
 
 
 def one_line(text: str, limit: int = 300) -> str:
-    """`text` on a single line, cut to `limit` characters."""
-    flat = " ".join(text.split())
+    """`text` on a single line, printable (`idp.argo.terminal`), cut to `limit` characters."""
+    flat = printable(" ".join(text[: limit * 8].split()), limit * 8)
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 

@@ -65,7 +65,8 @@ class Printer:
             self.cut = True
             return False
         text = printable(self.hide(content))
-        self.out(f"{label:<{self.width}} | {text}" if label else text)
+        shown = printable(label, 200)
+        self.out(f"{shown:<{self.width}} | {text}" if label else text)
         self.left -= 1
         return True
 

@@ -90,7 +90,7 @@ def finish(workflow: Manifest, name: str, link: str, out: Print, word: str = "ru
     message = (workflow.get("status") or {}).get("message")
     ended = status.outcome(workflow)
     if ended is not None:
-        out(f"outcome   {ended}")
+        out(printable(f"outcome   {ended}"))
     if phase == "Succeeded":
         out(f"{word:<9} {name}: Succeeded")
         return
@@ -107,7 +107,7 @@ def waiting_lines(workflow: Manifest, name: str, link: str, word: str = "run") -
     summary = status.parameter(node, "inputs", "summary") or "(no summary)"
     sha = status.parameter(node, "inputs", "sha256") or "(no sha256)"
     return [
-        f"{word:<9} {name}: waiting for approval of the plan: {summary} (sha256 {sha})",
+        printable(f"{word:<9} {name}: waiting for approval of the plan: {summary} (sha256 {sha})"),
         f"          answer with: idp approve {name} --yes   (or --no); or in {link}",
     ]
 

@@ -13,17 +13,20 @@ stream, and reads both forms.
 
 A message is bounded: a line longer than `MAX_LINE` bytes ends the stream with an error (the
 server itself cuts a log line at 1 MiB, util/logs/workflow-logger.go, `scanLinesOrGiveLong`;
-a watch event carries a whole Workflow).
+a watch event carries a whole Workflow), and so does one that is not a JSON object within the
+bounds of `idp.argo.answers`. Every line, a keep-alive or an empty one included, is reported to
+the reader (`KEEPALIVE` when it holds no message), so that a reader with a deadline checks it
+on each line, not only on data.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from idp.argo import answers
 from idp.argo.errors import ArgoError, HttpError, code_for_status, one_line
-from idp.errors import EXIT_UNREACHABLE
+from idp.errors import EXIT_SERVER_ERROR, EXIT_UNREACHABLE
 
 EVENT_STREAM = "text/event-stream"
 IDLE_SECONDS = 60.0
@@ -54,32 +57,32 @@ def lines(chunks: Iterable[bytes], where: str) -> Iterator[bytes]:
             start = end + 1
         del buffer[:start]
         if len(buffer) > MAX_LINE:
-            raise ArgoError(f"{where}: a streamed message is longer than {MAX_LINE} bytes")
+            raise ArgoError(
+                f"{where}: a streamed message is longer than {MAX_LINE} bytes: not an Argo "
+                "Server answer",
+                EXIT_SERVER_ERROR,
+            )
     if bytes(buffer).strip():
         yield bytes(buffer)
 
 
 def _message(line: bytes, where: str) -> Any:
     try:
-        message = json.loads(line)
-    except ValueError:
+        return answers.parse_object(line)
+    except answers.Malformed as exc:
         raise ArgoError(
-            f"{where}: the stream holds something that is not JSON: "
-            f"{one_line(line.decode('utf-8', 'replace'), 120)!r}"
+            f"{where}: a streamed message is not an Argo Server answer ({exc}): "
+            f"{one_line(line[:480].decode('utf-8', 'replace'), 120)!r}",
+            EXIT_SERVER_ERROR,
         ) from None
-    if not isinstance(message, dict):
-        raise ArgoError(f"{where}: a streamed message is not a JSON object")
-    return message
 
 
 def results(raw: Iterable[bytes], where: str) -> Iterator[Any]:
-    """Each message's `result` in turn, `KEEPALIVE` for a keep-alive line; an error message
-    raises HttpError with the status it carries (a stream error without one: 500)."""
+    """Each message's `result` in turn, `KEEPALIVE` for a keep-alive or an empty line; an error
+    message raises HttpError with the status it carries (a stream error without one: 500)."""
     for line in raw:
         text = line.strip()
-        if not text:
-            continue
-        if text.startswith(b":"):
+        if not text or text.startswith(b":"):
             yield KEEPALIVE
             continue
         if text.startswith(_DATA):
@@ -88,8 +91,8 @@ def results(raw: Iterable[bytes], where: str) -> Iterator[Any]:
         if "error" in message:
             error = message["error"] if isinstance(message["error"], dict) else {}
             code = error.get("http_code")
-            status = code if isinstance(code, int) else 500
-            detail = one_line(str(error.get("message") or "(no message)"))
+            status = code if type(code) is int and 100 <= code <= 599 else 500
+            detail = one_line(str(error.get("message") or "(no message)")[:2048])
             raise HttpError(
                 f"{where}: the stream failed: {detail}", code_for_status(status), status
             )

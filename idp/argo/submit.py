@@ -36,6 +36,7 @@ from idp.argo import kubectl
 from idp.argo.client import MANAGED_KINDS, ArgoClient
 from idp.argo.connection import from_args
 from idp.argo.errors import ArgoError, HttpError, UsageError
+from idp.argo.terminal import printable
 from idp.catalog import Catalog
 from idp.compat import workflows_problem
 from idp.errors import EXIT_NOT_APPLIED, EXIT_REJECTED, EXIT_UNSUPPORTED
@@ -194,7 +195,7 @@ def _others(
             "kubectl apply --server-side"
         )
         for line in lines:
-            out(f"  {line}")
+            out(printable(f"  {line}", 1000))
     if prune_them:
         for name in kubectl.prune(tool, others, SELECTOR, home=home, dry_run=dry_run):
             out(f"{'would be deleted' if dry_run else 'deleted':<17} {name}")
@@ -225,7 +226,7 @@ def submit(
                 "unset one or set IDP_NAMESPACE to the same namespace"
             )
     templates = [m for m in managed if m["kind"] == "WorkflowTemplate"]
-    version = str((client.call("get", "api/v1/version") or {}).get("version", ""))
+    version = client.version()
     problem = workflows_problem(version)
     if problem is not None:
         raise ArgoError(

@@ -8,6 +8,15 @@
   the call's sockets down when its deadline passes; the call then fails at once, and no retry
   starts (or sleeps) past the deadline.
 
+- **A bounded answer**: the body is read as a stream and decompressed as it is read (urllib3
+  inflates gzip and deflate at most as far as each read asks), so a cap holds after
+  decompression: a body past `limit` bytes is refused (TransportError `large`), or, for a
+  caller that only shows it, cut at `limit`; an error status's body (only ever shown) is cut
+  at `MAX_ERROR_BODY`. A streamed answer is left to its
+  reader (`idp.argo.streams` bounds each line).
+- **A `Retry-After` that is not a number of seconds or an HTTP date** is taken as absent: the
+  retry waits the usual delay.
+
 Redirects are never followed, so a token goes only to the server named.
 """
 
@@ -27,7 +36,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import InsecureRequestWarning, MaxRetryError
+from urllib3.exceptions import InsecureRequestWarning, InvalidHeader, MaxRetryError
 from urllib3.util.retry import Retry
 
 from idp.argo.errors import reason
@@ -35,6 +44,9 @@ from idp.argo.errors import reason
 RETRY_STATUSES = (429, 502, 503, 504)
 DEFAULT_RETRIES = 3
 DEFAULT_BACKOFF = 0.5
+MAX_BODY = 16 * 1024 * 1024
+MAX_ERROR_BODY = 64 * 1024  # an error's body is only shown, cut to a line
+_CHUNK = 64 * 1024
 Notify = Callable[[str], None]
 
 
@@ -53,7 +65,7 @@ class Deadline:
     def __init__(self, seconds: float) -> None:
         self.expires = time.monotonic() + seconds
         self.expired = False
-        self._sockets: list[socket.socket] = []
+        self.sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._timer = threading.Timer(seconds, self._expire)
         self._timer.daemon = True
@@ -65,14 +77,14 @@ class Deadline:
         if sock is None:
             return
         with self._lock:
-            self._sockets.append(sock)
+            self.sockets.append(sock)
             if self.expired:
                 _shut(sock)
 
     def _expire(self) -> None:
         with self._lock:
             self.expired = True
-            for sock in self._sockets:
+            for sock in self.sockets:
                 _shut(sock)
 
     def __enter__(self) -> Deadline:
@@ -85,8 +97,10 @@ class Deadline:
         _CURRENT.deadline = None
 
 
-def _shut(sock: socket.socket) -> None:
+def _shut(sock: socket.socket | None) -> None:
     """End the connection under a blocked read; on the TCP socket, under any TLS layer."""
+    if sock is None:
+        return
     with suppress(OSError):
         socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
@@ -141,6 +155,24 @@ class _Adapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
+_SOCKETS = "_idp_sockets"  # on a streamed response: the sockets its call used
+
+
+def cut_off(response: requests.Response, seconds: float) -> threading.Timer:
+    """Shut a streamed answer's connection down after `seconds`, so that a reader blocked on it
+    returns then, however often the server sends keep-alives; cancel the timer when done."""
+    sockets: list[socket.socket] = getattr(response, _SOCKETS, [])
+
+    def shut() -> None:
+        for sock in sockets:
+            _shut(sock)
+
+    timer = threading.Timer(max(seconds, 0.0), shut)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
 def phrase(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
@@ -171,6 +203,14 @@ class BoundedRetry(Retry):
 
     def get_backoff_time(self) -> float:
         return float(min(self.backoff_max, self.backoff_factor * 2 ** (len(self.history) - 1)))
+
+    def get_retry_after(self, response: Any) -> float | None:
+        """The header's delay; None when it is absent or is no delay at all (`garbage`)."""
+        try:
+            found: float | None = super().get_retry_after(response)
+        except (InvalidHeader, ValueError, OverflowError):
+            return None
+        return found
 
     def _wait(self, response: Any = None) -> float:
         after = self.get_retry_after(response) if response is not None else None
@@ -241,7 +281,7 @@ def session(
 
 
 class TransportError(Exception):
-    """A call that got no complete answer: `kind` is tls, timeout, connect or other."""
+    """A call that got no complete answer: `kind` is tls, timeout, connect, large or other."""
 
     def __init__(self, kind: str, detail: str) -> None:
         super().__init__(detail)
@@ -257,23 +297,64 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+def _load(response: requests.Response, limit: int, cut: bool) -> None:
+    """Read the body, decompressed, up to `limit` bytes (see the module docstring)."""
+    data = bytearray()
+    whole = False
+    try:
+        for chunk in response.iter_content(_CHUNK):
+            data.extend(chunk)
+            if len(data) > limit:
+                break
+        else:
+            whole = True
+    finally:
+        response._content_consumed = whole  # else close() drops the connection, unread
+        response.close()
+    if not whole and not cut:
+        raise TransportError(
+            "large", f"the answer is larger than {limit // 1024} KiB once decompressed"
+        )
+    response._content = bytes(data[:limit])
+    response._content_consumed = True
+
+
 def call(
-    made: requests.Session, method: str, url: str, seconds: float, **kwargs: Any
+    made: requests.Session,
+    method: str,
+    url: str,
+    seconds: float,
+    *,
+    limit: int = MAX_BODY,
+    cut: bool = False,
+    **kwargs: Any,
 ) -> requests.Response:
-    """One call within `seconds` as a whole, retried by the session's policy, never redirected.
+    """One call within `seconds` as a whole, retried by the session's policy, never redirected,
+    its body read within `limit` bytes (`cut`: cut there rather than refused; see the module
+    docstring). With `stream=True` only an error status's body is read.
 
     Failures without a complete answer raise TransportError, whose detail never holds a header
     value (a token can be in one).
     """
     kwargs.setdefault("timeout", seconds)
     kwargs["allow_redirects"] = False
+    streamed = bool(kwargs.get("stream"))
+    kwargs["stream"] = True
     headers = {**made.headers, **(kwargs.get("headers") or {})}
     secrets = [str(v) for v in headers.values() if v]
     deadline = Deadline(seconds)
     try:
         with deadline, warnings.catch_warnings():
             warnings.simplefilter("ignore", InsecureRequestWarning)
-            return made.request(method, url, **kwargs)
+            response = made.request(method, url, **kwargs)
+            final = 200 <= response.status_code < 300
+            if not final:
+                _load(response, min(limit, MAX_ERROR_BODY), cut=True)
+            elif not streamed:
+                _load(response, limit, cut)
+            else:
+                setattr(response, _SOCKETS, list(deadline.sockets))
+            return response
     except requests.exceptions.RequestException as exc:
         if deadline.expired:
             raise TransportError("timeout", f"no complete answer within {seconds:g}s") from None

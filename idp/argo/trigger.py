@@ -5,7 +5,9 @@ The body is the file's bytes, unchanged, with `Authorization: Bearer <token>` (f
 `idp.argo.transport`: connection errors and the answers 429, 502, 503 and 504 are retried with a
 doubling delay (`--retries`, `--backoff`), honouring `Retry-After`; other answers are final;
 `--timeout` bounds the whole delivery, retries included, however slowly the webhook answers.
-Redirects are not followed, so the token goes only to the URL given.
+Redirects are not followed, so the token goes only to the URL given; a URL with a user name or
+password in it is refused (`idp.argo.connection`). The webhook's answer is read up to
+`MAX_SHOWN` bytes (after decompression) and shown cut and escaped: its status decides.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from idp.argo import transport
-from idp.argo.connection import clean_token, read_token
+from idp.argo.connection import clean_token, read_token, refuse_userinfo
 from idp.argo.errors import ArgoError, HttpError, UsageError, code_for_status, one_line
 from idp.contract import RequestBase, parse_request
 from idp.errors import EXIT_TLS, EXIT_UNREACHABLE
 from idp.settings import Settings
 
 TOKEN_ENV = "IDP_WEBHOOK_TOKEN"  # noqa: S105 - the name of a variable, not a secret
+MAX_SHOWN = 2048
 Print = Callable[[str], None]
 _HINTS = {
     401: f"check the token (--token-file or {TOKEN_ENV}) against the webhook's token Secret",
@@ -45,7 +48,8 @@ class Answer:
 
 
 def endpoint(url: str, kind: str) -> str:
-    """`url`, with `/<kind>` appended when it has no path."""
+    """`url`, with `/<kind>` appended when it has no path; a user or password in it is refused."""
+    refuse_userinfo(url, "--url")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"--url {url!r}: expected an http(s) URL such as http://localhost:12000")
@@ -83,7 +87,15 @@ def post(
     with transport.session(policy, notify, sleep) as session:
         try:
             response = transport.call(
-                session, "POST", url, timeout, data=body, headers=headers, verify=verify
+                session,
+                "POST",
+                url,
+                timeout,
+                limit=MAX_SHOWN,
+                cut=True,
+                data=body,
+                headers=headers,
+                verify=verify,
             )
         except transport.TransportError as exc:
             if exc.kind == "tls":
@@ -98,7 +110,8 @@ def post(
                 "(kubectl port-forward svc/webhook-eventsource-svc)",
                 EXIT_UNREACHABLE,
             ) from None
-    status, text = response.status_code, response.text[:2048]
+    status = response.status_code
+    text = response.content.decode("utf-8", "replace")
     attempts = transport.attempts(response)
     if status < 300:
         return Answer(status, text, attempts)

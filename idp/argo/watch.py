@@ -8,6 +8,9 @@ attempt's too when a step runs more than once) as they change, says when the app
 how to answer, and at the end the outcome. The exit code is
 `idp run --wait`'s: 0 when the Workflow Succeeded, 14 when it Failed or Errored, 13 after
 `--timeout` (by default it waits as long as the run takes), 8 when the Workflow is deleted.
+The timeout is checked on every line the stream brings, keep-alives included, and the stream's
+connection is shut down when it passes, so a server that only sends keep-alives (as the real
+one does every 15 seconds while nothing changes) cannot hold the watch past it.
 
 A watch ends on the server's side from time to time (the Kubernetes watch closes and the server
 sends a ResourceExhausted error, `WatchWorkflows`), and a connection can break or go quiet
@@ -23,13 +26,13 @@ import time
 from collections.abc import Callable, Generator
 from typing import Any
 
-from idp.argo import find, status, steps, streams
+from idp.argo import answers, find, status, steps, streams
 from idp.argo.client import ArgoClient
 from idp.argo.connection import from_args
 from idp.argo.errors import ArgoError, HttpError, UsageError
 from idp.argo.run import finish, waiting_lines
 from idp.argo.terminal import printable
-from idp.errors import EXIT_NOT_FOUND, EXIT_TIMEOUT
+from idp.errors import EXIT_NOT_FOUND, EXIT_SERVER_ERROR, EXIT_TIMEOUT
 from idp.manifests import Manifest
 from idp.settings import Settings
 
@@ -68,7 +71,7 @@ class StepProgress:
     def show(self, workflow: Manifest) -> None:
         phase = status.phase(workflow)
         if self._changed("", phase) and phase not in status.FINISHED:
-            self.out(f"watch     {self.name}: {phase}")
+            self.out(printable(f"watch     {self.name}: {phase}"))
         for step in steps.steps(workflow):
             shown = [(step.name, step.node)]
             if len(step.attempts) > 1:
@@ -121,8 +124,14 @@ class Watcher:
             return None
         if result.get("type") == "DELETED":
             raise ArgoError(f"workflow {self.name} was deleted before it completed", EXIT_NOT_FOUND)
-        workflow = result.get("object")
-        return workflow if isinstance(workflow, dict) else None
+        try:
+            return answers.workflow(result.get("object"), "result.object")
+        except answers.Malformed as exc:
+            raise ArgoError(
+                f"Argo Server {self.client.connection.server}: a workflow event is not an Argo "
+                f"Server answer ({exc}); check that --server points at an Argo Server",
+                EXIT_SERVER_ERROR,
+            ) from None
 
     def _seen(self, workflow: Manifest) -> bool:
         """Print what changed; True once the Workflow finished (then it has said how)."""
@@ -141,7 +150,10 @@ class Watcher:
         """One watch, until it ends; (finished, the last phase seen)."""
         path = f"api/v1/workflow-events/{self.client.namespace}"
         params = {"listOptions.fieldSelector": f"metadata.name={self.name}", "fields": FIELDS}
-        events: Generator[Any, None, None] = self.client.stream(path, params)
+        until = None
+        if self.deadline is not None:
+            until = time.monotonic() + max(self.deadline - self.clock(), 0.0)
+        events: Generator[Any, None, None] = self.client.stream(path, params, until)
         try:
             for result in events:
                 self._check_time(phase)
@@ -156,6 +168,7 @@ class Watcher:
             if exc.status != WATCH_ENDED:
                 raise
         except streams.StreamBroken as exc:
+            self._check_time(phase)  # the deadline cut the stream: no "watching again"
             self.out(f"watch     {exc}; watching again")
         finally:
             events.close()

@@ -16,6 +16,10 @@ clients have all read, to make a race. Errors have the server's shape:
 Two endpoints stream (`tests.argo.fake_streams`): a Workflow's pod logs (from `pod_logs`) and
 the workflow events of one Workflow (from `watches`).
 
+A hostile server: `answer_raw` makes the fake answer requests matching a method and a path with
+exactly the bytes given (a `Raw`: any status, headers and body, the body made as it is sent, so
+that it can be a decompression bomb or a stream of keep-alives that never ends).
+
 Who calls: `identities` maps a bearer token to the claims the server would find for it (JWT
 claim names: `sub`, `email`, `preferred_username`, `groups`, `name`, `iss`, ...); a token it
 does not map has none, as with SSO off or a client token that is not a JWT. With SSO the claims
@@ -45,6 +49,8 @@ import itertools
 import json
 import re
 import threading
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -107,6 +113,27 @@ class Failure:
 
 
 @dataclass
+class Raw:
+    """An answer sent exactly as given: status, headers, and the body's chunks, made as they are
+    sent (for at most `RAW_SECONDS`, and until the client hangs up)."""
+
+    status: int
+    chunks: Callable[[], Iterable[bytes]]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+RAW_SECONDS = 60.0
+
+
+@dataclass
+class Hostile:
+    method: str
+    path: re.Pattern[str]
+    raw: Raw
+    times: int
+
+
+@dataclass
 class FakeArgo:
     """The server's state; tests read and steer it."""
 
@@ -126,6 +153,7 @@ class FakeArgo:
     pod_logs: dict[str, list[str]] = field(default_factory=dict)
     watches: dict[str, list[list[fake_streams.Event | Manifest]]] = field(default_factory=dict)
     keepalives: bool = False
+    hostile: list[Hostile] = field(default_factory=list)
     _versions: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
 
     # -- steering and reading
@@ -143,6 +171,10 @@ class FakeArgo:
         """Answer the next `times` requests matching `method` and the `path` regex with `status`."""
         failure = Failure(method, re.compile(path), status, message, times, headers or {})
         self.failures.append(failure)
+
+    def answer_raw(self, method: str, path: str, raw: Raw, *, times: int = 1000) -> None:
+        """Answer the next `times` requests matching `method` and the `path` regex with `raw`."""
+        self.hostile.append(Hostile(method, re.compile(path), raw, times))
 
     def writes(self) -> list[Recorded]:
         """Requests that change state (lint and dry runs excluded)."""
@@ -203,6 +235,14 @@ class FakeArgo:
                     and headers.get("authorization") != f"Bearer {self.token}"
                 ):
                     raise Reply(401, "token not valid. See https://argo-workflows.readthedocs.io/")
+                for hostile in self.hostile:
+                    if (
+                        hostile.times
+                        and hostile.method == method
+                        and hostile.path.search(parts.path)
+                    ):
+                        hostile.times -= 1
+                        return hostile.raw.status, hostile.raw, {}
                 for failure in self.failures:
                     if (
                         failure.times
@@ -476,6 +516,9 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         headers = {key.lower(): value for key, value in self.headers.items()}
         status, payload, extra = self.fake.handle(self.command, self.path, headers, raw)
+        if isinstance(payload, Raw):
+            self._raw(payload)
+            return
         if isinstance(payload, fake_streams.Streamed):
             data, content_type = payload.body(), payload.content_type
         else:
@@ -487,6 +530,23 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def _raw(self, payload: Raw) -> None:
+        self.close_connection = True
+        self.send_response(payload.status)
+        for key, value in payload.headers.items():
+            self.send_header(key, value)
+        self.send_header("Connection", "close")
+        self.end_headers()
+        ends = time.monotonic() + RAW_SECONDS
+        try:
+            for chunk in payload.chunks():
+                self.wfile.write(chunk)
+                self.wfile.flush()
+                if time.monotonic() > ends:
+                    return
+        except OSError:
+            return  # the client hung up: what a hostile answer is for
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+Answer = tuple[int, str | bytes, dict[str, str]]
+
 
 @dataclass
 class Received:
@@ -20,15 +22,14 @@ class Received:
 
 @dataclass
 class FakeWebhook:
-    """`answers` are used in order; the last one repeats. The webhook's success is 200 `success`."""
+    """`answers` are used in order; the last one repeats. The webhook's success is 200 `success`.
+    A body given as bytes is sent as it is (with its headers: a gzip bomb, say)."""
 
-    answers: list[tuple[int, str, dict[str, str]]] = field(
-        default_factory=lambda: [(200, "success", {})]
-    )
+    answers: list[Answer] = field(default_factory=lambda: [(200, "success", {})])
     received: list[Received] = field(default_factory=list)
     url: str = ""
 
-    def answer(self, request: Received) -> tuple[int, str, dict[str, str]]:
+    def answer(self, request: Received) -> Answer:
         self.received.append(request)
         return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
 
@@ -47,7 +48,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length)
         headers = {key.lower(): value for key, value in self.headers.items()}
         status, text, extra = self.fake.answer(Received(method, self.path, headers, body))
-        data = text.encode()
+        data = text if isinstance(text, bytes) else text.encode()
         self.send_response(status)
         for key, value in extra.items():
             self.send_header(key, value)

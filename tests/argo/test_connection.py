@@ -10,6 +10,9 @@ from idp.argo.connection import resolve, server_url
 from idp.argo.errors import UsageError
 from idp.cli import main
 from idp.errors import EXIT_NO_SERVER, EXIT_USAGE
+from tests.argo.fake_argo import FakeArgo
+from tests.argo.fake_webhook import FakeWebhook, serving
+from tests.argo.workflows import example
 
 
 def test_host_and_port_default_to_https() -> None:
@@ -90,3 +93,46 @@ def test_no_server_at_all_says_how_to_name_one(capsys: pytest.CaptureFixture[str
 def test_a_server_that_is_not_an_address_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="expected host:port"):
         resolve({"ARGO_SERVER": "ftp://h:1"}, "ns")
+
+
+# -- credentials in a URL are refused, unseen (issue 17)
+
+PASSWORD = "pw-7c1e"
+
+
+@pytest.mark.parametrize(
+    "server",
+    [f"http://u:{PASSWORD}@127.0.0.1:9", f"u:{PASSWORD}@127.0.0.1:9", f"http://{PASSWORD}@h"],
+)
+def test_a_server_url_with_a_user_or_password_is_refused_unseen(
+    capsys: pytest.CaptureFixture[str], server: str
+) -> None:
+    assert main(["list", "--server", server]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "idp: Argo Server (ARGO_SERVER or --server): the URL holds a user name or password"
+    )
+    assert len(err.splitlines()) == 1
+    assert PASSWORD not in err
+
+
+def test_argo_server_with_a_password_is_refused_before_any_request(
+    fake: FakeArgo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ARGO_SERVER", fake.url.replace("http://", f"http://u:{PASSWORD}@"))
+    assert main(["list"]) == EXIT_USAGE
+    assert PASSWORD not in capsys.readouterr().err
+    assert fake.requests == []
+
+
+def test_a_webhook_url_with_a_password_is_refused_before_any_request(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("IDP_WEBHOOK_TOKEN", "t")
+    with serving(FakeWebhook()) as webhook:
+        url = webhook.url.replace("http://", f"http://u:{PASSWORD}@")
+        assert main(["trigger", "compute", str(example("compute")), "--url", url]) == EXIT_USAGE
+        assert webhook.received == []
+    err = capsys.readouterr().err
+    assert err.startswith("idp: --url: the URL holds a user name or password")
+    assert PASSWORD not in err

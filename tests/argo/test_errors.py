@@ -9,7 +9,6 @@ import pytest
 from idp.cli import main
 from idp.errors import (
     EXIT_CONFLICT,
-    EXIT_FAILURE,
     EXIT_FORBIDDEN,
     EXIT_NOT_APPLIED,
     EXIT_NOT_FOUND,
@@ -158,8 +157,8 @@ def test_a_server_that_answers_something_other_than_json_is_one_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     with serving(FakeWebhook()) as not_argo:
-        assert main(["submit", "--no-kubectl", "--server", not_argo.url]) == EXIT_FAILURE
-    assert "answered with something that is not JSON" in one_line_error(capsys)
+        assert main(["submit", "--no-kubectl", "--server", not_argo.url]) == EXIT_SERVER_ERROR
+    assert "is not an Argo Server answer (not JSON)" in one_line_error(capsys)
 
 
 def test_an_unexpected_answer_shape_is_one_line_not_a_traceback(
@@ -173,5 +172,5 @@ def test_an_unexpected_answer_shape_is_one_line_not_a_traceback(
             "status": {"nodes": "not a map"},
         }
     )
-    assert main(["approve", "compute-x", "--yes"]) == EXIT_FAILURE
+    assert main(["approve", "compute-x", "--yes"]) == EXIT_SERVER_ERROR
     assert "does not fit Hera's model" in one_line_error(capsys)

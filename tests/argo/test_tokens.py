@@ -135,3 +135,53 @@ def test_a_header_value_in_a_transport_error_is_redacted() -> None:
     assert scrub(f"Invalid header value: 'Bearer {SECRET}\\n'", [f"Bearer {SECRET}"]) == (
         "Invalid header value: '[redacted]\\n'"
     )
+
+
+# -- a token that carries its scheme already (issue 17)
+
+
+@pytest.mark.parametrize("given", [f"Bearer {SECRET}", f"bearer {SECRET}", f"BEARER  {SECRET}\n"])
+def test_a_token_with_its_bearer_scheme_is_sent_with_it_once(
+    fake: FakeArgo, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    """The argo CLI's ARGO_TOKEN carries the scheme (`Bearer v2:...`); a bare token gets one."""
+    fake.token = SECRET
+    monkeypatch.setenv("ARGO_TOKEN", given)
+    assert main(["list"]) == 0
+    assert {r.authorization for r in fake.requests} == {f"Bearer {SECRET}"}
+
+
+@pytest.mark.parametrize("given", [f"Bearer Bearer {SECRET}", f"Basic {SECRET}", f"a {SECRET}"])
+def test_a_token_with_another_scheme_or_a_space_is_refused_unseen(
+    fake: FakeArgo,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    given: str,
+) -> None:
+    monkeypatch.setenv("ARGO_TOKEN", given)
+    assert main(["list"]) == EXIT_USAGE
+    shown = output(capsys)
+    assert shown.startswith("idp: ARGO_TOKEN: the token holds a space: give the bearer token alone")
+    assert len(shown.splitlines()) == 1
+    assert SECRET not in shown
+    assert fake.requests == []
+
+
+def test_a_token_file_larger_than_16_kib_is_refused_after_reading_16_kib(
+    fake: FakeArgo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["list", "--token-file", "/dev/zero"]) == EXIT_USAGE
+    assert output(capsys) == (
+        "idp: --token-file /dev/zero: larger than 16 KiB: a token file holds one token\n"
+    )
+    assert fake.requests == []
+
+
+def test_a_webhook_token_file_larger_than_16_kib_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = tmp_path / "token"
+    token.write_text("t" * (16 * 1024 + 1))
+    args = ["trigger", "compute", str(example("compute")), "--url", "http://127.0.0.1:9"]
+    assert main([*args, "--token-file", str(token)]) == EXIT_USAGE
+    assert "larger than 16 KiB" in output(capsys)

@@ -8,7 +8,8 @@ import pytest
 from idp.argo import transport
 from idp.cli import main
 from idp.errors import EXIT_UNREACHABLE
-from tests.argo.fake_webhook import FakeWebhook, serving
+from tests.argo.fake_argo import FakeArgo
+from tests.argo.fake_webhook import Answer, FakeWebhook, serving
 from tests.argo.trickle import trickle_seconds, trickling
 from tests.argo.workflows import example
 
@@ -34,7 +35,12 @@ def test_another_status_is_final(status: int) -> None:
 
 
 def test_the_delay_doubles_and_retry_after_wins() -> None:
-    answers = [(429, "", {"Retry-After": "5"}), (502, "", {}), (504, "", {}), (200, "ok", {})]
+    answers: list[Answer] = [
+        (429, "", {"Retry-After": "5"}),
+        (502, "", {}),
+        (504, "", {}),
+        (200, "ok", {}),
+    ]
     delays: list[float] = []
     with serving(FakeWebhook(answers=answers)) as fake:
         assert post(fake.url, transport.Policy(3, 0.5, 60), delays) == 200
@@ -42,7 +48,7 @@ def test_the_delay_doubles_and_retry_after_wins() -> None:
 
 
 def test_a_retry_after_beyond_the_deadline_ends_the_retries() -> None:
-    answers = [(503, "", {"Retry-After": "120"}), (200, "ok", {})]
+    answers: list[Answer] = [(503, "", {"Retry-After": "120"}), (200, "ok", {})]
     delays: list[float] = []
     with serving(FakeWebhook(answers=answers)) as fake:
         assert post(fake.url, transport.Policy(3, 0.5, 30), delays) == 503
@@ -98,3 +104,22 @@ def test_trigger_against_a_trickling_webhook_stops_at_its_timeout(
         args = ["trigger", "compute", str(example("compute")), "--url", url, "--timeout", "1"]
         assert main(args) == EXIT_UNREACHABLE
     assert "no complete answer within 1s" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("garbage", ["garbage", "-5", "1e999", "Sun, 99 Foo 0000 25:61:61 GMT"])
+def test_a_retry_after_that_is_no_delay_is_taken_as_absent(garbage: str) -> None:
+    """urllib3's `parse_retry_after` raises on such a header; the retry waits the usual delay."""
+    answers: list[Answer] = [(503, "", {"Retry-After": garbage}), (200, "ok", {})]
+    delays: list[float] = []
+    with serving(FakeWebhook(answers=answers)) as fake:
+        assert post(fake.url, transport.Policy(3, 0.5, 60), delays) == 200
+    assert delays == [0.5]
+
+
+def test_list_retries_past_a_garbage_retry_after(
+    fake: FakeArgo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.fail("GET", r"^/api/v1/workflows/argo-events$", 503, headers={"Retry-After": "garbage"})
+    assert main(["list", "--backoff", "0"]) == 0
+    assert len(fake.requests) == 2
+    assert "attempt 1 of 4: 503 Service Unavailable; retrying in 0s" in capsys.readouterr().err

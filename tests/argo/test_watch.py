@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from idp.argo.client import ArgoClient
@@ -15,6 +18,7 @@ from idp.settings import load_settings
 from tests.argo import statuses
 from tests.argo.fake_argo import FakeArgo
 from tests.argo.fake_streams import WATCH, WATCH_CLOSED, Event
+from tests.argo.hostile import endless, silent
 from tests.argo.platform import ago, finished, labelled, ran, with_status
 from tests.local.engine import Ending
 
@@ -181,3 +185,46 @@ def test_watch_gives_up_after_the_timeout(fake: FakeArgo, started: Manifest) -> 
     assert str(failed.value).startswith(
         f"stopped watching after 5s: workflow {WORKFLOW} is Running"
     )
+
+
+# -- --timeout against a stream that never ends (issue 17)
+
+
+@pytest.mark.parametrize("every", [0.2, 3.0], ids=["often", "seldom"])
+def test_watch_timeout_is_honoured_while_the_server_sends_only_keepalives(
+    fake: FakeArgo, started: Manifest, capsys: pytest.CaptureFixture[str], every: float
+) -> None:
+    """The real server sends `:` every 15 s while nothing changes (argoproj/pkg
+    grpc/http/forwarders.go, `keepalive`), for as long as the client listens."""
+    fake.answer_raw("GET", r"^/api/v1/workflow-events/", endless(b":\n", every))
+    began = time.monotonic()
+    assert main(["watch", REQUEST_ID, "--timeout", "2"]) == EXIT_TIMEOUT
+    assert time.monotonic() - began < 20
+    assert capsys.readouterr().err.startswith(
+        f"idp: stopped watching after 2s: workflow {WORKFLOW}"
+    )
+
+
+def test_watch_timeout_is_honoured_on_a_stream_that_says_nothing(
+    fake: FakeArgo, started: Manifest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    release = threading.Event()
+    fake.answer_raw("GET", r"^/api/v1/workflow-events/", silent(release))
+    began = time.monotonic()
+    try:
+        assert main(["watch", REQUEST_ID, "--timeout", "2"]) == EXIT_TIMEOUT
+    finally:
+        release.set()
+    assert time.monotonic() - began < 20
+    err = capsys.readouterr()
+    assert err.err.startswith("idp: stopped watching after 2s")
+    assert "watching again" not in err.out
+
+
+def test_watch_timeout_is_honoured_on_a_stream_of_empty_lines(
+    fake: FakeArgo, started: Manifest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.answer_raw("GET", r"^/api/v1/workflow-events/", endless(b"\n", 0.2))
+    began = time.monotonic()
+    assert main(["watch", REQUEST_ID, "--timeout", "2"]) == EXIT_TIMEOUT
+    assert time.monotonic() - began < 20
