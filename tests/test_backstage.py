@@ -21,7 +21,7 @@ from idp import backstage
 from idp.argo.status import ui_link
 from idp.catalog import DEFAULT_CATALOG
 from idp.cli import main
-from idp.compile import compile_to
+from idp.compile import MARKER, compile_to
 from idp.contract import ComputeRequest, RequestBase
 from idp.errors import EXIT_FAILURE, EXIT_USAGE
 from idp.settings import Settings
@@ -34,15 +34,11 @@ ARGO_UI = "https://argo.example.test"
 ADA = {"spec": {"profile": {"displayName": "Ada Lovelace", "email": "ada@example.com"}}}
 
 
-class PreviewComputeRequest(ComputeRequest):
-    """An AKS cluster or a Linux VM, by the contract once it takes `action: preview` (another
-    change adds it; widening a field's Literal is what mypy calls an incompatible override)."""
+class NoPreviewComputeRequest(ComputeRequest):
+    """An AKS cluster or a Linux VM, of a catalog whose kind takes no preview (it narrows
+    `action`, as `idp.contract.takes_preview` reads it)."""
 
-    action: Literal["provision", "destroy", "preview"] = "provision"  # type: ignore[assignment]
-
-
-PREVIEW_CATALOG = {"compute": PreviewComputeRequest}
-PREVIEW_SPEC = f"{__name__}:PREVIEW_CATALOG"
+    action: Literal["provision", "destroy"] = "provision"
 
 
 @pytest.fixture(autouse=True)
@@ -140,8 +136,8 @@ def test_the_strict_check_refuses_a_key_the_schema_does_not_name(settings: Setti
     assert "spec.steps.0: 'action' is a required property" in errors
 
 
-def test_the_template_with_a_preview_passes_the_schema_too(settings: Settings) -> None:
-    assert schema_errors(backstage.template(PreviewComputeRequest, settings)) == []
+def test_the_template_without_a_preview_passes_the_schema_too(settings: Settings) -> None:
+    assert schema_errors(backstage.template(NoPreviewComputeRequest, settings)) == []
 
 
 def test_the_compiled_location_passes_the_entity_schema() -> None:
@@ -315,11 +311,11 @@ def test_the_form_holds_ttl_hours_to_the_environments_limit(
     assert Draft7Validator(where).is_valid(answers) is accepted
 
 
-# -- preview, when the contract has it
+# -- preview, which the contract offers unless a kind narrows `action`
 
 
 def test_without_preview_in_the_contract_no_preview_is_offered(settings: Settings) -> None:
-    template = backstage.template(DEFAULT_CATALOG["compute"], settings)
+    template = backstage.template(NoPreviewComputeRequest, settings)
     action = pages(template)["Run"]["properties"]["action"]
     assert (action["enum"], action["default"]) == (["provision", "destroy"], "provision")
     assert "preview" not in yaml.safe_dump(template["spec"]["output"])
@@ -328,7 +324,7 @@ def test_without_preview_in_the_contract_no_preview_is_offered(settings: Setting
 def test_with_preview_in_the_contract_the_form_offers_it_first_and_by_default(
     settings: Settings,
 ) -> None:
-    template = backstage.template(PreviewComputeRequest, settings)
+    template = backstage.template(DEFAULT_CATALOG["compute"], settings)
     action = pages(template)["Run"]["properties"]["action"]
     assert (action["enum"], action["default"]) == (["preview", "provision", "destroy"], "preview")
 
@@ -337,11 +333,11 @@ def test_a_preview_posts_action_preview_and_links_to_the_preview_run(
     settings: Settings, tmp_path: Path
 ) -> None:
     request = example("compute")
-    template, ctx = asked(PreviewComputeRequest, settings, request, action="preview")
+    template, ctx = asked(DEFAULT_CATALOG["compute"], settings, request, action="preview")
     body = posted(template, ctx)
     assert body is not None
     assert body["action"] == "preview"
-    assert validate(tmp_path, "compute", body, "--catalog", PREVIEW_SPEC) == 0
+    assert validate(tmp_path, "compute", body) == 0
     name = f"compute-preview-{request['request_id']}"
     assert [link["url"] for link in shown(template, ctx, "links")] == [
         ui_link(ARGO_UI, settings.namespace, name)
@@ -350,7 +346,7 @@ def test_a_preview_posts_action_preview_and_links_to_the_preview_run(
 
 def test_after_the_preview_a_provision_links_to_the_run(settings: Settings) -> None:
     request = example("compute")
-    template, ctx = asked(PreviewComputeRequest, settings, request, action="provision")
+    template, ctx = asked(DEFAULT_CATALOG["compute"], settings, request, action="provision")
     assert [link["url"] for link in shown(template, ctx, "links")] == [
         ui_link(ARGO_UI, settings.namespace, f"compute-{request['request_id']}")
     ]
@@ -359,7 +355,7 @@ def test_after_the_preview_a_provision_links_to_the_run(settings: Settings) -> N
 def test_the_command_reads_the_actions_from_the_catalogs_model(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["--catalog", PREVIEW_SPEC, "backstage", "compute"]) == 0
+    assert main(["backstage", "compute"]) == 0
     template = yaml.safe_load(capsys.readouterr().out)
     assert pages(template)["Run"]["properties"]["action"]["default"] == "preview"
 
@@ -370,7 +366,7 @@ def test_the_command_reads_the_actions_from_the_catalogs_model(
 @pytest.mark.parametrize("kind", KINDS)
 def test_the_output_links_to_the_run_in_the_argo_ui(kind: str, settings: Settings) -> None:
     request = example(kind)
-    links = shown(*asked(DEFAULT_CATALOG[kind], settings, request), "links")
+    links = shown(*asked(DEFAULT_CATALOG[kind], settings, request, action="provision"), "links")
     assert [link["url"] for link in links] == [
         f"{ARGO_UI}/workflows/{settings.namespace}/{kind}-{request['request_id']}"
     ]
@@ -492,8 +488,10 @@ def test_compile_writes_them_beside_the_objects_when_the_setting_asks(
         "template-database.yaml",
         "template-storage.yaml",
     ]
-    objects = {p.name: p.read_bytes() for p in plain.iterdir()}
-    assert {p.name: p.read_bytes() for p in with_templates.iterdir() if p.is_file()} == objects
+    # the same objects; only the marker lists the templates too
+    objects = {p.name: p.read_bytes() for p in plain.iterdir() if p.name != MARKER}
+    written = {p.name: p.read_bytes() for p in with_templates.iterdir() if p.is_file()}
+    assert {name: data for name, data in written.items() if name != MARKER} == objects
     assert yaml.safe_load((folder / "template-storage.yaml").read_text()) == (
         backstage.template(DEFAULT_CATALOG["storage"], settings)
     )

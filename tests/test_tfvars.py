@@ -150,7 +150,7 @@ def test_a_new_allowed_value_of_a_shared_field_reaches_every_kinds_variables() -
     class Previewing(RequestBase):
         kind: ClassVar[str] = "previewing"
         resource_type: Literal["one"]
-        action: Literal["provision", "destroy", "preview"] = "provision"  # type: ignore[assignment]
+        action: Literal["provision", "destroy", "preview"] = "provision"
 
     assert 'contains(["provision", "destroy", "preview"], var.action)' in block(
         "action", Previewing
