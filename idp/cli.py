@@ -408,7 +408,7 @@ def _backstage_options(command: argparse.ArgumentParser) -> None:
 
 
 def _new_kind_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("name", help="the kind: 2 to 20 lowercase letters and digits")
+    command.add_argument("name", help="the kind: 2 to 18 lowercase letters and digits")
     command.add_argument(
         "--root", default=".", help="the repository's root (default: the current folder)"
     )

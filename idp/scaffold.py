@@ -27,7 +27,9 @@ from idp.contract import RequestBase
 from idp.errors import EXIT_USAGE, CommandError
 from idp.settings import Settings
 
-KIND_NAME = re.compile(r"[a-z][a-z0-9]{1,19}")
+# 18 at most: `<kind>-preview-<request id of 36>` must stay within 63 characters, Argo's
+# limit on a Workflow's name (`maxCharsInObjectName`)
+KIND_NAME = re.compile(r"[a-z][a-z0-9]{1,17}")
 TEMPLATE_KIND = "compute"  # the built-in module whose shared files are copied
 
 MODEL = '''"""The {kind} request, scaffolded by `idp new-kind {kind}`: describe what it builds here.
@@ -156,7 +158,7 @@ def new_kind(kind: str, root: Path, settings: Settings) -> list[Path]:
     """Write the new kind's files (see the module docstring); returns their paths."""
     if not KIND_NAME.fullmatch(kind):
         raise CommandError(
-            f"kind {kind[:40]!r}: 2 to 20 lowercase letters and digits, starting with a letter",
+            f"kind {kind[:40]!r}: 2 to 18 lowercase letters and digits, starting with a letter",
             EXIT_USAGE,
         )
     if kind in DEFAULT_CATALOG:
