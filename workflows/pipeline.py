@@ -63,6 +63,7 @@ from hera.workflows import (
 from hera.workflows import models as m
 
 from idp import labels
+from idp.actor import LABELS_TAG
 from idp.catalog import argument_defaults
 from idp.contract import PREVIEW, RequestBase
 from idp.image import POLICIES_ROOT
@@ -106,7 +107,6 @@ from workflows.pods import (
     step,
     volumes,
 )
-from workflows.steps.approver import LABELS_TAG
 from workflows.steps.request import argument_env
 
 
@@ -210,7 +210,7 @@ _SHOWN = {
     "estimate: the cost-report artifact of the plan step)",
     "sha256": "The plan file that a YES applies (apply checks it against the plan's own)",
 }
-# The approver as the Argo Server recorded them on the Workflow (workflows.steps.approver).
+# The approver as the Argo Server recorded them on the Workflow (idp.actor).
 APPROVER_ARGS = ["--labels", LABELS_TAG]
 
 

@@ -14,7 +14,7 @@ failed) is resumed when the same answer is given again.
 Who answered is what the server records: with claims for the token (SSO, or a client token
 that is a JWT) `set` and `resume` label the Workflow with the caller (`updateSuspendedNode`,
 workflow/creator/creator.go `LabelActor`), and the apply step refuses a YES from the requester
-(workflows/steps/approver.py). Before it writes anything, this asks the server who it takes the
+(idp/actor.py). Before it writes anything, this asks the server who it takes the
 token for (`GET /api/v1/userinfo`, server/info/info_server.go `GetUserInfo`, the same claims
 the labels come from) and refuses a YES by the requester (exit 19): the run would only fail at
 apply. Afterwards it reads the labels back and prints who is recorded, or says that nobody is
@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from idp.actor import Approver, dns_friendly, recorded_email
 from idp.argo import status
 from idp.argo.client import ArgoClient
 from idp.argo.connection import from_args
@@ -36,7 +37,6 @@ from idp.errors import EXIT_CONFLICT, EXIT_FOUR_EYES, EXIT_NOT_FOUND, EXIT_NOT_W
 from idp.manifests import Manifest
 from idp.pipeline import APPROVAL, APPROVED
 from idp.settings import Settings
-from workflows.steps.approver import Approver, dns_friendly, recorded_email
 
 Print = Callable[[str], None]
 Node = status.Node

@@ -3,7 +3,7 @@
 Everything comes from the Workflow itself: the labels the Sensor and the template put on it
 (`idp.labels`), the request's arguments, the outputs the steps publish (`workflows.pipeline`:
 `outcome`, `reason`, `approval`, ...) and the approver the Argo Server records in its labels
-(`workflows.steps.approver`).
+(`idp.actor`).
 
 The state of a request (`idp.argo.states`) is the outcome the exit handler recorded once the
 Workflow finished; before, `awaiting-approval` while the approval waits (a Running Suspend node
@@ -18,11 +18,11 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from idp import labels
+from idp.actor import Approver
 from idp.argo import status
 from idp.argo.states import AWAITING_APPROVAL
 from idp.manifests import Manifest
 from idp.pipeline import GLOBAL_APPROVAL, GLOBAL_OUTCOME, GLOBAL_REASON, UNANSWERED
-from workflows.steps.approver import Approver
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 - **decide**: whether this plan may be applied, from the facts the program reads itself: the
   approval's answer as the Argo Server recorded it (exactly `YES`, by a person other than the
-  requester, `workflows.steps.approver`), or, when nobody was asked, the waiver of the
+  requester, `idp.actor`), or, when nobody was asked, the waiver of the
   reaper's own destroy, read again from the registry (`expiry.waived`). Any other answer
   (`NO`, `EXPIRED`, ` YES`) applies nothing: the program says so and ends, and the exit
   handler reports the outcome. An approval that breaks a rule (the requester's own, nobody
@@ -33,11 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from idp import __version__
+from idp.actor import Approver
 from idp.contract import RequestBase
 from idp.pipeline import APPROVED, NEXT_APPLY, NEXT_APPROVE
 from idp.settings import Settings
 from workflows.steps import azure, expiry, outputs, planfile, redact, registry, request, workdir
-from workflows.steps.approver import Approver
 from workflows.steps.errors import EXIT_INVALID, StepError
 from workflows.steps.outcome import absent
 from workflows.steps.phases import Phases, stubbed_phases

@@ -20,10 +20,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from idp.actor import Approver
 from idp.contract import NAME_PATTERN
 from idp.settings import Settings
 from workflows.steps import outputs, request
-from workflows.steps.approver import Approver
 from workflows.steps.delivery import Delivery, Recipient, deliver, notice
 from workflows.steps.errors import StepError
 from workflows.steps.outcome import FACT_FLAGS, Facts, absent, decide

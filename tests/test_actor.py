@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from workflows.steps.approver import Approver, dns_friendly, recorded_email
+from idp.actor import Approver, dns_friendly, recorded_email
 
 
 def labels(**actor: str) -> str:
