@@ -390,6 +390,18 @@ def test_an_input_without_value_or_default_errors_the_node() -> None:
     assert executor.ran() == []
 
 
+def test_an_entrypoint_that_cannot_start_errors_the_workflow() -> None:
+    """workflow/controller/operator.go, `operate`: an error `executeTemplate` returns for the
+    entrypoint (here `SubstituteParams`'s) errors the Workflow, `error in entry template
+    execution: ...`; nothing runs."""
+    workflow, executor = run([container("main", inputs={"parameters": [{"name": "x"}]})])
+    assert workflow["status"]["phase"] == "Error"
+    assert workflow["status"]["message"] == (
+        "error in entry template execution: inputs.parameters.x had no value"
+    )
+    assert executor.ran() == []
+
+
 def test_a_reference_to_an_output_that_never_comes_waits_forever_and_is_reported() -> None:
     """workflow/controller/dag.go, `resolveDependencyReferences`: an unresolved `tasks.` tag
     requeues the workflow (util/template/replace.go, `ReplaceStrictAny`); locally that is reported,
