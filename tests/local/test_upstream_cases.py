@@ -1,8 +1,8 @@
 """Upstream's own cases, re-expressed for `idp local`: what Argo Workflows' tests assert, held here.
 
-Each test names the fixture it re-expresses (a path in the argo-workflows repository, v4.1.2, the
-same at v4.0.10 where the rule is read) and the test that asserts on it, and asserts what that
-test asserts. The templates are written anew as the small hand-written shapes of
+Each test names the fixture it re-expresses (a path in the argo-workflows repository at v4.1.2,
+also at v4.0.10 unless the test says otherwise) and the test that asserts on it, and asserts
+what that test asserts. The templates are written anew as the small hand-written shapes of
 tests.local.engine (a DAG, containers, suspends), with steps scripted: upstream's `steps`
 templates become a DAG of the same order, a script's `outputs.result` an output parameter.
 Where upstream's case needs something `idp local` does not implement and the compiled objects
@@ -388,7 +388,8 @@ def test_a_when_reading_an_absent_optional_errors_the_task() -> None:
     test/e2e/functional_test.go `TestStepsSkippedOutputRef`, as a DAG: job2 is Skipped, the
     handler's `when` reads job2's output (no default), so the handler's node is in Error with
     util/template/simple_template.go's message (not requeued). Upstream's steps roll that up
-    as Failed; a DAG's Error leaf makes the Workflow Error (dag.go `assessDAGPhase`)."""
+    as Failed; a DAG's Error leaf makes the Workflow Error (dag.go `assessDAGPhase`). The fixture
+    is v4.1.2's only; simple_template.go's rule is the same at v4.0.10."""
     workflow, _ = run(
         [
             dag(
@@ -643,6 +644,35 @@ def test_a_suspended_task_holds_back_its_dependents_until_resumed() -> None:
     assert workflow["status"]["phase"] == "Succeeded"
 
 
+def test_a_suspend_without_duration_waits_for_resume_and_one_with_seconds_for_them() -> None:
+    """test/e2e/functional/suspend-template.yaml (examples/suspend-template.yaml, labelled
+    no-test: it needs someone to resume it), as a DAG: build, an approval without duration
+    (waits until resumed), a delay of "20" (bare seconds, pkg/apis/workflow/v1alpha1
+    `ParseStringToDuration`; operator.go `executeSuspend` resumes it once they pass), release:
+    each suspend Succeeds in turn and release runs after the 20 seconds."""
+    clock = FakeClock()
+    started = clock.now()
+    workflow, executor = run(
+        [
+            dag(
+                task("build", "hello-world"),
+                task("approve", dependencies=["build"]),
+                task("delay", dependencies=["approve"]),
+                task("release", "hello-world", dependencies=["delay"]),
+            ),
+            {"name": "approve", "suspend": {}},
+            {"name": "delay", "suspend": {"duration": "20"}},
+            container("hello-world"),
+        ],
+        approve=[Answer("resume"), Answer("expire")],
+        clock=clock,
+    )
+    assert [phase_of(workflow, name) for name in ("approve", "delay")] == ["Succeeded"] * 2
+    assert executor.ran() == ["hello-world", "hello-world"]
+    assert 20 < clock.now() - started < 30  # seconds, not minutes
+    assert workflow["status"]["phase"] == "Succeeded"
+
+
 # -- global outputs ---------------------------------------------------------------------------
 
 
@@ -881,7 +911,8 @@ def generate_then_sleep(listed: str) -> Any:
 def test_an_empty_list_from_an_output_skips_the_expanded_task() -> None:
     """test/e2e/functional/dag-empty-param.yaml, asserted by test/e2e/functional_test.go
     `TestDAGEmptyParam`: the list is `[]`, so the Workflow Succeeded with 3 nodes, the expanded
-    task Skipped with `Skipped, empty params` (dag.go `executeDAGTask`)."""
+    task Skipped with `Skipped, empty params` (dag.go `executeDAGTask`); `TestLoopEmptyParam`
+    asserts the same of test/e2e/functional/loops-empty-param.yaml's steps."""
     workflow, _ = generate_then_sleep("[]")
     assert workflow["status"]["phase"] == "Succeeded"
     assert len(workflow["status"]["nodes"]) == 3
