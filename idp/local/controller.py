@@ -5,19 +5,23 @@ the templates from the entrypoint and creates, starts or completes nodes; betwee
 waits for a step process to end, an approval to be answered, or a backoff or a suspend to run
 out. The rules, each named after the upstream function it follows (Argo v4.1.2):
 
-- `executeTemplate`: inputs from arguments then defaults (`common.ProcessArgs`), substitution of
-  global, local and input parameters (`common.SubstituteParams`), a Retry node around a
-  template with a retryStrategy, then the template by type;
+- `executeTemplate`: inputs from arguments then defaults (`common.ProcessArgs`; an argument
+  that only named an absent optional is not supplied), substitution of global, local and input
+  parameters (`common.SubstituteParams`), a Retry node around a template with a retryStrategy,
+  then the template by type; what fails there is the node's error, which a DAG task records as
+  `task '<node>' errored: ...` and the entrypoint as the Workflow's error;
 - `executeDAG`, `executeDAGTask`, `assessDAGPhase`, `evaluateDependsLogic`,
   `resolveDependencyReferences` (`dag.go`): tasks run when their dependencies are fulfilled
   and their `depends` holds (else Omitted), `when` is substituted strictly then evaluated by
-  govaluate (`shouldExecute`; false is Skipped), the DAG's phase comes from its leaves (with
-  `dag.failFast: false`, only once every leaf has ended), a continueOn leaf does not fail it,
-  outputs of its tasks go to the global scope;
+  govaluate (`shouldExecute`; false is Skipped) before the rest of the task is resolved, a
+  Skipped or Omitted ancestor's outputs are its declared defaults or absent optionals
+  (`addSkippedNodeOutputsToScope`, `markAbsentOptionalArgs`, `scope.go`), the DAG's phase
+  comes from its leaves (with `dag.failFast: false`, only once every leaf has ended), a
+  continueOn leaf does not fail it, outputs of its tasks go to the global scope;
 - `expandTask` (`dag.go`, with `processItem` and `generateNodeName`, `idp.local.items`): a
-  task with `withItems` or `withParam` becomes a TaskGroup node with one child per item, in
-  Error when the items cannot be read, Skipped without items; the group ends when every child
-  has, Failed or Error when one did; `depends` on it can read AnySucceeded and AllFailed;
+  task with `withParam` becomes a TaskGroup node with one child per item, in Error when the
+  items cannot be read, Skipped without items; the group ends when every child has, Failed or
+  Error when one did; `depends` on it can read AnySucceeded and AllFailed;
 - `checkParallelism` (`operator.go`, counting as `node_counters.go` does): a DAG with
   `parallelism` N starts no child while N of its children are Pending or Running, and is not
   walked while N of its pods run;
@@ -76,7 +80,13 @@ from idp.local.nodes import (
     pod_name,
 )
 from idp.local.spec import check_workflow, check_workflow_with_spec
-from idp.local.templating import MissingVariable, TemplateError, go_json, substitute
+from idp.local.templating import (
+    ExpressionTag,
+    MissingVariable,
+    TemplateError,
+    go_json,
+    substitute,
+)
 
 # Kubernetes' message for a pod past activeDeadlineSeconds; the executor's for a retry's deadline
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
@@ -94,6 +104,14 @@ _WORKFLOW_PHASE = {
 
 class LocalRunError(RuntimeError):
     """The local run cannot go on (not a workflow outcome): the message says why."""
+
+
+class _Errored(Exception):
+    """`executeTemplate` returned an error: the node it left in Error, and the error."""
+
+    def __init__(self, node: dict[str, Any], message: str) -> None:
+        super().__init__(message)
+        self.node, self.message = node, message
 
 
 class Clock(Protocol):
@@ -298,7 +316,10 @@ class Controller:
                     self.changed = False
                     self.requeue_at = None
                     self.stuck_reason = ""
-                    self._operate()
+                    try:
+                        self._operate()
+                    except ExpressionTag as exc:
+                        raise LocalRunError(str(exc)) from None
                     self._announce()
                     if self.status["phase"] in ("Succeeded", "Failed", "Error"):
                         break
@@ -526,9 +547,12 @@ class Controller:
         if self.shutdown:
             self._fail_for_shutdown()
         entry = self.spec["entrypoint"]
-        node = self._execute_template(
-            self.name, {"template": entry}, self._workflow_arguments(), ""
-        )
+        try:
+            node = self._execute_template(
+                self.name, {"template": entry}, self._workflow_arguments(), ""
+            )
+        except _Errored as exc:
+            return self._finish("Error", f"error in entry template execution: {exc.message}")
         if node is None or not fulfilled(node):
             return
         status = _WORKFLOW_PHASE[node["phase"]]
@@ -540,9 +564,14 @@ class Controller:
             exit_name = f"{self.name}.onExit"
             exit_node = self.nodes.get(exit_name)
             if exit_node is not None or self.shutdown != "Terminate":
-                exit_node = self._execute_template(
-                    exit_name, {"template": on_exit}, {}, "", on_exit=True, hooked=True
-                )
+                try:
+                    exit_node = self._execute_template(
+                        exit_name, {"template": on_exit}, {}, "", on_exit=True, hooked=True
+                    )
+                except _Errored as exc:
+                    return self._finish(
+                        "Error", f"error in exit template execution : {exc.message}"
+                    )
                 if exit_node is None or not fulfilled(exit_node):
                     return
         if failed_or_error(node) and self.shutdown:
@@ -622,7 +651,7 @@ class Controller:
         if message:
             node["message"] = message
         inputs = (executed or {}).get("inputs") or {}
-        if inputs.get("parameters") or inputs.get("artifacts"):
+        if inputs.get("parameters"):
             node["inputs"] = copy.deepcopy(inputs)
         self.changed = True
         return self.nodes.add(node)
@@ -644,10 +673,10 @@ class Controller:
 
     def _error_node(
         self, name: str, node: Node | None, template: str, boundary: str, error: str, **flags: bool
-    ) -> Node:
-        """`initializeNodeOrMarkError`."""
+    ) -> _Errored:
+        """`initializeNodeOrMarkError`, and the error `executeTemplate` returns with it."""
         if node is None:
-            return self._init_node(
+            node = self._init_node(
                 name,
                 "Skipped",
                 template,
@@ -657,7 +686,7 @@ class Controller:
                 hooked=flags.get("hooked", False),
                 retried=flags.get("retried", False),
             )
-        return self._mark(node, ERROR, error)
+        return _Errored(self._mark(node, ERROR, error), error)
 
     # -- templates --------------------------------------------------------------------------
 
@@ -677,7 +706,7 @@ class Controller:
         template = self.templates.get(template_name)
         if template is None:
             message = f"template {template_name} not found"
-            return self._error_node(name, node, template_name, boundary_id, message, hooked=hooked)
+            raise self._error_node(name, node, template_name, boundary_id, message, hooked=hooked)
         local = {"node.name": name}
         if task_name:
             local["tasks.name"] = task_name
@@ -686,7 +715,9 @@ class Controller:
         try:
             processed = self._process_args(template, arguments, local)
         except TemplateError as exc:
-            return self._error_node(name, node, template_name, boundary_id, str(exc), hooked=hooked)
+            raise self._error_node(
+                name, node, template_name, boundary_id, str(exc), hooked=hooked
+            ) from None
         if node is not None and fulfilled(node):
             self._release_node(node["id"])
             return node
@@ -749,14 +780,16 @@ class Controller:
             try:
                 processed = self._process_args(template, arguments, local)
             except TemplateError as exc:
-                return self._error_node(
+                raise self._error_node(
                     name, node, template_name, boundary_id, str(exc), retried=True
-                )
+                ) from None
         flags = {"hooked": hooked, "retried": bool(retry_name)}
         if "dag" in processed:
             result = self._execute_dag(name, processed, boundary_id, on_exit, **flags)
         elif "suspend" in processed:
-            result = self._execute_suspend(name, processed, boundary_id, **flags)
+            result, error = self._execute_suspend(name, processed, boundary_id, **flags)
+            if error and (retry or {}).get("retryPolicy") not in ("Always", "OnError"):
+                raise _Errored(result, error)
         else:
             result = self._execute_container(
                 name, processed, boundary_id, execution_deadline, on_exit=on_exit, **flags
@@ -836,12 +869,6 @@ class Controller:
                     )
             elif argument is not None and argument.get("value") is not None:
                 parameter["value"] = argument["value"]
-        artifacts_given = {a["name"]: a for a in (arguments.get("artifacts") or [])}
-        for index, artifact in enumerate(inputs.get("artifacts") or []):
-            argument = artifacts_given.get(artifact["name"])
-            if argument is None:
-                raise TemplateError(f"inputs.artifacts.{artifact['name']} was not supplied")
-            inputs["artifacts"][index] = {**argument, "path": artifact.get("path")}
         values: dict[str, Any] = {**self._global_params(), **local}
         first = substitute(new, values)
         for parameter in (first.get("inputs") or {}).get("parameters") or []:
@@ -849,9 +876,6 @@ class Controller:
                 raise TemplateError(f"inputs.parameters.{parameter['name']} had no value")
             values[f"inputs.parameters.{parameter['name']}"] = str(parameter["value"])
         values["inputs.parameters"] = go_json((first.get("inputs") or {}).get("parameters") or [])
-        for artifact in (first.get("inputs") or {}).get("artifacts") or []:
-            if artifact.get("path"):
-                values[f"inputs.artifacts.{artifact['name']}.path"] = artifact["path"]
         for artifact in (first.get("outputs") or {}).get("artifacts") or []:
             if artifact.get("path"):
                 values[f"outputs.artifacts.{artifact['name']}.path"] = artifact["path"]
@@ -1011,8 +1035,8 @@ class Controller:
         *,
         hooked: bool = False,
         retried: bool = False,
-    ) -> Node:
-        """`executeSuspend`."""
+    ) -> tuple[Node, str]:
+        """`executeSuspend`: the node, and the error it returns ("" for none)."""
         node = self.nodes.get(name)
         if node is None:
             node = self._init_node(
@@ -1031,16 +1055,16 @@ class Controller:
             try:
                 seconds = argo_duration(str(duration))
             except ValueError as exc:
-                return self._mark(node, ERROR, str(exc))
+                return self._mark(node, ERROR, str(exc)), str(exc)
             deadline = _epoch(node["startedAt"]) + seconds
             if self.clock.now() > deadline:
                 try:
                     _override_with_defaults(node.get("outputs"))
                 except ValueError as exc:
-                    return self._mark(node, ERROR, str(exc))
-                return self._mark(node, SUCCEEDED)
+                    return self._mark(node, ERROR, str(exc)), str(exc)
+                return self._mark(node, SUCCEEDED), ""
             self._requeue(deadline, f"{node['displayName']} waits until its duration passes")
-        return self._mark(node, RUNNING)
+        return self._mark(node, RUNNING), ""
 
     def _relabel(self, claims: Mapping[str, str] | None, action: str) -> None:
         """Label the Workflow with the caller, and hand the labels to templates as the
@@ -1263,7 +1287,7 @@ class Controller:
             except MissingVariable as exc:
                 self._requeue_forever(f"{task_name}: {exc}")
                 return
-            except (TemplateError, WhenError, ExprError) as exc:
+            except (TemplateError, WhenError) as exc:
                 self._skipped(context, node_name, ERROR, str(exc))
                 return
             if skip:
@@ -1277,33 +1301,34 @@ class Controller:
             except MissingVariable as exc:
                 self._requeue_forever(f"{task_name}: {exc}")
                 return
-            except (TemplateError, ExprError) as exc:
+            except TemplateError as exc:
                 self._mark(node, ERROR, str(exc))
                 return
-        self._execute_template(
-            node_name,
-            resolved,
-            resolved.get("arguments") or {},
-            context.boundary_id,
-            on_exit=context.on_exit,
-            task_name=task_name,
-        )
+        try:
+            self._execute_template(
+                node_name,
+                resolved,
+                resolved.get("arguments") or {},
+                context.boundary_id,
+                on_exit=context.on_exit,
+                task_name=task_name,
+            )
+        except _Errored as exc:
+            self._task_errored(node_name, exc)
 
     def _execute_expanded(self, context: _DagContext, task_name: str, group: Node | None) -> None:
-        """`executeDAGTask` for a task with `withItems` or `withParam`: resolved, expanded
+        """`executeDAGTask` for a task with `withParam`: resolved, expanded
         (`expandTask`), under a TaskGroup node whose children are the expanded tasks; the group
         takes its phase once every child is fulfilled (Succeeded, or the phase of the last one
         that Failed or Errored). A child that parallelism keeps from starting ends the pass."""
         node_name = context.task_node_name(task_name)
         try:
             resolved, _ = self._resolve_task(context, context.tasks[task_name], check_when=False)
-            scope = self._task_scope(context, task_name)
-            strings = {k: v for k, v in scope.items() if isinstance(v, str)}
-            expanded = items.expand_task(resolved, strings)
+            expanded = items.expand_task(resolved, self._task_scope(context, task_name))
         except MissingVariable as exc:
             self._requeue_forever(f"{task_name}: {exc}")
             return
-        except (TemplateError, ExprError, items.ItemsError) as exc:
+        except (TemplateError, items.ItemsError) as exc:
             if group is None:
                 self._skipped(context, node_name, ERROR, str(exc))
             else:
@@ -1320,14 +1345,18 @@ class Controller:
         for task in expanded:
             child_name = context.task_node_name(task["name"])
             self.nodes.add_child(node_name, child_name)
-            child = self._execute_template(
-                child_name,
-                task,
-                task.get("arguments") or {},
-                context.boundary_id,
-                on_exit=context.on_exit,
-                task_name=task["name"],
-            )
+            try:
+                child = self._execute_template(
+                    child_name,
+                    task,
+                    task.get("arguments") or {},
+                    context.boundary_id,
+                    on_exit=context.on_exit,
+                    task_name=task["name"],
+                )
+            except _Errored as exc:
+                self._task_errored(child_name, exc)
+                return
             if child is None:
                 return
         phase = SUCCEEDED
@@ -1338,6 +1367,12 @@ class Controller:
             if failed_or_error(child):
                 phase = child["phase"]
         self._mark(group, phase)
+
+    def _task_errored(self, name: str, error: _Errored) -> None:
+        """`executeDAGTask`: the task's node (a Retry node's, not its attempt's) records the
+        error `executeTemplate` returned as `task '<node name>' errored: <error>`."""
+        node = self.nodes.get(name) or error.node
+        self._mark(node, ERROR, f"task '{name}' errored: {error.message}")
 
     def _skipped(self, context: _DagContext, name: str, phase: str, message: str) -> None:
         """A task that runs nothing: a Skipped-type node (Skipped, Omitted or Error), hung under
@@ -1365,9 +1400,11 @@ class Controller:
     def _requeue_forever(self, why: str) -> None:
         self.stuck_reason = f"{why} (the controller would requeue this workflow forever)"
 
-    def _task_scope(self, context: _DagContext, task_name: str) -> dict[str, Any]:
-        """`buildLocalScopeFromTask`: the global scope plus what the task's ancestors left."""
-        values: dict[str, Any] = dict(self._global_params())
+    def _task_scope(self, context: _DagContext, task_name: str) -> dict[str, str | None]:
+        """`buildLocalScopeFromTask`: the global scope plus what the task's ancestors left (an
+        ancestor that was retried as its last attempt, `possiblyGetRetryChildNode`); None is
+        an absent optional."""
+        values: dict[str, str | None] = dict(self._global_params())
         for output in self.global_outputs:
             if output.get("value") is not None:
                 values[f"workflow.outputs.parameters.{output['name']}"] = str(output["value"])
@@ -1380,7 +1417,7 @@ class Controller:
                 shown = self._last_attempt(node) or node
             prefix = f"tasks.{ancestor}"
             values[f"{prefix}.id"] = shown["id"]
-            values[f"{prefix}.status"] = node["phase"]
+            values[f"{prefix}.status"] = shown["phase"]
             if shown.get("startedAt"):
                 values[f"{prefix}.startedAt"] = shown["startedAt"]
             if shown.get("finishedAt"):
@@ -1393,8 +1430,6 @@ class Controller:
                     values[f"{prefix}.outputs.parameters.{parameter['name']}"] = str(
                         parameter["value"]
                     )
-            for artifact in outputs.get("artifacts") or []:
-                values[f"{prefix}.outputs.artifacts.{artifact['name']}"] = artifact
             if node["phase"] in (SKIPPED, OMITTED) and not node.get("outputs"):
                 values.update(self._skipped_outputs(context, ancestor))
         return values
@@ -1429,9 +1464,7 @@ class Controller:
     ) -> tuple[dict[str, Any], bool]:
         """`resolveDependencyReferences`: the task with references resolved; True to skip it
         (its `when` is false). An existing node's `when` is not evaluated again."""
-        values = self._task_scope(context, task["name"])
-        artifacts_scope = {k: v for k, v in values.items() if isinstance(v, Mapping)}
-        strings = {k: v for k, v in values.items() if v is None or isinstance(v, str)}
+        strings = self._task_scope(context, task["name"])
         when = task.get("when", "")
         if when and check_when:
             resolved_when = substitute(when, strings, strict=["tasks", "steps"])
@@ -1439,21 +1472,6 @@ class Controller:
                 return {**task, "when": resolved_when}, True
         bare = _mark_absent_optional_args({k: v for k, v in task.items() if k != "hooks"}, strings)
         resolved: dict[str, Any] = substitute(bare, strings, strict=["tasks", "steps"])
-        artifacts = []
-        for artifact in (resolved.get("arguments") or {}).get("artifacts") or []:
-            source = artifact.get("from")
-            if not source:
-                artifacts.append(artifact)
-                continue
-            key = source.strip()
-            if key.startswith("{{") and key.endswith("}}"):
-                key = key[2:-2].strip()
-            found = artifacts_scope.get(key)
-            if found is None:
-                raise TemplateError(f"Unable to resolve: {source!r}")
-            artifacts.append({**found, "name": artifact["name"]})
-        if artifacts:
-            resolved["arguments"] = {**resolved.get("arguments", {}), "artifacts": artifacts}
         return resolved, False
 
 

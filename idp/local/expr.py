@@ -1,18 +1,16 @@
 """A subset of expr-lang (github.com/expr-lang/expr v1.17, what Argo v4.1.2 uses): parse once,
 refuse anything outside the subset, evaluate against Argo's scope.
 
-The controller evaluates expr in three places the compiled templates use: expression tags
-`{{=...}}` (`util/template/expression_template.go`, `expressionReplaceCore`), `labelsFrom`
+The controller evaluates expr in two places the compiled objects use: `labelsFrom`
 (`workflow/controller/operator.go`, `updateWorkflowMetadata`) and a DAG task's `depends`
 (`workflow/controller/dag.go`, `evaluateDependsLogic`, through `argoexpr.EvalBool`).
 
-The subset: string literals ('..' and ".."), numbers, `true`, `false`, `nil`, identifiers,
-member access `a.b` and `a?.b`, calls, `!`/`not`, `==`, `!=`, `&&`/`and`, `||`/`or`, `??`
-and parentheses, with expr's rules: a missing key of a map reads as nil; a member of nil is
-an error unless reached with `?.`; `??` takes the right side when the left is nil; `&&` and
-`||` need booleans. Functions come from the environment (`sprig.trunc`, `sprig.trimAll` and
-`sprig.regexReplaceAll` are given by `sprig_functions`). Anything else is an ExprError when the
-expression is parsed, which is before the local run starts.
+The subset: string literals ('..' and ".."), numbers, `true`, `false`, identifiers, member
+access `a.b`, calls, `!`/`not`, `&&`/`and`, `||`/`or` and parentheses, with expr's rules: a
+missing key of a map reads as nil; a member of nil is an error; `&&` and `||` need booleans.
+Functions come from the environment (`sprig.trunc`, `sprig.trimAll` and `sprig.regexReplaceAll`
+are given by `sprig_functions`). Anything else is an ExprError when the expression is parsed,
+which `idp.local.spec` does before the run starts.
 """
 
 from __future__ import annotations
@@ -34,13 +32,13 @@ _TOKEN = re.compile(
       (?P<number>[0-9]+(?:\.[0-9]+)?)
     | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
     | (?P<name>[A-Za-z_$][A-Za-z0-9_$]*)
-    | (?P<op>\?\.|\?\?|==|!=|&&|\|\||[!().,])
+    | (?P<op>&&|\|\||[!().,])
     )""",
     re.VERBOSE,
 )
 _KEYWORDS = {"and": "&&", "or": "||", "not": "!"}
-# binding power of each binary operator (expr-lang's parser: or 10, and 15, == 20, ?? 500)
-_BINARY = {"||": 10, "&&": 15, "==": 20, "!=": 20, "??": 500}
+# binding power of each binary operator (expr-lang's parser: or 10, and 15)
+_BINARY = {"||": 10, "&&": 15}
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "0": "\0"}
 
 
@@ -124,7 +122,7 @@ class _Parser:
         if kind == "string":
             return ("literal", _unquote(value))
         if kind == "name":
-            constants = {"true": True, "false": False, "nil": None}
+            constants = {"true": True, "false": False}
             return ("literal", constants[value]) if value in constants else ("name", value)
         if value == "(":
             inner = self.expression(0)
@@ -135,12 +133,12 @@ class _Parser:
     def postfix(self, node: Node) -> Node:
         while True:
             value = self.peek()[1]
-            if value in (".", "?."):
+            if value == ".":
                 self.take()
                 name_kind, name = self.take()
                 if name_kind != "name":
-                    raise ExprError(f"expected a name after {value!r} in {self.text!r}")
-                node = ("member", node, name, value == "?.")
+                    raise ExprError(f"expected a name after '.' in {self.text!r}")
+                node = ("member", node, name)
             elif value == "(":
                 self.take()
                 args: list[Node] = []
@@ -164,65 +162,11 @@ class Expression:
     def evaluate(self, env: Mapping[str, Any]) -> Any:
         return _evaluate(self.tree, env, self.text)
 
-    def identifiers(self) -> list[str]:
-        """Dotted names the expression needs, as Argo lists them before evaluating
-        (`util/template/expression_template.go`, `getIdentifiers`): every identifier and every
-        plain member chain, except members guarded by `??` (its left side) or `?.`."""
-        guarded: set[int] = set()
-        _guard(self.tree, guarded)
-        found: list[str] = []
-        _visit(self.tree, guarded, found)
-        return list(dict.fromkeys(found))
 
-
-def _children(node: Node) -> tuple[Node, ...]:
-    kind = node[0]
-    if kind == "member":
-        return (node[1],)
-    if kind == "call":
-        return (node[1], *node[2])
-    if kind == "not":
-        return (node[1],)
-    if kind == "binary":
-        return (node[2], node[3])
-    return ()
-
-
-def _mark_members(node: Node, guarded: set[int]) -> None:
-    if node[0] == "member":
-        guarded.add(id(node))
-    for child in _children(node):
-        _mark_members(child, guarded)
-
-
-def _guard(node: Node, guarded: set[int]) -> None:
-    if node[0] == "binary" and node[1] == "??":
-        _mark_members(node[2], guarded)
-    if node[0] == "member" and node[3] and node[1][0] == "member":
-        guarded.add(id(node[1]))
-    for child in _children(node):
-        _guard(child, guarded)
-
-
-def _visit(node: Node, guarded: set[int], found: list[str]) -> None:
-    for child in _children(node):
-        _visit(child, guarded, found)
-    if id(node) in guarded:
-        return
-    if node[0] == "name":
-        found.append(node[1])
-    elif node[0] == "member":
-        path = _plain_path(node)
-        if path is not None:
-            found.append(path)
-
-
-def _plain_path(node: Node) -> str | None:
-    """`a.b.c` of a member chain without `?.` on an identifier (`getMemberPath`)."""
+def _path(node: Node) -> str | None:
+    """`a.b.c` of a member chain on an identifier (to name a function that is none)."""
     parts: list[str] = []
     while node[0] == "member":
-        if node[3]:
-            return None
         parts.append(node[2])
         node = node[1]
     if node[0] != "name":
@@ -246,8 +190,6 @@ def _evaluate(node: Node, env: Mapping[str, Any], text: str) -> Any:
     if kind == "member":
         base = _evaluate(node[1], env, text)
         if base is None:
-            if node[3]:
-                return None
             raise ExprError(f"cannot fetch {node[2]} from nil in {text!r}")
         if isinstance(base, Mapping):
             return base.get(node[2])
@@ -255,7 +197,7 @@ def _evaluate(node: Node, env: Mapping[str, Any], text: str) -> Any:
     if kind == "call":
         function = _evaluate(node[1], env, text)
         if not callable(function):
-            raise ExprError(f"{_plain_path(node[1]) or 'value'} is not a function in {text!r}")
+            raise ExprError(f"{_path(node[1]) or 'value'} is not a function in {text!r}")
         args = [_evaluate(arg, env, text) for arg in node[2]]
         return function(*args)
     if kind == "not":
@@ -265,31 +207,14 @@ def _evaluate(node: Node, env: Mapping[str, Any], text: str) -> Any:
         return not value
     operator, left_node, right_node = node[1], node[2], node[3]
     left = _evaluate(left_node, env, text)
-    if operator == "??":
-        return _evaluate(right_node, env, text) if left is None else left
-    if operator in ("&&", "||"):
-        if not isinstance(left, bool):
-            raise ExprError(f"invalid operation: {left!r} {operator} in {text!r}")
-        if (operator == "&&" and not left) or (operator == "||" and left):
-            return left
-        right = _evaluate(right_node, env, text)
-        if not isinstance(right, bool):
-            raise ExprError(f"invalid operation: {operator} {right!r} in {text!r}")
-        return right
+    if not isinstance(left, bool):
+        raise ExprError(f"invalid operation: {left!r} {operator} in {text!r}")
+    if (operator == "&&" and not left) or (operator == "||" and left):
+        return left
     right = _evaluate(right_node, env, text)
-    equal = _equal(left, right)
-    return equal if operator == "==" else not equal
-
-
-def _equal(left: Any, right: Any) -> bool:
-    numbers = (int, float)
-    if isinstance(left, bool) or isinstance(right, bool):
-        return left is right if isinstance(left, bool) and isinstance(right, bool) else False
-    if isinstance(left, numbers) and isinstance(right, numbers):
-        return float(left) == float(right)
-    if type(left) is not type(right):
-        return False
-    return bool(left == right)
+    if not isinstance(right, bool):
+        raise ExprError(f"invalid operation: {operator} {right!r} in {text!r}")
+    return right
 
 
 def expand(flat: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,7 @@
-"""A DAG task's `withItems` and `withParam`, expanded as the controller expands them.
+"""A DAG task's `withParam`, expanded as the controller expands it.
 
-`expandTask` (workflow/controller/dag.go) takes the items (the `withItems` list, or the
-`withParam` text read as a JSON list), marshals the task once and, for each item, replaces the
+`expandTask` (workflow/controller/dag.go) takes the items (the `withParam` text read as a JSON
+list), marshals the task once and, for each item, replaces the
 tags of that text (`processItem`, workflow/controller/operator.go) from the task's scope plus
 the item: `{{item}}` is a string item as it is, a number or a bool as its JSON text, a map or a
 list as JSON; `{{item.KEY}}` is a map item's value as `Item.String` writes it
@@ -56,13 +56,11 @@ class Number(str):
 
 def expands(task: Mapping[str, Any]) -> bool:
     """`DAGTask.ShouldExpand` (for the fields idp local accepts)."""
-    return bool(task.get("withItems")) or bool(task.get("withParam"))
+    return bool(task.get("withParam"))
 
 
 def items_of(task: Mapping[str, Any]) -> list[Any]:
-    """The items of a resolved task: `withItems`, else `withParam` as a JSON list."""
-    if task.get("withItems"):
-        return list(task["withItems"])
+    """The items of a resolved task: `withParam` as a JSON list."""
     text = str(task.get("withParam") or "")
     if not text:
         raise ItemsError(
@@ -94,7 +92,7 @@ def parse_param(text: str) -> list[Any]:
     return value
 
 
-def expand_task(task: Mapping[str, Any], scope: Mapping[str, str]) -> list[dict[str, Any]]:
+def expand_task(task: Mapping[str, Any], scope: Mapping[str, str | None]) -> list[dict[str, Any]]:
     """`expandTask`: one task per item, each with its name and its tags replaced."""
     items = items_of(task)
     ordered = {key: task[key] for key in sorted(task, key=_field_order)}
@@ -107,7 +105,6 @@ def expand_task(task: Mapping[str, Any], scope: Mapping[str, str]) -> list[dict[
         except ValueError as exc:
             raise ItemsError(str(exc)) from None
         new: dict[str, Any] = json.loads(replaced)
-        new.pop("withItems", None)
         new.pop("withParam", None)
         new["name"] = node_name(str(task["name"]), index, description)
         new["template"] = task["template"]
@@ -132,8 +129,8 @@ def item_values(item: Any) -> tuple[dict[str, str], str]:
         whole = "null" if item is None else "[" + ",".join(raw_json(e) for e in elements) + "]"
         return {"item": whole}, "[" + " ".join(item_string(e) for e in elements) + "]"
     raise ItemsError(
-        f"withItems expected string, number, list, or map. received: {item!r}"
-    )  # pragma: no cover - JSON and YAML give nothing else
+        f"withParam expected string, number, list, or map. received: {item!r}"
+    )  # pragma: no cover - JSON gives nothing else
 
 
 def node_name(name: str, index: int, description: str) -> str:

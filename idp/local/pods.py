@@ -14,8 +14,7 @@ failed main container, `main: Error (exit code N): <termination message>`
 the node Failed with Kubernetes' deadline message; a command that cannot start is an Error.
 Output parameters are read from their files with one trailing newline cut, and a missing file
 without a default is an Error (`workflow/executor/executor.go`, `SaveParameters`); output
-artifacts are copied into the run's artifact store and input artifacts placed where the
-template wants them.
+artifacts are copied into the run's artifact store (no template takes an input artifact).
 """
 
 from __future__ import annotations
@@ -103,13 +102,6 @@ class Artifacts:
                 "blob": key,
             }
         }
-
-    def path_of(self, artifact: Mapping[str, Any]) -> Path:
-        blob = ((artifact.get("azure") or {}).get("blob")) or ""
-        path = self.root / blob
-        if not blob or not path.is_file():
-            raise PodError(f"artifact {artifact.get('name')!r} is not in this run's store")
-        return path
 
 
 @dataclass
@@ -266,10 +258,6 @@ class LocalPods:
         command = [paths.local(expand_references(part, env)) for part in command]
         if command[0] == "python":
             command[0] = sys.executable
-        for artifact in (template.get("inputs") or {}).get("artifacts") or []:
-            target = Path(paths.local(artifact["path"]))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(self.artifacts.path_of(artifact), target)
         self._paths[spec.node_id] = paths
         self._names[spec.node_id] = spec.pod_name
         return command, env, pod_dir

@@ -2,7 +2,9 @@
 and of a CronWorkflow (`idp local-cron`).
 
 Anything else stops the run before it starts, naming the field (UnsupportedField): a local run
-that silently ignored, say, `withSequence` or a `timeout` would prove nothing. Some fields are
+that silently ignored, say, `withSequence` or a `timeout` would prove nothing. So do expression
+tags (`{{=...}}`) wherever they are, and a `depends` or `labelsFrom` expression outside the
+subset of expr that `idp.local.expr` reads: the compiled objects use none of these. Some fields are
 accepted with no effect on one machine (pod placement, garbage collection, security context,
 resources, the image: the step runs from this checkout), listed in NO_LOCAL_EFFECT; a
 CronWorkflow's schedule and history fields, which only the cron controller reads, are listed
@@ -15,7 +17,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from idp.local.depends import dependencies
+from idp.local.expr import ExprError, parse
+
 ANY = True  # a leaf: accepted with whatever it holds
+ANY_KEY = "*"  # in a shape: every key of the object, each with this shape
 
 _PARAMETER = {"name": ANY, "value": ANY, "default": ANY, "enum": ANY, "description": ANY}
 _OUTPUT_PARAMETER = {
@@ -55,8 +61,7 @@ _TASK = {
     "dependencies": ANY,
     "when": ANY,
     "continueOn": {"failed": ANY, "error": ANY},
-    "arguments": {"parameters": [_PARAMETER], "artifacts": [{"name": ANY, "from": ANY}]},
-    "withItems": ANY,
+    "arguments": {"parameters": [_PARAMETER]},
     "withParam": ANY,
 }
 _TEMPLATE = {
@@ -67,7 +72,7 @@ _TEMPLATE = {
         "retryPolicy": ANY,
         "backoff": {"duration": ANY, "factor": ANY, "maxDuration": ANY, "cap": ANY},
     },
-    "inputs": {"parameters": [_PARAMETER], "artifacts": [{"name": ANY, "path": ANY}]},
+    "inputs": {"parameters": [_PARAMETER]},
     "outputs": {
         "parameters": [_OUTPUT_PARAMETER],
         "artifacts": [{"name": ANY, "path": ANY, "globalName": ANY}],
@@ -94,7 +99,7 @@ TEMPLATE_SPEC = {
     "synchronization": {"mutexes": [{"name": ANY}]},
     "templates": [_TEMPLATE],
     "volumes": [{"name": ANY, "emptyDir": ANY, "secret": ANY}],
-    "workflowMetadata": {"labels": ANY, "labelsFrom": ANY},
+    "workflowMetadata": {"labels": ANY, "labelsFrom": {ANY_KEY: {"expression": ANY}}},
     **dict.fromkeys(NO_LOCAL_EFFECT, ANY),
 }
 WORKFLOW = {
@@ -161,14 +166,15 @@ def check(value: Any, shape: Any, where: str) -> None:
     if not isinstance(value, Mapping):
         raise UnsupportedField(f"{where}: expected an object")
     for key, item in value.items():
-        if key not in shape:
+        if key not in shape and ANY_KEY not in shape:
             raise UnsupportedField(f"{where}.{key}: not supported by idp local")
-        check(item, shape[key], f"{where}.{key}")
+        check(item, shape.get(key, shape.get(ANY_KEY)), f"{where}.{key}")
 
 
 def check_workflow(workflow: Mapping[str, Any], template: Mapping[str, Any]) -> None:
     """Check both objects, and the values idp local reads with rules of its own."""
     check(workflow, WORKFLOW, "Workflow")
+    check_no_expression_tags(workflow.get("spec"), "Workflow spec")
     name = template.get("metadata", {}).get("name")
     check(template, TEMPLATE_OBJECT, f"WorkflowTemplate/{name}")
     ref = workflow.get("spec", {}).get("workflowTemplateRef", {}).get("name")
@@ -192,8 +198,15 @@ def check_cron_workflow(cron: Mapping[str, Any]) -> None:
 
 
 def check_spec(spec: Mapping[str, Any], where: str) -> None:
-    """What the shapes cannot say: one kind per template, the retry policies, and where
-    parallelism, a template's mutex and expanded tasks may be used."""
+    """What the shapes cannot say: no expression tag, one kind per template, the retry
+    policies, where parallelism, a template's mutex and expanded tasks may be used, and the
+    expressions idp local reads."""
+    check_no_expression_tags(spec, where)
+    labels_from = (spec.get("workflowMetadata") or {}).get("labelsFrom") or {}
+    for label, source in labels_from.items():
+        _check_expression(
+            source.get("expression", ""), f"{where}.workflowMetadata.labelsFrom.{label}"
+        )
     for index, item in enumerate(spec.get("templates", [])):
         here = f"{where}.templates[{index}]"
         kinds = [k for k in ("dag", "container", "suspend") if k in item]
@@ -211,7 +224,33 @@ def check_spec(spec: Mapping[str, Any], where: str) -> None:
         if "synchronization" in item:
             _check_template_mutex(item, here)
         if "dag" in item:
-            _check_expanded_tasks(item["dag"]["tasks"], f"{here}.dag")
+            _check_tasks(item["dag"]["tasks"], f"{here}.dag")
+
+
+def check_no_expression_tags(value: Any, where: str) -> None:
+    """Refuse the first `{{=...}}` tag in `value`'s strings, naming where it is: idp local
+    substitutes simple tags only (`util/template/expression_template.go` is not followed)."""
+    if isinstance(value, str):
+        start = value.find("{{=")
+        if start >= 0:
+            end = value.find("}}", start)
+            shown = value[start : end + 2] if end >= 0 else value[start:]
+            raise UnsupportedField(
+                f"{where}: the expression tag {shown!r} is not supported by idp local"
+            )
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            check_no_expression_tags(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_no_expression_tags(item, f"{where}[{index}]")
+
+
+def _check_expression(text: str, where: str) -> None:
+    try:
+        parse(text)
+    except ExprError as exc:
+        raise UnsupportedField(f"{where}: {exc}") from None
 
 
 def _check_template_mutex(template: Mapping[str, Any], where: str) -> None:
@@ -221,19 +260,22 @@ def _check_template_mutex(template: Mapping[str, Any], where: str) -> None:
         raise UnsupportedField(f"{where}.synchronization.mutexes: idp local takes exactly one")
 
 
-def _check_expanded_tasks(tasks: list[Mapping[str, Any]], where: str) -> None:
-    """withItems or withParam, not both, without `when`; nothing reads an expanded task's
-    outputs (Argo aggregates them; idp local does not)."""
+def _check_tasks(tasks: list[Mapping[str, Any]], where: str) -> None:
+    """Each `depends` in the subset of expr idp local reads; `withParam` without `when`, and
+    nothing reading an expanded task's outputs (Argo aggregates them; idp local does not)."""
+    by_name = {str(task.get("name")): task for task in tasks}
     expanded = []
     for index, task in enumerate(tasks):
         here = f"{where}.tasks[{index}]"
-        if "withItems" in task and not isinstance(task["withItems"], list):
-            raise UnsupportedField(f"{here}.withItems: expected a list")
-        if "withItems" in task and "withParam" in task:
-            raise UnsupportedField(f"{here}: withItems and withParam together")
-        if ("withItems" in task or "withParam" in task) and "when" in task:
-            raise UnsupportedField(f"{here}.when: not supported with withItems or withParam")
-        if task.get("withItems") or task.get("withParam"):
+        if task.get("depends"):
+            try:
+                _, logic = dependencies(task, by_name)
+            except KeyError as exc:
+                raise UnsupportedField(f"{here}.depends: {exc.args[0]}") from None
+            _check_expression(logic.replace("-", "_"), f"{here}.depends")
+        if "withParam" in task and "when" in task:
+            raise UnsupportedField(f"{here}.when: not supported with withParam")
+        if task.get("withParam"):
             expanded.append(task["name"])
     for index, task in enumerate(tasks):
         text = json.dumps(task)

@@ -4,11 +4,14 @@ Argo marshals a template (or task) to JSON, replaces tags in that text, checks t
 still valid JSON and unmarshals it (`util/template/replace.go`, `Replace`, `ReplaceStrictAny`;
 tags are found as fasttemplate finds them, `{{` to the next `}}`). A simple tag is looked up
 by its trimmed text and written through Go's `strconv.Quote`, so a value can never break out
-of the JSON string it lands in (`simple_template.go`, `simpleReplaceStrict`). A tag starting
-with `=` is an expr expression over the same values, nested by their dots
-(`expression_template.go`). Unresolved tags either stay as they were (allowed) or are errors
-(strict); a strict tag that is missing raises MissingVariable, on which the controller requeues
-instead of failing.
+of the JSON string it lands in (`simple_template.go`, `simpleReplaceStrict`). A value of None
+is an absent optional (a Skipped or Omitted task's output with no default): a tag naming it is
+an error. Unresolved tags either stay as they were (allowed) or are errors (strict); a strict
+tag that is missing raises MissingVariable, on which the controller requeues instead of failing.
+
+Expression tags (`{{=...}}`) are not evaluated: `idp.local.spec` refuses them before a run,
+and one that arrives in a value during the run (Argo would evaluate it) stops the run
+(ExpressionTag).
 """
 
 from __future__ import annotations
@@ -17,12 +20,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from idp.local.expr import ExprError, Expression, expand, parse, sprig_functions
-
 START, END = "{{", "}}"
-# Late-bound variables: an expression that reads one of these stays unresolved until they exist
-# (`expression_template.go`, `variablesToCheck`).
-LATE_VARIABLES = frozenset({"item", "retries", "workflow.status", "workflow.failures"})
 
 
 class TemplateError(ValueError):
@@ -31,6 +29,10 @@ class TemplateError(ValueError):
 
 class MissingVariable(TemplateError):
     """A strict tag that cannot be resolved yet: the controller requeues and tries again."""
+
+
+class ExpressionTag(RuntimeError):
+    """An expression tag met during a run, which idp local does not evaluate."""
 
 
 def go_json(value: Any) -> str:
@@ -83,35 +85,6 @@ def tags(text: str) -> list[str]:
     return found
 
 
-def _fix(expression: str) -> str:
-    for escape, char in (("\\u003c", "<"), ("\\u003e", ">"), ("\\u0026", "&")):
-        expression = expression.replace(escape, char)
-    return expression
-
-
-def expression_of(tag: str) -> Expression | None:
-    """The parsed expression of an `=` tag (None for a simple tag)."""
-    if not tag.startswith("="):
-        return None
-    try:
-        source = json.loads(f'"{_fix(tag[1:])}"')
-    except ValueError as exc:
-        raise TemplateError(f"expression {tag!r} is not a JSON string's text ({exc})") from None
-    return parse(source)
-
-
-def _guarded_missing(expression: Expression, env: Mapping[str, Any]) -> list[str]:
-    missing = []
-    for name in expression.identifiers():
-        node: Any = env
-        for part in name.split("."):
-            if not isinstance(node, Mapping) or part not in node:
-                missing.append(name)
-                break
-            node = node[part]
-    return missing
-
-
 ALL = "all"
 Strict = Iterable[str] | str | None
 
@@ -126,35 +99,6 @@ def _matches(strict: Strict, name: str) -> bool:
     return any(name == p or name.startswith(p + ".") for p in strict)
 
 
-def _expression_value(tag: str, env: Mapping[str, Any], strict: Strict) -> str | None:
-    """The text an `=` tag becomes, or None to leave the tag as it is
-    (`expressionReplaceStrict` and `expressionReplaceCore`)."""
-    expression = expression_of(tag)
-    if expression is None:
-        raise TemplateError(f"{tag!r} is not an expression tag")
-    missing = _guarded_missing(expression, env)
-    for name in missing:
-        if _matches(strict, name):
-            raise MissingVariable(f"failed to evaluate expression: {name} is missing")
-    unresolved_ok = bool(missing) or strict is None
-    if unresolved_ok and any(name in LATE_VARIABLES for name in missing):
-        return None
-    try:
-        result = expression.evaluate(env)
-    except ExprError as exc:
-        if unresolved_ok:
-            return None
-        raise TemplateError(f"failed to evaluate expression: {exc}") from None
-    if result is None:
-        if unresolved_ok:
-            return None
-        raise TemplateError(f"failed to evaluate expression {tag[1:]!r}")
-    marshaled = go_json(result)
-    if len(marshaled) > 1 and marshaled[0] == '"' and marshaled[-1] == '"':
-        return marshaled[1:-1]
-    return go_quote(marshaled)[1:-1]
-
-
 def replace_text(text: str, values: Mapping[str, Any], *, strict: Strict) -> str:
     """Replace the tags in JSON `text`. `strict` says which unknown tags are errors: None
     keeps them all (`Replace` with unresolved allowed), `ALL` refuses every one (`Replace`
@@ -164,7 +108,6 @@ def replace_text(text: str, values: Mapping[str, Any], *, strict: Strict) -> str
         raise TemplateError("cannot do template replacements with invalid JSON")
     if strict is not None and strict != ALL:
         strict = list(strict)
-    env: dict[str, Any] | None = None
     out: list[str] = []
     position = 0
     for tag in tags(text):
@@ -172,16 +115,17 @@ def replace_text(text: str, values: Mapping[str, Any], *, strict: Strict) -> str
         out.append(text[position:start])
         position = start + len(START) + len(tag) + len(END)
         if tag.startswith("="):
-            if env is None:
-                env = {**expand(values), "sprig": sprig_functions()}
-            value = _expression_value(tag, env, strict)
-            out.append(START + tag + END if value is None else value)
-            continue
+            raise ExpressionTag(
+                f"the expression tag {{{{{tag}}}}} is not evaluated by idp local (Argo would)"
+            )
         key = tag.strip()
         if key in values:
             found = values[key]
             if found is None:
-                raise TemplateError(f"unable to substitute {{{{{tag}}}}}: an absent optional")
+                raise TemplateError(
+                    f"unable to substitute {{{{{tag}}}}}: output is an absent optional "
+                    "(skipped/omitted node with no default)"
+                )
             if not isinstance(found, str):
                 raise TemplateError(f"failed to resolve {{{{{tag}}}}} to string")
             out.append(go_quote(found)[1:-1])
@@ -210,17 +154,3 @@ def _valid_json(text: str) -> bool:
 def substitute(value: Any, values: Mapping[str, Any], *, strict: Strict = None) -> Any:
     """`value` (any JSON-able object) with its tags replaced, through its JSON text."""
     return json.loads(replace_text(go_json(value), values, strict=strict))
-
-
-def expressions_in(value: Any) -> list[str]:
-    """Every `=` tag in the strings of `value` (to check them before a run starts)."""
-    found: list[str] = []
-    if isinstance(value, str):
-        found += [tag for tag in tags(value) if tag.startswith("=")]
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            found += expressions_in(item)
-    elif isinstance(value, list):
-        for item in value:
-            found += expressions_in(item)
-    return found

@@ -60,7 +60,7 @@ def test_a_bare_dependency_accepts_a_skipped_task() -> None:
 
 
 def test_a_dependency_on_succeeded_omits_the_task_after_a_skip() -> None:
-    """dag.go, `evaluateDependsLogic` false: the task is Omitted, not run."""
+    """workflow/controller/dag.go, `evaluateDependsLogic` false: the task is Omitted, not run."""
     workflow, executor = run(
         [
             dag(
@@ -77,7 +77,8 @@ def test_a_dependency_on_succeeded_omits_the_task_after_a_skip() -> None:
 
 
 def test_continue_on_failed_lets_a_bare_dependency_run_after_a_failure() -> None:
-    """ancestry.go, `expandDependency`: continueOn.failed adds A.Failed to a bare `A`."""
+    """workflow/common/ancestry.go, `expandDependency`: continueOn.failed adds A.Failed to a bare
+    `A`."""
     workflow, executor = run(
         [
             dag(
@@ -94,7 +95,8 @@ def test_continue_on_failed_lets_a_bare_dependency_run_after_a_failure() -> None
 
 
 def test_a_failed_leaf_fails_the_dag_and_the_workflow() -> None:
-    """dag.go, `assessDAGPhase`: the DAG's phase comes from its target (leaf) tasks."""
+    """workflow/controller/dag.go, `assessDAGPhase`: the DAG's phase comes from its target (leaf)
+    tasks."""
     workflow, _ = run(
         [dag({"name": "a", "template": "a"}), container("a")], {"a": Ending("Failed")}
     )
@@ -102,7 +104,8 @@ def test_a_failed_leaf_fails_the_dag_and_the_workflow() -> None:
 
 
 def test_a_leaf_that_continues_on_failure_does_not_fail_the_dag() -> None:
-    """dag.go, `assessDAGPhase`: a target task whose continueOn covers its phase is ignored."""
+    """workflow/controller/dag.go, `assessDAGPhase`: a target task whose continueOn covers its phase
+    is ignored."""
     workflow, _ = run(
         [
             dag(
@@ -118,7 +121,8 @@ def test_a_leaf_that_continues_on_failure_does_not_fail_the_dag() -> None:
 
 
 def test_an_omitted_leaf_takes_the_phase_of_the_branch_that_failed() -> None:
-    """dag.go, `assessDAGPhase`: an omitted target inherits its branch's Failed phase."""
+    """workflow/controller/dag.go, `assessDAGPhase`: an omitted target inherits its branch's Failed
+    phase."""
     workflow, _ = run(
         [
             dag(
@@ -159,7 +163,8 @@ def test_when_reads_bare_words_as_strings_and_skips_whitespace(when: str, runs: 
 
 @pytest.mark.parametrize("when", ["YES NO", "a.B == c", "1 +", "x in (1)", "(YES"])
 def test_a_when_govaluate_cannot_read_is_an_error(when: str) -> None:
-    """steps.go, `shouldExecute`: a parse error; dag.go marks the task's node Error."""
+    """workflow/controller/steps.go, `shouldExecute`: a parse error; workflow/controller/dag.go
+    marks the task's node Error."""
     from idp.local.govaluate import WhenError, should_execute
 
     with pytest.raises(WhenError):
@@ -167,7 +172,8 @@ def test_a_when_govaluate_cannot_read_is_an_error(when: str) -> None:
 
 
 def test_a_when_that_cannot_be_evaluated_makes_an_error_node() -> None:
-    """dag.go, `executeDAGTask`: an unusable `when` becomes a Skipped-type node in Error."""
+    """workflow/controller/dag.go, `executeDAGTask`: an unusable `when` becomes a Skipped-type node
+    in Error."""
     workflow, executor = run(
         [dag({"name": "a", "template": "a", "when": "YES NO"}), container("a")]
     )
@@ -187,7 +193,8 @@ def test_retry_on_error_does_not_retry_a_failed_step() -> None:
 
 
 def test_retry_on_error_retries_an_errored_step_until_the_limit() -> None:
-    """operator.go, `processNodeRetries`: limit N gives N+1 attempts, then no more retries."""
+    """workflow/controller/operator.go, `processNodeRetries`: limit N gives N+1 attempts, then no
+    more retries."""
     retry = {"limit": 2, "retryPolicy": "OnError"}
     workflow, executor = run(
         [dag({"name": "a", "template": "a"}), container("a", retryStrategy=retry)],
@@ -198,7 +205,8 @@ def test_retry_on_error_retries_an_errored_step_until_the_limit() -> None:
 
 
 def test_a_retry_that_succeeds_gives_its_outputs_to_the_retry_node() -> None:
-    """operator.go, `processNodeRetries`: a succeeded attempt's outputs become the parent's."""
+    """workflow/controller/operator.go, `processNodeRetries`: a succeeded attempt's outputs become
+    the parent's."""
     retry = {"limit": 2, "retryPolicy": "Always"}
     template = container(
         "a",
@@ -214,9 +222,10 @@ def test_a_retry_that_succeeds_gives_its_outputs_to_the_retry_node() -> None:
 
 
 def test_backoff_max_duration_becomes_the_deadline_of_a_retried_pod() -> None:
-    """operator.go, `processNodeRetries` sets executionDeadline from maxDuration and the first
-    attempt's start; workflowpod.go, `getDeadline` makes it the pod's deadline: a retry of a
-    30-minute step would be cut at 5 minutes. (The compiled templates set no maxDuration.)"""
+    """workflow/controller/operator.go, `processNodeRetries` sets executionDeadline from maxDuration
+    and the first attempt's start; workflow/controller/workflowpod.go, `getDeadline` makes it the
+    pod's deadline: a retry of a 30-minute step would be cut at 5 minutes. (The compiled templates
+    set no maxDuration.)"""
     retry = {
         "limit": 1,
         "retryPolicy": "Always",
@@ -237,7 +246,8 @@ def test_backoff_max_duration_becomes_the_deadline_of_a_retried_pod() -> None:
 def test_the_compiled_steps_keep_their_own_deadline_when_retried(
     manifests: list[dict[str, object]],
 ) -> None:
-    """The fix of the rule above: no compiled retryStrategy has a maxDuration."""
+    """workflow/controller/workflowpod.go, `getDeadline`, as above: a retried pod's deadline is
+    its backoff's maxDuration when set, so no compiled retryStrategy sets one."""
     for manifest in manifests:
         if manifest["kind"] != "WorkflowTemplate":
             continue
@@ -254,8 +264,8 @@ SUSPEND = {
 
 
 def test_an_expired_suspend_takes_the_inputs_default_when_its_output_has_none() -> None:
-    """operator.go, `addRawOutputFields` (v4.1): a supplied output without a default takes the
-    same-named input's; `executeSuspend` then applies it on expiry."""
+    """workflow/controller/operator.go, `addRawOutputFields` (v4.1): a supplied output without a
+    default takes the same-named input's; `executeSuspend` then applies it on expiry."""
     workflow, _ = run(
         [dag({"name": "ask", "template": "ask"}), SUSPEND], approve=[Answer("expire")]
     )
@@ -289,7 +299,7 @@ def test_an_answer_sets_a_supplied_output_once() -> None:
 
 
 def test_an_answer_for_an_output_the_node_does_not_expect_is_refused() -> None:
-    """updateSuspendedNode: `node is not expecting output parameter`."""
+    """workflow/util/util.go, `updateSuspendedNode`: `node is not expecting output parameter`."""
     from idp.local.controller import set_outputs
 
     node = {"type": "Suspend", "phase": "Running", "outputs": {"parameters": []}}
@@ -298,8 +308,8 @@ def test_an_answer_for_an_output_the_node_does_not_expect_is_refused() -> None:
 
 
 def test_the_exit_handler_sees_the_status_and_go_quoted_failures() -> None:
-    """operator.go, `operate`: workflow.status and workflow.failures (strconv.Quote of the JSON)
-    are set before the exit handler runs."""
+    """workflow/controller/operator.go, `operate`: workflow.status and workflow.failures
+    (strconv.Quote of the JSON) are set before the exit handler runs."""
     exit_handler = container("bye")
     exit_handler["container"]["args"] = ["{{workflow.status}}", "{{workflow.failures}}"]
     _, executor = run(
@@ -318,8 +328,8 @@ def test_the_exit_handler_sees_the_status_and_go_quoted_failures() -> None:
 
 
 def test_a_failing_exit_handler_fails_a_succeeded_workflow_with_its_message() -> None:
-    """operator.go, `operate`: a succeeded run whose exit handler fails is Failed with the exit
-    node's message."""
+    """workflow/controller/operator.go, `operate`: a succeeded run whose exit handler fails is
+    Failed with the exit node's message."""
     workflow, _ = run(
         [dag({"name": "a", "template": "a"}), container("a"), container("bye")],
         {"bye": Ending("Failed", message="main: Error (exit code 1): rejected")},
@@ -330,8 +340,8 @@ def test_a_failing_exit_handler_fails_a_succeeded_workflow_with_its_message() ->
 
 
 def test_stop_fails_a_waiting_suspend_and_still_runs_the_exit_handler() -> None:
-    """operator.go, `failNodesWithoutCreatedPodsAfterDeadlineOrShutdown` and `ShouldExecute`:
-    Stop fails active suspend nodes; exit handler pods still run."""
+    """workflow/controller/operator.go, `failNodesWithoutCreatedPodsAfterDeadlineOrShutdown` and
+    `ShouldExecute`: Stop fails active suspend nodes; exit handler pods still run."""
     workflow, executor = run(
         [dag({"name": "ask", "template": "ask"}), SUSPEND, container("bye")],
         approve=[Answer("stop")],
@@ -355,7 +365,8 @@ def test_terminate_runs_no_exit_handler() -> None:
 
 
 def test_global_outputs_are_recorded_on_the_workflow() -> None:
-    """operator.go, `addParamToGlobalScope`: a globalName output becomes a workflow output."""
+    """workflow/controller/operator.go, `addParamToGlobalScope`: a globalName output becomes a
+    workflow output."""
     template = container(
         "a",
         outputs={
@@ -369,16 +380,32 @@ def test_global_outputs_are_recorded_on_the_workflow() -> None:
 
 
 def test_an_input_without_value_or_default_errors_the_node() -> None:
-    """workflow/common/util.go, `SubstituteParams`: `inputs.parameters.X had no value`."""
+    """workflow/common/util.go, `SubstituteParams`: `inputs.parameters.X had no value`, which
+    workflow/controller/dag.go `executeDAGTask` records as `task '<node name>' errored: ...`."""
     template = container("a", inputs={"parameters": [{"name": "x"}]})
     workflow, executor = run([dag({"name": "a", "template": "a"}), template])
-    assert node_named(workflow, "a")["message"] == "inputs.parameters.x had no value"
+    assert node_named(workflow, "a")["message"] == (
+        "task 'wf.a' errored: inputs.parameters.x had no value"
+    )
+    assert executor.ran() == []
+
+
+def test_an_entrypoint_that_cannot_start_errors_the_workflow() -> None:
+    """workflow/controller/operator.go, `operate`: an error `executeTemplate` returns for the
+    entrypoint (here `SubstituteParams`'s) errors the Workflow, `error in entry template
+    execution: ...`; nothing runs."""
+    workflow, executor = run([container("main", inputs={"parameters": [{"name": "x"}]})])
+    assert workflow["status"]["phase"] == "Error"
+    assert workflow["status"]["message"] == (
+        "error in entry template execution: inputs.parameters.x had no value"
+    )
     assert executor.ran() == []
 
 
 def test_a_reference_to_an_output_that_never_comes_waits_forever_and_is_reported() -> None:
-    """dag.go, `resolveDependencyReferences`: an unresolved `tasks.` tag requeues the workflow
-    (util/template/replace.go, `ReplaceStrictAny`); locally that is reported, not hung on."""
+    """workflow/controller/dag.go, `resolveDependencyReferences`: an unresolved `tasks.` tag
+    requeues the workflow (util/template/replace.go, `ReplaceStrictAny`); locally that is reported,
+    not hung on."""
     reader = {
         "name": "b",
         "template": "b",
@@ -404,9 +431,27 @@ def test_node_ids_are_the_workflow_name_and_the_fnv32a_of_the_node_name() -> Non
     assert node_id("wf", "wf.a") == f"wf-{fnv32a('wf.a')}"
 
 
+def test_a_depends_outside_the_expr_idp_local_reads_is_refused_before_the_run() -> None:
+    """workflow/controller/dag.go, `evaluateDependsLogic`, evaluates `depends` with all of expr;
+    idp local reads results joined by `&&`, `||`, `!` and parentheses (idp.local.expr) and
+    refuses anything else before the run, naming the task (spec.check_spec)."""
+    reader = {"name": "b", "template": "a", "depends": "a.Succeeded == a.Failed"}
+    with pytest.raises(UnsupportedField, match=r"tasks\[1\]\.depends: unsupported syntax"):
+        run([dag({"name": "a", "template": "a"}, reader), container("a")])
+
+
+def test_a_label_expression_outside_the_expr_idp_local_reads_is_refused_before_the_run() -> None:
+    """workflow/controller/operator.go, `updateWorkflowMetadata`, evaluates `labelsFrom` with all
+    of expr; idp local reads names, members, calls and literals, and refuses the rest before the
+    run, naming the label (spec.check_spec)."""
+    spec = {"workflowMetadata": {"labelsFrom": {"who": {"expression": "a ?? 'x'"}}}}
+    with pytest.raises(UnsupportedField, match=r"labelsFrom\.who: unsupported syntax"):
+        run([dag({"name": "a", "template": "a"}), container("a")], spec=spec)
+
+
 def test_a_label_from_an_expression_that_is_no_label_value_errors_the_workflow() -> None:
-    """operator.go, `updateWorkflowMetadata`: an invalid label value errors the Workflow before
-    any node exists."""
+    """workflow/controller/operator.go, `updateWorkflowMetadata`: an invalid label value errors the
+    Workflow before any node exists."""
     spec = {"workflowMetadata": {"labelsFrom": {"who": {"expression": "'ann@example.com'"}}}}
     workflow, executor = run([dag({"name": "a", "template": "a"}), container("a")], spec=spec)
     assert workflow["status"]["phase"] == "Error"
@@ -414,7 +459,7 @@ def test_a_label_from_an_expression_that_is_no_label_value_errors_the_workflow()
     assert (workflow["status"]["nodes"], executor.ran()) == ({}, [])
 
 
-# -- withParam / withItems -------------------------------------------------------------------
+# -- withParam -------------------------------------------------------------------------------
 
 STACKS = [{"environment": "dev", "name": "web"}, {"environment": "prod", "name": "api"}]
 CHECK = container(
@@ -457,8 +502,9 @@ def args_of(executor: Scripted, template: str = "check") -> list[list[str]]:
 
 
 def test_with_param_makes_one_node_per_item_named_after_the_item() -> None:
-    """workflow/controller/dag.go, `expandTask`; operator.go, `processItem` (a map's
-    `key:value` pairs, sorted, joined by commas) and `generateNodeName` (`NAME(INDEX:DESC)`)."""
+    """workflow/controller/dag.go, `expandTask`; workflow/controller/operator.go, `processItem`
+    (a map's `key:value` pairs, sorted, joined by commas) and `generateNodeName`
+    (`NAME(INDEX:DESC)`)."""
     workflow, executor = run(fan_out(), listed(STACKS))
     assert phase_of(workflow, "check(0:environment:dev,name:web)") == "Succeeded"
     assert phase_of(workflow, "check(1:environment:prod,name:api)") == "Succeeded"
@@ -467,8 +513,9 @@ def test_with_param_makes_one_node_per_item_named_after_the_item() -> None:
 
 
 def test_the_items_hang_under_a_task_group_node_in_the_dag() -> None:
-    """dag.go, `executeDAGTask`: a TaskGroup node under the dependencies' outbound nodes, the
-    expanded tasks its children (`connectDependencies`), each in the DAG's boundary."""
+    """workflow/controller/dag.go, `executeDAGTask`: a TaskGroup node under the dependencies'
+    outbound nodes, the expanded tasks its children (`connectDependencies`), each in the DAG's
+    boundary."""
     workflow, _ = run(fan_out(), listed(STACKS))
     group = node_named(workflow, "check")
     items = [
@@ -482,8 +529,8 @@ def test_the_items_hang_under_a_task_group_node_in_the_dag() -> None:
 
 
 def test_an_empty_list_skips_the_task() -> None:
-    """dag.go, `executeDAGTask`: an expanded task without items is Skipped, "Skipped, empty
-    params"; the DAG still succeeds."""
+    """workflow/controller/dag.go, `executeDAGTask`: an expanded task without items is Skipped,
+    "Skipped, empty params"; the DAG still succeeds."""
     workflow, executor = run(fan_out(), listed("[]"))
     group = node_named(workflow, "check")
     assert (group["type"], group["phase"], group["message"]) == (
@@ -496,8 +543,9 @@ def test_an_empty_list_skips_the_task() -> None:
 
 
 def test_a_with_param_that_is_no_json_list_errors_the_task() -> None:
-    """dag.go, `expandTask`: `withParam value could not be parsed as a JSON list: ...` with the
-    error of Go's json.Unmarshal into []Item; the task's node is in Error, the workflow fails."""
+    """workflow/controller/dag.go, `expandTask`: `withParam value could not be parsed as a JSON
+    list: ...` with the error of Go's json.Unmarshal into []Item; the task's node is in Error, the
+    workflow fails."""
     workflow, executor = run(fan_out(), listed('{"environment": "dev"}'))
     group = node_named(workflow, "check")
     assert (group["type"], group["phase"]) == ("Skipped", "Error")
@@ -510,7 +558,8 @@ def test_a_with_param_that_is_no_json_list_errors_the_task() -> None:
 
 
 def test_a_with_param_that_is_no_json_at_all_names_the_character() -> None:
-    """dag.go, `expandTask`, with encoding/json's syntax error for the first character."""
+    """workflow/controller/dag.go, `expandTask`, with encoding/json's syntax error for the first
+    character."""
     workflow, _ = run(fan_out(), listed("dev/web\n"))
     assert node_named(workflow, "check")["message"] == (
         "withParam value could not be parsed as a JSON list: dev/web: invalid character 'd' "
@@ -519,8 +568,9 @@ def test_a_with_param_that_is_no_json_at_all_names_the_character() -> None:
 
 
 def test_items_are_strings_numbers_and_bools_as_their_json_text() -> None:
-    """operator.go, `processItem`: `{{item}}` is a string item itself, a number or bool as its
-    JSON text (`Item.String`, numbers as written); `generateNodeName` drops parentheses."""
+    """workflow/controller/operator.go, `processItem`: `{{item}}` is a string item itself, a number
+    or bool as its JSON text (`Item.String`, numbers as written); `generateNodeName` drops
+    parentheses."""
     echo = container("echo", inputs={"parameters": [{"name": "x"}]})
     echo["container"]["args"] = ["{{inputs.parameters.x}}"]
     task = {
@@ -543,8 +593,8 @@ def test_items_are_strings_numbers_and_bools_as_their_json_text() -> None:
 def test_a_list_item_is_its_json_and_named_as_go_prints_it(
     given: str, value: str, name: str
 ) -> None:
-    """operator.go, `processItem`: a list (JSON `null` is read as one) is `{{item}}` as Go's
-    json.Marshal writes it, described as fmt.Sprint prints the list (`[a 1]`)."""
+    """workflow/controller/operator.go, `processItem`: a list (JSON `null` is read as one) is
+    `{{item}}` as Go's json.Marshal writes it, described as fmt.Sprint prints the list (`[a 1]`)."""
     echo = container("echo", inputs={"parameters": [{"name": "x"}]})
     echo["container"]["args"] = ["{{inputs.parameters.x}}"]
     task = {
@@ -559,14 +609,14 @@ def test_a_list_item_is_its_json_and_named_as_go_prints_it(
 
 
 def test_a_map_item_is_its_json_with_sorted_keys() -> None:
-    """operator.go, `processItem`: `{{item}}` of a map is Go's json.Marshal of it (keys
-    sorted), `{{item.KEY}}` each value as `Item.String` writes it."""
+    """workflow/controller/operator.go, `processItem`: `{{item}}` of a map is Go's json.Marshal of
+    it (keys sorted), `{{item.KEY}}` each value as `Item.String` writes it."""
     echo = container("echo", inputs={"parameters": [{"name": "x"}, {"name": "n"}]})
     echo["container"]["args"] = ["{{inputs.parameters.x}}", "{{inputs.parameters.n}}"]
     task = {
         "name": "echo",
         "template": "echo",
-        "withItems": [{"name": "web", "environment": "dev", "n": 3}],
+        "withParam": '[{"name": "web", "environment": "dev", "n": 3}]',
         "arguments": {
             "parameters": [{"name": "x", "value": "{{item}}"}, {"name": "n", "value": "{{item.n}}"}]
         },
@@ -576,9 +626,9 @@ def test_a_map_item_is_its_json_with_sorted_keys() -> None:
 
 
 def test_an_items_value_is_data_and_not_expanded_again() -> None:
-    """operator.go, `processItem`: one pass of fasttemplate over the task's text, so a value
-    holding a tag is written as it is (and `common.SubstituteParams` leaves a tag it does not
-    know in the step's input)."""
+    """workflow/controller/operator.go, `processItem`: one pass of fasttemplate over the task's
+    text, so a value holding a tag is written as it is (and `common.SubstituteParams` leaves a tag
+    it does not know in the step's input)."""
     stacks = [{"environment": "dev", "name": "{{item.environment}}"}]
     _, executor = run(fan_out(), listed(stacks))
     assert args_of(executor) == [["dev", "{{item.environment}}"]]
@@ -593,9 +643,20 @@ def test_a_global_tag_in_an_items_value_is_resolved_by_the_step_as_argo_does() -
     assert args_of(executor) == [["dev", "wf"]]
 
 
+def test_an_expression_tag_arriving_in_a_value_stops_the_run() -> None:
+    """workflow/common/util.go, `SubstituteParams`: the second pass over the step's text would
+    evaluate an expression tag that a value brought in (util/template/expression_template.go);
+    idp local evaluates none, so the run stops naming it rather than run the step differently.
+    (The compiled objects' values come from validated requests, which never hold `{{`.)"""
+    stacks = [{"environment": "dev", "name": "{{=sprig.upper('x')}}"}]
+    with pytest.raises(LocalRunError, match=r"the expression tag \{\{=sprig\.upper\('x'\)\}\}"):
+        run(fan_out(), listed(stacks))
+
+
 def test_an_unknown_tag_in_an_items_value_fails_the_expansion() -> None:
-    """dag.go, `expandTask` marshals the task with its `withParam` text, and `processItem`
-    replaces without unresolved tags (util/template/simple_template.go): `failed to resolve`."""
+    """workflow/controller/dag.go, `expandTask` marshals the task with its `withParam` text, and
+    `processItem` replaces without unresolved tags (util/template/simple_template.go): `failed to
+    resolve`."""
     stacks = [{"environment": "dev", "name": "{{nope}}"}]
     workflow, executor = run(fan_out(), listed(stacks))
     assert node_named(workflow, "check")["phase"] == "Error"
@@ -604,8 +665,8 @@ def test_an_unknown_tag_in_an_items_value_fails_the_expansion() -> None:
 
 
 def test_a_failed_item_fails_the_group_once_every_item_has_ended() -> None:
-    """dag.go, `executeDAGTask`: the TaskGroup waits for every expanded task, then takes the
-    phase of one that Failed or Errored."""
+    """workflow/controller/dag.go, `executeDAGTask`: the TaskGroup waits for every expanded task,
+    then takes the phase of one that Failed or Errored."""
     script = {**listed(STACKS * 2), "check": [Ending(), Ending("Failed"), Ending(), Ending()]}
     workflow, executor = run(fan_out(), script)
     assert len(args_of(executor)) == 4
@@ -614,8 +675,8 @@ def test_a_failed_item_fails_the_group_once_every_item_has_ended() -> None:
 
 
 def test_a_dag_that_does_not_fail_fast_runs_every_item_then_fails() -> None:
-    """dag.go, `assessDAGPhase`: with `dag.failFast: false` the DAG's phase is known only once
-    every target task has ended; one failed target then fails it."""
+    """workflow/controller/dag.go, `assessDAGPhase`: with `dag.failFast: false` the DAG's phase is
+    known only once every target task has ended; one failed target then fails it."""
     templates = fan_out()
     templates[0]["dag"]["failFast"] = False
     script = {**listed(STACKS * 2), "check": [Ending("Failed"), Ending(), Ending(), Ending()]}
@@ -625,8 +686,9 @@ def test_a_dag_that_does_not_fail_fast_runs_every_item_then_fails() -> None:
 
 
 def test_a_templates_fail_fast_is_refused_before_the_run() -> None:
-    """`Template.IsFailFast` (workflow_types.go), read by operator.go's `checkParallelism`, is
-    not implemented; its default, false, is accepted (spec.check_spec)."""
+    """pkg/apis/workflow/v1alpha1/workflow_types.go, `Template.IsFailFast`, read by
+    workflow/controller/operator.go, `checkParallelism`, is not implemented; its default,
+    false, is accepted (spec.check_spec)."""
     templates = fan_out(failFast=True)
     with pytest.raises(UnsupportedField, match=r"templates\[0\]\.failFast: idp local runs only"):
         run(templates, listed(STACKS))
@@ -646,8 +708,8 @@ def test_a_templates_fail_fast_is_refused_before_the_run() -> None:
 def test_depends_reads_a_task_groups_results_from_its_items(
     depends: str, endings: list[str], runs: bool
 ) -> None:
-    """dag.go, `evaluateDependsLogic`: for a TaskGroup, AnySucceeded when an item Succeeded,
-    AllFailed when every item Failed (an Error is no failure here)."""
+    """workflow/controller/dag.go, `evaluateDependsLogic`: for a TaskGroup, AnySucceeded when an
+    item Succeeded, AllFailed when every item Failed (an Error is no failure here)."""
     report = {"name": "report", "template": "report", "depends": depends}
     script = {**listed(STACKS), "check": [Ending(phase) for phase in endings]}
     workflow, executor = run([*fan_out(report), container("report")], script)
@@ -666,7 +728,9 @@ def test_a_task_after_a_group_hangs_under_every_item() -> None:
 
 
 def test_when_with_with_param_is_refused_before_the_run() -> None:
-    """idp local does not implement `when` on an expanded task (spec.check_spec)."""
+    """workflow/controller/dag.go, `resolveDependencyReferences` and `executeDAGTask`, read a
+    `when` on an expanded task per item (an error before expansion is ignored); idp local does
+    not implement that and refuses it (spec.check_spec)."""
     templates = fan_out()
     templates[0]["dag"]["tasks"][1]["when"] = "true"
     with pytest.raises(UnsupportedField, match=r"tasks\[1\]\.when: not supported with"):
@@ -674,8 +738,9 @@ def test_when_with_with_param_is_refused_before_the_run() -> None:
 
 
 def test_reading_an_expanded_tasks_outputs_is_refused_before_the_run() -> None:
-    """Argo aggregates an expanded task's outputs (`processAggregateNodeOutputs`); idp local
-    refuses a task that reads them rather than run it differently."""
+    """workflow/controller/operator.go, `processAggregateNodeOutputs` (from
+    workflow/controller/dag.go, `buildLocalScopeFromTask`), aggregates an expanded task's
+    outputs; idp local refuses a task that reads them rather than run it differently."""
     report = {
         "name": "report",
         "template": "report",
@@ -687,8 +752,8 @@ def test_reading_an_expanded_tasks_outputs_is_refused_before_the_run() -> None:
 
 
 def test_each_items_node_records_its_substituted_inputs() -> None:
-    """operator.go, `initializeExecutableNode`: a node of a template with inputs holds them, as
-    substituted for that node."""
+    """workflow/controller/operator.go, `initializeExecutableNode`: a node of a template with inputs
+    holds them, as substituted for that node."""
     workflow, _ = run(fan_out(), listed(STACKS))
     item = node_named(workflow, "check(1:environment:prod,name:api)")
     assert item["inputs"]["parameters"] == [
@@ -702,8 +767,9 @@ def test_each_items_node_records_its_substituted_inputs() -> None:
 
 
 def test_a_dags_parallelism_bounds_the_items_running_at_once() -> None:
-    """operator.go, `checkParallelism` with node_counters.go, `getActiveChildren`: a child of a
-    DAG with parallelism 2 is not started while two children are Pending or Running."""
+    """workflow/controller/operator.go, `checkParallelism` with
+    workflow/controller/node_counters.go, `getActiveChildren`: a child of a DAG with parallelism 2
+    is not started while two children are Pending or Running."""
     six = [{"environment": "dev", "name": f"s{i}"} for i in range(6)]
     workflow, executor = run(fan_out(parallelism=2), listed(six))
     assert len(args_of(executor)) == 6
@@ -712,14 +778,16 @@ def test_a_dags_parallelism_bounds_the_items_running_at_once() -> None:
 
 
 def test_without_parallelism_every_item_runs_at_once() -> None:
-    """operator.go, `checkParallelism`: no limit without `parallelism`."""
+    """workflow/controller/operator.go, `checkParallelism`: no limit without `parallelism`."""
     six = [{"environment": "dev", "name": f"s{i}"} for i in range(6)]
     _, executor = run(fan_out(), listed(six))
     assert executor.peak == 6
 
 
 def test_parallelism_is_only_taken_on_a_dag() -> None:
-    """idp local implements a DAG template's parallelism only (spec.check_spec)."""
+    """workflow/controller/operator.go, `checkParallelism`, limits a Workflow's and any
+    template's children; idp local implements a DAG template's only and refuses the rest
+    (spec.check_spec)."""
     with pytest.raises(UnsupportedField, match=r"templates\[1\]\.parallelism"):
         run([dag({"name": "a", "template": "a"}), container("a", parallelism=1)])
 
@@ -738,7 +806,7 @@ def locked_fan_out(**drift: Any) -> list[dict[str, Any]]:
 def test_two_items_on_the_same_mutex_run_one_after_the_other() -> None:
     """workflow/sync/sync_manager.go, `TryAcquire` (the holder is the node) and `Release` (from
     `executeTemplate` once the node is fulfilled); the waiting node is Pending with
-    semaphore.go's `checkAcquire` message (`markNodeWaitingForLock`)."""
+    workflow/sync/semaphore.go's `checkAcquire` message (`markNodeWaitingForLock`)."""
     seen: list[tuple[str, str, str]] = []
     twice = [{"environment": "dev", "name": "web"}] * 2
     workflow, executor = run(locked_fan_out(), listed(twice), seen=seen)
@@ -753,9 +821,9 @@ def test_two_items_on_the_same_mutex_run_one_after_the_other() -> None:
 
 
 def test_a_retried_template_waits_for_its_lock_as_a_retry_node() -> None:
-    """operator.go, `executeTemplate`: a node that cannot take its lock is made with the
-    template's node type (`GetNodeType`: Retry with a retryStrategy), Pending; once it holds
-    the lock its attempts run, and it lets the lock go when it is fulfilled."""
+    """workflow/controller/operator.go, `executeTemplate`: a node that cannot take its lock is made
+    with the template's node type (`GetNodeType`: Retry with a retryStrategy), Pending; once it
+    holds the lock its attempts run, and it lets the lock go when it is fulfilled."""
     seen: list[tuple[str, str, str]] = []
     retried = [*locked_fan_out()[:2], {**LOCKED, "retryStrategy": {"limit": 1}}]
     twice = [{"environment": "dev", "name": "web"}] * 2
@@ -768,15 +836,16 @@ def test_a_retried_template_waits_for_its_lock_as_a_retry_node() -> None:
 
 
 def test_items_on_different_mutexes_run_together() -> None:
-    """sync_manager.go: one lock per key (`<namespace>/Mutex/<name>`)."""
+    """workflow/sync/sync_manager.go, `TryAcquire`, with workflow/sync/lock_name.go,
+    `getMutexLockName`: one lock per key (`<namespace>/Mutex/<name>`)."""
     workflow, executor = run(locked_fan_out(), listed(STACKS))
     assert executor.peak == 2
     assert workflow["status"]["phase"] == "Succeeded"
 
 
 def test_a_node_waiting_for_its_lock_counts_against_the_dags_parallelism() -> None:
-    """node_counters.go, `getActiveChildren`: a Pending Pod node counts, waiting or not; so with
-    parallelism 2 the third item starts only after the first has ended."""
+    """workflow/controller/node_counters.go, `getActiveChildren`: a Pending Pod node counts, waiting
+    or not; so with parallelism 2 the third item starts only after the first has ended."""
     seen: list[tuple[str, str, str]] = []
     three = [{"environment": "dev", "name": "web"}] * 3
     run(locked_fan_out(parallelism=2), listed(three), seen=seen)
@@ -815,8 +884,8 @@ def test_the_mutex_of_a_template_is_the_lock_of_a_workflows_mutex_of_that_name(
 
 
 def test_a_workflows_mutex_waits_on_the_same_lock_key(tmp_path: Path) -> None:
-    """operator.go, `operate`: the Workflow-level `TryAcquire` has no node; its key is the same
-    `<namespace>/Mutex/<name>` (lock_name.go)."""
+    """workflow/controller/operator.go, `operate`: the Workflow-level `TryAcquire` has no node; its
+    key is the same `<namespace>/Mutex/<name>` (workflow/sync/lock_name.go)."""
     check = FileLocks(tmp_path, waiting=lambda key: None).hold("test/Mutex/compute-dev-web")
     waited: list[str] = []
 
@@ -835,8 +904,8 @@ def test_a_workflows_mutex_waits_on_the_same_lock_key(tmp_path: Path) -> None:
 
 
 def test_a_finished_workflow_holds_no_lock(tmp_path: Path) -> None:
-    """operator.go, `operate`: `ReleaseAll` once the Workflow is fulfilled; its status then has
-    no `synchronization`."""
+    """workflow/controller/operator.go, `operate`: `ReleaseAll` once the Workflow is fulfilled; its
+    status then has no `synchronization`."""
     locks = FileLocks(tmp_path, waiting=lambda key: None)
     workflow, _ = run(locked_fan_out(), listed(STACKS), locks=locks)
     assert "synchronization" not in workflow["status"]
@@ -847,8 +916,8 @@ def test_a_finished_workflow_holds_no_lock(tmp_path: Path) -> None:
 
 
 def test_stop_fails_a_node_waiting_for_its_lock() -> None:
-    """operator.go, `failNodesWithoutCreatedPodsAfterDeadlineOrShutdown`: a Pending node waiting
-    for a lock has no pod to kill, so a shutdown fails it."""
+    """workflow/controller/operator.go, `failNodesWithoutCreatedPodsAfterDeadlineOrShutdown`: a
+    Pending node waiting for a lock has no pod to kill, so a shutdown fails it."""
     workflow_object, template = workflow_of(locked_fan_out(), entrypoint="main")
     controller: Controller
 
@@ -872,7 +941,9 @@ def test_stop_fails_a_node_waiting_for_its_lock() -> None:
 
 
 def test_a_mutex_is_taken_on_container_templates_only() -> None:
-    """idp local locks a container template's node (spec.check_spec)."""
+    """workflow/controller/operator.go, `executeTemplate`, takes a mutex for a template of any
+    type (workflow/sync/sync_manager.go, `TryAcquire`); idp local locks a container template's
+    node only and refuses the rest (spec.check_spec)."""
     main = dag({"name": "a", "template": "a"})
     main["synchronization"] = {"mutexes": [{"name": "m"}]}
     with pytest.raises(UnsupportedField, match=r"templates\[0\]\.synchronization"):
@@ -885,8 +956,8 @@ SCHEDULED = "2030-01-02T03:00:00Z"
 
 
 def test_workflow_scheduled_time_is_the_scheduled_time_annotation() -> None:
-    """operator.go, `setGlobalParameters`: `workflow.scheduledTime` is the Workflow's
-    `workflows.argoproj.io/scheduled-time` annotation."""
+    """workflow/controller/operator.go, `setGlobalParameters`: `workflow.scheduledTime` is the
+    Workflow's `workflows.argoproj.io/scheduled-time` annotation."""
     step = container("a")
     step["container"]["args"] = ["--now", "{{workflow.scheduledTime}}"]
     annotations = {"workflows.argoproj.io/scheduled-time": SCHEDULED}
@@ -928,7 +999,8 @@ def cron_workflow(**spec: object) -> dict[str, Any]:
 
 def test_the_cron_controller_names_the_workflow_after_the_scheduled_time() -> None:
     """workflow/cron/operator.go, `getChildWorkflowName`: `<cron>-<Unix seconds>`, in the
-    CronWorkflow's namespace, its spec the `workflowSpec` (common/convert.go, `toWorkflow`)."""
+    CronWorkflow's namespace, its spec the `workflowSpec` (workflow/common/convert.go,
+    `toWorkflow`)."""
     made = workflow_from_cron(cron_workflow(), parse_time(SCHEDULED))
     assert made["metadata"]["name"] == "compute-drift-1893553200"
     assert made["metadata"]["namespace"] == "argo-events"
@@ -937,8 +1009,8 @@ def test_the_cron_controller_names_the_workflow_after_the_scheduled_time() -> No
 
 
 def test_the_cron_controller_labels_and_annotates_the_workflow() -> None:
-    """common/convert.go, `ConvertCronWorkflowToWorkflowWithProperties` and `toWorkflow`: the
-    creator labels propagate (`labelsToPropagate`), others do not; the cron-workflow label and
+    """workflow/common/convert.go, `ConvertCronWorkflowToWorkflowWithProperties` and `toWorkflow`:
+    the creator labels propagate (`labelsToPropagate`), others do not; the cron-workflow label and
     `workflowMetadata`'s labels are added; the scheduled time is annotated in RFC 3339."""
     made = workflow_from_cron(cron_workflow(), parse_time("2030-01-02T04:00:00+01:00"))
     assert made["metadata"]["labels"] == {
@@ -969,13 +1041,16 @@ def test_a_suspended_cron_workflow_makes_no_workflow() -> None:
 
 
 def test_a_cron_workflow_with_when_is_refused() -> None:
-    """`evalWhen` reads the CronWorkflow's run history, which a local run does not have."""
+    """workflow/cron/operator.go, `evalWhen`, reads the CronWorkflow's run history, which a
+    local run does not have."""
     with pytest.raises(UnsupportedField, match=r"spec\.when: not supported"):
         check_runnable(cron_workflow(when="{{cronworkflow.failed}} == 0"))
 
 
 def test_the_cron_workflow_and_its_finished_run_pass_the_official_schemas() -> None:
-    """The CronWorkflow as written here and the Workflow idp local makes and finishes."""
+    """api/jsonschema/schema.json (v4.1.2, the official schema): the CronWorkflow as written
+    here and the Workflow idp local makes (workflow/common/convert.go, `toWorkflow`) and
+    finishes."""
     cron = cron_workflow(startingDeadlineSeconds=300)
     assert conformance_errors(cron) == []
     made = workflow_from_cron(cron, parse_time(SCHEDULED))
