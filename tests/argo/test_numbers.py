@@ -39,7 +39,9 @@ def test_a_number_out_of_bounds_is_a_usage_error_naming_the_flag(
     assert exited.value.code == EXIT_USAGE
     err = capsys.readouterr().err
     assert "Traceback" not in err
-    assert err.splitlines()[-1].startswith(f"idp {command[0]}: error: argument {flag}: {value}")
+    (line,) = err.splitlines()
+    assert line.startswith(f"idp: argument {flag}: {value}: ")
+    assert line.endswith(f"(see: idp {command[0]} --help)")
     assert fake.requests == []
 
 
