@@ -29,6 +29,7 @@ from idp.local.pods import Artifacts, LocalPods, PathMap, Stub
 from idp.pipeline import STUBBABLE_PHASES
 
 SHOWN_TYPES = ("Pod", "Suspend", "Skipped")
+BACKOFF = "Backoff for "  # a Retry node's message while it waits (`processNodeRetries`)
 TIMINGS = "timings.json"  # in the run folder: each step process's wall time, in seconds
 STUB_PHASES = ("Succeeded", "Failed", "Error")
 
@@ -129,6 +130,17 @@ def watcher(out: IO[str], clock: RunClock) -> Callable[[Node], None]:
     """Print a node's phase when it changes, one line, as `argo watch` shows it."""
 
     def show(node: Node) -> None:
+        message = str(node.get("message") or "")
+        if node.get("type") == "Retry" and message.startswith(BACKOFF):
+            # Argo waits out a retry's backoff before it reads the retry policy
+            # (operator.go, `processNodeRetries`): say why nothing seems to happen
+            print(
+                f"waiting   {node.get('displayName')}: {message.lower()} before Argo decides "
+                "whether its retry policy retries it (it waits out the backoff first)",
+                file=out,
+            )
+            out.flush()
+            return
         if node.get("type") not in SHOWN_TYPES and not node.get("synchronizationStatus"):
             return  # a retried step's node is shown while it waits for its lock
         shown = str(node.get("displayName") or node["name"])
