@@ -220,15 +220,14 @@ def _notify_secrets(settings: Settings) -> list[SecretEnv]:
 
 
 def read_retry() -> m.RetryStrategy:
-    """Retries for steps that only read: on Argo/Kubernetes errors, never on a step's failure.
+    """Retries for steps that change nothing: on Argo/Kubernetes errors (a pod deleted or
+    evicted), never on a step's failure, which is final.
 
-    No `maxDuration`: the controller makes it every retried pod's deadline, counted from the
-    first attempt's start (`operator.go`, `processNodeRetries`; `workflowpod.go`,
-    `getDeadline`), which would cut a retried plan far short of its own deadline. The limit
-    bounds the attempts; each attempt keeps its template's activeDeadlineSeconds.
+    No backoff: the controller waits out a backoff before it reads the retry policy
+    (`operator.go`, `processNodeRetries`), so every failed plan and every exit handler that
+    reports an unfulfilled outcome would end that much later, for a retry that never comes.
+    No `maxDuration` either: the controller makes it every retried pod's deadline, counted
+    from the first attempt's start (`processNodeRetries`; `workflowpod.go`, `getDeadline`).
+    The limit bounds the attempts; each attempt keeps its template's activeDeadlineSeconds.
     """
-    return m.RetryStrategy(
-        limit=m.IntOrString(3),
-        retry_policy="OnError",
-        backoff=m.Backoff(duration="10s", factor=m.IntOrString(2)),
-    )
+    return m.RetryStrategy(limit=m.IntOrString(3), retry_policy="OnError")

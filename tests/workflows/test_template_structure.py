@@ -283,6 +283,16 @@ def test_only_the_notify_step_sees_the_notify_credentials(wt: Manifest, settings
         assert secrets == ({settings.notify_secret} if template["name"] in notices else set())
 
 
+def test_no_retry_backs_off(manifests: list[Manifest]) -> None:
+    """operator.go, `processNodeRetries`: a backoff is waited out before the retry policy is
+    read, so a failed plan or an exit handler reporting an unfulfilled outcome (final, never
+    retried) would end that much later."""
+    for manifest in manifests:
+        spec = manifest["spec"].get("workflowSpec") or manifest["spec"]
+        for template in spec.get("templates") or []:
+            assert "backoff" not in (template.get("retryStrategy") or {}), template["name"]
+
+
 def test_only_the_steps_that_change_nothing_retry_and_only_on_errors(wt: Manifest) -> None:
     templates = templates_by_name(wt)
     assert "retryStrategy" not in templates["apply"]
