@@ -288,7 +288,7 @@ def test_no_retry_backs_off(manifests: list[Manifest]) -> None:
     read, so a failed plan or an exit handler reporting an unfulfilled outcome (final, never
     retried) would end that much later."""
     for manifest in manifests:
-        spec = manifest["spec"].get("workflowSpec") or manifest["spec"]
+        spec = (manifest.get("spec") or {}).get("workflowSpec") or manifest.get("spec") or {}
         for template in spec.get("templates") or []:
             assert "backoff" not in (template.get("retryStrategy") or {}), template["name"]
 
