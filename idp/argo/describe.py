@@ -1,7 +1,7 @@
 """`idp status REQUEST_ID|WORKFLOW`: one request in full, from its Workflow.
 
 It shows who asked for what (`idp.argo.summary`), the outcome and its reason (or where the run
-stands), the approval's answer and who gave it, the plan's summary, sha256 and changes, the
+stands), the approval's answer and who gave it, the plan's summary, sha256, cost and changes, the
 non-sensitive Terraform outputs (the `outputs` Workflow output the report step publishes), each
 step with its phase and message in the order they ran, the attempts of a step that needed more
 than one (`idp.argo.steps`), and the Argo UI link. `-o json|yaml` prints the same as one object.
@@ -21,7 +21,7 @@ from idp.argo.connection import from_args
 from idp.argo.states import AWAITING_APPROVAL
 from idp.argo.terminal import printable
 from idp.manifests import Manifest, dump
-from idp.pipeline import GLOBAL_OUTPUTS, GLOBAL_PLAN_SHA256, GLOBAL_SUMMARY, UNANSWERED
+from idp.pipeline import GLOBAL_COST, GLOBAL_OUTPUTS, GLOBAL_PLAN_SHA256, GLOBAL_SUMMARY, UNANSWERED
 from idp.settings import Settings
 
 PLAN_STEP = "plan"
@@ -76,6 +76,7 @@ def described(workflow: Manifest, ui_url: str) -> dict[str, Any]:
         "message": str((workflow.get("status") or {}).get("message") or ""),
         "summary": status.workflow_output(workflow, GLOBAL_SUMMARY) or "",
         "sha256": status.workflow_output(workflow, GLOBAL_PLAN_SHA256) or "",
+        "cost": status.workflow_output(workflow, GLOBAL_COST) or "",
         "changes": _changes(workflow, found),
         "outputs": _outputs(workflow),
         "steps": [
@@ -158,6 +159,8 @@ def lines(shown: dict[str, Any]) -> list[str]:
     if shown["summary"]:
         sha = f" (sha256 {shown['sha256']})" if shown["sha256"] else ""
         found.append(_row("plan", shown["summary"] + sha))
+    if shown["cost"]:
+        found.append(_row("cost", shown["cost"]))
     if shown["changes"]:
         found.append(_row("changes", shown["changes"][0]))
         found += _more(shown["changes"][1:])

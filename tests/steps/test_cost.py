@@ -336,6 +336,95 @@ def test_a_plan_without_changes_costs_nothing(prices: FakePrices) -> None:
     assert (found.status, found.before, found.after) == ("ok", 0.0, 0.0)
 
 
+# -- the stand-ins of the modules idp local runs (terraform_data with `stands_in_for`)
+
+STAND_IN = "terraform_data.cluster"
+
+
+def standing_in(resource_type: str, values: dict[str, Any], **more: Any) -> dict[str, Any]:
+    """A terraform_data's values whose input stands in for `resource_type` with `values`."""
+    return {"input": {"stands_in_for": resource_type, **values, **more}, "triggers_replace": None}
+
+
+def test_a_stand_in_is_priced_as_the_type_it_stands_in_for(prices: FakePrices) -> None:
+    after = standing_in("azurerm_kubernetes_cluster", cluster(), id="/subscriptions/x")
+    found = run(plan_of(change(STAND_IN, ["create"], after=after)), "westeurope", prices)
+    assert totals(found) == ("ok", 0.0, cents(THREE_NODES))
+    assert [(line.address, line.type) for line in found.lines] == [
+        (STAND_IN, "azurerm_kubernetes_cluster")
+    ]
+
+
+def test_a_stand_ins_unknowns_are_those_of_its_input(prices: FakePrices) -> None:
+    values = cluster()
+    del values["default_node_pool"][0]["vm_size"]
+    unknown = {"id": True, "input": {"default_node_pool": [{"vm_size": True}]}, "output": True}
+    after = standing_in("azurerm_kubernetes_cluster", values)
+    found = run(
+        plan_of(change(STAND_IN, ["create"], after=after, after_unknown=unknown)),
+        "westeurope",
+        prices,
+    )
+    assert found.unpriced[0].reason == ("default_node_pool.0.vm_size is known only after apply")
+
+
+def test_terraform_data_without_a_stand_in_costs_nothing(prices: FakePrices) -> None:
+    plan = plan_of(
+        change("terraform_data.plain", ["create"], after={"input": {"vm_size": "x"}}),
+        change("terraform_data.other", ["create"], after=standing_in("aws_instance", {})),
+    )
+    found = run(plan, "eastus", prices)
+    assert [(line.type, line.free) for line in found.lines] == [("terraform_data", True)] * 2
+    assert prices.requests == 0
+
+
+def test_each_side_of_a_stand_in_is_read_as_it_is(prices: FakePrices) -> None:
+    before = {"input": {"vm_size": "Standard_D2s_v5", "node_count": 3}}
+    after = standing_in("azurerm_kubernetes_cluster", cluster())
+    found = run(
+        plan_of(change(STAND_IN, ["update"], before=before, after=after)), "westeurope", prices
+    )
+    assert totals(found) == ("ok", 0.0, cents(THREE_NODES))
+
+
+def test_a_stand_in_inside_a_stand_ins_input_is_a_resource_of_its_own(
+    prices: FakePrices,
+) -> None:
+    share = {"stands_in_for": "azurerm_storage_share", "quota": 250}
+    after = standing_in("azurerm_storage_account", account("LRS"), share=share)
+    found = run(
+        plan_of(change("terraform_data.account", ["create"], after=after)), "eastus", prices
+    )
+    assert totals(found) == ("ok", 0.0, cents(250 * 0.06))
+    assert [(line.address, line.type, line.free) for line in found.lines] == [
+        ("terraform_data.account", "azurerm_storage_account", True),
+        ("terraform_data.account.input.share", "azurerm_storage_share", False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "action"),
+    [(None, 10, "create"), (10, None, "destroy"), (10, 20, "update"), (10, 10, "no-op")],
+)
+def test_an_inner_stand_in_is_changed_as_it_appears_goes_or_differs(
+    prices: FakePrices, before: int | None, after: int | None, action: str
+) -> None:
+    def side(quota: int | None) -> dict[str, Any]:
+        share = {"stands_in_for": "azurerm_storage_share", "quota": quota} if quota else None
+        return standing_in("azurerm_storage_account", account("LRS"), share=share)
+
+    plan = plan_of(
+        change("terraform_data.account", ["update"], before=side(before), after=side(after))
+    )
+    found = run(plan, "eastus", prices)
+    share = next(line for line in found.lines if line.address.endswith(".input.share"))
+    assert share.action == action
+    assert (cents(share.before), cents(share.after)) == (
+        cents((before or 0) * 0.06),
+        cents((after or 0) * 0.06),
+    )
+
+
 # -- what cannot be priced is named, never counted as zero
 
 

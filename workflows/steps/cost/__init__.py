@@ -11,9 +11,9 @@ change exceeds an environment's `max_monthly_cost`.
         found = estimate(plan_json, request.region, prices)
     blocked = over_budget(found, settings.target(request.environment).max_monthly_cost)
 
-Modules: `prices` (the API), `plan` (a plan's resource changes, side by side), `rules` (which
-meters each resource type is billed by), `estimate` (the sums, the `Estimate` type and how it
-reads).
+Modules: `prices` (the API), `plan` (a plan's resource changes, side by side, and the
+`terraform_data` stand-ins of the modules `idp local` runs), `rules` (which meters each resource
+type is billed by), `estimate` (the sums, the `Estimate` type and how it reads).
 """
 
 from workflows.steps.cost.estimate import Estimate, Line, Unpriced, estimate, over_budget

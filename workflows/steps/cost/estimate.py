@@ -1,8 +1,9 @@
 """The monthly cost of a plan's change: before it, after it, the difference, per resource.
 
 `estimate` reads every resource change of a `terraform show -json` plan (`resource_changes[]`:
-`change.actions`, `change.before`, `change.after`, `change.after_unknown`), prices each side that
-exists with the resource type's rule (`rules`) and a `PriceSource`, and adds them up: a resource
+`change.actions`, `change.before`, `change.after`, `change.after_unknown`), each as `plan` reads it
+(a `terraform_data` stand-in as the type it stands in for), prices each side that exists with the
+resource type's rule (`rules`) and a `PriceSource`, and adds them up: a resource
 created costs nothing before, one destroyed nothing after, one unchanged the same on both sides.
 Hourly meters are billed 730 hours a month, capacity per GB-month; a tiered meter at its first
 tier's price. A resource that cannot be priced on either side is left out of both totals and named
@@ -243,13 +244,15 @@ def _changes(plan_json: Any) -> list[Mapping[str, Any]]:
 
 def _estimate(plan_json: Mapping[str, Any], region: str, prices: PriceSource) -> Estimate:
     try:
-        changes = _changes(plan_json)
+        _changes(plan_json)
     except _NotAPlan as exc:
         return unknown(str(exc))
     plan = Plan.of(plan_json, region)
+    if len(plan.changes) > MAX_RESOURCES:  # a stand-in's own stand-ins counted too
+        return unknown(f"the plan changes more than {MAX_RESOURCES} resources")
     lines: list[Line] = []
     unpriced: list[Unpriced] = []
-    for change in changes:
+    for change in plan.changes.values():
         found = _resource(change, plan, prices)
         if isinstance(found, Line):
             lines.append(found)
@@ -291,7 +294,7 @@ def _resource(change: Mapping[str, Any], plan: Plan, prices: PriceSource) -> Lin
         return Unpriced(address, action, _why(reasons, both))
     if all(o is None or isinstance(o, Free) for o in outcomes.values()):
         why = next(o.why for o in outcomes.values() if isinstance(o, Free))
-        return Line(address, str(change["type"]), action, 0.0, 0.0, free=True, detail=(why,))
+        return Line(address, plan.type_of(address), action, 0.0, 0.0, free=True, detail=(why,))
     amounts: dict[Side, float] = {"before": 0.0, "after": 0.0}
     detail: tuple[str, ...] = ()
     for side, found in outcomes.items():
@@ -302,7 +305,7 @@ def _resource(change: Mapping[str, Any], plan: Plan, prices: PriceSource) -> Lin
                 return Unpriced(address, action, _why({side: str(exc)}, both))
             detail = texts if side == "after" or not detail else detail
     return Line(
-        address, str(change["type"]), action, amounts["before"], amounts["after"], detail=detail
+        address, plan.type_of(address), action, amounts["before"], amounts["after"], detail=detail
     )
 
 
