@@ -170,6 +170,7 @@ def test_a_price_service_answering_nonsense_changes_no_outcome(platform: LocalPl
     assert notice(platform, "awaiting-approval")["cost"] == unknown
 
 
+@pytest.mark.slow
 def test_a_slow_price_service_changes_no_outcome(platform: LocalPlatform) -> None:
     # Slow on purpose: no setting lowers the estimator's deadline (DEADLINE_SECONDS, 10 s), so
     # this run waits it out once (about 10 s more than a run that is priced).
