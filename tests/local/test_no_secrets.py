@@ -30,9 +30,11 @@ def published_files(run_dir: Path) -> list[Path]:
 
 
 def second_run(platform: LocalPlatform) -> tuple[str, Run]:
-    platform.run("compute", example("compute", name="keeps-a-secret"))
+    platform.run("compute", example("compute", name="keeps-a-secret"), policy=True)
     secret = secret_of(platform, "keeps-a-secret")
-    run = platform.run("compute", example("compute", name="keeps-a-secret", node_count=4))
+    run = platform.run(
+        "compute", example("compute", name="keeps-a-secret", node_count=4), policy=True
+    )
     assert run.outcome == "succeeded"
     return secret, run
 

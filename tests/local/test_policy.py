@@ -8,7 +8,7 @@ from tests.local.conftest import LocalPlatform, example
 
 def test_a_plan_that_breaks_a_policy_stops_before_anyone_is_asked(platform: LocalPlatform) -> None:
     request = example("compute", name="small-prod", environment="prod", node_count=2)
-    run = platform.run("compute", request)
+    run = platform.run("compute", request, policy=True)
 
     assert (run.phase, run.outcome) == ("Failed", "policy-failed")
     assert not run.ran("notify-approvers")
@@ -24,14 +24,16 @@ def test_a_plan_that_breaks_a_policy_stops_before_anyone_is_asked(platform: Loca
 
 def test_a_blocked_plan_is_not_kept_waiting(platform: LocalPlatform) -> None:
     request = example("compute", name="small-prod", environment="prod", node_count=2)
-    platform.run("compute", request)
+    platform.run("compute", request, policy=True)
     assert list((platform.tmp / "state").glob("compute/prod/small-prod.plans/*")) == []
 
 
 def test_findings_that_do_not_block_are_shown_on_the_approval_node(
     platform: LocalPlatform,
 ) -> None:
-    run = platform.run("compute", example("compute", name="bursty", vm_size="Standard_B2s"))
+    run = platform.run(
+        "compute", example("compute", name="bursty", vm_size="Standard_B2s"), policy=True
+    )
 
     assert run.outcome == "succeeded"
     shown = {p["name"]: p.get("value") for p in run.node("approve")["inputs"]["parameters"]}  # type: ignore[index]

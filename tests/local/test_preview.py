@@ -97,7 +97,7 @@ def test_a_preview_runs_the_plan_alone_and_ends_previewed(
 def test_a_previews_one_notice_carries_the_summary_changes_findings_and_cost(
     platform: LocalPlatform, kind: str
 ) -> None:
-    run = platform.run(kind, preview(kind, name="look"), approve=None)
+    run = platform.run(kind, preview(kind, name="look"), approve=None, policy=True)
 
     (notice,) = platform.notices()
     assert notice["phase"] == "previewed"
@@ -113,7 +113,12 @@ def test_a_previews_one_notice_carries_the_summary_changes_findings_and_cost(
 
 
 def test_a_previews_notice_names_the_policy_findings(platform: LocalPlatform) -> None:
-    platform.run("compute", preview("compute", name="bursty", vm_size="Standard_B2s"), approve=None)
+    platform.run(
+        "compute",
+        preview("compute", name="bursty", vm_size="Standard_B2s"),
+        approve=None,
+        policy=True,
+    )
 
     (notice,) = platform.notices()
     assert notice["findings"] == (
