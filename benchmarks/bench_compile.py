@@ -68,6 +68,35 @@ def compare(label: str, command: list[str], env: dict[str, str]) -> bool:
     return ratio <= target
 
 
+def writers(folder: Path) -> None:
+    """Why idp writes YAML itself (idp/yamlwriter.py): both writers on the 60-kind catalog's
+    manifests, medians of RUNS, in this process."""
+    sys.path.insert(0, str(folder))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from idp.catalog import catalog_for
+    from idp.compile import build
+    from idp.settings import Settings
+    from idp.yamlwriter import dump
+    from tests.pyyaml_reference import pyyaml_dump
+
+    manifests = build(Settings.model_validate({}), catalog_for("synthetic_catalog:CATALOG"))
+    own, pyyaml = [], []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        for manifest in manifests:
+            dump(manifest)
+        middle = time.perf_counter()
+        for manifest in manifests:
+            pyyaml_dump(manifest)
+        own.append(middle - start)
+        pyyaml.append(time.perf_counter() - middle)
+    o, p = statistics.median(own), statistics.median(pyyaml)
+    print(
+        f"yaml,    60 kinds      idp.yamlwriter {o:.3f} s  PyYAML (C emitter) {p:.3f} s"
+        f"  ({p / o:.1f} times as long: why idp writes YAML itself)"
+    )
+
+
 def main() -> int:
     idp = str(Path(sys.executable).with_name("idp"))
     with tempfile.TemporaryDirectory() as scratch:
@@ -82,6 +111,7 @@ def main() -> int:
                 env,
             ),
         ]
+        writers(folder)
     return 0 if all(results) else 1
 
 

@@ -1,9 +1,4 @@
-"""Kubernetes manifests as plain dicts: file names, deterministic YAML, kustomization.
-
-YAML is PyYAML's, with its C emitter where libyaml is there: block style, key order as built,
-no aliases, no line folding, multi-line strings as literal blocks, and the one-letter words
-`y`, `n` quoted, which YAML 1.1 readers such as kubectl take for booleans though PyYAML does not.
-"""
+"""Kubernetes manifests as plain dicts: file names, deterministic YAML, kustomization."""
 
 from __future__ import annotations
 
@@ -11,25 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-import yaml
-
-_BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_YAML11_LETTERS = frozenset({"y", "Y", "n", "N"})
-
-
-class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
-    """Safe dumping without aliases; strings styled as the module docstring says."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def _string(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in text else ("'" if text in _YAML11_LETTERS else None)
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
-
-
-_Dumper.add_representer(str, _string)
+from idp import yamlwriter
 
 Manifest = dict[str, Any]
 
@@ -42,15 +19,7 @@ def file_name(manifest: Manifest) -> str:
 
 def to_yaml(manifest: Manifest) -> str:
     """Deterministic block-style YAML: key order as built, no aliases, no line folding."""
-    text: str = yaml.dump(
-        manifest,
-        Dumper=_Dumper,
-        sort_keys=False,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=1_000_000,
-    )
-    return text
+    return yamlwriter.dump(manifest)
 
 
 OUTPUT_FORMATS = ("yaml", "json")

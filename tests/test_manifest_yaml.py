@@ -1,4 +1,6 @@
-"""Manifests as YAML (idp.manifests.to_yaml): whatever it writes reads back as the same data."""
+"""Manifests as YAML (idp.manifests.to_yaml, idp.yamlwriter): whatever it writes reads back as the
+same data, and every compiled manifest is the very text PyYAML writes (tests/pyyaml_reference.py).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import yaml
 
 from idp.manifests import Manifest
 from idp.manifests import to_yaml as dump
+from tests.pyyaml_reference import pyyaml_dump
 
 TRICKY = [
     "",
@@ -112,3 +115,10 @@ def test_a_multi_line_string_is_a_literal_block() -> None:
 def test_every_compiled_manifest_reads_back_as_built(manifests: list[Manifest]) -> None:
     for manifest in manifests:
         assert yaml.safe_load(dump(manifest)) == manifest
+
+
+def test_every_compiled_manifest_is_written_as_pyyaml_writes_it(
+    manifests: list[Manifest],
+) -> None:
+    for manifest in manifests:
+        assert dump(manifest) == pyyaml_dump(manifest)
