@@ -35,6 +35,12 @@ from idp.settings import Settings, SettingsError, load_settings, unusable, with_
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
+# The packages of pyproject.toml's `authoring` extra, by the names they are imported as. The image
+# the steps run in leaves them out; a command that needs one (compile, the Argo client, the local
+# runner, tfvars, completion) says to install the extra instead of failing on the import.
+AUTHORING_IMPORTS = frozenset({"hera", "re2", "shtab"})
+AUTHORING_INSTALL = "pip install 'idp-platform[authoring]'"
+
 
 def _read(path: str, settings: Settings) -> bytes:
     """The body in a file or stdin, read up to one byte past the webhook's payload cap: enough
@@ -50,6 +56,8 @@ def _read(path: str, settings: Settings) -> bytes:
 
 
 def cmd_compile(args: argparse.Namespace, settings: Settings) -> int:
+    import hera  # noqa: F401  (the authoring extra's: without it, stop before the notes below)
+
     from idp.compile import CompileError, compile_to
 
     problems = unusable(settings)
@@ -552,12 +560,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # the contract: one line, never a traceback
-        return _failure(exc, getattr(args, "file", "request"))
+        return _failure(exc, getattr(args, "file", "request"), args.command)
     return code
 
 
-def _failure(exc: Exception, source: str) -> int:
+def _failure(exc: Exception, source: str, command: str) -> int:
     """Report `exc` on stderr as the module docstring says; returns the exit code."""
+    missing = exc.name if isinstance(exc, ModuleNotFoundError) else None
+    if missing and missing.partition(".")[0] in AUTHORING_IMPORTS:
+        print(
+            f"idp: {command} needs the authoring extra ({missing} is not installed): "
+            f"{AUTHORING_INSTALL}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
     if isinstance(exc, RequestError):
         for line in exc.problems:
             print(f"{source}: {line}", file=sys.stderr)
