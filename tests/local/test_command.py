@@ -87,7 +87,7 @@ def test_a_release_outside_the_support_matrix_is_refused_naming_the_matrix(
 def test_it_runs_what_idp_compile_wrote(platform: LocalPlatform) -> None:
     dist = platform.tmp / "dist"
     assert idp("compile", "--out", str(dist))[0] == 0
-    template = next(dist.glob("workflowtemplate-compute-*.yaml"))
+    template = dist / "workflowtemplate-compute-provision-workflow.yaml"
     template.write_text(template.read_text().replace("duration: 24h", "duration: 2h"))
     run = platform.run(
         "compute",

@@ -40,7 +40,7 @@ def fixture_module(target: Path, variables: str) -> None:
         .replace("compute-", "widget-")
     )
     main_tf = re.sub(r"\n *# More than 10 nodes.*?\n    }\n", "", main_tf, flags=re.S)
-    assert "node_count" not in main_tf
+    assert "var.node_count" not in main_tf and "var.vm_size" not in main_tf
     (target / "main.tf").write_text(main_tf)
     (target / "variables.tf").write_text(variables)
 

@@ -99,7 +99,7 @@ def test_a_plan_without_changes_asks_nobody_and_notifies_no_changes(
     again = platform.run(kind, example(kind, name="settled"))  # the same request, run again
 
     assert (again.code, again.phase, again.outcome) == (0, "Succeeded", "no-changes")
-    assert again.found("plan")["policy"] == "nothing to check: the plan has no changes"
+    assert again.found("plan")["cost"] == "nothing to price: the plan has no changes"
     assert again.node("approve")["phase"] == "Skipped"  # type: ignore[index]
     assert again.node("apply")["phase"] == "Skipped"  # type: ignore[index]
     assert none_ran(again, "approve", "apply")
