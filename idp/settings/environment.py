@@ -22,7 +22,7 @@ from typing import Any, TypeGuard, get_args, get_origin
 from pydantic import BaseModel
 from pydantic_settings import BaseSettings, EnvSettingsSource
 
-from idp.settings.errors import SettingsError, shown
+from idp.settings.errors import KeyGivenTwice, SettingsError, shown
 from idp.settings.model import ENV_PREFIX, NESTED, Settings
 
 # The IDP_* variables that are not settings, and who reads them. Every other IDP_* name must be
@@ -129,20 +129,12 @@ def _unknown(name: str, known: list[str]) -> str:
     return f"settings: {name} is not a setting; {hint} (idp/settings/model.py lists every setting)"
 
 
-class _Twice(Exception):
-    """A key given twice in one JSON object."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
 def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """A JSON object whose keys each appear once (json's `object_pairs_hook`)."""
     members: dict[str, Any] = {}
     for key, value in pairs:
         if key in members:
-            raise _Twice(key)
+            raise KeyGivenTwice(key)
         members[key] = value
     return members
 
@@ -151,7 +143,7 @@ def _check_json(variable: str, text: str, *, mapping: bool) -> None:
     where = "settings." + variable[len(ENV_PREFIX) :].lower().replace(NESTED, ".")
     try:
         value = json.loads(text, object_pairs_hook=_once)
-    except _Twice as twice:
+    except KeyGivenTwice as twice:
         raise SettingsError(
             f"{where}: {variable} gives the key {shown(twice.key)} more than once; each key may "
             "appear only once (as in a request body)"

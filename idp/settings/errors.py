@@ -17,6 +17,16 @@ class SettingsError(ValueError):
     """Settings that cannot be used; the message names the field and the rule."""
 
 
+class KeyGivenTwice(Exception):
+    """A key given twice in one JSON object or YAML mapping: refused, as in a request body
+    (Python's json and PyYAML would keep the last). `where` says where, when known."""
+
+    def __init__(self, key: object, where: str = "") -> None:
+        super().__init__(key)
+        self.key = key
+        self.where = where
+
+
 def shown(value: Any, limit: int = 60) -> str:
     """A repr of `value` for a message, bounded in the work done and in length."""
     text = _SHOWN.repr(value)

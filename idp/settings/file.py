@@ -17,7 +17,7 @@ from typing import Any
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
-from idp.settings.errors import SettingsError, shown, shown_text
+from idp.settings.errors import KeyGivenTwice, SettingsError, shown, shown_text
 
 MAX_FILE_BYTES = 1 << 20
 MAX_VALUES = 10_000
@@ -37,15 +37,6 @@ class SettingsFile(PydanticBaseSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         return self.values
-
-
-class _Twice(Exception):
-    """A key given twice in one mapping (the first wins nowhere: both are refused)."""
-
-    def __init__(self, key: object, where: str) -> None:
-        super().__init__(key)
-        self.key = key
-        self.where = where
 
 
 def _plain(value: Any, where: str, budget: list[int], depth: int = 0) -> Any:
@@ -92,7 +83,7 @@ def _unique_keys_loader() -> type[Any]:
                 key = self.construct_object(key_node)
                 line = key_node.start_mark.line + 1
                 if key in lines:
-                    raise _Twice(key, f"lines {lines[key]} and {line}")
+                    raise KeyGivenTwice(key, f"lines {lines[key]} and {line}")
                 lines[key] = line
             return super().construct_mapping(node, deep)
 
@@ -117,7 +108,7 @@ def read_settings_file(config: Path) -> dict[str, Any]:
         raise SettingsError(f"{where}: not UTF-8 text (byte {exc.start})") from None
     try:
         loaded = yaml.load(text, Loader=_unique_keys_loader())  # noqa: S506 - a SafeLoader
-    except _Twice as twice:
+    except KeyGivenTwice as twice:
         raise SettingsError(
             f"{where}: the key {shown(twice.key)} is given twice ({twice.where}); each setting "
             "may appear only once (as in a request body)"
