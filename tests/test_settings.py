@@ -15,14 +15,17 @@ from idp.settings import (
     ENVIRONMENTS,
     MAX_FILE_BYTES,
     MAX_VALUES,
+    NESTED,
     NOT_SETTINGS,
     NOT_SETTINGS_PREFIXES,
     EnvironmentSettings,
     Settings,
     SettingsError,
     load_settings,
+    setting_variables,
     shown,
 )
+from workflows.pods import step_environment
 
 
 def test_defaults_match_the_design() -> None:
@@ -114,6 +117,79 @@ def test_a_whole_section_can_be_given_as_json(monkeypatch: pytest.MonkeyPatch) -
     assert load_settings().webhook_token_secret.name == "portal-token"
 
 
+def test_a_variable_refines_a_section_of_the_file_key_by_key(tmp_path: Path) -> None:
+    """pydantic-settings merges its sources key by key: a variable that sets one field of an
+    environment leaves the file's other fields of that environment as they are."""
+    subscription, client = (
+        "00000000-0000-0000-0000-00000000000f",
+        "00000000-0000-0000-0000-0000000000c1",
+    )
+    config = tmp_path / "idp.yaml"
+    config.write_text(f"environments:\n  prod:\n    subscription_id: '{subscription}'\n")
+    env = {"IDP_ENVIRONMENTS__PROD": json.dumps({"azure_client_id": client})}
+    prod = load_settings(config, env=env).target("prod")
+    assert (prod.subscription_id, prod.azure_client_id) == (subscription, client)
+
+
+def test_settings_made_in_code_read_no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only load_settings reads IDP_* variables: a Settings built in code (a test, a compile
+    of given values) is the same whatever the shell it runs in holds."""
+    monkeypatch.setenv("IDP_NAMESPACE", "from-env")
+    assert Settings().namespace == "argo-events"
+    assert Settings.model_validate({}).namespace == "argo-events"
+    assert load_settings().namespace == "from-env"
+
+
+def test_the_nested_variable_names_are_these() -> None:
+    """The names operators and the step settings ConfigMap use: renaming one breaks them."""
+    assert sorted(name for name in setting_variables() if NESTED in name) == [
+        "IDP_ARTIFACT_REPOSITORY__ACCOUNT_KEY_SECRET",
+        "IDP_ARTIFACT_REPOSITORY__CONFIGMAP",
+        "IDP_ARTIFACT_REPOSITORY__CONTAINER",
+        "IDP_ARTIFACT_REPOSITORY__ENDPOINT",
+        "IDP_ARTIFACT_REPOSITORY__KEY",
+        "IDP_ARTIFACT_REPOSITORY__USE_SDK_CREDS",
+        "IDP_DRIFT__MAX_STACKS",
+        "IDP_DRIFT__PARALLELISM",
+        "IDP_DRIFT__REMEDIATE",
+        "IDP_DRIFT__SCHEDULE",
+        "IDP_ENVIRONMENTS__DEV",
+        "IDP_ENVIRONMENTS__PROD",
+        "IDP_ENVIRONMENTS__STAGING",
+        "IDP_ENVIRONMENTS__TEST",
+        "IDP_EXPIRY__APPROVAL_WAIVED",
+        "IDP_EXPIRY__MAX_TTL_HOURS",
+        "IDP_EXPIRY__SCHEDULE",
+        "IDP_EXPIRY__WARN_HOURS",
+        "IDP_TERRAFORM_BACKEND__BLOB_ENDPOINT",
+        "IDP_TERRAFORM_BACKEND__CONTAINER",
+        "IDP_TERRAFORM_BACKEND__RESOURCE_GROUP",
+        "IDP_TERRAFORM_BACKEND__STORAGE_ACCOUNT",
+        "IDP_WEBHOOK_TOKEN_SECRET__KEY",
+        "IDP_WEBHOOK_TOKEN_SECRET__NAME",
+    ]
+
+
+def test_the_step_settings_configmap_reads_back_as_the_settings_it_came_from() -> None:
+    """Every IDP_* variable `idp compile` writes for the step pods is read to the same value."""
+    settings = Settings.model_validate(
+        {
+            "namespace": "platform",
+            "terraform_backend": {"storage_account": "tfstate01", "container": "state"},
+            "environments": {"prod": {"terraform_backend": {"resource_group": "rg-prod"}}},
+            "allowed_regions": ["westeurope", "uksouth"],
+            "smtp_port": 2525,
+            "approvers": "ops@example.org",
+            "expiry": {"max_ttl_hours": {"dev": 24}, "warn_hours": 2, "approval_waived": ["dev"]},
+            "drift": {"remediate": ["test"], "max_stacks": 7},
+            "policy_blocking_checks": ["CKV_AZURE_1"],
+            "max_monthly_cost": 99.5,
+        }
+    )
+    written = step_environment(settings)
+    assert step_environment(load_settings(env=written)) == written
+
+
 def test_other_idp_variables_are_not_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IDP_REQUEST", "{}")
     monkeypatch.setenv("IDP_UPSTREAM_SCHEMAS", "/nowhere")
@@ -172,6 +248,22 @@ def test_every_variable_that_is_not_a_setting_is_registered() -> None:
     assert load_settings(env=env) == Settings()
 
 
+@pytest.mark.parametrize("variable", ["IDP_ALLOWED_REGIONS", "IDP_EXPIRY__APPROVAL_WAIVED"])
+def test_a_list_given_as_json_null_is_refused_naming_the_variable(variable: str) -> None:
+    """pydantic-settings would read JSON null at the top level as "not set", and use the
+    default without a word."""
+    with pytest.raises(SettingsError, match=f"{variable} is JSON null; give the value, or unset"):
+        load_settings(env={variable: "null"})
+
+
+def test_the_keys_of_a_section_given_as_json_are_matched_exactly() -> None:
+    """As in the settings file; pydantic-settings would match them regardless of case."""
+    with pytest.raises(
+        SettingsError, match=r"^settings\.terraform_backend\.CONTAINER: Extra inputs are not"
+    ):
+        load_settings(env={"IDP_TERRAFORM_BACKEND": '{"CONTAINER": "state"}'})
+
+
 def test_a_section_that_is_not_a_json_object_is_refused_beside_a_nested_variable() -> None:
     env = {"IDP_ARTIFACT_REPOSITORY": "[]", "IDP_ARTIFACT_REPOSITORY__KEY": "blob"}
     with pytest.raises(
@@ -200,6 +292,14 @@ def settings_file(tmp_path: Path, content: str | bytes) -> Path:
     else:
         path.write_text(content)
     return path
+
+
+def test_a_missing_settings_file_is_one_clear_error(tmp_path: Path) -> None:
+    """pydantic-settings' YAML source would skip it, and the defaults would be used."""
+    config = tmp_path / "platfrom.yaml"
+    with pytest.raises(SettingsError) as refused:
+        load_settings(config, env={})
+    assert str(refused.value) == f"settings file {config}: No such file or directory"
 
 
 def test_a_file_that_is_not_utf8_is_one_clear_error(tmp_path: Path) -> None:
