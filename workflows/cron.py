@@ -26,7 +26,7 @@ from idp.contract import RequestBase
 from idp.manifests import PART_OF
 from idp.settings import Settings
 from workflows.pipeline import out_parameter, run_spec, stack_mutex
-from workflows.pods import MODULES_DIR, OUT_DIR, WORK_DIR, step, webhook_token
+from workflows.pods import OUT_DIR, WORK_DIR, step, webhook_token
 
 DRIFT_ENTRYPOINT = "drift"
 EXPIRY_ENTRYPOINT = "expire"
@@ -78,14 +78,7 @@ def drift_cron(model: type[RequestBase], settings: Settings) -> CronWorkflow:
         "check",
         [
             "drift",
-            "--kind",
-            kind,
-            "--module",
-            f"{MODULES_DIR}/{kind}",
-            "--work",
-            WORK_DIR,
-            "--out",
-            OUT_DIR,
+            *stack_args(kind),
             "--environment",
             "{{inputs.parameters.environment}}",
             "--name",

@@ -100,10 +100,10 @@ from idp.pipeline import (
 )
 from idp.settings import Settings
 from workflows.pods import (
-    MODULES_DIR,
     OUT_DIR,
     WORK_DIR,
     pod_security_context,
+    stack_args,
     step,
     volumes,
 )
@@ -223,19 +223,6 @@ def _outputs(
     ]
 
 
-def _stack_args(kind: str) -> list[str]:
-    return [
-        "--kind",
-        kind,
-        "--module",
-        f"{MODULES_DIR}/{kind}",
-        "--work",
-        WORK_DIR,
-        "--out",
-        OUT_DIR,
-    ]
-
-
 def _plan_step(model: type[RequestBase], settings: Settings) -> Container:
     """The plan program's pod: validate, preflight, plan, policy and cost (a preview's too)."""
     # validate also checks that the per-field arguments (mutex, labels) match the request
@@ -245,7 +232,7 @@ def _plan_step(model: type[RequestBase], settings: Settings) -> Container:
     ]
     return step(
         PLAN,
-        ["plan", *_stack_args(model.kind), "--policies", str(POLICIES_ROOT)],
+        ["plan", *stack_args(model.kind), "--policies", str(POLICIES_ROOT)],
         settings,
         deadline_seconds=3600,
         retry=True,
@@ -261,7 +248,7 @@ def _apply_step(kind: str, settings: Settings) -> Container:
         APPLY,
         [
             "apply",
-            *_stack_args(kind),
+            *stack_args(kind),
             "--sha256",
             "{{inputs.parameters.sha256}}",
             "--next",

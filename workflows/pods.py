@@ -143,6 +143,21 @@ def step_environment(settings: Settings) -> dict[str, str]:
     return pairs
 
 
+def stack_args(kind: str) -> list[str]:
+    """The options of a step program that works on one of the kind's stacks: the module the
+    image carries, the pod's scratch folder, where its outputs go."""
+    return [
+        "--kind",
+        kind,
+        "--module",
+        f"{MODULES_DIR}/{kind}",
+        "--work",
+        WORK_DIR,
+        "--out",
+        OUT_DIR,
+    ]
+
+
 def step(
     name: str,
     args: list[str],
