@@ -64,10 +64,10 @@ def _cron(name: str, kind: str, schedule: str, settings: Settings) -> dict[str, 
 def drift_cron(model: type[RequestBase], settings: Settings) -> CronWorkflow:
     """The kind's drift check, as Hera builds it."""
     kind = model.kind
-    stack_args = ["--kind", kind, "--work", WORK_DIR, "--out", OUT_DIR]
+    listing = ["--kind", kind, "--work", WORK_DIR, "--out", OUT_DIR]
     stacks = step(
         "stacks",
-        ["stacks", *stack_args],
+        ["stacks", *listing],
         settings,
         deadline_seconds=300,
         retry=True,
