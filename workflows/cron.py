@@ -26,7 +26,7 @@ from idp.contract import RequestBase
 from idp.manifests import PART_OF
 from idp.settings import Settings
 from workflows.pipeline import out_parameter, run_spec, stack_mutex
-from workflows.pods import OUT_DIR, WORK_DIR, step, webhook_token
+from workflows.pods import OUT_DIR, WORK_DIR, stack_args, step, webhook_token
 
 DRIFT_ENTRYPOINT = "drift"
 EXPIRY_ENTRYPOINT = "expire"
