@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from idp import labels, selectors
+from idp import labels
 from idp.argo import listing, summary
 from idp.argo.client import ArgoClient
 from idp.argo.errors import ArgoError, HttpError, UsageError
@@ -33,11 +33,8 @@ _FIELDS = ",".join(
 
 
 def _by_request_id(client: ArgoClient, request_id: str) -> list[Manifest]:
-    requirements = [
-        listing.part_of(),
-        selectors.Requirement(labels.REQUEST_ID, "=", (request_id,)),
-    ]
-    found = client.list_workflows(selectors.render(requirements), _FIELDS)
+    selector = f"{listing.part_of()},{labels.REQUEST_ID}={request_id}"
+    found = client.list_workflows(selector, _FIELDS)
     return listing.newest_first(found)
 
 

@@ -3,9 +3,12 @@
 The requests are the Workflows labelled `app.kubernetes.io/part-of=idp` that carry a request id
 (`idp.platform/request-id`). The server selects them by label, narrowed by `--kind`,
 `--environment`, `--requester` (an e-mail address, made into the label value the template
-records, `idp.labels.requester_value`) and `-l/--selector` (any Kubernetes label selector,
-checked first: `idp.selectors`). `--outcome` is decided here from each Workflow
-(`idp.argo.summary`).
+records, `idp.labels.requester_value`) and `-l/--selector` (any Kubernetes label selector). The
+selector is sent as given, bounded only (at most `MAX_SELECTOR` printable characters): the Argo
+Server parses it itself and refuses one it cannot read with a 400 and the parser's words
+(server/utils/list_options.go, `BuildListOptions`, calling k8s.io/apimachinery
+`labels.ParseToRequirements`), which idp reports as the server's error. `--outcome` is decided
+here from each Workflow (`idp.argo.summary`).
 
 `--since` goes to the server as `createdAfter` and is applied here too: the Argo Server applies
 it when it reads its own store (persist/sqldb/selector.go: `creationTimestamp >=`), but not
@@ -21,12 +24,13 @@ and shows at most `--limit`.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from idp import labels, selectors
+from idp import labels
 from idp.argo import summary
 from idp.argo.client import ArgoClient
 from idp.argo.connection import from_args
@@ -39,6 +43,10 @@ from idp.manifests import PART_OF, Manifest, dump
 from idp.settings import Settings
 
 MAX_SINCE = timedelta(days=3660)
+MAX_SELECTOR = 1024
+# A label value (k8s.io/apimachinery `validation.IsValidLabelValue`): empty, or letters, digits,
+# '-', '_' and '.', starting and ending with a letter or digit, at most 63 characters.
+_LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
 # What `idp list` reads of each Workflow (the server's `fields`, util/fields/fields.go).
 FIELDS = ",".join(
     (
@@ -61,24 +69,24 @@ HEADERS = ("KIND", "ENVIRONMENT", "NAME", "REQUEST ID", "REQUESTER", "OUTCOME", 
 class Filters:
     """What `idp list` selects: label requirements for the server, the rest applied here."""
 
-    requirements: tuple[selectors.Requirement, ...]
+    requirements: tuple[str, ...]
     since: timedelta | None = None
     state: str | None = None
 
     @property
     def selector(self) -> str:
-        return selectors.render(list(self.requirements))
+        return ",".join(self.requirements)
 
 
-def part_of() -> selectors.Requirement:
-    """The label every object idp makes carries."""
+def part_of() -> str:
+    """The label every object idp makes carries, as a requirement."""
     ((key, value),) = PART_OF.items()
-    return selectors.Requirement(key, "=", (value,))
+    return f"{key}={value}"
 
 
-def platform_requirements() -> list[selectors.Requirement]:
+def platform_requirements() -> list[str]:
     """The labels every request's Workflow carries."""
-    return [part_of(), selectors.Requirement(labels.REQUEST_ID, "exists")]
+    return [part_of(), labels.REQUEST_ID]
 
 
 def since(text: str) -> timedelta:
@@ -97,11 +105,22 @@ def requester(text: str) -> str:
     if len(text) > MAX_STRING:
         raise UsageError(f"--requester: {len(text)} characters; at most {MAX_STRING}")
     value = labels.requester_value(text) if "@" in text else text
-    try:
-        selectors.check_value(labels.REQUESTER, value)
-    except selectors.SelectorError as exc:
-        raise UsageError(f"--requester {text[:80]!r}: {exc}") from None
+    if len(value) > labels.MAX_VALUE or not _LABEL_VALUE.fullmatch(value):
+        raise UsageError(
+            f"--requester {text[:80]!r}: a label value is at most {labels.MAX_VALUE} characters "
+            "of letters, digits, '-', '_' and '.', starting and ending with a letter or digit"
+        )
     return value
+
+
+def selector(text: str) -> str:
+    """`-l/--selector`: sent as given, once bounded (the server parses it)."""
+    if len(text) > MAX_SELECTOR or not text.isprintable():
+        raise UsageError(
+            f"-l/--selector: {len(text)} characters; a selector is at most {MAX_SELECTOR} "
+            "printable characters (no control characters)"
+        )
+    return text
 
 
 def filters(args: argparse.Namespace, settings: Settings) -> Filters:
@@ -109,16 +128,13 @@ def filters(args: argparse.Namespace, settings: Settings) -> Filters:
     found = platform_requirements()
     if args.kind:
         model_for(args.kind, catalog_for(settings.catalog))
-        found.append(selectors.Requirement(labels.KIND, "=", (args.kind,)))
+        found.append(f"{labels.KIND}={args.kind}")
     if args.environment:
-        found.append(selectors.Requirement(labels.ENVIRONMENT, "=", (args.environment,)))
+        found.append(f"{labels.ENVIRONMENT}={args.environment}")
     if args.requester:
-        found.append(selectors.Requirement(labels.REQUESTER, "=", (requester(args.requester),)))
+        found.append(f"{labels.REQUESTER}={requester(args.requester)}")
     if args.selector:
-        try:
-            found += selectors.parse(args.selector)
-        except selectors.SelectorError as exc:
-            raise UsageError(f"-l {args.selector[:80]!r}: {exc}") from None
+        found.append(selector(args.selector))
     return Filters(tuple(found), since(args.since) if args.since else None, args.outcome or None)
 
 
