@@ -170,9 +170,10 @@ def test_a_token_with_control_characters_is_refused_without_being_shown() -> Non
     with pytest.raises(StepError) as caught:
         clean_token("se\x01cret")
     assert "se" not in str(caught.value).replace("Secret", "")
-    assert (
-        str(caught.value)
-        == "callback token contains control characters (not shown); fix the Secret"
+    assert str(caught.value) == (
+        "callback token: holds a control character or one that is not ASCII (a line break or "
+        "tab inside, or more than one final newline; not shown); write it alone on one line; "
+        "fix the Secret"
     )
 
 
