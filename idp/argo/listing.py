@@ -8,7 +8,7 @@ selector is sent as given, bounded only (at most `MAX_SELECTOR` printable charac
 Server parses it itself and refuses one it cannot read with a 400 and the parser's words
 (server/utils/list_options.go, `BuildListOptions`, calling k8s.io/apimachinery
 `labels.ParseToRequirements`), which idp reports as the server's error. `--outcome` is decided
-here from each Workflow (`idp.argo.summary`).
+here from each Workflow (`idp.argo.status`).
 
 `--since` goes to the server as `createdAfter` and is applied here too: the Argo Server applies
 it when it reads its own store (persist/sqldb/selector.go: `creationTimestamp >=`), but not
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from idp import labels
-from idp.argo import summary
+from idp.argo import status
 from idp.argo.client import ArgoClient
 from idp.argo.connection import from_args
 from idp.argo.errors import UsageError
@@ -138,8 +138,33 @@ def filters(args: argparse.Namespace, settings: Settings) -> Filters:
     return Filters(tuple(found), since(args.since) if args.since else None, args.outcome or None)
 
 
+def timestamp(text: str) -> datetime | None:
+    """A Kubernetes timestamp (RFC 3339), or None when empty or unreadable."""
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def age(created: str, now: datetime) -> str:
+    """How long ago `created` was, as kubectl shows ages: 45s, 12m, 5h, 3d ('-' if unknown)."""
+    when = timestamp(created)
+    if when is None:
+        return "-"
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    seconds = max(int((now - when).total_seconds()), 0)
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 120 * 60:
+        return f"{seconds // 60}m"
+    if seconds < 48 * 3600:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
+
+
 def _created(workflow: Manifest) -> datetime:
-    when = summary.timestamp(str(workflow["metadata"].get("creationTimestamp") or ""))
+    when = timestamp(str(workflow["metadata"].get("creationTimestamp") or ""))
     return when if when is not None else datetime.min.replace(tzinfo=UTC)
 
 
@@ -149,20 +174,20 @@ def newest_first(workflows: Sequence[Manifest]) -> list[Manifest]:
     return sorted(by_name, key=_created, reverse=True)
 
 
-def select(workflows: Sequence[Manifest], chosen: Filters, now: datetime) -> list[summary.Request]:
+def select(workflows: Sequence[Manifest], chosen: Filters, now: datetime) -> list[status.Request]:
     """The requests among `workflows` that pass the filters applied here, newest first."""
     kept = []
     for workflow in newest_first(workflows):
         if chosen.since is not None and _created(workflow) < now - chosen.since:
             continue
-        found = summary.request(workflow)
+        found = status.request(workflow)
         if chosen.state is not None and found.state != chosen.state:
             continue
         kept.append(found)
     return kept
 
 
-def rows(found: Sequence[summary.Request], now: datetime) -> list[str]:
+def rows(found: Sequence[status.Request], now: datetime) -> list[str]:
     """The table `idp list` prints."""
     return table(
         HEADERS,
@@ -175,7 +200,7 @@ def rows(found: Sequence[summary.Request], now: datetime) -> list[str]:
                 r.requester,
                 r.state,
                 r.approver,
-                summary.age(r.created, now),
+                age(r.created, now),
             )
             for r in found
         ],
