@@ -51,15 +51,17 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from idp.local.controller import label_actor
 from tests.argo import fake_selection, fake_streams
 from tests.argo.contract import Contract
+from tests.fakes.server import serving as loopback
 
 Manifest = dict[str, Any]
 _GRPC = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 500: 13, 501: 12, 503: 14}
@@ -559,10 +561,10 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: the tests read the fake's records, not its log."""
 
 
-def serve(fake: FakeArgo) -> ThreadingHTTPServer:
-    """Start the fake on a free loopback port in a daemon thread; sets `fake.url`."""
+@contextmanager
+def serving(fake: FakeArgo) -> Iterator[FakeArgo]:
+    """The fake on a free loopback port (`fake.url`) until the block ends."""
     handler = type("Handler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    return server
+    with loopback(handler) as url:
+        fake.url = url
+        yield fake

@@ -231,10 +231,9 @@ def test_post_gives_up_after_three_attempts(callback: Callback) -> None:
     assert waits == [1.0, 2.0]
 
 
-def test_post_retries_a_refused_connection(callback: Callback) -> None:
-    url = callback.url
-    callback.shutdown()
-    callback.server_close()
+def test_post_retries_a_refused_connection() -> None:
+    with running_callback() as stopped:
+        url = stopped.url
     waits: list[float] = []
     with pytest.raises(StepError, match=r"\(attempts: 3\)"):
         post(url, {"phase": "failed"}, sleep=waits.append)
