@@ -267,9 +267,9 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from idp.argo import describe
+    from idp.argo import status_command
 
-    return describe.command(args, settings)
+    return status_command.command(args, settings)
 
 
 def cmd_logs(args: argparse.Namespace, settings: Settings) -> int:

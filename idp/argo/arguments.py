@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from idp.argo.connection import DEFAULT_TIMEOUT
-from idp.argo.states import STATES
+from idp.argo.status import STATES
 from idp.argo.transport import DEFAULT_BACKOFF, DEFAULT_RETRIES
 from idp.settings import DNS_LABEL, ENVIRONMENTS, is_object_name
 
@@ -265,7 +265,9 @@ def status(parser: argparse.ArgumentParser) -> None:
 def logs(parser: argparse.ArgumentParser) -> None:
     _request(parser)
     parser.add_argument(
-        "step", nargs="?", help="one step (validate, plan, apply, ...); default: every step"
+        "step",
+        nargs="?",
+        help="one step (plan, apply, ...) or attempt (plan(1)); default: every step",
     )
     parser.add_argument(
         "-f", "--follow", action="store_true", help="keep printing until the workflow completes"

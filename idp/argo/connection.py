@@ -15,12 +15,10 @@ Read from the environment as the argo CLI reads it; a flag overrides its variabl
 Booleans are read as the argo CLI reads them (`true`, `1`, `t`, `false`, `0`, `f`, ...). A CA
 bundle for a private certificate authority comes from `REQUESTS_CA_BUNDLE`.
 
-A token read from a file or a variable loses one final newline (what `kubectl create secret
---from-file` of an echoed file holds) and one `Bearer ` prefix (in any case, as the argo CLI's
-`ARGO_TOKEN="Bearer ..."` carries it); what is left is sent as `Bearer <token>`. A token that
-still holds a space (another scheme such as `Basic ...`, or `Bearer` twice) is refused, as is any
-control character or character that is not printable ASCII, and a token file larger than
-`MAX_TOKEN` bytes (`--token-file /dev/zero`), all without showing the token.
+A token read from a file or a variable is cleaned as `idp.tokens.clean_token` says (one final
+newline and one `Bearer ` prefix dropped; a space, a control character or one that is not
+printable ASCII refused); what is left is sent as `Bearer <token>`. A token file is read up to
+`MAX_TOKEN` bytes and no further (`--token-file /dev/zero`). A refusal never shows the token.
 
 A server URL with a user name or password in it (`http://user:pw@host`) is refused: idp
 authenticates with the bearer token only, and a password in a URL ends up in messages and
@@ -39,13 +37,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from idp.argo.errors import NoServerError, UsageError
-from idp.argo.transport import DEFAULT_BACKOFF, DEFAULT_RETRIES, Policy, scrub
+from idp.argo.transport import DEFAULT_BACKOFF, DEFAULT_RETRIES, Policy
 from idp.settings import DNS_LABEL
+from idp.tokens import MAX_TOKEN, TokenError, clean_token, scrub
 
 DEFAULT_TIMEOUT = 30.0
-MAX_TOKEN = 16 * 1024  # a Kubernetes ServiceAccount token is about 1 KiB, an SSO one a few
-_NOT_TOKEN = re.compile(r"[^\x20-\x7e]")  # a header value: printable ASCII only
-_SCHEME = re.compile(r"bearer +", re.IGNORECASE)
 _TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 _FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 
@@ -124,34 +120,18 @@ def server_url(server: str, secure: bool, base_href: str = "") -> str:
     return f"{parts.scheme}://{parts.netloc}/{path + '/' if path else ''}"
 
 
-def clean_token(value: str, source: str) -> str:
-    """`value` without one final newline, surrounding spaces or one `Bearer ` prefix (any case);
-    a control character, a character that is not ASCII or a space left inside is refused,
-    naming `source` and never the token."""
-    if len(value) > MAX_TOKEN:
-        raise UsageError(f"{source}: longer than {MAX_TOKEN // 1024} KiB: not a token")
-    text = value.removesuffix("\n").removesuffix("\r").strip(" ")
-    scheme = _SCHEME.match(text)
-    if scheme:
-        text = text[scheme.end() :].strip(" ")
-    if _NOT_TOKEN.search(text):
-        raise UsageError(
-            f"{source}: the token holds a control character or one that is not ASCII (a line "
-            "break or tab inside, or more than one final newline); write the token alone on "
-            "one line"
-        )
-    if " " in text:
-        raise UsageError(
-            f"{source}: the token holds a space: give the bearer token alone, with or without "
-            "one 'Bearer ' in front (idp sends it as 'Bearer <token>'; another scheme, such as "
-            "Basic, is not used)"
-        )
-    return text
+def token_variable(env: Mapping[str, str], name: str) -> str:
+    """The token in the variable `name`, cleaned (`idp.tokens.clean_token`); '' when unset or
+    empty; a refusal is a usage error."""
+    try:
+        return clean_token(env.get(name, ""), name)
+    except TokenError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def read_token(path: Path, flag: str = "--token-file") -> str:
-    """The token in `path`, cleaned (see `clean_token`), read up to `MAX_TOKEN` bytes and no
-    further; unreadable, larger or empty is a usage error."""
+    """The token in `path`, cleaned (`idp.tokens.clean_token`), read up to `MAX_TOKEN` bytes and
+    no further; unreadable, larger, refused or empty is a usage error."""
     try:
         with path.open("rb") as stream:
             data = stream.read(MAX_TOKEN + 1)
@@ -160,6 +140,8 @@ def read_token(path: Path, flag: str = "--token-file") -> str:
                 f"{flag} {path}: larger than {MAX_TOKEN // 1024} KiB: a token file holds one token"
             )
         token = clean_token(data.decode("utf-8"), f"{flag} {path}")
+    except TokenError as exc:
+        raise UsageError(str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         raise UsageError(f"{flag} {path}: {why}") from None
@@ -202,7 +184,7 @@ def resolve(
     if token_file:
         token: str | None = read_token(token_file)
     else:
-        token = clean_token(env.get("ARGO_TOKEN", ""), "ARGO_TOKEN") or None
+        token = token_variable(env, "ARGO_TOKEN") or None
     verify = not _flag(env, "ARGO_INSECURE_SKIP_VERIFY", insecure_skip_verify, False)
     if not 0 < timeout < math.inf:
         raise UsageError(f"--request-timeout {timeout:g}: must be a finite number more than 0")

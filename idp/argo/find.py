@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from idp import labels, selectors
-from idp.argo import listing, summary
+from idp import labels
+from idp.argo import listing, status
 from idp.argo.client import ArgoClient
 from idp.argo.errors import ArgoError, HttpError, UsageError
 from idp.contract import REQUEST_ID_PATTERN
@@ -33,18 +33,15 @@ _FIELDS = ",".join(
 
 
 def _by_request_id(client: ArgoClient, request_id: str) -> list[Manifest]:
-    requirements = [
-        listing.part_of(),
-        selectors.Requirement(labels.REQUEST_ID, "=", (request_id,)),
-    ]
-    found = client.list_workflows(selectors.render(requirements), _FIELDS)
+    selector = f"{listing.part_of()},{labels.REQUEST_ID}={request_id}"
+    found = client.list_workflows(selector, _FIELDS)
     return listing.newest_first(found)
 
 
 def _ambiguous(request_id: str, found: list[Manifest]) -> ArgoError:
     described = [
         f"{w['metadata'].get('name')} ({(w['metadata'].get('labels') or {}).get(labels.KIND)}, "
-        f"{summary.request(w).phase}, created {w['metadata'].get('creationTimestamp')})"
+        f"{status.phase(w)}, created {w['metadata'].get('creationTimestamp')})"
         for w in found[:SHOWN]
     ]
     more = f" and {len(found) - SHOWN} more" if len(found) > SHOWN else ""

@@ -3,9 +3,12 @@
 The requests are the Workflows labelled `app.kubernetes.io/part-of=idp` that carry a request id
 (`idp.platform/request-id`). The server selects them by label, narrowed by `--kind`,
 `--environment`, `--requester` (an e-mail address, made into the label value the template
-records, `idp.labels.requester_value`) and `-l/--selector` (any Kubernetes label selector,
-checked first: `idp.selectors`). `--outcome` is decided here from each Workflow
-(`idp.argo.summary`).
+records, `idp.labels.requester_value`) and `-l/--selector` (any Kubernetes label selector). The
+selector is sent as given, bounded only (at most `MAX_SELECTOR` printable characters): the Argo
+Server parses it itself and refuses one it cannot read with a 400 and the parser's words
+(server/utils/list_options.go, `BuildListOptions`, calling k8s.io/apimachinery
+`labels.ParseToRequirements`), which idp reports as the server's error. `--outcome` is decided
+here from each Workflow (`idp.argo.status`).
 
 `--since` goes to the server as `createdAfter` and is applied here too: the Argo Server applies
 it when it reads its own store (persist/sqldb/selector.go: `creationTimestamp >=`), but not
@@ -21,13 +24,14 @@ and shows at most `--limit`.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from idp import labels, selectors
-from idp.argo import summary
+from idp import labels
+from idp.argo import status
 from idp.argo.client import ArgoClient
 from idp.argo.connection import from_args
 from idp.argo.errors import UsageError
@@ -39,6 +43,10 @@ from idp.manifests import PART_OF, Manifest, dump
 from idp.settings import Settings
 
 MAX_SINCE = timedelta(days=3660)
+MAX_SELECTOR = 1024
+# A label value (k8s.io/apimachinery `validation.IsValidLabelValue`): empty, or letters, digits,
+# '-', '_' and '.', starting and ending with a letter or digit, at most 63 characters.
+_LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
 # What `idp list` reads of each Workflow (the server's `fields`, util/fields/fields.go).
 FIELDS = ",".join(
     (
@@ -61,24 +69,24 @@ HEADERS = ("KIND", "ENVIRONMENT", "NAME", "REQUEST ID", "REQUESTER", "OUTCOME", 
 class Filters:
     """What `idp list` selects: label requirements for the server, the rest applied here."""
 
-    requirements: tuple[selectors.Requirement, ...]
+    requirements: tuple[str, ...]
     since: timedelta | None = None
     state: str | None = None
 
     @property
     def selector(self) -> str:
-        return selectors.render(list(self.requirements))
+        return ",".join(self.requirements)
 
 
-def part_of() -> selectors.Requirement:
-    """The label every object idp makes carries."""
+def part_of() -> str:
+    """The label every object idp makes carries, as a requirement."""
     ((key, value),) = PART_OF.items()
-    return selectors.Requirement(key, "=", (value,))
+    return f"{key}={value}"
 
 
-def platform_requirements() -> list[selectors.Requirement]:
+def platform_requirements() -> list[str]:
     """The labels every request's Workflow carries."""
-    return [part_of(), selectors.Requirement(labels.REQUEST_ID, "exists")]
+    return [part_of(), labels.REQUEST_ID]
 
 
 def since(text: str) -> timedelta:
@@ -97,11 +105,22 @@ def requester(text: str) -> str:
     if len(text) > MAX_STRING:
         raise UsageError(f"--requester: {len(text)} characters; at most {MAX_STRING}")
     value = labels.requester_value(text) if "@" in text else text
-    try:
-        selectors.check_value(labels.REQUESTER, value)
-    except selectors.SelectorError as exc:
-        raise UsageError(f"--requester {text[:80]!r}: {exc}") from None
+    if len(value) > labels.MAX_VALUE or not _LABEL_VALUE.fullmatch(value):
+        raise UsageError(
+            f"--requester {text[:80]!r}: a label value is at most {labels.MAX_VALUE} characters "
+            "of letters, digits, '-', '_' and '.', starting and ending with a letter or digit"
+        )
     return value
+
+
+def selector(text: str) -> str:
+    """`-l/--selector`: sent as given, once bounded (the server parses it)."""
+    if len(text) > MAX_SELECTOR or not text.isprintable():
+        raise UsageError(
+            f"-l/--selector: {len(text)} characters; a selector is at most {MAX_SELECTOR} "
+            "printable characters (no control characters)"
+        )
+    return text
 
 
 def filters(args: argparse.Namespace, settings: Settings) -> Filters:
@@ -109,21 +128,43 @@ def filters(args: argparse.Namespace, settings: Settings) -> Filters:
     found = platform_requirements()
     if args.kind:
         model_for(args.kind, catalog_for(settings.catalog))
-        found.append(selectors.Requirement(labels.KIND, "=", (args.kind,)))
+        found.append(f"{labels.KIND}={args.kind}")
     if args.environment:
-        found.append(selectors.Requirement(labels.ENVIRONMENT, "=", (args.environment,)))
+        found.append(f"{labels.ENVIRONMENT}={args.environment}")
     if args.requester:
-        found.append(selectors.Requirement(labels.REQUESTER, "=", (requester(args.requester),)))
+        found.append(f"{labels.REQUESTER}={requester(args.requester)}")
     if args.selector:
-        try:
-            found += selectors.parse(args.selector)
-        except selectors.SelectorError as exc:
-            raise UsageError(f"-l {args.selector[:80]!r}: {exc}") from None
+        found.append(selector(args.selector))
     return Filters(tuple(found), since(args.since) if args.since else None, args.outcome or None)
 
 
+def timestamp(text: str) -> datetime | None:
+    """A Kubernetes timestamp (RFC 3339), or None when empty or unreadable."""
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def age(created: str, now: datetime) -> str:
+    """How long ago `created` was, as kubectl shows ages: 45s, 12m, 5h, 3d ('-' if unknown)."""
+    when = timestamp(created)
+    if when is None:
+        return "-"
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    seconds = max(int((now - when).total_seconds()), 0)
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 120 * 60:
+        return f"{seconds // 60}m"
+    if seconds < 48 * 3600:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
+
+
 def _created(workflow: Manifest) -> datetime:
-    when = summary.timestamp(str(workflow["metadata"].get("creationTimestamp") or ""))
+    when = timestamp(str(workflow["metadata"].get("creationTimestamp") or ""))
     return when if when is not None else datetime.min.replace(tzinfo=UTC)
 
 
@@ -133,20 +174,20 @@ def newest_first(workflows: Sequence[Manifest]) -> list[Manifest]:
     return sorted(by_name, key=_created, reverse=True)
 
 
-def select(workflows: Sequence[Manifest], chosen: Filters, now: datetime) -> list[summary.Request]:
+def select(workflows: Sequence[Manifest], chosen: Filters, now: datetime) -> list[status.Request]:
     """The requests among `workflows` that pass the filters applied here, newest first."""
     kept = []
     for workflow in newest_first(workflows):
         if chosen.since is not None and _created(workflow) < now - chosen.since:
             continue
-        found = summary.request(workflow)
+        found = status.request(workflow)
         if chosen.state is not None and found.state != chosen.state:
             continue
         kept.append(found)
     return kept
 
 
-def rows(found: Sequence[summary.Request], now: datetime) -> list[str]:
+def rows(found: Sequence[status.Request], now: datetime) -> list[str]:
     """The table `idp list` prints."""
     return table(
         HEADERS,
@@ -159,7 +200,7 @@ def rows(found: Sequence[summary.Request], now: datetime) -> list[str]:
                 r.requester,
                 r.state,
                 r.approver,
-                summary.age(r.created, now),
+                age(r.created, now),
             )
             for r in found
         ],

@@ -7,7 +7,7 @@ the pod's name as the controller makes it, `idp.argo.steps`) and the step's own 
 (`logOptions.container=main`; the other one, `wait`, is Argo's), so the lines of one step come
 together. A named STEP prints its lines as they are; every step prints them in the order the
 steps ran, each line after the step's name (an attempt's name when a step ran more than once).
-STEP may also name one attempt (`preflight(1)`). The approval is a Suspend node: it runs no pod.
+STEP may also name one attempt (`plan(1)`). The approval is a Suspend node: it runs no pod.
 
 `--follow` streams as the server does (`logOptions.follow`): the lines of the step's latest
 attempt (of every pod, without STEP) until the Workflow completes; the server watches the

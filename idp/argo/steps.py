@@ -31,7 +31,7 @@ from idp.manifests import Manifest
 
 Node = dict[str, Any]
 POD_NAME_FORMAT = "workflows.argoproj.io/pod-name-format"
-EXIT_HANDLER = "onExit"
+ON_EXIT = "onExit"  # the exit handler's node (idp.pipeline.EXIT_HANDLER is its template)
 _MAX_PREFIX = 253 - 10 - 1  # maxK8sResourceNameLength - k8sNamingHashLength - 1
 _FNV_OFFSET = 0x811C9DC5
 _FNV_PRIME = 0x01000193
@@ -126,7 +126,7 @@ def steps(workflow: Manifest) -> list[Step]:
         found.append(Step(node_name[len(name) + 1 :], node, attempts))
     found.sort(
         key=lambda s: (
-            s.name.startswith(EXIT_HANDLER),
+            s.name.startswith(ON_EXIT),
             str(s.node.get("startedAt") or "~"),
             rank.get(str(s.node.get("id")), len(nodes)),
             s.name,

@@ -26,7 +26,7 @@ import socket
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -40,6 +40,7 @@ from urllib3.exceptions import InsecureRequestWarning, InvalidHeader, MaxRetryEr
 from urllib3.util.retry import Retry
 
 from idp.argo.errors import reason
+from idp.tokens import scrub
 
 RETRY_STATUSES = (429, 502, 503, 504)
 DEFAULT_RETRIES = 3
@@ -287,14 +288,6 @@ class TransportError(Exception):
         super().__init__(detail)
         self.kind = kind
         self.detail = detail
-
-
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """`text` without any of `secrets` (header values) in it."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    return text
 
 
 def _load(response: requests.Response, limit: int, cut: bool) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from idp.argo import transport
-from idp.argo.connection import clean_token, read_token, refuse_userinfo
+from idp.argo.connection import read_token, refuse_userinfo, token_variable
 from idp.argo.errors import ArgoError, HttpError, UsageError, code_for_status, one_line
 from idp.contract import RequestBase, parse_request
 from idp.errors import EXIT_TLS, EXIT_UNREACHABLE
@@ -61,7 +61,7 @@ def token(token_file: Path | None, env: Mapping[str, str]) -> str:
     """The bearer token, without a `Bearer ` prefix."""
     if token_file:
         return read_token(token_file)
-    found = clean_token(env.get(TOKEN_ENV, ""), TOKEN_ENV)
+    found = token_variable(env, TOKEN_ENV)
     if not found:
         raise UsageError(f"no webhook token: pass --token-file FILE or set {TOKEN_ENV}")
     return found

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.argo.contract import contract
-from tests.argo.fake_argo import FakeArgo, serve
+from tests.argo.fake_argo import FakeArgo, serving
 
 _VARIABLES = (
     "ARGO_SERVER",
@@ -47,14 +47,9 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeArgo]:
 
     At teardown, every request it received must have kept to the OpenAPI spec.
     """
-    server_fake = FakeArgo(contract())
-    server = serve(server_fake)
-    monkeypatch.setenv("ARGO_SERVER", server_fake.url)
-    try:
+    with serving(FakeArgo(contract())) as server_fake:
+        monkeypatch.setenv("ARGO_SERVER", server_fake.url)
         yield server_fake
-    finally:
-        server.shutdown()
-        server.server_close()
     assert server_fake.violations == [], "requests the Argo Server's spec does not allow"
 
 

@@ -5,8 +5,9 @@ a violation is recorded (the fixture fails the test at teardown) and answered wi
 fake applies, in order: a required bearer token (401), failures a test injected (any status),
 and the API itself on an in-memory store of WorkflowTemplates, EventSources, Sensors and
 Workflows: create (409 when it exists), get (404), list (label selectors and `fields`, as
-`tests.argo.fake_selection` reads them; `createdAfter` as the server's own store applies it,
-unless `applies_created_after` is off, as when it lists from Kubernetes), update (requires the
+`tests.argo.fake_selection` reads them, a selector it cannot read refused with 400;
+`createdAfter` as the server's own store applies it, unless `applies_created_after` is off, as
+when it lists from Kubernetes), update (requires the
 live resourceVersion, 409 when stale), lint, and for Workflows `set` (output parameters of
 supplied nodes; a second set of the same parameter fails, as on the real server) and `resume`
 (a Running suspend node becomes Succeeded). `read_gate` holds the first GETs until several
@@ -50,15 +51,17 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from idp.local.controller import label_actor
 from tests.argo import fake_selection, fake_streams
 from tests.argo.contract import Contract
+from tests.fakes.server import serving as loopback
 
 Manifest = dict[str, Any]
 _GRPC = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 500: 13, 501: 12, 503: 14}
@@ -322,14 +325,18 @@ class FakeArgo:
         """The objects whose labels match the selector, created at or after `createdAfter`."""
         selector = query.get("listOptions.labelSelector", [""])[0]
         after = query.get("createdAfter", [""])[0] if self.applies_created_after else ""
-        items = [
-            copy.deepcopy(obj)
-            for (kind, ns, _), obj in sorted(self.store.items())
-            if kind == resource
-            and ns == namespace
-            and fake_selection.matches(selector, obj["metadata"].get("labels") or {})
-            and (not after or obj["metadata"].get("creationTimestamp", "") >= after)
-        ]
+        try:
+            fake_selection.matches(selector, {})  # read before listing, as BuildListOptions does
+            items = [
+                copy.deepcopy(obj)
+                for (kind, ns, _), obj in sorted(self.store.items())
+                if kind == resource
+                and ns == namespace
+                and fake_selection.matches(selector, obj["metadata"].get("labels") or {})
+                and (not after or obj["metadata"].get("creationTimestamp", "") >= after)
+            ]
+        except fake_selection.Unreadable as exc:
+            raise Reply(400, str(exc)) from None
         return {"metadata": {}, "items": items or None}
 
     def _stream(
@@ -554,10 +561,10 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: the tests read the fake's records, not its log."""
 
 
-def serve(fake: FakeArgo) -> ThreadingHTTPServer:
-    """Start the fake on a free loopback port in a daemon thread; sets `fake.url`."""
+@contextmanager
+def serving(fake: FakeArgo) -> Iterator[FakeArgo]:
+    """The fake on a free loopback port (`fake.url`) until the block ends."""
     handler = type("Handler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    return server
+    with loopback(handler) as url:
+        fake.url = url
+        yield fake

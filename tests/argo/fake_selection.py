@@ -1,5 +1,12 @@
-"""What the fake Argo Server does with `listOptions.labelSelector` and `fields`, written apart
-from the client's own selector checks (`idp.selectors`) so that a test compares two readings.
+"""What the fake Argo Server does with `listOptions.labelSelector` and `fields`.
+
+The client sends a selector as it was given; the server reads it. The Argo Server parses it
+before it lists anything (server/utils/list_options.go, `BuildListOptions`, calling
+k8s.io/apimachinery `labels.ParseToRequirements`) and refuses one it cannot read as
+InvalidArgument: a 400 whose message is the parser's (`ToStatusError`). The fake refuses what it
+cannot read (`Unreadable`) the same way, in the parser's words for the two cases the tests use
+(an empty requirement after a comma; a value list with a word where `,` or `)` belongs), else
+naming the requirement. Keys and values must be label keys and values.
 
 Label selectors match as the Kubernetes API server matches them (k8s.io/apimachinery
 `pkg/labels/selector.go`, `Requirement.Matches`): `=`, `==` and `in` need the label with one of
@@ -17,8 +24,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_KEY = r"[A-Za-z0-9][-A-Za-z0-9_./]*"
-_VALUE = r"[A-Za-z0-9_.-]*"
+_KEY = r"(?:[a-z0-9][-a-z0-9.]*/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+_VALUE = r"(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?"
 _FORMS = (
     (re.compile(rf"!\s*({_KEY})"), "absent"),
     (re.compile(rf"({_KEY})\s+(in|notin)\s*\(([^)]*)\)"), "set"),
@@ -26,6 +33,10 @@ _FORMS = (
     (re.compile(rf"({_KEY})\s*([<>])\s*(-?[0-9]+)"), "number"),
     (re.compile(rf"({_KEY})"), "present"),
 )
+
+
+class Unreadable(ValueError):
+    """A selector the server's parser refuses; the message is what the server answers."""
 
 
 def _terms(selector: str) -> list[str]:
@@ -38,9 +49,27 @@ def _terms(selector: str) -> list[str]:
             current = ""
         else:
             current += char
-    if current.strip():
-        terms.append(current.strip())
+    terms.append(current.strip())
+    if terms == [""]:
+        return []
+    if "" in terms:
+        raise Unreadable("found '', expected: identifier after ','")
     return terms
+
+
+def _values(listed: str) -> set[str]:
+    """The values of `in (...)`/`notin (...)`, each a label value."""
+    values = set()
+    for item in listed.split(","):
+        words = item.split()
+        if len(words) > 1:
+            raise Unreadable(
+                f"unable to parse requirement: found '{words[1]}', expected: ',' or ')'"
+            )
+        values.add(words[0] if words else "")
+    if not all(re.fullmatch(_VALUE, value) for value in values):
+        raise Unreadable(f"unable to parse requirement: {listed!r} holds no label values")
+    return values
 
 
 def _matches(term: str, labels: dict[str, str]) -> bool:
@@ -54,7 +83,7 @@ def _matches(term: str, labels: dict[str, str]) -> bool:
         if form == "present":
             return key in labels
         if form == "set":
-            values = {v.strip() for v in found.group(3).split(",")}
+            values = _values(found.group(3))
             inside = key in labels and labels[key] in values
             return inside if found.group(2) == "in" else not inside
         if form == "value":
@@ -68,12 +97,13 @@ def _matches(term: str, labels: dict[str, str]) -> bool:
             if found.group(2) == ">"
             else (int(value) < int(found.group(3)))
         )
-    raise ValueError(f"the fake cannot read the requirement {term!r}")
+    raise Unreadable(f"unable to parse requirement: {term!r} is no requirement")
 
 
 def matches(selector: str, labels: dict[str, str]) -> bool:
-    """Whether `labels` satisfy every requirement of `selector`."""
-    return all(_matches(term, labels) for term in _terms(selector))
+    """Whether `labels` satisfy every requirement of `selector` (Unreadable when the server
+    would refuse it: every requirement is read, whatever the labels)."""
+    return all([_matches(term, labels) for term in _terms(selector)])
 
 
 def clean(value: Any, fields: str) -> Any:

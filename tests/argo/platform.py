@@ -66,6 +66,10 @@ def labelled(
     return _stamped(workflow, created)
 
 
+# The plan with changes that `ran` scripts: a retried plan's last attempt ends so too.
+PLANNED = Ending(outputs={**PLAN.outputs, "changes": CHANGES})
+
+
 def ran(
     manifests: list[Manifest],
     answer: str = "YES",
@@ -75,10 +79,10 @@ def ran(
     created: str = "2027-01-15T08:00:00Z",
 ) -> Manifest:
     """The compute example run to its end: the plan has changes, the approval gets `answer`
-    from `actor`, the report publishes OUTPUTS and the exit handler the outcome in `script`."""
+    from `actor`, apply publishes OUTPUTS and the exit handler the outcome in `script`."""
     steps: dict[str, Any] = {
-        "plan": Ending(outputs={**PLAN.outputs, "changes": CHANGES}),
-        "report": Ending(outputs={"outputs": json.dumps(OUTPUTS)}),
+        "plan": PLANNED,
+        "apply": Ending(outputs={"outputs": json.dumps(OUTPUTS)}),
         **(script or {}),
     }
     workflow, _ = run_compiled(manifests, Fixed(answer, actor), steps)

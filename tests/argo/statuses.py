@@ -66,12 +66,11 @@ def status(
 
 
 def waiting(workflow: str) -> Status:
-    """Planned and waiting at the approval."""
+    """Planned, the approvers told, and waiting at the approval."""
     return status(
         workflow,
         "Running",
-        ("validate", "Succeeded"),
-        ("preflight", "Succeeded"),
         ("plan", "Succeeded"),
+        ("notify-approvers", "Succeeded"),
         approval=approval_node(workflow),
     )

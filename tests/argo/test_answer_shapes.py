@@ -158,7 +158,7 @@ def test_an_output_nested_too_deep_is_shown_as_the_text_it_is(
     """A Workflow output holding JSON nested 5,000 deep (a string in a valid answer): past
     what Python's parser recurses into."""
     deep = nested(5_000).decode()
-    workflow = ran(manifests, script={"report": Ending(outputs={"outputs": deep})})
+    workflow = ran(manifests, script={"apply": Ending(outputs={"outputs": deep})})
     fake.put_workflow(workflow)
     assert main(["status", workflow["metadata"]["name"], "-o", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["outputs"] == deep

@@ -86,9 +86,7 @@ def test_approve_refuses_when_the_plan_is_still_running(
 ) -> None:
     workflow = rendered("compute")
     name = name_of(workflow)
-    workflow["status"] = statuses.status(
-        name, "Running", ("validate", "Succeeded"), ("plan", "Running")
-    )
+    workflow["status"] = statuses.status(name, "Running", ("plan", "Running"))
     fake.put_workflow(workflow)
     assert main(["approve", name, "--yes"]) == EXIT_NOT_WAITING
     err = capsys.readouterr().err

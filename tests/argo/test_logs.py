@@ -10,7 +10,7 @@ from idp.errors import EXIT_NOT_FOUND, EXIT_SERVER_ERROR
 from idp.manifests import Manifest
 from tests.argo.fake_argo import FakeArgo, Recorded
 from tests.argo.fake_streams import LOG
-from tests.argo.platform import ran
+from tests.argo.platform import PLANNED, ran
 from tests.local.engine import Ending
 
 REQUEST_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -20,9 +20,9 @@ SECRET = "s3cr3t-log-token"
 
 @pytest.fixture(scope="module")
 def workflow(manifests: list[Manifest]) -> Manifest:
-    """A finished run whose preflight needed a second attempt."""
+    """A finished run whose plan needed a second attempt (its first pod was lost)."""
     lost = Ending("Error", message="pod deleted")
-    return ran(manifests, script={"preflight": [lost, Ending()]})
+    return ran(manifests, script={"plan": [lost, PLANNED]})
 
 
 @pytest.fixture
@@ -49,8 +49,15 @@ def out_lines(capsys: pytest.CaptureFixture[str]) -> list[str]:
 def test_a_named_step_prints_its_pod_log_as_it_is(
     fake: FakeArgo, logged: Manifest, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    assert main(["logs", WORKFLOW, "apply"]) == 0
+    assert out_lines(capsys) == ["apply starts", "apply ends"]
+
+
+def test_a_named_retried_step_prints_each_attempt_s_log_in_turn(
+    fake: FakeArgo, logged: Manifest, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["logs", WORKFLOW, "plan"]) == 0
-    assert out_lines(capsys) == ["plan(0) starts", "plan(0) ends"]
+    assert out_lines(capsys) == ["plan(0) starts", "plan(0) ends", "plan(1) starts", "plan(1) ends"]
 
 
 def test_a_step_is_read_from_its_own_pod_and_main_container(
@@ -70,18 +77,7 @@ def test_every_step_prints_in_the_order_they_ran_after_its_name(
 ) -> None:
     assert main(["logs", REQUEST_ID]) == 0
     labels = list(dict.fromkeys(line.split(" | ")[0].strip() for line in out_lines(capsys)))
-    assert labels == [
-        "validate",
-        "preflight(0)",
-        "preflight(1)",
-        "plan",
-        "policy",
-        "notify-approvers",
-        "apply",
-        "verify",
-        "report",
-        "onExit",
-    ]
+    assert labels == ["plan(0)", "plan(1)", "notify-approvers", "apply", "onExit"]
 
 
 def test_each_line_of_every_step_keeps_its_text(
@@ -89,15 +85,15 @@ def test_each_line_of_every_step_keeps_its_text(
 ) -> None:
     assert main(["logs", REQUEST_ID]) == 0
     lines = out_lines(capsys)
-    assert lines[0] == "validate         | validate(0) starts"
-    assert lines[2] == "preflight(0)     | preflight(0) starts"
+    assert lines[0] == "plan(0)          | plan(0) starts"
+    assert lines[2] == "plan(1)          | plan(1) starts"
 
 
 def test_one_attempt_of_a_retried_step_can_be_named(
     fake: FakeArgo, logged: Manifest, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["logs", WORKFLOW, "preflight(1)"]) == 0
-    assert out_lines(capsys) == ["preflight(1) starts", "preflight(1) ends"]
+    assert main(["logs", WORKFLOW, "plan(1)"]) == 0
+    assert out_lines(capsys) == ["plan(1) starts", "plan(1) ends"]
 
 
 def test_an_unknown_step_is_not_found_naming_the_steps_there_are(
@@ -105,8 +101,8 @@ def test_an_unknown_step_is_not_found_naming_the_steps_there_are(
 ) -> None:
     assert main(["logs", WORKFLOW, "deploy"]) == EXIT_NOT_FOUND
     assert capsys.readouterr().err == (
-        f"idp: workflow {WORKFLOW} has no step 'deploy'; its steps: validate, preflight, "
-        "plan, policy, notify-approvers, approve, apply, verify, report, onExit\n"
+        f"idp: workflow {WORKFLOW} has no step 'deploy'; its steps: plan, approve, "
+        "notify-approvers, apply, onExit\n"
     )
     assert log_requests(fake) == []
 
@@ -135,10 +131,10 @@ def test_follow_reads_every_pod_in_one_stream_and_names_each_line_s_step(
 
 
 def test_follow_of_one_step_follows_its_pod(fake: FakeArgo, logged: Manifest) -> None:
-    assert main(["logs", WORKFLOW, "plan", "-f"]) == 0
+    assert main(["logs", WORKFLOW, "apply", "-f"]) == 0
     (request,) = log_requests(fake)
     assert request.query["logOptions.follow"] == ["true"]
-    assert request.query["podName"][0].startswith(f"{WORKFLOW}-plan-")
+    assert request.query["podName"][0].startswith(f"{WORKFLOW}-apply-")
 
 
 def test_tail_and_grep_are_asked_of_the_server(
@@ -160,7 +156,7 @@ def test_tail_and_grep_are_asked_of_the_server(
 def test_a_grep_the_server_cannot_compile_fails_with_its_message(
     fake: FakeArgo, logged: Manifest, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["logs", WORKFLOW, "plan", "--grep", "(unclosed"]) == EXIT_SERVER_ERROR
+    assert main(["logs", WORKFLOW, "apply", "--grep", "(unclosed"]) == EXIT_SERVER_ERROR
     assert "the stream failed: failed to compile" in capsys.readouterr().err
 
 
@@ -177,10 +173,10 @@ def test_a_pod_without_log_lines_is_noted(
     fake: FakeArgo, workflow: Manifest, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake.put_workflow(workflow)
-    assert main(["logs", WORKFLOW, "verify"]) == 0
+    assert main(["logs", WORKFLOW, "apply"]) == 0
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.startswith(f"logs      {WORKFLOW}: no log lines of step verify; ")
+    assert captured.err.startswith(f"logs      {WORKFLOW}: no log lines of step apply; ")
 
 
 def test_the_token_never_appears_even_when_a_step_logged_it(
@@ -191,9 +187,9 @@ def test_the_token_never_appears_even_when_a_step_logged_it(
 ) -> None:
     fake.token = SECRET
     monkeypatch.setenv("ARGO_TOKEN", SECRET)
-    plan = next(s for s in steps(logged) if s.name == "plan")
-    fake.pod_logs[pod_name(logged, plan.attempts[0])] = [f"header: Bearer {SECRET}"]
-    assert main(["logs", WORKFLOW, "plan"]) == 0
+    apply = next(s for s in steps(logged) if s.name == "apply")
+    fake.pod_logs[pod_name(logged, apply.node)] = [f"header: Bearer {SECRET}"]
+    assert main(["logs", WORKFLOW, "apply"]) == 0
     captured = capsys.readouterr()
     assert SECRET not in captured.out + captured.err
     assert captured.out == "header: [redacted]\n"
@@ -202,9 +198,9 @@ def test_the_token_never_appears_even_when_a_step_logged_it(
 def test_control_characters_in_a_log_line_are_escaped(
     fake: FakeArgo, logged: Manifest, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    plan = next(s for s in steps(logged) if s.name == "plan")
-    fake.pod_logs[pod_name(logged, plan.attempts[0])] = ["\x1b]0;owned\x07 title"]
-    assert main(["logs", WORKFLOW, "plan"]) == 0
+    apply = next(s for s in steps(logged) if s.name == "apply")
+    fake.pod_logs[pod_name(logged, apply.node)] = ["\x1b]0;owned\x07 title"]
+    assert main(["logs", WORKFLOW, "apply"]) == 0
     assert capsys.readouterr().out == "\\x1b]0;owned\\x07 title\n"
 
 
@@ -212,14 +208,14 @@ def test_keepalives_of_the_event_stream_print_nothing(
     fake: FakeArgo, logged: Manifest, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake.keepalives = True
-    assert main(["logs", WORKFLOW, "plan"]) == 0
-    assert out_lines(capsys) == ["plan(0) starts", "plan(0) ends"]
+    assert main(["logs", WORKFLOW, "apply"]) == 0
+    assert out_lines(capsys) == ["apply starts", "apply ends"]
 
 
 def test_follow_of_a_retried_step_follows_its_latest_attempt(
     fake: FakeArgo, logged: Manifest
 ) -> None:
-    assert main(["logs", WORKFLOW, "preflight", "--follow"]) == 0
+    assert main(["logs", WORKFLOW, "plan", "--follow"]) == 0
     (request,) = log_requests(fake)
-    preflight = next(s for s in steps(logged) if s.name == "preflight")
-    assert request.query["podName"] == [pod_name(logged, preflight.attempts[-1])]
+    plan = next(s for s in steps(logged) if s.name == "plan")
+    assert request.query["podName"] == [pod_name(logged, plan.attempts[-1])]

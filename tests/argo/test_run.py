@@ -80,8 +80,8 @@ def test_run_wait_prints_node_phases_until_the_approval_and_the_command_to_answe
     name = name_of(rendered("compute"))
     fake.progress[name] = [
         {},
-        statuses.status(name, "Running", ("validate", "Running")),
-        statuses.status(name, "Running", ("validate", "Succeeded"), ("preflight", "Running")),
+        statuses.status(name, "Running", ("plan", "Running")),
+        statuses.status(name, "Running", ("plan", "Succeeded"), ("notify-approvers", "Running")),
         statuses.waiting(name),
     ]
     assert main(["run", "compute", str(example("compute")), "--wait", *FAST]) == 0
@@ -89,11 +89,10 @@ def test_run_wait_prints_node_phases_until_the_approval_and_the_command_to_answe
     phases = [line.split() for line in lines if line.startswith("  ") and "answer" not in line]
     assert phases == [
         [name, "Running"],
-        ["validate", "Running"],
-        ["validate", "Succeeded"],
-        ["preflight", "Running"],
-        ["preflight", "Succeeded"],
+        ["plan", "Running"],
         ["plan", "Succeeded"],
+        ["notify-approvers", "Running"],
+        ["notify-approvers", "Succeeded"],
         ["approve", "Running"],
     ]
     assert f"waiting for approval of the plan: {statuses.SUMMARY}" in lines[-2]
@@ -102,7 +101,7 @@ def test_run_wait_prints_node_phases_until_the_approval_and_the_command_to_answe
 
 def test_run_wait_ends_with_success(fake: FakeArgo, capsys: pytest.CaptureFixture[str]) -> None:
     name = name_of(rendered("compute"))
-    fake.progress[name] = [statuses.status(name, "Succeeded", ("report", "Succeeded"))]
+    fake.progress[name] = [statuses.status(name, "Succeeded", ("apply", "Succeeded"))]
     assert main(["run", "compute", str(example("compute")), "--wait", *FAST]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == f"run       {name}: Succeeded"
 
@@ -111,13 +110,13 @@ def test_run_wait_reports_a_failed_workflow(
     fake: FakeArgo, capsys: pytest.CaptureFixture[str]
 ) -> None:
     name = name_of(rendered("compute"))
-    failed = statuses.status(name, "Failed", ("preflight", "Failed"))
-    failed["message"] = "child 'preflight' failed"
+    failed = statuses.status(name, "Failed", ("plan", "Failed"))
+    failed["message"] = "child 'plan' failed"
     fake.progress[name] = [failed]
     assert main(["run", "compute", str(example("compute")), "--wait", *FAST]) == (
         EXIT_WORKFLOW_FAILED
     )
-    assert f"workflow {name} Failed: child 'preflight' failed; see " in capsys.readouterr().err
+    assert f"workflow {name} Failed: child 'plan' failed; see " in capsys.readouterr().err
 
 
 class Clock:

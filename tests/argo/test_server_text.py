@@ -103,13 +103,14 @@ def test_a_lint_message_is_escaped(fake: FakeArgo, capsys: pytest.CaptureFixture
 
 
 def failed(manifests: list[Manifest]) -> Manifest:
-    """A run whose preflight failed with a message that holds escapes, and so its outcome."""
-    why = f"region {RETITLE}{REVERSED}"
+    """A run whose plan failed at preflight with a message that holds escapes, and so its
+    outcome."""
+    why = f"failed at preflight: region {RETITLE}{REVERSED}"
     return ran(
         manifests,
         script={
-            "preflight": Ending("Failed", message=why),
-            "finish": finished("failed", f"preflight: {why}"),
+            "plan": Ending("Failed", message=why),
+            "finish": finished("failed", why),
         },
     )
 
@@ -121,7 +122,7 @@ def test_status_shows_a_workflows_fields_escaped(
     fake.put_workflow(workflow)
     assert main(["status", workflow["metadata"]["name"]]) == 0
     shown = printed(capsys)
-    assert f"failed: preflight: region {SHOWN}\\u202eexe.txt" in shown
+    assert f"failed: failed at preflight: region {SHOWN}\\u202eexe.txt" in shown
 
 
 def test_watch_shows_a_workflows_fields_escaped(
@@ -133,7 +134,7 @@ def test_watch_shows_a_workflows_fields_escaped(
     fake.watches[name] = [[Event("ADDED", workflow)]]
     assert main(["watch", name]) == EXIT_WORKFLOW_FAILED
     shown = printed(capsys)
-    assert f"outcome   failed: preflight: region {SHOWN}" in shown
+    assert f"outcome   failed: failed at preflight: region {SHOWN}" in shown
 
 
 def test_list_shows_a_workflows_fields_escaped(

@@ -15,6 +15,7 @@ from tests.argo import statuses
 from tests.argo.fake_argo import FakeArgo
 from tests.argo.platform import (
     CHANGES,
+    PLANNED,
     RECORDED_APPROVER,
     ago,
     finished,
@@ -100,17 +101,12 @@ def test_status_lists_the_steps_in_the_order_they_ran(
     assert main(["status", WORKFLOW]) == 0
     lines = lines_of(capsys)
     start = next(i for i, line in enumerate(lines) if line.startswith("steps "))
-    shown = [line[10:].split()[:2] for line in lines[start : start + 10]]
+    shown = [line[10:].split()[:2] for line in lines[start : start + 5]]
     assert shown == [
-        ["validate", "Succeeded"],
-        ["preflight", "Succeeded"],
         ["plan", "Succeeded"],
-        ["policy", "Succeeded"],
-        ["notify-approvers", "Succeeded"],
         ["approve", "Succeeded"],
+        ["notify-approvers", "Succeeded"],
         ["apply", "Succeeded"],
-        ["verify", "Succeeded"],
-        ["report", "Succeeded"],
         ["onExit", "Succeeded"],
     ]
 
@@ -160,22 +156,22 @@ def test_a_step_that_ran_more_than_once_shows_each_attempt(
     fake: FakeArgo, manifests: list[Manifest], capsys: pytest.CaptureFixture[str]
 ) -> None:
     lost = Ending("Error", message="pod deleted")
-    fake.put_workflow(ran(manifests, script={"preflight": [lost, Ending()]}))
+    fake.put_workflow(ran(manifests, script={"plan": [lost, PLANNED]}))
     assert main(["status", WORKFLOW]) == 0
     lines = lines_of(capsys)
-    start = next(i for i, line in enumerate(lines) if line[10:].startswith("preflight "))
+    start = next(i for i, line in enumerate(lines) if line[10:].startswith("plan "))
     assert [line[10:].split(None, 2) for line in lines[start : start + 3]] == [
-        ["preflight", "Succeeded", "2 attempts"],
-        ["preflight(0)", "Error", "pod deleted"],
-        ["preflight(1)", "Succeeded"],
+        ["plan", "Succeeded", "2 attempts"],
+        ["plan(0)", "Error", "pod deleted"],
+        ["plan(1)", "Succeeded"],
     ]
 
 
 def test_a_message_is_printed_with_its_control_characters_escaped(
     fake: FakeArgo, manifests: list[Manifest], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    failed = Ending("Failed", message="no \x1b[2Jquota")
-    fake.put_workflow(ran(manifests, script={"preflight": failed}))
+    failed = Ending("Failed", message="failed at preflight: no \x1b[2Jquota")
+    fake.put_workflow(ran(manifests, script={"plan": failed}))
     assert main(["status", WORKFLOW]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out

@@ -9,7 +9,7 @@ import pytest
 
 from idp.argo.steps import fnv32a, pod_name, steps
 from idp.manifests import Manifest
-from tests.argo.platform import ran
+from tests.argo.platform import PLANNED, ran
 from tests.local.engine import Ending
 
 
@@ -73,15 +73,10 @@ def test_steps_come_in_the_order_they_ran_the_exit_handler_last(
     manifests: list[Manifest],
 ) -> None:
     assert [s.name for s in steps(ran(manifests))] == [
-        "validate",
-        "preflight",
         "plan",
-        "policy",
-        "notify-approvers",
         "approve",
+        "notify-approvers",
         "apply",
-        "verify",
-        "report",
         "onExit",
     ]
 
@@ -89,9 +84,7 @@ def test_steps_come_in_the_order_they_ran_the_exit_handler_last(
 def test_a_retried_step_holds_each_attempt_and_the_approval_none(
     manifests: list[Manifest],
 ) -> None:
-    found = {
-        s.name: s for s in steps(ran(manifests, script={"validate": [Ending("Error"), Ending()]}))
-    }
-    assert [a["displayName"] for a in found["validate"].attempts] == ["validate(0)", "validate(1)"]
+    found = {s.name: s for s in steps(ran(manifests, script={"plan": [Ending("Error"), PLANNED]}))}
+    assert [a["displayName"] for a in found["plan"].attempts] == ["plan(0)", "plan(1)"]
     assert found["approve"].attempts == ()
     assert [a["displayName"] for a in found["apply"].attempts] == ["apply"]

@@ -58,7 +58,7 @@ def test_a_token_with_another_control_character_is_refused_unseen(
     monkeypatch.setenv("ARGO_TOKEN", bad)
     assert main(["approve", "compute-x", "--yes"]) == EXIT_USAGE
     shown = output(capsys)
-    assert shown.startswith("idp: ARGO_TOKEN: the token holds a control character")
+    assert shown.startswith("idp: ARGO_TOKEN: holds a control character")
     assert SECRET not in shown
     assert fake.requests == []
 
@@ -127,14 +127,6 @@ def test_trigger_never_shows_its_token(
     args = ["trigger", "compute", str(example("compute")), "--url", url, "--retries", "0"]
     assert main(args) == EXIT_UNREACHABLE
     assert SECRET not in output(capsys)
-
-
-def test_a_header_value_in_a_transport_error_is_redacted() -> None:
-    from idp.argo.transport import scrub
-
-    assert scrub(f"Invalid header value: 'Bearer {SECRET}\\n'", [f"Bearer {SECRET}"]) == (
-        "Invalid header value: '[redacted]\\n'"
-    )
 
 
 # -- a token that carries its scheme already (issue 17)

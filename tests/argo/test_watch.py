@@ -47,8 +47,8 @@ def test_watch_prints_each_change_then_the_outcome_and_succeeds(
     done = ran(manifests, script={"finish": finished("succeeded", "applied")})
     fake.watches[WORKFLOW] = [
         [
-            Event("ADDED", at(started, "Running", ("validate", "Running"))),
-            Event("MODIFIED", at(started, "Running", ("validate", "Succeeded"))),
+            Event("ADDED", at(started, "Running", ("plan", "Running"))),
+            Event("MODIFIED", at(started, "Running", ("plan", "Succeeded"))),
             Event("MODIFIED", done),
         ]
     ]
@@ -57,8 +57,8 @@ def test_watch_prints_each_change_then_the_outcome_and_succeeds(
     assert lines[:4] == [
         f"watch     {WORKFLOW} in namespace argo-events: Pending",
         f"watch     {WORKFLOW}: Running",
-        "  validate                     Running",
-        "  validate                     Succeeded",
+        "  plan                         Running",
+        "  plan                         Succeeded",
     ]
     assert lines[-2:] == ["outcome   succeeded: applied", f"watch     {WORKFLOW}: Succeeded"]
 
@@ -81,15 +81,17 @@ def test_a_failed_run_ends_the_watch_with_the_workflow_failed_code(
     failed = ran(
         manifests,
         script={
-            "preflight": Ending("Failed", message="region not allowed"),
-            "finish": finished("failed", "preflight: region not allowed"),
+            "plan": Ending("Failed", message="failed at preflight: region not allowed"),
+            "finish": finished("failed", "failed at preflight: region not allowed"),
         },
     )
     fake.watches[WORKFLOW] = [[Event("ADDED", failed)]]
     assert main(["watch", REQUEST_ID]) == EXIT_WORKFLOW_FAILED
     captured = capsys.readouterr()
-    assert "outcome   failed: preflight: region not allowed" in captured.out
-    assert captured.err.startswith(f"idp: workflow {WORKFLOW} Failed: failed: preflight: ")
+    assert "outcome   failed: failed at preflight: region not allowed" in captured.out
+    assert captured.err.startswith(
+        f"idp: workflow {WORKFLOW} Failed: failed: failed at preflight: "
+    )
 
 
 def test_a_waiting_approval_is_told_once_with_the_command_to_answer(

@@ -14,17 +14,17 @@ from __future__ import annotations
 import json
 import re
 import stat
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from idp.settings import DEFAULT_REGIONS
-from tests.fakes.tls import certificate, server_context
+from tests.fakes.server import serving
+from tests.fakes.tls import certificate
 
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 TOKEN = "fake-arm-token"
@@ -134,14 +134,6 @@ def fake_arm(state_dir: Path, tls_dir: Path) -> Iterator[FakeArm]:
     cert, key = certificate(tls_dir)
     fake = FakeArm(state_dir=state_dir, ca_bundle=cert)
     handler = type("Handler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.socket = server_context(cert, key).wrap_socket(server.socket, server_side=True)
-    fake.url = f"https://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(handler, tls=(cert, key)) as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

@@ -9,17 +9,17 @@ answer the next calls with other statuses (`statuses`) or a redirect (`redirect_
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape
 
-from tests.fakes.tls import certificate, server_context
+from tests.fakes.server import serving
+from tests.fakes.tls import certificate
 
 TOKEN = "fake-storage-token"
 
@@ -122,14 +122,6 @@ def fake_blob(tls_dir: Path) -> Iterator[FakeBlob]:
     cert, key = certificate(tls_dir)
     fake = FakeBlob(ca_bundle=cert)
     handler = type("Handler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.socket = server_context(cert, key).wrap_socket(server.socket, server_side=True)
-    fake.url = f"https://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(handler, tls=(cert, key)) as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

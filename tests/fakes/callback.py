@@ -14,33 +14,32 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from tests.fakes.server import serving
 
-class Callback(ThreadingHTTPServer):
-    """Records `(headers, body)` of each POST."""
+PATH = "/idp/status"
 
-    daemon_threads = True
 
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.received: list[tuple[dict[str, str], Any]] = []
-        self.statuses: list[int] = []
-        self.redirect_to = ""
-        self.trickle = 0.0
-        self.trickled = threading.Semaphore(0)
+@dataclass
+class Callback:
+    """Records `(headers, body)` of each POST; `url` is where it listens."""
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/idp/status"
+    received: list[tuple[dict[str, str], Any]] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+    redirect_to: str = ""
+    trickle: float = 0.0
+    trickled: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
+    url: str = ""
 
     def phases(self) -> list[str]:
         return [body.get("phase") for _, body in self.received]
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: Callback
+    callback: Callback
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -48,14 +47,14 @@ class _Handler(BaseHTTPRequestHandler):
             document = json.loads(body)
         except ValueError:
             document = body.decode("utf-8", "replace")
-        self.server.received.append((dict(self.headers), document))
-        status = self.server.statuses.pop(0) if self.server.statuses else 200
-        if self.server.trickle:
+        self.callback.received.append((dict(self.headers), document))
+        status = self.callback.statuses.pop(0) if self.callback.statuses else 200
+        if self.callback.trickle:
             self._trickle(f"HTTP/1.1 {status} OK\r\nContent-Length: 2\r\n\r\nok".encode())
             return
         self.send_response(status)
         if 300 <= status < 400:
-            self.send_header("Location", self.server.redirect_to)
+            self.send_header("Location", self.callback.redirect_to)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -64,11 +63,11 @@ class _Handler(BaseHTTPRequestHandler):
             for byte in answer:
                 self.wfile.write(bytes([byte]))
                 self.wfile.flush()
-                time.sleep(self.server.trickle)
+                time.sleep(self.callback.trickle)
         except OSError:  # the client hung up
             pass
         finally:
-            self.server.trickled.release()
+            self.callback.trickled.release()
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -76,12 +75,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @contextmanager
 def running_callback() -> Iterator[Callback]:
-    server = Callback()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    """A callback listening on loopback until the block ends."""
+    callback = Callback()
+    with serving(type("Handler", (_Handler,), {"callback": callback})) as url:
+        callback.url = url + PATH
+        yield callback

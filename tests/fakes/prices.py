@@ -21,10 +21,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+from tests.fakes.server import serving
 
 RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "prices" / "retail-prices.json"
 PATH = "/api/retail/prices"
@@ -119,23 +121,14 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-
 @contextmanager
 def fake_prices() -> Iterator[FakePrices]:
     """A running fake price service on 127.0.0.1 (plain HTTP); its API URL is `url`."""
     fake = FakePrices()
     handler = type("Handler", (_Handler,), {"fake": fake})
-    server = _Server(("127.0.0.1", 0), handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}{PATH}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield fake
-    finally:
-        fake.released.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(handler) as url:
+        fake.url = f"{url}{PATH}"
+        try:
+            yield fake
+        finally:
+            fake.released.set()  # a delayed answer stops waiting, so the server can stop

@@ -170,9 +170,10 @@ def test_a_token_with_control_characters_is_refused_without_being_shown() -> Non
     with pytest.raises(StepError) as caught:
         clean_token("se\x01cret")
     assert "se" not in str(caught.value).replace("Secret", "")
-    assert (
-        str(caught.value)
-        == "callback token contains control characters (not shown); fix the Secret"
+    assert str(caught.value) == (
+        "callback token: holds a control character or one that is not ASCII (a line break or "
+        "tab inside, or more than one final newline; not shown); write it alone on one line; "
+        "fix the Secret"
     )
 
 
@@ -230,10 +231,9 @@ def test_post_gives_up_after_three_attempts(callback: Callback) -> None:
     assert waits == [1.0, 2.0]
 
 
-def test_post_retries_a_refused_connection(callback: Callback) -> None:
-    url = callback.url
-    callback.shutdown()
-    callback.server_close()
+def test_post_retries_a_refused_connection() -> None:
+    with running_callback() as stopped:
+        url = stopped.url
     waits: list[float] = []
     with pytest.raises(StepError, match=r"\(attempts: 3\)"):
         post(url, {"phase": "failed"}, sleep=waits.append)

@@ -4,8 +4,9 @@ Each attempt is bounded as a whole (`_bounded`): a server that trickles its answ
 time cannot hold the step past its deadline, as a per-read socket timeout would let it. The POST
 is retried a few times on connection errors, timeouts, 408, 429 and 5xx. No redirect is ever
 followed: the bearer token goes to the callback URL named in settings or nowhere, and a 3xx is a
-failed delivery. The token is stripped of one final newline (a Secret made from an echoed file)
-and refused, without being shown, if it holds other control characters. E-mail goes out over
+failed delivery. The token and the SMTP password are cleaned as `idp.tokens` says (one final
+newline dropped; refused, without being shown, when they hold any other control character or
+one that is not printable ASCII). E-mail goes out over
 SMTP with STARTTLS when `IDP_SMTP_HOST` is set; the password comes from the environment (a
 Kubernetes Secret) and is never printed.
 """
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any, TypeVar
 
+from idp import tokens
 from workflows.steps.errors import StepError
 
 RETRIED_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -119,16 +121,13 @@ def shown_url(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
 
 
-def clean_token(token: str, what: str = "callback token") -> str:
-    """`token` without one final newline; a StepError (naming `what`, never the value) if it
-    holds any other control character."""
-    if token.endswith("\r\n"):
-        token = token[:-2]
-    elif token.endswith("\n"):
-        token = token[:-1]
-    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in token):
-        raise StepError(f"{what} contains control characters (not shown); fix the Secret")
-    return token
+def clean_token(token: str, what: str = "callback token", *, bearer: bool = True) -> str:
+    """`token` cleaned by `idp.tokens` (`clean_token`, or `clean_secret` for a password:
+    `bearer=False`); a StepError naming `what`, never the value, when it is refused."""
+    try:
+        return (tokens.clean_token if bearer else tokens.clean_secret)(token, what)
+    except tokens.TokenError as exc:
+        raise StepError(f"{exc}; fix the Secret") from None
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -221,7 +220,7 @@ class Smtp:
             port=int(port_text),
             sender=env.get("IDP_SMTP_FROM", "").strip() or f"idp@{host}",
             username=env.get("IDP_SMTP_USERNAME", ""),
-            password=clean_token(env.get("IDP_SMTP_PASSWORD", ""), "SMTP password"),
+            password=clean_token(env.get("IDP_SMTP_PASSWORD", ""), "SMTP password", bearer=False),
         )
 
 

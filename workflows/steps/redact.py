@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from idp import tokens
+
 REDACTED = "(sensitive value)"
 _SHORTEST = 4  # shorter marked strings are not searched for in text: they would match anywhere
 
@@ -124,10 +126,8 @@ def plan(document: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every occurrence of each secret replaced, longest first."""
-    for secret in sorted(set(secrets), key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    return text
+    """`text` with every occurrence of each secret replaced by REDACTED (`idp.tokens.scrub`)."""
+    return tokens.scrub(text, secrets, REDACTED)
 
 
 def scrub_value(value: Any, secrets: set[str]) -> Any:

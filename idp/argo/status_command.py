@@ -1,11 +1,12 @@
-"""`idp status REQUEST_ID|WORKFLOW`: one request in full, from its Workflow.
+"""The `idp status REQUEST_ID|WORKFLOW` command: one request in full, read from its Workflow
+(`idp.argo.status`, `idp.argo.steps`) into one object (`described`) and printed (`lines`).
 
-It shows who asked for what (`idp.argo.summary`), the outcome and its reason (or where the run
-stands), the approval's answer and who gave it, the plan's summary, sha256, cost and changes, the
-non-sensitive Terraform outputs (the `outputs` Workflow output the report step publishes), each
-step with its phase and message in the order they ran, the attempts of a step that needed more
-than one (`idp.argo.steps`), and the Argo UI link. `-o json|yaml` prints the same as one object.
-A request id naming several Workflows lists them and chooses none (`idp.argo.find`).
+It shows who asked for what, the outcome and its reason (or where the run stands), the
+approval's answer and who gave it, the plan's summary, sha256, cost and changes, the non-sensitive
+Terraform outputs (the `outputs` Workflow output `apply` publishes), each step with its phase
+and message in the order they ran, the attempts of a step that needed more than one, and the
+Argo UI link. `-o json|yaml` prints the same object. A request id naming several Workflows
+lists them and chooses none (`idp.argo.find`).
 """
 
 from __future__ import annotations
@@ -15,23 +16,29 @@ import json
 import sys
 from typing import Any
 
-from idp.argo import answers, find, status, steps, summary
+from idp.argo import answers, find, status, steps
 from idp.argo.client import ArgoClient
 from idp.argo.connection import from_args
-from idp.argo.states import AWAITING_APPROVAL
+from idp.argo.status import AWAITING_APPROVAL
 from idp.argo.terminal import printable
 from idp.manifests import Manifest, dump
-from idp.pipeline import GLOBAL_COST, GLOBAL_OUTPUTS, GLOBAL_PLAN_SHA256, GLOBAL_SUMMARY, UNANSWERED
+from idp.pipeline import (
+    GLOBAL_COST,
+    GLOBAL_OUTPUTS,
+    GLOBAL_PLAN_SHA256,
+    GLOBAL_SUMMARY,
+    PLAN,
+    UNANSWERED,
+)
 from idp.settings import Settings
 
-PLAN_STEP = "plan"
 _WIDTH = 10
 
 
 def _changes(workflow: Manifest, found: list[steps.Step]) -> list[str]:
     """The plan's changes, one per line: the plan step's output, else the approval's input."""
     for step in found:
-        if step.name == PLAN_STEP:
+        if step.name == PLAN:
             for node in (step.node, *reversed(step.attempts)):
                 text = status.parameter(node, "outputs", "changes")
                 if text is not None:
@@ -71,7 +78,7 @@ def described(workflow: Manifest, ui_url: str) -> dict[str, Any]:
     found = steps.steps(workflow)
     meta = workflow["metadata"]
     return {
-        **summary.request(workflow).as_dict(),
+        **status.request(workflow).as_dict(),
         "namespace": str(meta.get("namespace") or ""),
         "message": str((workflow.get("status") or {}).get("message") or ""),
         "summary": status.workflow_output(workflow, GLOBAL_SUMMARY) or "",
