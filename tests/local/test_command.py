@@ -87,7 +87,11 @@ def test_a_release_outside_the_support_matrix_is_refused_naming_the_matrix(
 def test_it_runs_what_idp_compile_wrote(platform: LocalPlatform) -> None:
     dist = platform.tmp / "dist"
     assert idp("compile", "--out", str(dist))[0] == 0
-    template = next(dist.glob("workflowtemplate-compute-*.yaml"))
+    # the provision template, the one with the approval (the preview's has none), whatever
+    # order the folder lists them in
+    template = next(
+        p for p in dist.glob("workflowtemplate-compute-*.yaml") if "duration: 24h" in p.read_text()
+    )
     template.write_text(template.read_text().replace("duration: 24h", "duration: 2h"))
     run = platform.run(
         "compute",
