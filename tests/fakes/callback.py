@@ -4,7 +4,8 @@ It answers each POST with the next of `statuses` (200 when none is left); a 3xx 
 a `Location` to `redirect_to`, and with `trickle` set the answer is sent a byte at a time, with
 that many seconds between bytes, to prove that a delivery attempt is bounded as a whole:
 `trickled` is released each time a trickled answer has been sent to its end (or the client hung
-up), so a test can tell whether a client gave up before the answer was complete.
+up), so a test can tell whether a client gave up before the answer was complete. With
+`endless` set the answer's body never ends: it is sent until the client hangs up.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Callback(ThreadingHTTPServer):
         self.statuses: list[int] = []
         self.redirect_to = ""
         self.trickle = 0.0
+        self.endless = False
         self.trickled = threading.Semaphore(0)
 
     @property
@@ -53,6 +55,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.trickle:
             self._trickle(f"HTTP/1.1 {status} OK\r\nContent-Length: 2\r\n\r\nok".encode())
             return
+        if self.server.endless:
+            self._endless(status)
+            return
         self.send_response(status)
         if 300 <= status < 400:
             self.send_header("Location", self.server.redirect_to)
@@ -69,6 +74,17 @@ class _Handler(BaseHTTPRequestHandler):
             pass
         finally:
             self.server.trickled.release()
+
+    def _endless(self, status: int) -> None:
+        self.send_response(status)
+        self.send_header("Content-Length", str(1 << 40))
+        self.end_headers()
+        chunk = b"x" * 65536
+        try:
+            while True:
+                self.wfile.write(chunk)
+        except OSError:  # the client hung up
+            pass
 
     def log_message(self, format: str, *args: Any) -> None:
         return
