@@ -128,17 +128,17 @@ def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_local(args: argparse.Namespace, settings: Settings) -> int:
-    from idp import localrun
+    from idp.local import command
 
     catalog = catalog_for(settings.catalog)
     model_for(args.kind, catalog)
-    return localrun.command(args, settings, catalog, _read(args.file, settings))
+    return command.request_command(args, settings, catalog, _read(args.file, settings))
 
 
 def cmd_local_cron(args: argparse.Namespace, settings: Settings) -> int:
-    from idp import localcron
+    from idp.local import command
 
-    return localcron.command(args, settings, catalog_for(settings.catalog))
+    return command.cron_command(args, settings, catalog_for(settings.catalog))
 
 
 def _validate_step_problems(
@@ -454,7 +454,7 @@ def _local_cron_options(command: argparse.ArgumentParser) -> argparse.ArgumentPa
 
 
 def _scheduled_time(text: str) -> object:
-    from idp.localcron import scheduled_time
+    from idp.local.command import scheduled_time
 
     return scheduled_time(text)
 

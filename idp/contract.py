@@ -29,7 +29,13 @@ from pydantic import (
 )
 
 from idp.jsontext import JsonTextError, decode_utf8, scan
-from idp.settings import DEFAULT_REGIONS, MAX_TTL_HOURS, Expiry, format_validation_error
+from idp.settings import (
+    DEFAULT_REGIONS,
+    MAX_TTL_HOURS,
+    EnvironmentName,
+    Expiry,
+    format_validation_error,
+)
 
 CONTRACT_VERSION = 1
 MAX_STRING = 256
@@ -76,7 +82,7 @@ Email = Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=MAX_STRING), _NoT
 PersonName = Annotated[str, Field(min_length=1, max_length=100), _NoTemplating, _Printable]
 VmSize = Annotated[str, Field(pattern=VM_SIZE_PATTERN, max_length=MAX_STRING), _NoTemplating]
 DbSku = Annotated[str, Field(pattern=DB_SKU_PATTERN, max_length=MAX_STRING), _NoTemplating]
-Environment = Literal["dev", "test", "staging", "prod"]
+Environment = EnvironmentName  # the settings name the environments; a request names one
 # What a request asks for: provision (the default) or destroy a stack, or preview what a
 # provision would change (planned, priced and checked; nothing saved, locked or asked).
 Action = Literal["provision", "destroy", "preview"]

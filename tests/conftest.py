@@ -58,7 +58,7 @@ def checkov() -> str:
     """The checkov the policy step runs (as `idp local` finds it: IDP_CHECKOV, PATH, or the one
     ./scripts/test installs in .tools/checkov). A missing one fails the test: it proves nothing
     to skip the policy step."""
-    from idp.localrun import checkov_program
+    from idp.local.command import checkov_program
 
     try:
         return checkov_program()

@@ -15,7 +15,7 @@ import yaml
 from idp.cli import main
 from idp.compile import MARKER, CompileError, compile_to, render_files, write
 from idp.manifests import Manifest, file_name, to_yaml
-from idp.settings import Settings
+from idp.settings import ENVIRONMENTS, Settings
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -225,8 +225,7 @@ def test_per_environment_subscriptions_satisfy_strict_compile(tmp_path: Path) ->
     settings: dict[str, object] = {k: v for k, v in WORKING.items() if k != "subscription_id"}
     sub = "00000000-0000-0000-0000-0000000000{:02d}"
     settings["environments"] = {
-        env: {"subscription_id": sub.format(i)}
-        for i, env in enumerate(("dev", "test", "staging", "prod"))
+        env: {"subscription_id": sub.format(i)} for i, env in enumerate(ENVIRONMENTS)
     }
     assert strict_compile(tmp_path, settings) == 0
 

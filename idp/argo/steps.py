@@ -10,15 +10,7 @@ Steps are ordered by start time, then along the DAG's edges from the root (a nod
 are the tasks that depend on it), so steps that started in the same second keep the order in
 which they could run; the exit handler comes last.
 
-Pod names are computed as the controller makes them (workflow/util/pod_name.go,
-`GeneratePodName`): with the `v2` convention, the default, a pod is named
-`<workflow>-<template>-<FNV-1a 32 of the node's name>`, the part before the hash cut to 242
-characters, and a node named like the Workflow gets the Workflow's name; with `v1` a pod is
-named by its node id. The convention used is the Workflow's annotation
-`workflows.argoproj.io/pod-name-format`, which the controller sets on every Workflow
-(workflow/controller/operator.go, `setWfPodNamesAnnotation`); without it, `v2`
-(`GetWorkflowPodNameVersion`). The template is the node's `templateRef` template when it has
-one, else its `templateName` (workflow/util/util.go, `GetTemplateFromNode`).
+Each attempt's pod is named as the controller names it (`idp.podnames.pod_name`).
 """
 
 from __future__ import annotations
@@ -28,13 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from idp.manifests import Manifest
+from idp.podnames import fnv32a, pod_name
+
+__all__ = ["ON_EXIT", "Node", "Step", "fnv32a", "node_name", "pod_name", "steps"]
 
 Node = dict[str, Any]
-POD_NAME_FORMAT = "workflows.argoproj.io/pod-name-format"
 ON_EXIT = "onExit"  # the exit handler's node (idp.pipeline.EXIT_HANDLER is its template)
-_MAX_PREFIX = 253 - 10 - 1  # maxK8sResourceNameLength - k8sNamingHashLength - 1
-_FNV_OFFSET = 0x811C9DC5
-_FNV_PRIME = 0x01000193
 
 
 @dataclass(frozen=True)
@@ -48,36 +39,6 @@ class Step:
     @property
     def phase(self) -> str:
         return str(self.node.get("phase") or "Pending")
-
-
-def fnv32a(text: str) -> int:
-    """FNV-1a, 32 bits, of the UTF-8 bytes of `text` (Go's hash/fnv `New32a`)."""
-    value = _FNV_OFFSET
-    for byte in text.encode("utf-8"):
-        value = ((value ^ byte) * _FNV_PRIME) & 0xFFFFFFFF
-    return value
-
-
-def template_of(node: Node) -> str:
-    """`GetTemplateFromNode`: the templateRef's template, else the templateName."""
-    ref = node.get("templateRef")
-    if isinstance(ref, dict) and ref.get("template"):
-        return str(ref["template"])
-    return str(node.get("templateName") or "")
-
-
-def pod_name(workflow: Manifest, node: Node) -> str:
-    """The name of the pod the controller made for `node` (see the module docstring)."""
-    name = str(workflow["metadata"]["name"])
-    annotations = workflow["metadata"].get("annotations") or {}
-    if annotations.get(POD_NAME_FORMAT) == "v1":
-        return str(node["id"])
-    node_name = str(node.get("name") or "")
-    if node_name == name:
-        return name
-    template = template_of(node)
-    prefix = f"{name}-{template}" if template else name
-    return f"{prefix[:_MAX_PREFIX]}-{fnv32a(node_name)}"
 
 
 def _nodes(workflow: Manifest) -> dict[str, Node]:

@@ -1,7 +1,9 @@
 """`idp local`: a Workflow run on this machine with the Argo controller's rules.
 
 It reads compiled YAML only (the Workflow the Sensor would create, the WorkflowTemplate, the
-ConfigMaps, a CronWorkflow) and never imports Hera, `workflows` or `events`. Modules, by job:
+ConfigMaps, a CronWorkflow) and never imports Hera, `workflows` or `events` on import; only the
+two commands' glue reaches the compiler and the Sensor's rendering, inside the functions that
+run them. Modules, by job:
 
     expr, govaluate, templating, depends   the languages the controller evaluates
     spec                                   the fields it implements; anything else is refused
@@ -10,4 +12,6 @@ ConfigMaps, a CronWorkflow) and never imports Hera, `workflows` or `events`. Mod
     pods                                   container nodes as local processes
     approval, clock, mutex                 answers, time and the per-stack lock
     run                                    one run, from compiled objects to the finished Workflow
+    compiled                               the compiled objects, and a request's run made of them
+    command                                `idp local` and `idp local-cron`, from their arguments
 """

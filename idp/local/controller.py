@@ -55,6 +55,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from idp.actor import dns_friendly
 from idp.durations import argo_duration
 from idp.local import depends as deps
 from idp.local import items
@@ -77,7 +78,6 @@ from idp.local.nodes import (
     failed_or_error,
     failures_json,
     fulfilled,
-    pod_name,
 )
 from idp.local.spec import check_workflow, check_workflow_with_spec
 from idp.local.templating import (
@@ -87,6 +87,8 @@ from idp.local.templating import (
     go_json,
     substitute,
 )
+from idp.podnames import generate_pod_name
+from idp.times import parse_time, rfc3339
 
 # Kubernetes' message for a pod past activeDeadlineSeconds; the executor's for a retry's deadline
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
@@ -198,14 +200,6 @@ ACTOR_LABELS = {
 ACTION_LABEL = "workflows.argoproj.io/action"
 
 
-def dns_friendly(text: str) -> str:
-    """workflow/creator/creator.go, `dnsFriendly`."""
-    value = re.sub(r"[^-_.a-zA-Z0-9]", "-", text)
-    value = value[-63:]
-    value = re.sub(r"^[^a-zA-Z0-9]*", "", value)
-    return re.sub(r"[^a-zA-Z0-9]*$", "", value)
-
-
 def label_actor(labels: dict[str, str], claims: Mapping[str, str] | None, action: str) -> None:
     """creator.go, `Label` (through `LabelActor`): the caller's claims as labels, each removed
     when absent; all removed without claims."""
@@ -229,13 +223,6 @@ def label_actor(labels: dict[str, str], claims: Mapping[str, str] | None, action
 
 Approver = Callable[[Node, Mapping[str, Any]], Answer]
 Watcher = Callable[[Node], None]
-
-
-def rfc3339(seconds: float) -> str:
-    import datetime
-
-    moment = datetime.datetime.fromtimestamp(int(seconds), tz=datetime.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -711,7 +698,7 @@ class Controller:
         if task_name:
             local["tasks.name"] = task_name
         if "container" in template and not template.get("retryStrategy"):
-            local["pod.name"] = pod_name(self.name, name, template_name)
+            local["pod.name"] = generate_pod_name(self.name, name, template_name)
         try:
             processed = self._process_args(template, arguments, local)
         except TemplateError as exc:
@@ -776,7 +763,7 @@ class Controller:
                 node = None
             local = {"node.name": name, "retries": str(number)}
             if "container" in template:
-                local["pod.name"] = pod_name(self.name, name, template_name)
+                local["pod.name"] = generate_pod_name(self.name, name, template_name)
             try:
                 processed = self._process_args(template, arguments, local)
             except TemplateError as exc:
@@ -1000,7 +987,7 @@ class Controller:
         spec = PodSpec(
             node_id=node["id"],
             node_name=name,
-            pod_name=pod_name(self.name, name, template["name"]),
+            pod_name=generate_pod_name(self.name, name, template["name"]),
             template=template,
             deadline_seconds=seconds,
             deadline_message=why,
@@ -1579,13 +1566,8 @@ def _check_label(name: str, value: str, expression: str = "") -> None:
 
 
 def _epoch(stamp: str) -> float:
-    import datetime
-
-    return (
-        datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
-        .replace(tzinfo=datetime.UTC)
-        .timestamp()
-    )
+    """The Unix seconds of a time the controller wrote (`rfc3339`)."""
+    return parse_time(stamp).timestamp()
 
 
 def _human(seconds: float) -> str:

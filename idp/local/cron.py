@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import copy
 import datetime
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from idp.local.spec import CRON_NO_LOCAL_EFFECT, check_cron_workflow
+from idp.times import rfc3339
 
 CRON_WORKFLOW_LABEL = "workflows.argoproj.io/cron-workflow"  # common.LabelKeyCronWorkflow
 SCHEDULED_TIME = "workflows.argoproj.io/scheduled-time"  # common.AnnotationKeyCronWfScheduledTime
@@ -33,31 +33,16 @@ PROPAGATED_LABELS = (
     "workflows.argoproj.io/creator-email",
     "workflows.argoproj.io/creator-preferred-username",
 )
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
 
 class NotScheduled(ValueError):
     """The cron controller would create no Workflow (the message says why)."""
 
 
-def parse_time(text: str) -> datetime.datetime:
-    """An RFC 3339 time (`2025-01-31T03:00:00Z`, or with an offset), in UTC, whole seconds."""
-    if not _RFC3339.match(text):
-        raise ValueError(f"{text!r} is not an RFC 3339 time such as 2025-01-31T03:00:00Z")
-    normal = text.upper().replace("Z", "+00:00")
-    moment = datetime.datetime.fromisoformat(normal)
-    return moment.astimezone(datetime.UTC).replace(microsecond=0)
-
-
 def infer_scheduled_time(now: float) -> datetime.datetime:
     """`inferScheduledTime`: the current time with its seconds zeroed, in UTC."""
     moment = datetime.datetime.fromtimestamp(now, tz=datetime.UTC)
     return moment.replace(second=0, microsecond=0)
-
-
-def rfc3339(moment: datetime.datetime) -> str:
-    """Go's `time.RFC3339` of a UTC time."""
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def child_name(cron_name: str, scheduled: datetime.datetime) -> str:

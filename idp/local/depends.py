@@ -18,16 +18,6 @@ from idp.local.expr import parse
 from idp.local.nodes import ERROR, FAILED, OMITTED, SKIPPED, SUCCEEDED, Node
 
 _TASK = re.compile(r"([a-zA-Z0-9][-a-zA-Z0-9]*?\.[A-Z][a-zA-Z]+)|([a-zA-Z0-9][-a-zA-Z0-9]*)")
-RESULTS = (
-    "Succeeded",
-    "Failed",
-    "Errored",
-    "Skipped",
-    "Omitted",
-    "Daemoned",
-    "AnySucceeded",
-    "AllFailed",
-)
 
 
 def expand_dependency(name: str, task: Mapping[str, Any]) -> str:

@@ -1,17 +1,17 @@
 """The Workflow's node tree as the controller stores it in `status.nodes`, and its names.
 
-Node ids, pod names and display names follow the controller exactly (Argo v4.1.2):
-`Workflow.NodeID` (pkg/apis/workflow/v1alpha1/workflow_types.go: the workflow's name for the
-root, else `<workflow>-<fnv32a of the node name>`), `GeneratePodName`
-(workflow/util/pod_name.go, v2 names) and the display name `initializeNode` derives from the
-boundary (workflow/controller/operator.go). Phases are the controller's `NodePhase` values.
+Node ids and pod names are the controller's (`idp.podnames`: `Workflow.NodeID`,
+`GeneratePodName` with v2 names), display names the ones `initializeNode` derives from the
+boundary (workflow/controller/operator.go), as of Argo v4.1.2. Phases are the controller's
+`NodePhase` values.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
+
+from idp.podnames import generate_pod_name, node_id
 
 Node = dict[str, Any]
 
@@ -19,27 +19,6 @@ PENDING, RUNNING, SUCCEEDED = "Pending", "Running", "Succeeded"
 SKIPPED, OMITTED, FAILED, ERROR = "Skipped", "Omitted", "Failed", "Error"
 COMPLETED = frozenset({SUCCEEDED, FAILED, ERROR})
 FULFILLED = COMPLETED | {SKIPPED, OMITTED}
-
-
-def fnv32a(text: str) -> int:
-    """FNV-1a, 32 bits, of the UTF-8 bytes (Go's hash/fnv New32a)."""
-    value = 0x811C9DC5
-    for byte in text.encode("utf-8"):
-        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return value
-
-
-def node_id(workflow: str, name: str) -> str:
-    """`Workflow.NodeID`."""
-    return workflow if name == workflow else f"{workflow}-{fnv32a(name)}"
-
-
-def pod_name(workflow: str, name: str, template: str) -> str:
-    """`GeneratePodName` with v2 names (the default)."""
-    if workflow == name:
-        return workflow
-    prefix = f"{workflow}-{template}" if template else workflow
-    return f"{prefix[:242]}-{fnv32a(name)}"
 
 
 def display_name(name: str, boundary_name: str | None) -> str:
@@ -146,13 +125,8 @@ def failures_json(nodes: Nodes) -> str:
                     "message": node.get("message", ""),
                     "templateName": template,
                     "phase": node["phase"],
-                    "podName": pod_name(nodes.workflow, node["name"], template),
+                    "podName": generate_pod_name(nodes.workflow, node["name"], template),
                     "finishedAt": node.get("finishedAt"),
                 }
             )
     return go_quote(go_json(found) if found else "null")
-
-
-def parameters_json(parameters: list[dict[str, Any]]) -> str:
-    """A parameter list as Go marshals it (for `{{workflow.parameters}}` and the like)."""
-    return json.dumps(parameters, separators=(",", ":"), ensure_ascii=False)

@@ -17,8 +17,8 @@ from functools import cache
 from typing import Any
 
 from idp.local.approval import Fixed
+from idp.local.compiled import inputs_for
 from idp.local.controller import Controller
-from idp.localrun import inputs_for
 from idp.manifests import Manifest
 from tests.local.conftest import example
 from tests.local.engine import PLAN, Ending, FakeClock, Scripted, compiled, run_compiled

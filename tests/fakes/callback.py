@@ -4,7 +4,8 @@ It answers each POST with the next of `statuses` (200 when none is left); a 3xx 
 a `Location` to `redirect_to`, and with `trickle` set the answer is sent a byte at a time, with
 that many seconds between bytes, to prove that a delivery attempt is bounded as a whole:
 `trickled` is released each time a trickled answer has been sent to its end (or the client hung
-up), so a test can tell whether a client gave up before the answer was complete.
+up), so a test can tell whether a client gave up before the answer was complete. With
+`endless` set the answer's body never ends: it is sent until the client hangs up.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Callback:
     statuses: list[int] = field(default_factory=list)
     redirect_to: str = ""
     trickle: float = 0.0
+    endless: bool = False  # the answer's body never ends: it is sent until the client hangs up
     trickled: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
     url: str = ""
 
@@ -52,6 +54,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self.callback.trickle:
             self._trickle(f"HTTP/1.1 {status} OK\r\nContent-Length: 2\r\n\r\nok".encode())
             return
+        if self.callback.endless:
+            self._endless(status)
+            return
         self.send_response(status)
         if 300 <= status < 400:
             self.send_header("Location", self.callback.redirect_to)
@@ -68,6 +73,17 @@ class _Handler(BaseHTTPRequestHandler):
             pass
         finally:
             self.callback.trickled.release()
+
+    def _endless(self, status: int) -> None:
+        self.send_response(status)
+        self.send_header("Content-Length", str(1 << 40))
+        self.end_headers()
+        chunk = b"x" * 65536
+        try:
+            while True:
+                self.wfile.write(chunk)
+        except OSError:  # the client hung up
+            pass
 
     def log_message(self, format: str, *args: Any) -> None:
         return

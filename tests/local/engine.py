@@ -14,9 +14,9 @@ from typing import Any
 
 import yaml
 
+from idp.local.compiled import inputs_for
 from idp.local.controller import Answer, Controller, Locks, PodResult, PodSpec
 from idp.local.nodes import Node
-from idp.localrun import inputs_for
 from idp.manifests import Manifest, to_yaml
 from tests.local.conftest import example
 

@@ -15,8 +15,8 @@ import pytest
 from idp import labels
 from idp.labels import requester_value
 from idp.local.approval import Fixed, Prompt
+from idp.local.compiled import inputs_for
 from idp.local.controller import Controller
-from idp.localrun import inputs_for
 from idp.manifests import Manifest
 from idp.pipeline import APPROVAL, APPROVAL_SHOWS
 from tests.local.conftest import example

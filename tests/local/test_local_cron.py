@@ -210,6 +210,17 @@ def test_an_at_that_is_no_rfc3339_time_is_a_usage_error(
     assert "argument --at: '2030-01-02 03:00' is not an RFC 3339 time" in capsys.readouterr().err
 
 
+def test_an_at_that_utc_puts_before_year_one_is_a_usage_error_not_a_crash(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["local-cron", "compute-drift", "--at", "0001-01-01T00:00:00+01:00"])
+    assert stopped.value.code == 64
+    err = capsys.readouterr().err
+    assert "argument --at: '0001-01-01T00:00:00+01:00' is not a valid time" in err
+    assert "Traceback" not in err
+
+
 def test_a_check_waits_while_a_provisioning_run_holds_its_stacks_mutex(tmp_path: Path) -> None:
     """Another process holds `argo-events/Mutex/compute-dev-web`, the Workflow-level mutex a
     provisioning run of that stack takes; the drift check of that stack waits, then runs."""
@@ -264,7 +275,10 @@ def test_an_items_node_is_shown_by_its_whole_display_name() -> None:
 
 def test_the_local_runner_imports_no_hera_nor_the_template_code() -> None:
     """idp local and idp local-cron read compiled YAML only."""
-    modules = "idp.local.controller, idp.local.cron, idp.local.items, idp.local.run, idp.localcron"
+    modules = (
+        "idp.local.controller, idp.local.cron, idp.local.items, idp.local.run, "
+        "idp.local.command, idp.local.compiled"
+    )
     program = (
         f"import sys\nimport {modules}\n"
         "tops = ('hera', 'workflows', 'events')\n"

@@ -18,13 +18,12 @@ from idp.local.cron import (
     NotScheduled,
     check_runnable,
     infer_scheduled_time,
-    parse_time,
-    rfc3339,
     workflow_from_cron,
 )
 from idp.local.mutex import FileLocks, lock_key
-from idp.local.nodes import fnv32a, node_id
 from idp.local.spec import UnsupportedField
+from idp.podnames import fnv32a, node_id
+from idp.times import parse_time, rfc3339
 from tests.local.engine import (
     Ending,
     FakeClock,

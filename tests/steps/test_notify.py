@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import smtplib
+import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from unittest.mock import MagicMock
@@ -187,6 +189,46 @@ def test_a_redirect_is_a_failed_delivery_and_the_token_never_reaches_its_target(
             post(callback.url, {"phase": "succeeded"}, token="t0ken", sleep=lambda _: None)
         assert elsewhere.received == []
     assert len(callback.received) == 1
+
+
+def test_a_redirect_is_not_followed_even_without_a_token(callback: Callback) -> None:
+    with running_callback() as elsewhere:
+        callback.statuses = [307]
+        callback.redirect_to = elsewhere.url
+        with pytest.raises(StepError, match=r"HTTP 307 \(a redirect: not followed"):
+            post(callback.url, {"phase": "succeeded"}, sleep=lambda _: None)
+        assert elsewhere.received == []
+
+
+def test_no_credentials_of_a_netrc_file_go_with_a_notice(
+    callback: Callback, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """requests adds a ~/.netrc's login for the host to a call without credentials of its own
+    (sessions.py, `prepare_request`); a notice carries its token or nothing."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password n3trc-secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    assert post(callback.url, {"phase": "succeeded"}) == 200
+    assert "Authorization" not in callback.received[0][0]
+
+
+def test_an_answer_whose_body_never_ends_is_read_only_so_far(callback: Callback) -> None:
+    """Only the status counts: the attempt ends after MAX_ANSWER_BYTES, not at its timeout."""
+    callback.endless = True
+    started = time.monotonic()
+    assert post(callback.url, {"phase": "succeeded"}, attempts=1, timeout=5.0) == 200
+    assert time.monotonic() - started < 4.0
+
+
+def test_a_failed_connection_is_named_in_a_few_words_without_the_url_query() -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    where = f"http://127.0.0.1:{port}/idp/status"
+    with pytest.raises(StepError) as caught:
+        post(where + "?key=qu3ry-secret", {"phase": "failed"}, attempts=1)
+    assert str(caught.value) == f"callback {where} failed: Connection refused (attempts: 1)"
 
 
 def test_an_answer_trickled_a_byte_at_a_time_ends_the_attempt_at_its_timeout(

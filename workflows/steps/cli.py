@@ -93,11 +93,11 @@ def name_argument(value: str) -> str:
 
 
 def time_argument(value: str) -> datetime:
-    """`--now`: an RFC 3339 time in the years the registry accepts (`registry.parse_time`)."""
-    from workflows.steps.registry import RegistryError, parse_time
+    """`--now`: an RFC 3339 time in the years the registry accepts (`registry.read_time`)."""
+    from workflows.steps.registry import RegistryError, read_time
 
     try:
-        return parse_time(value, "")
+        return read_time(value, "")
     except RegistryError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 

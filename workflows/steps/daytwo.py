@@ -40,6 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from idp.times import rfc3339
 from workflows.steps import outputs, registry, workdir
 from workflows.steps.delivery import deliver
 from workflows.steps.errors import EXIT_INVALID, StepError
@@ -118,7 +119,7 @@ def drift(args: argparse.Namespace) -> int:
         "environment": args.environment,
         "name": args.name,
         "request_id": "",
-        "checked_at": registry.rfc3339(datetime.now(UTC)),
+        "checked_at": rfc3339(datetime.now(UTC)),
     }
     try:
         entry = _registered(args, settings)
@@ -318,11 +319,9 @@ def _store_of(args: argparse.Namespace, environment: str, settings: Settings) ->
 
 
 def _environments() -> tuple[str, ...]:
-    from typing import get_args
+    from idp.settings import ENVIRONMENTS
 
-    from idp.settings import EnvironmentName
-
-    return get_args(EnvironmentName)
+    return ENVIRONMENTS
 
 
 def _ready(args: argparse.Namespace) -> None:

@@ -20,6 +20,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from idp.times import rfc3339
 from workflows.steps import registry, runs
 from workflows.steps.errors import StepError
 
@@ -82,7 +83,7 @@ def act(
     if action == WARN:
         reason = f"the stack expires at {entry.expires_at} and will then be destroyed"
         done["notice"] = tell(entry, "expiring", reason)
-        registry.record(store, replace(entry, warned_at=registry.rfc3339(now)))
+        registry.record(store, replace(entry, warned_at=rfc3339(now)))
         return {**done, "result": "warned"}
     return {**done, **_destroy(entry, store, settings, tell)}
 

@@ -1,26 +1,28 @@
 """Delivers a notice: a JSON POST to the callback URL and an optional e-mail.
 
-Each attempt is bounded as a whole (`_bounded`): a server that trickles its answer a byte at a
-time cannot hold the step past its deadline, as a per-read socket timeout would let it. The POST
-is retried a few times on connection errors, timeouts, 408, 429 and 5xx. No redirect is ever
-followed: the bearer token goes to the callback URL named in settings or nowhere, and a 3xx is a
-failed delivery. The token and the SMTP password are cleaned as `idp.tokens` says (one final
-newline dropped; refused, without being shown, when they hold any other control character or
-one that is not printable ASCII). E-mail goes out over
-SMTP with STARTTLS when `IDP_SMTP_HOST` is set; the password comes from the environment (a
-Kubernetes Secret) and is never printed.
+The POST goes through requests, as every other call the project makes. Each attempt is bounded
+as a whole (`_bounded`): a server that trickles its answer a byte at a time cannot hold the step
+past its deadline, as a per-read socket timeout would let it; of the answer's body at most
+`MAX_ANSWER_BYTES` are read. The POST is retried a few times on connection errors, timeouts, 408,
+429 and 5xx. No redirect is ever followed: the bearer token goes to the callback URL named in
+settings or nowhere (nor are a ~/.netrc's credentials sent), and a 3xx is a failed delivery. A
+private certificate authority is trusted through `REQUESTS_CA_BUNDLE`, as for the other calls.
+The token and the SMTP password are cleaned as `idp.tokens` says (one final newline dropped;
+refused, without being shown, when they hold any other control character or one that is not
+printable ASCII). E-mail goes out over SMTP with
+STARTTLS when `IDP_SMTP_HOST` is set; the password comes from the environment (a Kubernetes
+Secret) and is never printed.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import smtplib
 import ssl
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -33,6 +35,7 @@ RETRIED_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 ATTEMPTS = 3
 TIMEOUT_SECONDS = 10.0
 BACKOFF_SECONDS = 1.0
+MAX_ANSWER_BYTES = 64 * 1024  # of an answer's body, read and dropped: only its status counts
 SMTP_PORT = 587
 T = TypeVar("T")
 
@@ -130,14 +133,18 @@ def clean_token(token: str, what: str = "callback token", *, bearer: bool = True
         raise StepError(f"{exc}; fix the Secret") from None
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """Refuse every redirect: the answer is handed back as an HTTP error."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirects)
+def _reason(exc: BaseException) -> str:
+    """An attempt's failure in a few words: the operating system's or TLS's (`Connection
+    refused`), else the error's type. Never the error's whole text: requests writes the URL into
+    it, query and all."""
+    text = str(exc)
+    for pattern in (r"\[SSL: [A-Z_]+\] ([^(')\"]+)", r"\[Errno -?\d+\] ([^(')\"]+)"):
+        found = re.search(pattern, text)
+        if found:
+            return found.group(1).strip().rstrip(".,")
+    if "timed out" in text.lower():
+        return "timed out"
+    return type(exc).__name__
 
 
 def post(
@@ -156,6 +163,8 @@ def post(
     Each attempt, connection and answer included, ends within `timeout` seconds; `what` names
     the receiver in messages (the callback, the webhook).
     """
+    import requests  # here, not on import: some 70 ms that only a step that posts pays for
+
     shown = shown_url(url)
     try:
         parts = urllib.parse.urlsplit(url)
@@ -165,32 +174,50 @@ def post(
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise StepError(f"{what} URL {shown} is not an http(s) URL")
     headers = {"Content-Type": "application/json", "User-Agent": "idp-steps"}
-    if token:
-        headers["Authorization"] = f"Bearer {clean_token(token, f'{what} token')}"
+    bearer = f"Bearer {clean_token(token, f'{what} token')}" if token else ""
     body = json.dumps(payload).encode("utf-8")
 
+    def authorize(request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """The token, if any, and nothing else: given as the call's auth, it keeps requests
+        from adding credentials of its own (a ~/.netrc's) for a call without one."""
+        if bearer:
+            request.headers["Authorization"] = bearer
+        return request
+
     def attempt_once() -> int:
-        request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
-        with _OPENER.open(request, timeout=timeout) as response:
-            response.read()
-            return int(response.status)
+        with (
+            requests.Session() as session,
+            session.post(
+                url,
+                data=body,
+                headers=headers,
+                auth=authorize,
+                timeout=timeout,
+                allow_redirects=False,
+                stream=True,
+            ) as response,
+        ):
+            response.raw.read(MAX_ANSWER_BYTES, decode_content=False)
+            return response.status_code
 
     reason, attempt = "", 0
     while attempt < max(1, attempts):
         attempt += 1
         try:
-            return _bounded(attempt_once, timeout)
-        except urllib.error.HTTPError as exc:
-            reason = f"HTTP {exc.code}"
-            if 300 <= exc.code < 400:
-                reason += f" (a redirect: not followed, the token stays with the {what} URL)"
-                break
-            if exc.code not in RETRIED_STATUSES:
-                break
+            status = _bounded(attempt_once, timeout)
         except TimeoutError as exc:
             reason = str(exc)
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            reason = str(getattr(exc, "reason", exc)) or type(exc).__name__
+        except (requests.RequestException, OSError, ValueError) as exc:
+            reason = _reason(exc)
+        else:
+            if 200 <= status < 300:
+                return status
+            reason = f"HTTP {status}"
+            if 300 <= status < 400:
+                reason += f" (a redirect: not followed, the token stays with the {what} URL)"
+                break
+            if status not in RETRIED_STATUSES:
+                break
         if attempt < attempts:
             sleep(backoff * 2 ** (attempt - 1))
     raise StepError(f"{what} {shown} failed: {reason} (attempts: {attempt})")

@@ -19,12 +19,12 @@ the others. Its request is validated again by the caller before anything is done
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
+from idp.times import parse_time, rfc3339
 from workflows.steps.stackstore import Store, TooLarge
 
 SUFFIX = ".stack.json"
@@ -33,11 +33,6 @@ MAX_ENTRY_DEPTH = 8  # the entry, its request, and room for a kind's list or obj
 # Times outside these years are mistakes (a CronWorkflow's scheduled time, an apply's time);
 # within them, adding a ttl or subtracting the warning time never leaves datetime's range.
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2999
-_RFC3339 = re.compile(
-    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt](?P<time>[0-9]{2}:[0-9]{2}:[0-9]{2})"
-    r"(?P<fraction>\.[0-9]{1,9})?(?P<zone>[Zz]|[+-][0-9]{2}:[0-9]{2})"
-)
-_TIME_SHOWN = 40
 
 
 class RegistryError(ValueError):
@@ -48,36 +43,13 @@ def entry_name(kind: str, environment: str, name: str) -> str:
     return f"{kind}/{environment}/{name}{SUFFIX}"
 
 
-def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(text: str, what: str) -> datetime:
-    """An RFC 3339 date-time (section 5.6: `2006-01-02T15:04:05Z07:00`, as Go's time.RFC3339
-    writes Argo's `workflow.scheduledTime`, seconds fractions allowed), in UTC; RegistryError
-    naming `what` (when given) and the rule otherwise, or when its year is not within
-    EARLIEST_YEAR .. LATEST_YEAR."""
-    shown = repr(text[:_TIME_SHOWN]) + ("..." if len(text) > _TIME_SHOWN else "")
-    shown = f"{what}: {shown}" if what else shown
-    found = _RFC3339.fullmatch(text)
-    if found is None:
-        raise RegistryError(f"{shown} is not an RFC 3339 time (like 2030-01-31T08:00:00Z)")
-    year, month, day = (int(part) for part in found["date"].split("-"))
-    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
-        raise RegistryError(f"{shown} is not between the years {EARLIEST_YEAR} and {LATEST_YEAR}")
-    offset = timedelta(0)
-    if found["zone"] not in ("Z", "z"):
-        hours, minutes = (int(part) for part in found["zone"][1:].split(":"))
-        if hours > 23 or minutes > 59:
-            raise RegistryError(f"{shown} has an offset beyond 23:59")
-        offset = timedelta(hours=hours, minutes=minutes) * (-1 if found["zone"][0] == "-" else 1)
-    hour, minute, second = (int(part) for part in found["time"].split(":"))
-    micro = int((found["fraction"] or ".0")[1:7].ljust(6, "0"))
+def read_time(text: str, what: str) -> datetime:
+    """An RFC 3339 time (`idp.times.parse_time`) within EARLIEST_YEAR .. LATEST_YEAR, in UTC;
+    RegistryError naming `what` (when given) and the rule otherwise."""
     try:
-        moment = datetime(year, month, day, hour, minute, second, micro, timezone(offset))
-    except ValueError as exc:  # a month, day, hour, minute or second out of its range
-        raise RegistryError(f"{shown} is not a valid time ({exc})") from None
-    return moment.astimezone(UTC)
+        return parse_time(text, what, (EARLIEST_YEAR, LATEST_YEAR))
+    except ValueError as exc:
+        raise RegistryError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -105,7 +77,7 @@ class Entry:
         return str(self.request.get("requester_email", ""))
 
     def expires(self) -> datetime | None:
-        return None if self.expires_at is None else parse_time(self.expires_at, "expires_at")
+        return None if self.expires_at is None else read_time(self.expires_at, "expires_at")
 
     def to_json(self) -> bytes:
         document = {
@@ -173,7 +145,7 @@ def _time(document: Mapping[str, Any], key: str, where: str, *, required: bool) 
     value = _text(document, key, where) if required else _optional(document, key, where)
     if value is not None:
         try:
-            parse_time(value, key)
+            read_time(value, key)
         except RegistryError as exc:
             raise RegistryError(f"{where}: {exc}") from None
     return value

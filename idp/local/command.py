@@ -1,0 +1,232 @@
+"""`idp local KIND FILE` and `idp local-cron NAME`, assembled: the compiled objects
+(`idp.local.compiled`), the Workflow to run (the one the kind's Sensor creates of a request's
+body, or the one the cron controller creates of a CronWorkflow for a scheduled time), the
+runner's options from the arguments both commands share, and the run's end as an exit code.
+
+The CronWorkflow is read, like everything `idp local` runs, from the YAML `idp compile` writes;
+its Workflow is made by `idp.local.cron`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import re
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from idp.compat import ARGO_WORKFLOWS, tags, workflows_release
+from idp.contract import EMAIL_PATTERN
+from idp.errors import (
+    EXIT_FAILURE,
+    EXIT_INVALID,
+    EXIT_USAGE,
+    EXIT_WORKFLOW_FAILED,
+    CommandError,
+)
+from idp.image import CHECKOV_ENV
+from idp.local.compiled import artifact_repository, compiled_objects, config_maps, inputs_for
+from idp.manifests import Manifest, dump
+from idp.settings import Settings
+from idp.times import parse_time, rfc3339
+
+if TYPE_CHECKING:
+    from idp.local.controller import Approver
+    from idp.local.run import Inputs, Options, Stubs
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+def request_command(args: argparse.Namespace, settings: Settings, catalog: Any, body: bytes) -> int:
+    """`idp local` from parsed arguments."""
+    from idp.local import approval
+    from idp.local.run import parse_stubs, task_names
+
+    objects = compiled_objects(settings, catalog, args.compiled)
+    inputs = inputs_for(args.kind, body, objects)
+    name = inputs.workflow["metadata"]["name"]
+    try:
+        stubs = parse_stubs(args.stub or [], task_names(inputs))
+        checkov = checkov_program() if "policy" not in stubs.phases else ""
+    except ValueError as exc:
+        raise CommandError(str(exc), EXIT_INVALID) from None
+    approver = (
+        approval.Fixed(args.approve, actor=args.as_)
+        if args.approve is not None
+        else approval.Prompt(actor=args.as_)
+    )
+    options = run_options(args, name, approver, checkov, stubs)
+    if not (options.modules / args.kind).is_dir():
+        raise CommandError(
+            f"--modules {options.modules}: no module folder {args.kind}/ (a folder holds one "
+            "module per kind, as the image does)",
+            EXIT_INVALID,
+        )
+    check_policies(options)
+    return run_and_report(inputs, options, args.output)
+
+
+def cron_command(args: argparse.Namespace, settings: Settings, catalog: Any) -> int:
+    """`idp local-cron` from parsed arguments."""
+    from idp.local import approval, cron
+    from idp.local.clock import RunClock
+    from idp.local.run import Inputs, parse_stubs, task_names
+    from idp.local.spec import UnsupportedField
+
+    objects = compiled_objects(settings, catalog, args.compiled)
+    chosen = pick_cron(objects, args.name)
+    try:
+        cron.check_runnable(chosen)
+    except UnsupportedField as exc:
+        raise CommandError(f"cannot run locally: {exc}", EXIT_INVALID) from None
+    except cron.NotScheduled as exc:
+        raise CommandError(f"{exc}; nothing ran", EXIT_INVALID) from None
+    clock = RunClock()
+    at = args.at or cron.infer_scheduled_time(clock.now())
+    workflow = cron.workflow_from_cron(chosen, at)
+    maps = config_maps(objects)
+    inputs = Inputs(
+        workflow=workflow,
+        template=None,
+        config_maps=maps,
+        artifact_repository=artifact_repository(workflow["spec"], maps),
+    )
+    try:
+        stubs = parse_stubs(args.stub or [], task_names(inputs))
+    except ValueError as exc:
+        raise CommandError(str(exc), EXIT_INVALID) from None
+    try:
+        checkov = checkov_program()
+    except ValueError:
+        checkov = ""  # no policy step here; a step that wants checkov fails on its own
+    options = run_options(args, workflow["metadata"]["name"], approval.Prompt(), checkov, stubs)
+    options.clock = clock
+    if not options.modules.is_dir():
+        raise CommandError(f"--modules {options.modules}: not a folder", EXIT_INVALID)
+    check_policies(options)
+    ignored = cron.no_local_effect(chosen)
+    note = f" ({', '.join(ignored)}: no effect on a local run)" if ignored else ""
+    print(f"cron      {args.name}: scheduled {rfc3339(at)}{note}", file=options.out)
+    return run_and_report(inputs, options, args.output)
+
+
+def scheduled_time(text: str) -> datetime.datetime:
+    """`--at`: an RFC 3339 time, in UTC, whole seconds (argparse's error for anything else)."""
+    try:
+        return parse_time(text).replace(microsecond=0)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def pick_cron(objects: list[Manifest], name: str) -> Manifest:
+    """The compiled CronWorkflow called `name`; a usage error listing the names otherwise."""
+    crons = {o["metadata"]["name"]: o for o in objects if o.get("kind") == "CronWorkflow"}
+    if name in crons:
+        return crons[name]
+    known = ", ".join(sorted(crons)) or "none"
+    raise CommandError(
+        f"no compiled CronWorkflow is called {name!r} (the compiled ones: {known})", EXIT_USAGE
+    )
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "idp" / "local"
+
+
+def checkov_program() -> str:
+    """The checkov the policy step runs: IDP_CHECKOV, else `checkov` on PATH, else the one
+    `./scripts/test` installs in this checkout (`.tools/checkov`); ValueError when none is."""
+    named = os.environ.get(CHECKOV_ENV)
+    if named:
+        return named
+    found = shutil.which("checkov") or str(CHECKOUT / ".tools" / "checkov" / "bin" / "checkov")
+    if not os.access(found, os.X_OK):
+        raise ValueError(
+            f"checkov not found: the policy step runs it; set {CHECKOV_ENV}, put checkov on "
+            "PATH, or run ./scripts/compile once (it installs .tools/checkov)"
+        )
+    return found
+
+
+def run_options(
+    args: argparse.Namespace, name: str, approver: Approver, checkov: str, stubs: Stubs
+) -> Options:
+    """The runner's options from the arguments `idp local` and `idp local-cron` share."""
+    from idp.local.run import Options, read_secrets
+
+    for flag, folder in (("--state-dir", args.state_dir), ("--run-dir", args.run_dir)):
+        if folder is not None and folder.exists() and not folder.is_dir():
+            raise CommandError(f"{flag} {folder}: not a folder", EXIT_USAGE)
+    actor: str | None = getattr(args, "as_", None)  # `idp local-cron` answers no approval
+    if actor is not None and not re.fullmatch(EMAIL_PATTERN, actor):
+        raise CommandError(
+            f"--as {actor[:80]!r}: not an e-mail address (who answers, as an SSO login names them)",
+            EXIT_USAGE,
+        )
+    root = cache_dir()
+    try:
+        release = workflows_release(args.argo_version or tags(ARGO_WORKFLOWS)[-1])
+        options = Options(
+            # absolute: the pods run in folders of their own, where a relative path means
+            # something else
+            modules=args.modules.resolve(),
+            policies=args.policies.resolve(),
+            checkov=checkov,
+            state_dir=(args.state_dir or root / "state").resolve(),
+            run_dir=(
+                args.run_dir or root / "runs" / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}"
+            ).resolve(),
+            approver=approver,
+            stubs=stubs.tasks,
+            stubbed_phases=stubs.phases,
+            argo_version=release,
+            secrets=read_secrets(args.secrets),
+            show_logs=args.logs,
+        )
+    except ValueError as exc:
+        raise CommandError(str(exc), EXIT_INVALID) from None
+    return options
+
+
+def check_policies(options: Options) -> None:
+    if not options.policies.is_dir():
+        raise CommandError(
+            f"--policies {options.policies}: not a folder (the platform's checkov policies)",
+            EXIT_INVALID,
+        )
+
+
+def run_and_report(inputs: Inputs, options: Options, output: str | None) -> int:
+    """Run, print the finished Workflow when asked, and say how it ended as an exit code:
+    0 Succeeded, 14 otherwise; 2 for a field idp local refuses, 1 when the run cannot go on."""
+    from idp.local.controller import LocalRunError
+    from idp.local.run import Interrupted, run
+    from idp.local.spec import UnsupportedField
+
+    received: list[int] = []
+
+    def terminate(signum: int, frame: object) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        result = run(inputs, options)
+    except Interrupted as exc:
+        code = 128 + (received[0] if received else signal.SIGINT)
+        raise CommandError(str(exc), code) from None
+    except UnsupportedField as exc:
+        raise CommandError(f"cannot run locally: {exc}", EXIT_INVALID) from None
+    except LocalRunError as exc:
+        raise CommandError(f"local run stopped: {exc}", EXIT_FAILURE) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if output:
+        sys.stdout.write(dump(result, output))
+    return 0 if result["status"]["phase"] == "Succeeded" else EXIT_WORKFLOW_FAILED
