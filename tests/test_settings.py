@@ -10,9 +10,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from idp import __version__
-from idp.contract import Environment
 from idp.settings import (
-    ENVIRONMENTS,
     MAX_FILE_BYTES,
     MAX_VALUES,
     NESTED,
@@ -402,10 +400,6 @@ def test_a_long_list_of_regions_is_refused() -> None:
     regions = json.dumps([f"region{i}" for i in range(101)])
     with pytest.raises(SettingsError, match="allowed_regions: Tuple should have at most 100 items"):
         load_settings(env={"IDP_ALLOWED_REGIONS": regions})
-
-
-def test_the_environments_of_the_settings_are_the_contracts() -> None:
-    assert get_args(Environment) == ENVIRONMENTS
 
 
 # -- what the controller cannot read, refused at load (issue 17)

@@ -7,7 +7,7 @@ limits; the fields in `idp.settings.model` and `idp.settings.sections` only pick
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
@@ -46,8 +46,8 @@ CatalogSpec = Annotated[
 MAX_APPROVERS = 50
 TEN_YEARS = 10 * 365 * 86400
 
-ENVIRONMENTS = ("dev", "test", "staging", "prod")  # the contract's; a test holds them equal
-EnvironmentName = Literal["dev", "test", "staging", "prod"]
+EnvironmentName = Literal["dev", "test", "staging", "prod"]  # the contract's environments
+ENVIRONMENTS: tuple[str, ...] = get_args(EnvironmentName)
 # checkov's severities, lowest first; NONE: no severity stops a run (listed checks still do).
 SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
 BlockingSeverity = Literal["LOW", "MEDIUM", "HIGH", "CRITICAL", "NONE"]
