@@ -1,7 +1,7 @@
 """Delivers a notice: a JSON POST to the callback URL and an optional e-mail.
 
 The POST goes through requests, as every other call the project makes. Each attempt is bounded
-as a whole (`_bounded`): a server that trickles its answer a byte at a time cannot hold the step
+as a whole (`bounded`): a server that trickles its answer a byte at a time cannot hold the step
 past its deadline, as a per-read socket timeout would let it; of the answer's body at most
 `MAX_ANSWER_BYTES` are read. The POST is retried a few times on connection errors, timeouts, 408,
 429 and 5xx. No redirect is ever followed: the bearer token goes to the callback URL named in
@@ -20,7 +20,6 @@ import json
 import re
 import smtplib
 import ssl
-import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
@@ -29,6 +28,7 @@ from email.message import EmailMessage
 from typing import Any, TypeVar
 
 from idp import tokens
+from workflows.steps.bounded import bounded
 from workflows.steps.errors import StepError
 
 RETRIED_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -38,29 +38,6 @@ BACKOFF_SECONDS = 1.0
 MAX_ANSWER_BYTES = 64 * 1024  # of an answer's body, read and dropped: only its status counts
 SMTP_PORT = 587
 T = TypeVar("T")
-
-
-def _bounded(call: Callable[[], T], seconds: float) -> T:
-    """`call()`, or TimeoutError when it has not returned within `seconds` in all.
-
-    The call runs in a daemon thread; one that overruns is abandoned (the step ends soon after).
-    """
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["value"] = call()
-        except BaseException as exc:  # handed to the caller below
-            box["error"] = exc
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        raise TimeoutError(f"no complete answer within {seconds:g}s")
-    if "error" in box:
-        raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
 
 
 def workflow_url(base: str, namespace: str, name: str) -> str:
@@ -204,7 +181,7 @@ def post(
     while attempt < max(1, attempts):
         attempt += 1
         try:
-            status = _bounded(attempt_once, timeout)
+            status = bounded(attempt_once, timeout)
         except TimeoutError as exc:
             reason = str(exc)
         except (requests.RequestException, OSError, ValueError) as exc:
@@ -290,7 +267,7 @@ def send_email(smtp: Smtp, message: EmailMessage, *, timeout: float = TIMEOUT_SE
             client.send_message(message)
 
     try:
-        _bounded(send, 3 * timeout)
+        bounded(send, 3 * timeout)
     except (smtplib.SMTPException, OSError) as exc:
         code = getattr(exc, "smtp_code", None)
         detail = (

@@ -20,12 +20,13 @@ import functools
 import json
 import math
 import re
-import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 from urllib.parse import urlsplit
+
+from workflows.steps.bounded import bounded
 
 if TYPE_CHECKING:
     import requests
@@ -136,28 +137,6 @@ def odata_filter(filters: Mapping[str, str]) -> str:
             )
         terms.append(f"{name} eq '{value.replace(chr(39), chr(39) * 2)}'")
     return " and ".join(terms)
-
-
-def _within(call: Callable[[], T], seconds: float) -> T:
-    """`call()`, or TimeoutError when it has not returned within `seconds` in all (a per-read
-    socket timeout would let a server that trickles its answer hold the step much longer). The
-    call runs in a daemon thread; one that overruns is abandoned."""
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["value"] = call()
-        except BaseException as exc:  # handed to the caller below
-            box["error"] = exc
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        raise TimeoutError(f"no answer within {seconds:g} s")
-    if "error" in box:
-        raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
 
 
 def _no_constant(name: str) -> Any:
@@ -301,8 +280,8 @@ class RetailPrices:
             pages += 1
             seconds = self._remaining()
             try:
-                data = _within(functools.partial(self._page, url, params, seconds), seconds)
-            except TimeoutError:  # the deadline: _within's, or the socket's at the same time
+                data = bounded(functools.partial(self._page, url, params, seconds), seconds)
+            except TimeoutError:  # the deadline: bounded's, or the socket's at the same time
                 raise PriceServiceError(self._too_slow()) from None
             items, url = parse_page(data, self.url)
             params = None  # a NextPageLink carries the whole query
