@@ -25,7 +25,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from typing import Any, TypeVar
+from typing import Any
 
 from idp import tokens
 from workflows.steps.bounded import bounded
@@ -37,7 +37,6 @@ TIMEOUT_SECONDS = 10.0
 BACKOFF_SECONDS = 1.0
 MAX_ANSWER_BYTES = 64 * 1024  # of an answer's body, read and dropped: only its status counts
 SMTP_PORT = 587
-T = TypeVar("T")
 
 
 def workflow_url(base: str, namespace: str, name: str) -> str:

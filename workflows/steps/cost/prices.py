@@ -23,7 +23,7 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import urlsplit
 
 from workflows.steps.bounded import bounded
@@ -70,7 +70,6 @@ _BASES: Mapping[str, Basis] = {
     "GB/Month": "gb-month",
     "GiB/Month": "gb-month",
 }
-T = TypeVar("T")
 
 
 class PriceServiceError(Exception):
