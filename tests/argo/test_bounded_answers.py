@@ -142,6 +142,7 @@ def _minimal_nodes(count: int) -> dict[str, Manifest]:
     return {f"n{i}": {"id": f"n{i}", "name": "compute-x.a", "type": "Pod"} for i in range(count)}
 
 
+@pytest.mark.slow
 def test_a_workflow_of_as_many_nodes_as_the_bound_allows_stays_within_512_mib(
     fake: FakeArgo,
 ) -> None:
@@ -164,6 +165,7 @@ def test_one_node_past_the_bound_is_refused(
     assert f"more than {MAX_MODEL_CONTAINERS} JSON objects and lists" in one_line(capsys)
 
 
+@pytest.mark.slow
 def test_a_list_of_as_many_objects_as_the_bound_allows_stays_within_512_mib(
     fake: FakeArgo,
 ) -> None:
@@ -175,6 +177,7 @@ def test_a_list_of_as_many_objects_as_the_bound_allows_stays_within_512_mib(
     assert "showing the newest 100 of" in done.stderr
 
 
+@pytest.mark.slow
 def test_a_listed_workflow_of_as_many_nodes_as_the_cap_allows_stays_within_512_mib(
     fake: FakeArgo,
 ) -> None:

@@ -18,6 +18,9 @@ from idp.cli import main
 from idp.errors import EXIT_CHECKS_FAILED, EXIT_NOT_APPLIED
 from tests.argo.fake_argo import FakeArgo
 
+# Each test compiles the platform and asks a fake cluster: slow (`-m 'not slow'` leaves it out).
+pytestmark = pytest.mark.slow
+
 NS = "argo-events"
 ARGO = "argo"
 APPROVER_ANNOTATIONS = {

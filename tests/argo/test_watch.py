@@ -192,6 +192,7 @@ def test_watch_gives_up_after_the_timeout(fake: FakeArgo, started: Manifest) -> 
 # -- --timeout against a stream that never ends (issue 17)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("every", [0.2, 3.0], ids=["often", "seldom"])
 def test_watch_timeout_is_honoured_while_the_server_sends_only_keepalives(
     fake: FakeArgo, started: Manifest, capsys: pytest.CaptureFixture[str], every: float
@@ -207,6 +208,7 @@ def test_watch_timeout_is_honoured_while_the_server_sends_only_keepalives(
     )
 
 
+@pytest.mark.slow
 def test_watch_timeout_is_honoured_on_a_stream_that_says_nothing(
     fake: FakeArgo, started: Manifest, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -223,6 +225,7 @@ def test_watch_timeout_is_honoured_on_a_stream_that_says_nothing(
     assert "watching again" not in err.out
 
 
+@pytest.mark.slow
 def test_watch_timeout_is_honoured_on_a_stream_of_empty_lines(
     fake: FakeArgo, started: Manifest, capsys: pytest.CaptureFixture[str]
 ) -> None:

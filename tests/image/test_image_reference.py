@@ -122,6 +122,7 @@ def compiled_templates(out: Path, env: dict[str, str]) -> list[dict[str, Any]]:
     return [doc for doc in documents if doc.get("kind") in TEMPLATE_KINDS]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("env", OVERRIDES)
 def test_every_compiled_template_names_exactly_the_printed_reference(
     env: dict[str, str], tmp_path: Path

@@ -7,6 +7,7 @@ the Workflow and WorkflowTemplate the runner takes, as `idp render` and `idp com
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ import yaml
 from idp.local.compiled import inputs_for
 from idp.local.controller import Answer, Controller, Locks, PodResult, PodSpec
 from idp.local.nodes import Node
+from idp.local.run import Inputs
 from idp.manifests import Manifest, to_yaml
 from tests.local.conftest import example
 
@@ -230,14 +232,27 @@ def compiled(manifests: list[Manifest]) -> list[Manifest]:
     return [yaml.safe_load(to_yaml(m)) for m in manifests]
 
 
+_INPUTS: dict[tuple[int, str], Inputs] = {}
+
+
+def _inputs(manifests: list[Manifest], kind: str) -> Inputs:
+    """The kind's example body rendered through the compiled objects, once per manifests (the
+    controller copies what it changes)."""
+    key = (id(manifests), kind)
+    if key not in _INPUTS:
+        body = json.dumps(example(kind, name="scripted")).encode()
+        _INPUTS[key] = inputs_for(kind, body, compiled(manifests))
+    return _INPUTS[key]
+
+
 def run_compiled(
     manifests: list[Manifest],
     approver: Any,
     script: Mapping[str, Ending] | None = None,
     kind: str = "compute",
 ) -> tuple[dict[str, Any], Scripted]:
-    body = json.dumps(example(kind, name="scripted")).encode()
-    inputs = inputs_for(kind, body, compiled(manifests))
+    found = _inputs(manifests, kind)
+    inputs = copy.deepcopy(found)
     executor = Scripted({"plan": PLAN, **(script or {})})
     controller = Controller(
         inputs.workflow, inputs.template, executor=executor, approver=approver, clock=FakeClock()

@@ -13,6 +13,9 @@ import pytest
 
 from tests.local.conftest import APPROVER, LocalPlatform, example
 
+# Each test runs `idp local` with the real step programs: slow (`-m 'not slow'` leaves it out).
+pytestmark = pytest.mark.slow
+
 
 def test_an_approval_by_the_requester_is_refused_by_apply(platform: LocalPlatform) -> None:
     request = example("compute", name="own-change")

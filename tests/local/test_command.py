@@ -8,6 +8,8 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from idp.cli import main
 from tests.local.conftest import MODULES, LocalPlatform, example
 
@@ -84,6 +86,7 @@ def test_a_release_outside_the_support_matrix_is_refused_naming_the_matrix(
     assert "ends Succeeded" in err  # why the releases around it are out
 
 
+@pytest.mark.slow
 def test_it_runs_what_idp_compile_wrote(platform: LocalPlatform) -> None:
     dist = platform.tmp / "dist"
     assert idp("compile", "--out", str(dist))[0] == 0
@@ -127,6 +130,7 @@ def test_a_state_folder_that_is_a_file_is_refused_in_one_line(tmp_path: Path) ->
     assert err == f"idp: --state-dir {taken}: not a folder\n"
 
 
+@pytest.mark.slow
 def test_the_end_of_input_at_the_prompt_is_its_default_no(platform: LocalPlatform) -> None:
     import io
     import sys

@@ -19,6 +19,9 @@ import pytest
 from tests.local.conftest import KINDS, LocalPlatform, Run, example
 from workflows.steps.cost.prices import DEADLINE_SECONDS
 
+# Each test runs `idp local` with the real step programs: slow (`-m 'not slow'` leaves it out).
+pytestmark = pytest.mark.slow
+
 H = 730  # hours a month
 # What each kind's example request costs a month, by the recorded meters:
 MONTHLY = {

@@ -21,6 +21,9 @@ from tests.argo.fake_webhook import FakeWebhook, serving
 from tests.fakes.azure import SUBSCRIPTION
 from tests.local.conftest import LocalPlatform, Run, example
 
+# Each test runs idp local and local-cron with the real programs: slow (-m 'not slow' skips it).
+pytestmark = pytest.mark.slow
+
 WEBHOOK_TOKEN = "webhook-token-for-tests"  # a test value, mounted as a Secret
 KIND = "compute"
 

@@ -17,6 +17,9 @@ import yaml
 from idp.cli import main
 from idp.local.mutex import lock_file
 
+# Each test runs `idp local-cron` with the real step programs: slow (`-m 'not slow'` leaves it out).
+pytestmark = pytest.mark.slow
+
 SCHEDULED = "2030-01-02T03:00:00Z"
 STACKS = [{"environment": "dev", "name": "web"}, {"environment": "prod", "name": "api"}]
 # python -c PROGRAM ARGS...: write each PATH=VALUE argument to PATH

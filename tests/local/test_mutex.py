@@ -6,7 +6,12 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from idp.local.mutex import acquire
+
+# Each test runs `idp local` twice at once: slow (`-m 'not slow'` leaves it out).
+pytestmark = pytest.mark.slow
 
 
 def test_a_second_run_of_the_same_stack_waits_for_the_first(tmp_path: Path) -> None:

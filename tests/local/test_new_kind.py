@@ -17,6 +17,9 @@ import pytest
 from idp.cli import main
 from tests.local.conftest import MODULES, ROOT, LocalPlatform
 
+# Each test runs `idp local` with the real step programs: slow (`-m 'not slow'` leaves it out).
+pytestmark = pytest.mark.slow
+
 KIND = "widget"
 CATALOG_MODULE = """
 from pathlib import Path

@@ -11,7 +11,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.local.conftest import LocalPlatform, Run, example
+
+# Each test runs idp local with the real step programs and checkov: slow (-m 'not slow').
+pytestmark = pytest.mark.slow
 
 
 def secret_of(platform: LocalPlatform, name: str) -> str:

@@ -16,6 +16,9 @@ from tests.fakes.azure import SUBSCRIPTION
 from tests.local.conftest import KINDS, LocalPlatform, Run, example
 from tests.upstream import conformance_errors
 
+# Each test runs `idp local` with the real step programs: slow (`-m 'not slow'` leaves it out).
+pytestmark = pytest.mark.slow
+
 # The phases of the apply program after its decision (workflows.steps.commands.apply).
 AFTER_APPROVAL = ("apply", "verify", "report")
 

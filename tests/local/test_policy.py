@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.local.conftest import LocalPlatform, example
+
+# Each test runs idp local with the real step programs and checkov: slow (-m 'not slow').
+pytestmark = pytest.mark.slow
 
 
 def test_a_plan_that_breaks_a_policy_stops_before_anyone_is_asked(platform: LocalPlatform) -> None:

@@ -26,6 +26,9 @@ from idp.local.mutex import try_acquire
 from idp.settings import Settings
 from tests.local.conftest import APPROVER, KINDS, MODULES, POLICIES, LocalPlatform, Run, example
 
+# Each test runs `idp local` with the real step programs: slow (`-m 'not slow'` leaves it out).
+pytestmark = pytest.mark.slow
+
 # A change to each kind's example that the fixture module plans as an update in place.
 CHANGED = {
     "compute": {"node_count": 5},

@@ -15,6 +15,11 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
+import pytest
+
+# Each test runs checkov on real plans: slow (`-m 'not slow'` leaves it out).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 POLICIES = ROOT / "policies"
 BASE = {"request_id": "r-1", "name": "demo", "region": "eastus", "requester_email": "a@b.example"}

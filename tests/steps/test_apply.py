@@ -25,6 +25,9 @@ from tests.steps.conftest import (
     recorded,
 )
 
+# Each test runs the step programs with real Terraform: slow (`-m 'not slow'` leaves it out).
+pytestmark = pytest.mark.slow
+
 UNRESOLVED = "{{workflow.outputs.parameters.approval}}"  # what Argo leaves when nobody answered
 
 

@@ -13,8 +13,13 @@ import os
 import shutil
 import sys
 
+import pytest
+
 from tests.fakes.azure import SUBSCRIPTION, FakeArm
 from tests.steps.conftest import ROOT, Steps, compute_request, passed
+
+# Each test runs the step programs with real Terraform: slow (`-m 'not slow'` leaves it out).
+pytestmark = pytest.mark.slow
 
 GROUP_ID = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-demo-dev"
 CLUSTER_ID = f"{GROUP_ID}/providers/Microsoft.ContainerService/managedClusters/aks-demo"

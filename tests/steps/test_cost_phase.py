@@ -20,6 +20,9 @@ import pytest
 from tests.fakes.prices import FakePrices, fake_prices
 from tests.steps.conftest import Steps, compute_request, passed, recorded
 
+# Each test runs the plan program with real Terraform: slow (`-m 'not slow'` leaves it out).
+pytestmark = pytest.mark.slow
+
 H = 730  # hours a month
 # compute_request(): 2 nodes of Standard_D2s_v5 in eastus and their 128 GiB P10 OS disks
 TWO_NODES = 2 * 0.096 * H + 2 * 19.71

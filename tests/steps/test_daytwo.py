@@ -18,6 +18,9 @@ from tests.argo.fake_webhook import FakeWebhook, serving
 from tests.fakes.callback import Callback, running_callback
 from tests.steps.conftest import Steps, compute_request, passed
 
+# Each test runs the step programs with real Terraform: slow (`-m 'not slow'` leaves it out).
+pytestmark = pytest.mark.slow
+
 STACK = ["--backend", "local"]
 
 

@@ -28,6 +28,9 @@ from tests.fakes.callback import Callback, running_callback
 from tests.steps.conftest import Steps, compute_request, passed, pod_environment
 from tests.steps.test_daytwo import provision, reaper_env
 
+# Each test runs the step programs with real Terraform: slow (`-m 'not slow'` leaves it out).
+pytestmark = pytest.mark.slow
+
 GOOD, BROKEN = "demo", "broken"
 ESC = "\x1b"
 TITLE_SEQUENCE = "\x1b]0;owned\x07"  # an xterm escape that retitles the terminal

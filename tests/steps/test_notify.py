@@ -125,6 +125,7 @@ def test_finish_of_a_rejected_plan_fails_with_the_outcome_as_its_message(
     assert callback.received[0][1]["phase"] == "rejected"
 
 
+@pytest.mark.slow
 def test_finish_keeps_a_succeeded_outcome_when_the_callback_is_down(
     steps: Steps, callback: Callback
 ) -> None:
@@ -231,6 +232,7 @@ def test_a_failed_connection_is_named_in_a_few_words_without_the_url_query() -> 
     assert str(caught.value) == f"callback {where} failed: Connection refused (attempts: 1)"
 
 
+@pytest.mark.slow
 def test_an_answer_trickled_a_byte_at_a_time_ends_the_attempt_at_its_timeout(
     callback: Callback,
 ) -> None:

@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from idp.image import LOCAL_STUB_ENV
 from idp.local.templating import go_quote
 from tests.steps.conftest import FIXTURE_MODULE, Steps, compute_request, passed
+
+# Each test runs the step programs with real Terraform: slow (`-m 'not slow'` leaves it out).
+pytestmark = pytest.mark.slow
 
 FAILING_PLAN = compute_request(name="fail-plan")  # the fixture module refuses to plan it
 

@@ -12,6 +12,8 @@ import json
 import stat
 import uuid
 
+import pytest
+
 from tests.steps.conftest import (
     FIXTURE_MODULE,
     WAIVED_IN_DEV,
@@ -21,6 +23,9 @@ from tests.steps.conftest import (
     reaped,
     recorded,
 )
+
+# Each test runs the step programs with real Terraform: slow (`-m 'not slow'` leaves it out).
+pytestmark = pytest.mark.slow
 
 
 def test_plan_of_a_new_stack_reports_changes(steps: Steps) -> None:

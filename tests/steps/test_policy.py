@@ -19,6 +19,9 @@ from idp.local.templating import go_quote
 from tests.steps.conftest import AZURE, FIXTURE_MODULE, Steps, compute_request, passed
 from workflows.steps.policy import Finding, blocked_message, judge, shown
 
+# Each test runs checkov on real plans: slow (`-m 'not slow'` leaves it out).
+pytestmark = pytest.mark.slow
+
 POLICIES = Path(__file__).resolve().parents[1] / "fixtures" / "policies"
 PROD_TWO_NODES = compute_request(environment="prod", node_count=2)
 BURSTABLE = compute_request(vm_size="Standard_B2s")

@@ -19,6 +19,9 @@ from idp.image import LOCAL_STUB_ENV
 from tests.fakes.azure import FakeArm
 from tests.steps.conftest import FIXTURE_MODULE, Steps, compute_request, passed
 
+# Each test runs the step programs with real Terraform: slow (`-m 'not slow'` leaves it out).
+pytestmark = pytest.mark.slow
+
 WATCHED = ("TF_IN_AUTOMATION", "TF_INPUT", "CHECKPOINT_DISABLE")
 WRAPPER = """#!{python}
 import json, os, sys
