@@ -30,6 +30,7 @@ takes the value `preview` where the request's refuses it: every event passes at 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from hera.events import models as em
 
@@ -95,7 +96,7 @@ def accepts_empty(rule: FieldRule, allowed: tuple[str, ...]) -> bool:
     return rule.pattern is None or goregexp.matches(rule.pattern, "")
 
 
-def body_shape(rules: dict[str, FieldRule], settings: Settings) -> str:
+def body_shape(rules: Mapping[str, FieldRule], settings: Settings) -> str:
     """The regular expression the body's JSON text must match (rule 1 above)."""
     groups: dict[str, list[str]] = {}
     for name, rule in rules.items():

@@ -12,10 +12,12 @@ and no `null` anywhere: an optional field is left out for its default, never set
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
 
 from pydantic import (
@@ -200,8 +202,10 @@ def _metadata(annotation: Any, metadata: list[Any]) -> tuple[Any, list[Any]]:
     return annotation, metadata
 
 
-def field_rules(model: type[RequestBase]) -> dict[str, FieldRule]:
-    """The rule of every field of `model`, in model order."""
+@functools.cache
+def field_rules(model: type[RequestBase]) -> Mapping[str, FieldRule]:
+    """The rule of every field of `model`, in model order (read once per model: compile, the
+    filters and the schema each ask for every kind's)."""
     rules = {}
     for name, info in model.model_fields.items():
         annotation, metadata = _metadata(info.annotation, list(info.metadata))
@@ -222,7 +226,7 @@ def field_rules(model: type[RequestBase]) -> dict[str, FieldRule]:
             found["no_templating"] = found.get("no_templating") or func is _no_templating
             found["printable"] = found.get("printable") or func is _printable
         rules[name] = FieldRule(**found)
-    return rules
+    return MappingProxyType(rules)
 
 
 _CONSTRAINTS = {

@@ -17,9 +17,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from idp.argo.connection import DEFAULT_TIMEOUT
+from idp.argo.defaults import DEFAULT_BACKOFF, DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from idp.argo.status import STATES
-from idp.argo.transport import DEFAULT_BACKOFF, DEFAULT_RETRIES
 from idp.settings import DNS_LABEL, ENVIRONMENTS, is_object_name
 
 DAY = 86400.0

@@ -36,12 +36,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from idp.argo.defaults import DEFAULT_BACKOFF, DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from idp.argo.errors import NoServerError, UsageError
-from idp.argo.transport import DEFAULT_BACKOFF, DEFAULT_RETRIES, Policy
+from idp.argo.transport import Policy
 from idp.settings import DNS_LABEL
 from idp.tokens import MAX_TOKEN, TokenError, clean_token, scrub
 
-DEFAULT_TIMEOUT = 30.0
 _TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 _FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 

@@ -39,12 +39,11 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import InsecureRequestWarning, InvalidHeader, MaxRetryError
 from urllib3.util.retry import Retry
 
+from idp.argo.defaults import DEFAULT_BACKOFF, DEFAULT_RETRIES
 from idp.argo.errors import reason
 from idp.tokens import scrub
 
 RETRY_STATUSES = (429, 502, 503, 504)
-DEFAULT_RETRIES = 3
-DEFAULT_BACKOFF = 0.5
 MAX_BODY = 16 * 1024 * 1024
 MAX_ERROR_BODY = 64 * 1024  # an error's body is only shown, cut to a line
 _CHUNK = 64 * 1024
