@@ -45,8 +45,8 @@ def kind_sensor(model: type[RequestBase], settings: Settings) -> Manifest:
     """One kind's Sensor, built from that kind's WorkflowTemplate (for `idp render`: on the
     NATS streaming bus, the Sensors compiled for the kind are its routes, which take each event
     where this one does)."""
-    import workflows
     from events.sensors import sensor
+    from workflows import objects
 
-    template = workflows.templates(settings, {model.kind: model})[model.kind]
+    template = objects.templates(settings, {model.kind: model})[model.kind]
     return sensor(model, template, settings)

@@ -21,9 +21,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import events
+from idp.admin import admin_rbac
+from idp.approvers import approver_rbac
+from idp.backstage import FOLDER, compiled_files
 from idp.catalog import DEFAULT_CATALOG, Catalog
 from idp.manifests import Manifest, file_name, kustomization, to_yaml
 from idp.settings import Settings
+from workflows import objects
 
 MARKER = ".idp-compiled"
 MAX_MARKER = 1 << 20
@@ -36,18 +41,13 @@ class CompileError(RuntimeError):
 
 def build(settings: Settings, catalog: Catalog = DEFAULT_CATALOG) -> list[Manifest]:
     """Every manifest of the platform, in a stable order."""
-    import events
-    import workflows
-    from idp.admin import admin_rbac
-    from idp.approvers import approver_rbac
-
-    templates = workflows.templates(settings, catalog)
+    templates = objects.templates(settings, catalog)
     try:
         event_objects = events.manifests(settings, catalog, templates)
     except ValueError as exc:  # a request model the Sensor's filters cannot express
         raise CompileError(str(exc)) from exc
     manifests = [
-        *workflows.manifests(settings, templates, catalog),
+        *objects.manifests(settings, templates, catalog),
         *event_objects,
         *admin_rbac(settings),
         *approver_rbac(settings),
@@ -172,8 +172,6 @@ def compile_to(out: Path, settings: Settings, catalog: Catalog = DEFAULT_CATALOG
     files = render_files(build(settings, catalog))
     folders: tuple[str, ...] = ()
     if settings.backstage_templates:
-        from idp.backstage import FOLDER, compiled_files
-
         try:
             files.update(compiled_files(settings, catalog))
         except ValueError as exc:  # a request model the form cannot offer
