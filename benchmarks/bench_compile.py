@@ -14,6 +14,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from idp.catalog import catalog_for
+from idp.compile import build
+from idp.settings import Settings
+from idp.yamlwriter import dump
+from tests.pyyaml_reference import pyyaml_dump
+
 RUNS = int(os.environ.get("IDP_BENCH_RUNS", "11"))
 FLOOR = [sys.executable, "-c", "import hera.workflows, hera.events.models"]
 TARGETS = {"real catalog": 1.25, "60 kinds": 1.5}
@@ -71,14 +77,7 @@ def compare(label: str, command: list[str], env: dict[str, str]) -> bool:
 def writers(folder: Path) -> None:
     """Why idp writes YAML itself (idp/yamlwriter.py): both writers on the 60-kind catalog's
     manifests, medians of RUNS, in this process."""
-    sys.path.insert(0, str(folder))
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from idp.catalog import catalog_for
-    from idp.compile import build
-    from idp.settings import Settings
-    from idp.yamlwriter import dump
-    from tests.pyyaml_reference import pyyaml_dump
-
+    sys.path.insert(0, str(folder))  # where catalog_for finds the synthetic catalog
     manifests = build(Settings.model_validate({}), catalog_for("synthetic_catalog:CATALOG"))
     own, pyyaml = [], []
     for _ in range(RUNS):

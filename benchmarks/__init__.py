@@ -1,0 +1,1 @@
+"""Benchmarks, run as modules by scripts/bench (`python -m benchmarks.bench_compile`)."""
