@@ -13,9 +13,9 @@ import json
 import pytest
 
 from idp import labels
+from idp.commands.local import inputs_for
 from idp.labels import requester_value
 from idp.local.approval import Fixed, Prompt
-from idp.local.compiled import inputs_for
 from idp.local.controller import Controller
 from idp.manifests import Manifest
 from idp.pipeline import APPROVAL, APPROVAL_SHOWS
