@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from workflows.steps.credentials import environment_identity
 from workflows.steps.errors import StepError
 
 LOCATIONS_API_VERSION = "2022-12-01"
@@ -38,8 +39,6 @@ REQUIRED_PROVIDERS: Mapping[tuple[str, str], tuple[str, ...]] = {
 def subscription_id(env: Mapping[str, str] | None = None) -> str:
     """The subscription of the request's environment from the settings, else
     AZURE_SUBSCRIPTION_ID, else ARM_SUBSCRIPTION_ID."""
-    from workflows.steps.credentials import environment_identity
-
     env = os.environ if env is None else env
     chosen = environment_identity(env).get(SUBSCRIPTION_ENV[0])
     if chosen:
