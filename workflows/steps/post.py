@@ -81,7 +81,7 @@ def post(
     Each attempt, connection and answer included, ends within `timeout` seconds; `what` names
     the receiver in messages (the callback, the webhook).
     """
-    import requests  # here, not on import: some 70 ms that only a step that posts pays for
+    import requests  # noqa: PLC0415  (heavy: requests, 35 ms; only a step that posts needs it)
 
     shown = shown_url(url)
     try:
