@@ -5,24 +5,27 @@ Every failure is one line on stderr and a distinct exit code, never a traceback;
 
 Options may come before or after the sub-command (`idp --config p.yaml compile` and
 `idp compile --config p.yaml` are the same): options before it are moved after it.
+
+Each sub-command names its handler as a `"module:function"` string (`idp.commands`), imported
+when the command runs: `idp --help`, `idp validate` and the parsing of every command load
+neither Hera nor the HTTP stack, re2 or shtab.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from idp import __version__
 from idp.argo import arguments as argo
-from idp.catalog import DEFAULT_CATALOG, CatalogError, catalog_for, model_for
-from idp.contract import RequestBase, RequestError, parse_request, request_schema
+from idp.catalog import DEFAULT_CATALOG, CatalogError
+from idp.contract import RequestError
 from idp.errors import (
-    EXIT_CHECKS_FAILED,
-    EXIT_DROPPED,
     EXIT_FAILURE,
     EXIT_INVALID,
     EXIT_SETTINGS,
@@ -30,10 +33,33 @@ from idp.errors import (
     CommandError,
     exit_code_table,
 )
-from idp.manifests import OUTPUT_FORMATS, Manifest
-from idp.settings import Settings, SettingsError, load_settings, unusable, with_catalog
+from idp.manifests import OUTPUT_FORMATS
+from idp.settings import Settings, SettingsError, load_settings, with_catalog
 
 Handler = Callable[[argparse.Namespace, Settings], int]
+
+# Each sub-command's handler, imported only when that command runs (`handler`).
+HANDLERS = {
+    "compile": "idp.commands.compile:command",
+    "validate": "idp.commands.request:validate",
+    "render": "idp.commands.render:command",
+    "schema": "idp.commands.request:schema",
+    "backstage": "idp.commands.backstage:command",
+    "submit": "idp.argo.submit:command",
+    "run": "idp.commands.run:command",
+    "trigger": "idp.commands.trigger:command",
+    "approve": "idp.argo.approve:command",
+    "list": "idp.argo.listing:command",
+    "status": "idp.argo.status_command:command",
+    "logs": "idp.argo.logs:command",
+    "watch": "idp.argo.watch:command",
+    "local": "idp.commands.local:local",
+    "local-cron": "idp.commands.local:local_cron",
+    "doctor": "idp.commands.doctor:command",
+    "new-kind": "idp.commands.new_kind:command",
+    "tfvars": "idp.commands.tfvars:command",
+    "completion": "idp.commands.completion:command",
+}
 
 # The packages of pyproject.toml's `authoring` extra, by the names they are imported as. The image
 # the steps run in leaves them out; a command that needs one (compile, the Argo client, the local
@@ -42,246 +68,16 @@ AUTHORING_IMPORTS = frozenset({"hera", "re2", "shtab"})
 AUTHORING_INSTALL = "pip install 'idp-platform[authoring]'"
 
 
-def _read(path: str, settings: Settings) -> bytes:
-    """The body in a file or stdin, read up to one byte past the webhook's payload cap: enough
-    to tell a body the webhook refuses, never more (`/dev/zero` takes no memory)."""
-    limit = settings.webhook_max_payload_bytes + 1
-    try:
-        if path == "-":
-            return sys.stdin.buffer.read(limit)
-        with Path(path).open("rb") as stream:
-            return stream.read(limit)
-    except OSError as exc:
-        raise CommandError(f"{path}: {exc.strerror}", EXIT_INVALID) from exc
+def resolve(target: str) -> Any:
+    """What a `"module:function"` string names, its module imported now."""
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
-def cmd_compile(args: argparse.Namespace, settings: Settings) -> int:
-    import hera  # noqa: F401  (the authoring extra's: without it, stop before the notes below)
-
-    from idp.compile import CompileError, compile_to
-
-    problems = unusable(settings)
-    if problems and args.strict:
-        raise SettingsError("settings cannot work on a cluster: " + "; ".join(problems))
-    for line in problems:
-        print(f"idp: note: {line} (idp compile --strict refuses this)", file=sys.stderr)
-    try:
-        names = compile_to(Path(args.out), settings, catalog_for(settings.catalog))
-    except CompileError as exc:
-        raise CommandError(str(exc)) from exc
-    print(f"wrote {len(names)} files to {args.out}", file=sys.stderr)
-    return 0
-
-
-def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
-    model = model_for(args.kind, catalog_for(settings.catalog))
-    body = _read(args.file, settings)
-    cap = settings.webhook_max_payload_bytes
-    request = parse_request(
-        model,
-        body,
-        settings.allowed_regions,
-        max_bytes=cap,
-        max_ttl_hours=settings.expiry.ttl_limits,
-    )
-    print(f"{args.file}: valid {model.kind} request {request.request_id}", file=sys.stderr)
-    return 0
-
-
-def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
-    from idp.manifests import dump
-
-    model = model_for(args.kind, catalog_for(settings.catalog))
-    sys.stdout.write(dump(request_schema(model, settings.allowed_regions), args.output))
-    return 0
-
-
-def cmd_backstage(args: argparse.Namespace, settings: Settings) -> int:
-    from idp import backstage
-
-    model = model_for(args.kind, catalog_for(settings.catalog))
-    return backstage.command(args.out, args.proxy_snippet, settings, model)
-
-
-def cmd_render(args: argparse.Namespace, settings: Settings) -> int:
-    from events import kind_sensor
-    from events.render import Dropped, Refused, TriggerFailed, event_from_text, render
-    from idp.manifests import dump
-
-    model = model_for(args.kind, catalog_for(settings.catalog))
-    body = _read(args.file, settings)
-    try:
-        event = event_from_text(body, max_bytes=settings.webhook_max_payload_bytes)
-        workflow = render(kind_sensor(model, settings), event)
-    except Refused as exc:
-        raise CommandError(f"{args.file}: refused by the webhook: {exc}", EXIT_DROPPED) from None
-    except Dropped as exc:
-        raise CommandError(
-            f"{args.file}: dropped by {model.kind}'s sensor: {exc}", EXIT_DROPPED
-        ) from None
-    except TriggerFailed as exc:
-        raise CommandError(f"{args.file}: the trigger would fail: {exc}") from exc
-    for line in _validate_step_problems(model, workflow, settings):
-        print(f"{args.file}: note: the validate step will fail: {line}", file=sys.stderr)
-    sys.stdout.write(dump(workflow, args.output))
-    return 0
-
-
-def cmd_local(args: argparse.Namespace, settings: Settings) -> int:
-    from idp.local import command
-
-    catalog = catalog_for(settings.catalog)
-    model_for(args.kind, catalog)
-    return command.request_command(args, settings, catalog, _read(args.file, settings))
-
-
-def cmd_local_cron(args: argparse.Namespace, settings: Settings) -> int:
-    from idp.local import command
-
-    return command.cron_command(args, settings, catalog_for(settings.catalog))
-
-
-def _validate_step_problems(
-    model: type[RequestBase], workflow: Manifest, settings: Settings
-) -> list[str]:
-    """What the Workflow's validate step will say of its arguments (nothing when it passes)."""
-    from events.sensors import WHOLE_REQUEST
-    from workflows.steps.errors import StepError
-    from workflows.steps.request import argument_env, check_arguments
-
-    arguments = {p["name"]: p["value"] for p in workflow["spec"]["arguments"]["parameters"]}
-    try:
-        request = parse_request(
-            model,
-            arguments[WHOLE_REQUEST],
-            settings.allowed_regions,
-            max_ttl_hours=settings.expiry.ttl_limits,
-        )
-        env = {argument_env(k): v for k, v in arguments.items() if k != WHOLE_REQUEST}
-        check_arguments(request, env)
-    except RequestError as exc:
-        return exc.problems
-    except StepError as exc:
-        return exc.lines
-    return []
-
-
-def cmd_submit(args: argparse.Namespace, settings: Settings) -> int:
-    from idp.argo import submit
-
-    return submit.command(args, settings, catalog_for(settings.catalog))
-
-
-def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from idp.argo import run
-
-    model, text = model_for(args.kind, catalog_for(settings.catalog)), _read(args.file, settings)
-    return run.command(args, settings, model, text)
-
-
-def cmd_trigger(args: argparse.Namespace, settings: Settings) -> int:
-    from idp.argo import trigger
-
-    model, text = model_for(args.kind, catalog_for(settings.catalog)), _read(args.file, settings)
-    return trigger.command(args, settings, model, text)
-
-
-def cmd_new_kind(args: argparse.Namespace, settings: Settings) -> int:
-    from idp.scaffold import new_kind
-
-    root = Path(args.root)
-    for path in new_kind(args.name, root, settings):
-        print(f"wrote     {path}")
-    print(
-        f"next      fill in idp/kinds/{args.name}.py and terraform/{args.name}/ together; select "
-        "the kinds with the setting catalog: idp.kinds:CATALOG (the step pods read it too)"
-    )
-    return 0
-
-
-def cmd_tfvars(args: argparse.Namespace, settings: Settings) -> int:
-    from idp import tfvars
-
-    catalog = catalog_for(settings.catalog)
-    if args.kind is not None:
-        catalog = {args.kind: model_for(args.kind, catalog)}
-    elif not args.write:
-        raise CommandError("tfvars: name a KIND to print, or --write every kind's", EXIT_USAGE)
-    try:
-        if not args.write:
-            sys.stdout.write(tfvars.variables_tf(catalog[args.kind]))
-            return 0
-        root = Path(args.root)
-        if not (root / tfvars.MODULE_FOLDERS[0]).is_dir():
-            raise CommandError(
-                f"--root {root}: no {tfvars.MODULE_FOLDERS[0]}/ folder; run idp tfvars --write "
-                "in the repository's root, or pass --root",
-                EXIT_USAGE,
-            )
-        written = tfvars.write(root, catalog)
-    except tfvars.TfvarsError as exc:
-        raise CommandError(f"tfvars: {exc}") from None
-    for path, changed in written.items():
-        print(f"{'wrote' if changed else 'unchanged':<9} {path}")
-    return 0
-
-
-def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
-    from idp.argo import kubectl
-    from idp.argo.connection import from_args
-    from idp.compile import build
-    from idp.doctor import diagnose, report
-
-    compiled = build(settings, catalog_for(settings.catalog))
-    checks = diagnose(
-        settings, compiled, lambda: from_args(args, settings.namespace), kubectl.find()
-    )
-    sys.stdout.write(report(checks, args.output))
-    failed = sum(c.state == "FAIL" for c in checks)
-    if failed:
-        raise CommandError(
-            f"doctor: {failed} of {len(checks)} checks failed; docs/cluster.md says how to "
-            "set each up",
-            EXIT_CHECKS_FAILED,
-        )
-    return 0
-
-
-def cmd_completion(args: argparse.Namespace, settings: Settings) -> int:
-    import shtab
-
-    sys.stdout.write(shtab.complete(build_parser(), shell=args.shell))
-    return 0
-
-
-def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
-    from idp.argo import approve
-
-    return approve.command(args, settings)
-
-
-def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    from idp.argo import listing
-
-    return listing.command(args, settings)
-
-
-def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from idp.argo import status_command
-
-    return status_command.command(args, settings)
-
-
-def cmd_logs(args: argparse.Namespace, settings: Settings) -> int:
-    from idp.argo import logs
-
-    return logs.command(args, settings)
-
-
-def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
-    from idp.argo import watch
-
-    return watch.command(args, settings)
+def handler(target: str) -> Handler:
+    """The handler of a sub-command (`HANDLERS`)."""
+    found: Handler = resolve(target)
+    return found
 
 
 class Parser(argparse.ArgumentParser):
@@ -315,9 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     _global_options(parser, None)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text, description=help_text)
-        command.set_defaults(handler=handler)
+        command.set_defaults(handler=HANDLERS[name])
         _global_options(command, argparse.SUPPRESS)
         return command
 
@@ -334,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("kind", help="resource kind: " + ", ".join(DEFAULT_CATALOG))
         command.add_argument("file", help="request JSON file, or - for stdin")
 
-    compile_cmd = add("compile", cmd_compile, "write every object as YAML with a kustomization")
+    compile_cmd = add("compile", "write every object as YAML with a kustomization")
     compile_cmd.add_argument("--out", default="dist", help="output folder (default: dist)")
     compile_cmd.add_argument(
         "--strict",
@@ -342,36 +138,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="refuse settings that cannot work on a cluster (placeholders, no subscription or "
         "client id with workload identity); without it they are only noted",
     )
-    kind_and_file(add("validate", cmd_validate, "check a request against its kind's contract"))
-    render_cmd = add("render", cmd_render, "print the Workflow the kind's sensor would create")
+    kind_and_file(add("validate", "check a request against its kind's contract"))
+    render_cmd = add("render", "print the Workflow the kind's sensor would create")
     kind_and_file(render_cmd)
     output(render_cmd, "yaml")
-    output(_kind(add("schema", cmd_schema, "print a kind's request JSON Schema")), "json")
+    output(_kind(add("schema", "print a kind's request JSON Schema")), "json")
     _backstage_options(
         add(
             "backstage",
-            cmd_backstage,
             "write a kind's Backstage Software Template and print the proxy snippet it needs",
         )
     )
-    argo.submit(add("submit", cmd_submit, "create or update every object on an Argo Server"))
-    run_cmd = add("run", cmd_run, "submit one Workflow from a kind's template, without the webhook")
+    argo.submit(add("submit", "create or update every object on an Argo Server"))
+    run_cmd = add("run", "submit one Workflow from a kind's template, without the webhook")
     kind_and_file(run_cmd)
     output(run_cmd, None)
     argo.run(run_cmd)
-    trigger_cmd = add("trigger", cmd_trigger, "validate a request, then POST it to the webhook")
+    trigger_cmd = add("trigger", "validate a request, then POST it to the webhook")
     kind_and_file(trigger_cmd)
     argo.trigger(trigger_cmd)
-    argo.approve(add("approve", cmd_approve, "answer a workflow's pending approval"))
-    argo.listing(add("list", cmd_list, "list the requests the platform ran, newest first"))
-    status_cmd = add("status", cmd_status, "show one request: steps, outcome, approver, plan")
+    argo.approve(add("approve", "answer a workflow's pending approval"))
+    argo.listing(add("list", "list the requests the platform ran, newest first"))
+    status_cmd = add("status", "show one request: steps, outcome, approver, plan")
     argo.status(status_cmd)
     output(status_cmd, None)
-    argo.logs(add("logs", cmd_logs, "print the log of a request's steps"))
-    argo.watch(add("watch", cmd_watch, "follow a request's workflow until it completes"))
-    local_cmd = add(
-        "local", cmd_local, "run a request through the compiled pipeline on this machine"
-    )
+    argo.logs(add("logs", "print the log of a request's steps"))
+    argo.watch(add("watch", "follow a request's workflow until it completes"))
+    local_cmd = add("local", "run a request through the compiled pipeline on this machine")
     kind_and_file(local_cmd)
     _local_options(local_cmd)
     output(local_cmd, None)
@@ -379,20 +172,19 @@ def build_parser() -> argparse.ArgumentParser:
         _local_cron_options(
             add(
                 "local-cron",
-                cmd_local_cron,
                 "run a compiled CronWorkflow once on this machine, as its schedule would",
             )
         ),
         None,
     )
-    doctor_cmd = add("doctor", cmd_doctor, "check a cluster: Argo, Secrets, identities, settings")
+    doctor_cmd = add("doctor", "check a cluster: Argo, Secrets, identities, settings")
     output(doctor_cmd, None)
     argo.doctor(doctor_cmd)
-    _new_kind_options(add("new-kind", cmd_new_kind, "scaffold a new resource kind"))
+    _new_kind_options(add("new-kind", "scaffold a new resource kind"))
     _tfvars_options(
-        add("tfvars", cmd_tfvars, "print a kind's Terraform variables.tf, generated from its model")
+        add("tfvars", "print a kind's Terraform variables.tf, generated from its model")
     )
-    add("completion", cmd_completion, "print a shell completion script").add_argument(
+    add("completion", "print a shell completion script").add_argument(
         "shell", choices=("bash", "zsh"), help="the shell to complete for"
     )
     return parser
@@ -454,9 +246,8 @@ def _local_cron_options(command: argparse.ArgumentParser) -> argparse.ArgumentPa
 
 
 def _scheduled_time(text: str) -> object:
-    from idp.local.command import scheduled_time
-
-    return scheduled_time(text)
+    """`--at`, read by the local runner's module, imported only when the option is given."""
+    return resolve("idp.local.command:scheduled_time")(text)
 
 
 def _local_options(command: argparse.ArgumentParser) -> None:
@@ -556,7 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(hoist(parser, sys.argv[1:] if argv is None else argv))
     try:
         settings = with_catalog(load_settings(args.config), args.catalog)
-        code: int = args.handler(args, settings)
+        code = handler(args.handler)(args, settings)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # the contract: one line, never a traceback

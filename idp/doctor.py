@@ -24,7 +24,7 @@ from idp.argo.errors import ArgoError
 from idp.argo.terminal import printable
 from idp.compat import ARGO_EVENTS, ARGO_WORKFLOWS, tags, workflows_problem
 from idp.errors import EXIT_FORBIDDEN, EXIT_UNAUTHORIZED
-from idp.manifests import Manifest
+from idp.manifests import Manifest, dump
 from idp.settings import Settings, unusable
 
 WORKFLOWS_VERSION = tags(ARGO_WORKFLOWS)[-1]
@@ -373,6 +373,4 @@ def report(checks: list[Check], output: str | None) -> str:
     """The lines people read, or the checks as JSON or YAML."""
     if output is None:
         return "".join(c.line() + "\n" for c in checks)
-    from idp.manifests import dump
-
     return dump({"checks": [asdict(c) for c in checks]}, output)

@@ -16,3 +16,5 @@ CHECKOV_ENV = "IDP_CHECKOV"  # the checkov program the policy step runs (default
 LOCAL_STATE_ENV = "IDP_LOCAL_STATE_DIR"  # Terraform state in this folder (local backend)
 # The phases `idp local --stub PHASE=Succeeded` stands in for, comma-separated (local backend only)
 LOCAL_STUB_ENV = "IDP_LOCAL_STUB_PHASES"
+# The webhook's bearer token, given to the steps that start runs (workflows.steps.runs) only
+WEBHOOK_TOKEN_ENV = "IDP_WEBHOOK_TOKEN"  # noqa: S105 - the variable's name, not a token

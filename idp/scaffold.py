@@ -21,10 +21,13 @@ import re
 import sys
 from pathlib import Path
 
+from events import kind_sensor
+from events.render import event_from_text, render
 from idp import tfvars
 from idp.catalog import DEFAULT_CATALOG
 from idp.contract import RequestBase
 from idp.errors import EXIT_USAGE, CommandError
+from idp.manifests import to_yaml
 from idp.settings import Settings
 
 # 18 at most: `<kind>-preview-<request id of 36>` must stay within 63 characters, Argo's
@@ -146,10 +149,6 @@ def load_model(path: Path, kind: str) -> type[RequestBase]:
 
 def expected_workflow(model: type[RequestBase], settings: Settings) -> str:
     """What `idp render KIND examples/requests/KIND.json` prints for the example."""
-    from events import kind_sensor
-    from events.render import event_from_text, render
-    from idp.manifests import to_yaml
-
     text = json.dumps(EXAMPLE).encode()
     return to_yaml(render(kind_sensor(model, settings), event_from_text(text)))
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from idp.compile import build
+from idp.local.command import checkov_program
 from idp.manifests import Manifest
 from idp.settings import Settings
 
@@ -58,8 +59,6 @@ def checkov() -> str:
     """The checkov the policy step runs (as `idp local` finds it: IDP_CHECKOV, PATH, or the one
     ./scripts/test installs in .tools/checkov). A missing one fails the test: it proves nothing
     to skip the policy step."""
-    from idp.local.command import checkov_program
-
     try:
         return checkov_program()
     except ValueError as exc:

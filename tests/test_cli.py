@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from idp import __version__
-from idp.cli import main
+from idp import __version__, cli
+from idp.cli import HANDLERS, main, resolve
 from idp.errors import EXIT_SETTINGS, EXIT_USAGE
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "requests"
@@ -196,3 +196,12 @@ def test_a_usage_error_is_one_line_naming_the_help_to_read(
     assert exited.value.code == 64
     err = capsys.readouterr().err
     assert err == "idp: the following arguments are required: file (see: idp local --help)\n"
+
+
+def test_every_command_names_a_handler_that_exists() -> None:
+    """The handlers are `"module:function"` strings, imported only when their command runs:
+    a typo shows here, not on the day someone runs that command."""
+    commands = cli._commands(cli.build_parser())
+    assert {name: c.get_default("handler") for name, c in commands.items()} == HANDLERS
+    for target in HANDLERS.values():
+        assert callable(resolve(target)), target

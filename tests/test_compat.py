@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from events.eventbus import event_bus
+from idp.cli import main
 from idp.compat import (
     ARGO_EVENTS,
     DEFAULT_JETSTREAM_VERSION,
@@ -17,6 +18,7 @@ from idp.compat import (
     release_range,
     tags,
 )
+from idp.errors import EXIT_SETTINGS
 from idp.settings import Settings, SettingsError, load_settings
 
 
@@ -65,9 +67,6 @@ def test_latest_is_refused_although_every_release_lists_it() -> None:
 def test_compile_refuses_an_unsupported_version(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from idp.cli import main
-    from idp.errors import EXIT_SETTINGS
-
     monkeypatch.setenv("IDP_JETSTREAM_VERSION", "2.11.0")
     assert main(["compile", "--out", str(tmp_path)]) == EXIT_SETTINGS
     assert "jetstream_version: Value error, '2.11.0' is not listed" in capsys.readouterr().err

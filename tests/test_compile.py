@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -90,8 +91,6 @@ def test_a_file_changed_since_it_was_written_is_refused_by_name(
 def test_the_marker_lists_every_file_written_with_its_sha256(
     tmp_path: Path, settings: Settings
 ) -> None:
-    import hashlib
-
     names = compile_to(tmp_path / "out", settings)
     listed = (tmp_path / "out" / MARKER).read_text().splitlines()[1:]
     assert listed == [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -29,3 +30,30 @@ def test_a_shared_module_loads_neither_hera_nor_the_templates(module: str) -> No
 
 def test_the_check_sees_hera_where_it_is_loaded() -> None:
     assert "hera" in loaded("workflows.pipeline")
+
+
+EXAMPLE = str(Path(__file__).resolve().parents[1] / "examples" / "requests" / "compute.json")
+# What `idp --help` and the commands that need no authoring extra never load (`idp.cli`).
+HEAVY = {"hera", "requests", "urllib3", "azure", "shtab", "re2", "workflows", "events"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["validate", "compute", EXAMPLE], ["schema", "storage"], ["local", "--help"]],
+)
+def test_the_cheap_commands_load_nothing_heavy(args: list[str]) -> None:
+    """Each command's handler is imported only when it runs: help, validate and schema load
+    neither Hera nor the HTTP stack, the Azure SDK, shtab, re2 or the templates."""
+    code = (
+        "import sys\n"
+        "from idp.cli import main\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(done.stderr.splitlines()[-1].split())
+    assert "idp" in loaded
+    assert not loaded & HEAVY

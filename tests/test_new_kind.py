@@ -17,6 +17,7 @@ import yaml
 
 from idp.cli import main
 from idp.contract import RequestBase
+from idp.kinds import CATALOG
 from idp.scaffold import load_model
 from idp.settings import Settings
 from idp.tfvars import variables_tf
@@ -169,6 +170,4 @@ def test_a_built_in_or_malformed_name_is_refused(
 
 
 def test_the_kinds_package_catalog_holds_the_built_in_kinds(settings: Settings) -> None:
-    from idp.kinds import CATALOG
-
     assert {"compute", "storage", "database"} <= set(CATALOG)

@@ -10,6 +10,8 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from idp import __version__
+from idp.cli import main
+from idp.errors import EXIT_SETTINGS
 from idp.settings import (
     MAX_FILE_BYTES,
     MAX_VALUES,
@@ -475,9 +477,6 @@ def test_a_time_zone_outside_the_iana_database_is_refused_naming_the_setting(
 ) -> None:
     """workflow/validate/validate.go, `ValidateCronWorkflow`: Go's `time.LoadLocation` must
     read the CronWorkflow's timezone, or the controller refuses it."""
-    from idp.cli import main
-    from idp.errors import EXIT_SETTINGS
-
     monkeypatch.setenv("IDP_CRON_TIMEZONE", "Mars/Olympus")
     assert main(["schema", "compute"]) == EXIT_SETTINGS
     err = capsys.readouterr().err

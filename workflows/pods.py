@@ -22,11 +22,10 @@ from hera.workflows import (
 )
 from hera.workflows import models as m
 
-from idp.image import MODULES_ROOT
+from idp.image import MODULES_ROOT, WEBHOOK_TOKEN_ENV
 from idp.settings import Settings
 from workflows.steps.errors import TERMINATION_LOG_ENV
 from workflows.steps.request import REQUEST_ENV
-from workflows.steps.runs import WEBHOOK_TOKEN_ENV
 
 STEP_COMMAND = ["python", "-m", "workflows.steps"]
 MODULES_DIR = str(MODULES_ROOT)  # where the image puts the modules

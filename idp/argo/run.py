@@ -17,24 +17,22 @@ import sys
 import time
 from collections.abc import Callable
 
+from events import kind_sensor
+from events.render import Dropped, TriggerFailed, event_from_text, render
 from idp.argo import status
 from idp.argo.client import ArgoClient
 from idp.argo.connection import from_args
+from idp.argo.ending import Print, finish, waiting_lines
 from idp.argo.errors import ArgoError, HttpError, UsageError
 from idp.argo.terminal import printable
 from idp.contract import RequestBase, parse_request
-from idp.errors import EXIT_CONFLICT, EXIT_DROPPED, EXIT_TIMEOUT, EXIT_WORKFLOW_FAILED
+from idp.errors import EXIT_CONFLICT, EXIT_DROPPED, EXIT_TIMEOUT
 from idp.manifests import Manifest, dump
 from idp.settings import Settings
-
-Print = Callable[[str], None]
 
 
 def workflow_for(model: type[RequestBase], text: bytes, settings: Settings) -> Manifest:
     """The Workflow the kind's Sensor would create; RequestError for an invalid request."""
-    from events import kind_sensor
-    from events.render import Dropped, TriggerFailed, event_from_text, render
-
     cap = settings.webhook_max_payload_bytes
     parse_request(
         model,
@@ -82,34 +80,6 @@ class Progress:
                 note = f"  {node['message']}" if node.get("message") else ""
                 name = node.get("displayName") or node.get("name")
                 self.out(printable(f"  {name!s:<28} {node_phase}{note}"))
-
-
-def finish(workflow: Manifest, name: str, link: str, out: Print, word: str = "run") -> None:
-    """The end of a finished run: its outcome; a run that did not succeed raises (exit 14)."""
-    phase = status.phase(workflow)
-    message = (workflow.get("status") or {}).get("message")
-    ended = status.outcome(workflow)
-    if ended is not None:
-        out(printable(f"outcome   {ended}"))
-    if phase == "Succeeded":
-        out(f"{word:<9} {name}: Succeeded")
-        return
-    why = ended or message
-    raise ArgoError(
-        f"workflow {name} {phase}" + (f": {why}" if why else "") + f"; see {link}",
-        EXIT_WORKFLOW_FAILED,
-    )
-
-
-def waiting_lines(workflow: Manifest, name: str, link: str, word: str = "run") -> list[str]:
-    """What to say when the approval waits: the plan, and how to answer."""
-    node = status.pending(workflow)[0]
-    summary = status.parameter(node, "inputs", "summary") or "(no summary)"
-    sha = status.parameter(node, "inputs", "sha256") or "(no sha256)"
-    return [
-        printable(f"{word:<9} {name}: waiting for approval of the plan: {summary} (sha256 {sha})"),
-        f"          answer with: idp approve {name} --yes   (or --no); or in {link}",
-    ]
 
 
 def follow(

@@ -37,8 +37,9 @@ from idp.argo.client import MANAGED_KINDS, ArgoClient
 from idp.argo.connection import from_args
 from idp.argo.errors import ArgoError, HttpError, UsageError
 from idp.argo.terminal import printable
-from idp.catalog import Catalog
+from idp.catalog import catalog_for
 from idp.compat import workflows_problem
+from idp.compile import CompileError, build
 from idp.errors import EXIT_NOT_APPLIED, EXIT_REJECTED, EXIT_UNSUPPORTED
 from idp.manifests import PART_OF, Manifest, to_yaml
 from idp.settings import Settings
@@ -274,10 +275,9 @@ def submit(
     return outcomes
 
 
-def command(args: argparse.Namespace, settings: Settings, catalog: Catalog) -> int:
-    """`idp submit` from parsed arguments."""
-    from idp.compile import CompileError, build
-
+def command(args: argparse.Namespace, settings: Settings) -> int:
+    """`idp submit` from parsed arguments: the catalog is the settings'."""
+    catalog = catalog_for(settings.catalog)
     connection = from_args(args, settings.namespace)
     try:
         manifests = build(settings, catalog)

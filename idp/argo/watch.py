@@ -29,8 +29,8 @@ from typing import Any
 from idp.argo import answers, find, status, steps, streams
 from idp.argo.client import ArgoClient
 from idp.argo.connection import from_args
+from idp.argo.ending import finish, waiting_lines
 from idp.argo.errors import ArgoError, HttpError, UsageError
-from idp.argo.run import finish, waiting_lines
 from idp.argo.terminal import printable
 from idp.errors import EXIT_NOT_FOUND, EXIT_SERVER_ERROR, EXIT_TIMEOUT
 from idp.manifests import Manifest

@@ -1,9 +1,9 @@
 """`idp local`: a Workflow run on this machine with the Argo controller's rules.
 
 It reads compiled YAML only (the Workflow the Sensor would create, the WorkflowTemplate, the
-ConfigMaps, a CronWorkflow) and never imports Hera, `workflows` or `events` on import; only the
-two commands' glue reaches the compiler and the Sensor's rendering, inside the functions that
-run them. Modules, by job:
+ConfigMaps, a CronWorkflow) and never imports Hera, `workflows` or `events`; the two commands'
+glue, `idp.commands.local`, compiles and renders the Sensor's Workflow and hands them over.
+Modules, by job:
 
     expr, govaluate, templating, depends   the languages the controller evaluates
     spec                                   the fields it implements; anything else is refused
@@ -12,6 +12,6 @@ run them. Modules, by job:
     pods                                   container nodes as local processes
     approval, clock, mutex                 answers, time and the per-stack lock
     run                                    one run, from compiled objects to the finished Workflow
-    compiled                               the compiled objects, and a request's run made of them
-    command                                `idp local` and `idp local-cron`, from their arguments
+    compiled                               the compiled objects, read back from YAML
+    command                                `idp local` and `idp local-cron`: options, run, exit code
 """

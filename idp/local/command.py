@@ -1,7 +1,7 @@
-"""`idp local KIND FILE` and `idp local-cron NAME`, assembled: the compiled objects
-(`idp.local.compiled`), the Workflow to run (the one the kind's Sensor creates of a request's
-body, or the one the cron controller creates of a CronWorkflow for a scheduled time), the
-runner's options from the arguments both commands share, and the run's end as an exit code.
+"""`idp local KIND FILE` and `idp local-cron NAME`, the runner's side: the Workflow to run (the
+one the kind's Sensor creates of a request's body, handed over by `idp.commands.local`, or the
+one the cron controller creates of a CronWorkflow for a scheduled time), the runner's options
+from the arguments both commands share, and the run's end as an exit code.
 
 The CronWorkflow is read, like everything `idp local` runs, from the YAML `idp compile` writes;
 its Workflow is made by `idp.local.cron`.
@@ -17,8 +17,9 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from idp.compat import ARGO_WORKFLOWS, tags, workflows_release
 from idp.contract import EMAIL_PATTERN
@@ -30,56 +31,75 @@ from idp.errors import (
     CommandError,
 )
 from idp.image import CHECKOV_ENV
-from idp.local.compiled import artifact_repository, compiled_objects, config_maps, inputs_for
+from idp.local import approval, cron
+from idp.local.clock import RunClock
+from idp.local.compiled import artifact_repository, config_maps
+from idp.local.controller import Approver, LocalRunError
+from idp.local.run import (
+    Inputs,
+    Interrupted,
+    Options,
+    Stubs,
+    parse_stubs,
+    read_secrets,
+    run,
+    task_names,
+)
+from idp.local.spec import UnsupportedField
 from idp.manifests import Manifest, dump
-from idp.settings import Settings
 from idp.times import parse_time, rfc3339
-
-if TYPE_CHECKING:
-    from idp.local.controller import Approver
-    from idp.local.run import Inputs, Options, Stubs
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 
 
-def request_command(args: argparse.Namespace, settings: Settings, catalog: Any, body: bytes) -> int:
-    """`idp local` from parsed arguments."""
-    from idp.local import approval
-    from idp.local.run import parse_stubs, task_names
+@dataclass(frozen=True)
+class RunArguments:
+    """The arguments `idp local` and `idp local-cron` share, as parsed."""
 
-    objects = compiled_objects(settings, catalog, args.compiled)
-    inputs = inputs_for(args.kind, body, objects)
+    modules: Path
+    policies: Path
+    stubs: Sequence[str]  # `--stub NAME=PHASE`, as given
+    argo_version: str | None
+    state_dir: Path | None
+    run_dir: Path | None
+    secrets: Path | None
+    logs: bool
+    output: str | None  # print the finished Workflow as yaml or json
+
+
+def request_command(
+    inputs: Inputs, kind: str, arguments: RunArguments, approve: str | None, actor: str | None
+) -> int:
+    """`idp local`: run `inputs`, made of a request of `kind`; approvals answered `approve`
+    (None: asked), as `actor`."""
     name = inputs.workflow["metadata"]["name"]
     try:
-        stubs = parse_stubs(args.stub or [], task_names(inputs))
+        stubs = parse_stubs(list(arguments.stubs), task_names(inputs))
         checkov = checkov_program() if "policy" not in stubs.phases else ""
     except ValueError as exc:
         raise CommandError(str(exc), EXIT_INVALID) from None
     approver = (
-        approval.Fixed(args.approve, actor=args.as_)
-        if args.approve is not None
-        else approval.Prompt(actor=args.as_)
+        approval.Fixed(approve, actor=actor)
+        if approve is not None
+        else approval.Prompt(actor=actor)
     )
-    options = run_options(args, name, approver, checkov, stubs)
-    if not (options.modules / args.kind).is_dir():
+    options = run_options(arguments, name, approver, checkov, stubs, actor)
+    if not (options.modules / kind).is_dir():
         raise CommandError(
-            f"--modules {options.modules}: no module folder {args.kind}/ (a folder holds one "
+            f"--modules {options.modules}: no module folder {kind}/ (a folder holds one "
             "module per kind, as the image does)",
             EXIT_INVALID,
         )
     check_policies(options)
-    return run_and_report(inputs, options, args.output)
+    return run_and_report(inputs, options, arguments.output)
 
 
-def cron_command(args: argparse.Namespace, settings: Settings, catalog: Any) -> int:
-    """`idp local-cron` from parsed arguments."""
-    from idp.local import approval, cron
-    from idp.local.clock import RunClock
-    from idp.local.run import Inputs, parse_stubs, task_names
-    from idp.local.spec import UnsupportedField
-
-    objects = compiled_objects(settings, catalog, args.compiled)
-    chosen = pick_cron(objects, args.name)
+def cron_command(
+    objects: list[Manifest], name: str, at: datetime.datetime | None, arguments: RunArguments
+) -> int:
+    """`idp local-cron`: run the Workflow the compiled CronWorkflow `name` makes for the
+    scheduled time `at` (None: now, to the minute)."""
+    chosen = pick_cron(objects, name)
     try:
         cron.check_runnable(chosen)
     except UnsupportedField as exc:
@@ -87,7 +107,7 @@ def cron_command(args: argparse.Namespace, settings: Settings, catalog: Any) -> 
     except cron.NotScheduled as exc:
         raise CommandError(f"{exc}; nothing ran", EXIT_INVALID) from None
     clock = RunClock()
-    at = args.at or cron.infer_scheduled_time(clock.now())
+    at = at or cron.infer_scheduled_time(clock.now())
     workflow = cron.workflow_from_cron(chosen, at)
     maps = config_maps(objects)
     inputs = Inputs(
@@ -97,22 +117,24 @@ def cron_command(args: argparse.Namespace, settings: Settings, catalog: Any) -> 
         artifact_repository=artifact_repository(workflow["spec"], maps),
     )
     try:
-        stubs = parse_stubs(args.stub or [], task_names(inputs))
+        stubs = parse_stubs(list(arguments.stubs), task_names(inputs))
     except ValueError as exc:
         raise CommandError(str(exc), EXIT_INVALID) from None
     try:
         checkov = checkov_program()
     except ValueError:
         checkov = ""  # no policy step here; a step that wants checkov fails on its own
-    options = run_options(args, workflow["metadata"]["name"], approval.Prompt(), checkov, stubs)
+    options = run_options(
+        arguments, workflow["metadata"]["name"], approval.Prompt(), checkov, stubs, None
+    )
     options.clock = clock
     if not options.modules.is_dir():
         raise CommandError(f"--modules {options.modules}: not a folder", EXIT_INVALID)
     check_policies(options)
     ignored = cron.no_local_effect(chosen)
     note = f" ({', '.join(ignored)}: no effect on a local run)" if ignored else ""
-    print(f"cron      {args.name}: scheduled {rfc3339(at)}{note}", file=options.out)
-    return run_and_report(inputs, options, args.output)
+    print(f"cron      {name}: scheduled {rfc3339(at)}{note}", file=options.out)
+    return run_and_report(inputs, options, arguments.output)
 
 
 def scheduled_time(text: str) -> datetime.datetime:
@@ -155,15 +177,18 @@ def checkov_program() -> str:
 
 
 def run_options(
-    args: argparse.Namespace, name: str, approver: Approver, checkov: str, stubs: Stubs
+    arguments: RunArguments,
+    name: str,
+    approver: Approver,
+    checkov: str,
+    stubs: Stubs,
+    actor: str | None,
 ) -> Options:
-    """The runner's options from the arguments `idp local` and `idp local-cron` share."""
-    from idp.local.run import Options, read_secrets
-
-    for flag, folder in (("--state-dir", args.state_dir), ("--run-dir", args.run_dir)):
+    """The runner's options from the arguments `idp local` and `idp local-cron` share, and who
+    answers the approvals (`--as`; `idp local-cron` answers none: None)."""
+    for flag, folder in (("--state-dir", arguments.state_dir), ("--run-dir", arguments.run_dir)):
         if folder is not None and folder.exists() and not folder.is_dir():
             raise CommandError(f"{flag} {folder}: not a folder", EXIT_USAGE)
-    actor: str | None = getattr(args, "as_", None)  # `idp local-cron` answers no approval
     if actor is not None and not re.fullmatch(EMAIL_PATTERN, actor):
         raise CommandError(
             f"--as {actor[:80]!r}: not an e-mail address (who answers, as an SSO login names them)",
@@ -171,23 +196,23 @@ def run_options(
         )
     root = cache_dir()
     try:
-        release = workflows_release(args.argo_version or tags(ARGO_WORKFLOWS)[-1])
+        release = workflows_release(arguments.argo_version or tags(ARGO_WORKFLOWS)[-1])
         options = Options(
             # absolute: the pods run in folders of their own, where a relative path means
             # something else
-            modules=args.modules.resolve(),
-            policies=args.policies.resolve(),
+            modules=arguments.modules.resolve(),
+            policies=arguments.policies.resolve(),
             checkov=checkov,
-            state_dir=(args.state_dir or root / "state").resolve(),
+            state_dir=(arguments.state_dir or root / "state").resolve(),
             run_dir=(
-                args.run_dir or root / "runs" / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}"
+                arguments.run_dir or root / "runs" / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}"
             ).resolve(),
             approver=approver,
             stubs=stubs.tasks,
             stubbed_phases=stubs.phases,
             argo_version=release,
-            secrets=read_secrets(args.secrets),
-            show_logs=args.logs,
+            secrets=read_secrets(arguments.secrets),
+            show_logs=arguments.logs,
         )
     except ValueError as exc:
         raise CommandError(str(exc), EXIT_INVALID) from None
@@ -205,10 +230,6 @@ def check_policies(options: Options) -> None:
 def run_and_report(inputs: Inputs, options: Options, output: str | None) -> int:
     """Run, print the finished Workflow when asked, and say how it ended as an exit code:
     0 Succeeded, 14 otherwise; 2 for a field idp local refuses, 1 when the run cannot go on."""
-    from idp.local.controller import LocalRunError
-    from idp.local.run import Interrupted, run
-    from idp.local.spec import UnsupportedField
-
     received: list[int] = []
 
     def terminate(signum: int, frame: object) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from idp.local.templating import go_json, go_quote
 from idp.podnames import generate_pod_name, node_id
 
 Node = dict[str, Any]
@@ -113,8 +114,6 @@ def failures_json(nodes: Nodes) -> str:
     `strconv.Quote` (operator.go, `operate`, the `failedNodeStatus` list). With none it is
     `"null"`: the list is a nil slice until a failure is appended, and json.Marshal writes a
     nil slice as null."""
-    from idp.local.templating import go_json, go_quote
-
     found = []
     for node in nodes:
         if node.get("phase") in (FAILED, ERROR):

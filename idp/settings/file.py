@@ -70,7 +70,7 @@ def _plain(value: Any, where: str, budget: list[int], depth: int = 0) -> Any:
 def _unique_keys_loader() -> type[Any]:
     """PyYAML's SafeLoader, refusing a mapping that gives a key twice (PyYAML keeps the last).
     A merge (`<<: *base`) may still be overridden by the mapping's own keys."""
-    import yaml
+    import yaml  # noqa: PLC0415  (heavy: PyYAML, 10 ms; only a settings file needs it)
 
     class UniqueKeys(yaml.SafeLoader):
         def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -92,7 +92,7 @@ def _unique_keys_loader() -> type[Any]:
 
 def read_settings_file(config: Path) -> dict[str, Any]:
     """The settings in the file at `config`; `SettingsError` naming the file and the rule."""
-    import yaml  # only when a file is given: the step programs never pay for it
+    import yaml  # noqa: PLC0415  (heavy: PyYAML, 10 ms; only a settings file needs it)
 
     where = f"settings file {config}"
     try:

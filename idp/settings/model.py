@@ -10,6 +10,7 @@ are in `idp.settings.sections`, the kinds of value in `idp.settings.values`.
 from __future__ import annotations
 
 import re
+import zoneinfo
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -332,8 +333,6 @@ class _Cron(_Topic):
         `time.LoadLocation` cannot read (workflow/validate/validate.go, ValidateCronWorkflow),
         which reads the IANA database as Python's zoneinfo does. Without any database on this
         machine nothing can be told, and the name is let through."""
-        import zoneinfo
-
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):

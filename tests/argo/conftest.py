@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,8 +57,6 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeArgo]:
 @pytest.fixture
 def closed_port() -> int:
     """A loopback port nothing listens on."""
-    import socket
-
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]

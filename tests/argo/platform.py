@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
+from idp.commands.local import inputs_for
 from idp.local.approval import Fixed
-from idp.local.compiled import inputs_for
 from idp.local.controller import Controller
 from idp.manifests import Manifest
 from tests.local.conftest import example

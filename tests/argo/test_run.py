@@ -13,11 +13,13 @@ from idp.argo.errors import ArgoError
 from idp.argo.run import follow
 from idp.cli import main
 from idp.errors import EXIT_CONFLICT, EXIT_INVALID, EXIT_TIMEOUT, EXIT_WORKFLOW_FAILED
+from idp.local.approval import Fixed
 from idp.manifests import Manifest
 from idp.settings import load_settings
 from tests.argo import statuses
 from tests.argo.fake_argo import FakeArgo
 from tests.argo.workflows import example, name_of, rendered
+from tests.local.engine import Ending, run_compiled
 
 FAST = ["--interval", "0", "--timeout", "600"]
 
@@ -172,9 +174,6 @@ def test_run_wait_prints_the_outcome_the_exit_handler_recorded(
 ) -> None:
     """The Workflow served is one the controller's rules produced (`idp local`, steps scripted):
     rejected, so it ended Failed with the outcome as its message."""
-    from idp.local.approval import Fixed
-    from tests.local.engine import Ending, run_compiled
-
     reason = "the approval was answered 'NO', not YES"
     finish = Ending(
         "Failed",

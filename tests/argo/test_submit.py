@@ -14,6 +14,7 @@ from idp.errors import (
     EXIT_NOT_APPLIED,
     EXIT_REJECTED,
     EXIT_SERVER_ERROR,
+    EXIT_UNSUPPORTED,
     EXIT_USAGE,
 )
 from idp.manifests import Manifest
@@ -307,8 +308,6 @@ def test_submit_refuses_an_argo_server_of_a_release_idp_does_not_support(
 ) -> None:
     """idp.compat: the templates rely on v4.1's `when` resolution (workflow/controller/dag.go,
     `resolveDependencyReferences`); a v4.0 controller reads them otherwise."""
-    from idp.errors import EXIT_UNSUPPORTED
-
     fake.version = "v4.0.9"
     assert main(["submit", "--no-kubectl"]) == EXIT_UNSUPPORTED
     assert "Argo Workflows v4.0.9 is not a supported release" in capsys.readouterr().err

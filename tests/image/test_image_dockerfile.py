@@ -19,6 +19,8 @@ from typing import Any
 import hcl2
 import pytest
 
+from idp.image import POLICIES_ROOT
+
 ROOT = Path(__file__).resolve().parents[2]
 IMAGE_DIR = ROOT / "images" / "platform-tools"
 DOCKERFILE = IMAGE_DIR / "Dockerfile"
@@ -407,7 +409,5 @@ def test_the_image_carries_the_checkov_the_repository_is_linted_with(
 def test_the_platform_policies_are_copied_where_the_policy_step_reads_them(
     instructions: list[Instruction],
 ) -> None:
-    from idp.image import POLICIES_ROOT
-
     copies = [ins.args.split()[-2:] for ins in instructions if ins.keyword == "COPY"]
     assert ["policies/", f"{POLICIES_ROOT}/"] in copies

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from idp.local.compiled import inputs_for
+from idp.commands.local import inputs_for
 from idp.local.controller import Answer, Controller, Locks, PodResult, PodSpec
 from idp.local.nodes import Node
 from idp.local.run import Inputs

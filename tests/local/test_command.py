@@ -6,6 +6,7 @@ import contextlib
 import datetime
 import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -132,9 +133,6 @@ def test_a_state_folder_that_is_a_file_is_refused_in_one_line(tmp_path: Path) ->
 
 @pytest.mark.slow
 def test_the_end_of_input_at_the_prompt_is_its_default_no(platform: LocalPlatform) -> None:
-    import io
-    import sys
-
     stdin = sys.stdin
     sys.stdin = io.StringIO("")  # the input ends before an answer
     try:

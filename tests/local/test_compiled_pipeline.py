@@ -8,15 +8,17 @@ the output of `-o json` checkable against the official schema.
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
 
 from idp import labels
+from idp.commands.local import inputs_for
 from idp.labels import requester_value
 from idp.local.approval import Fixed, Prompt
-from idp.local.compiled import inputs_for
 from idp.local.controller import Controller
+from idp.local.spec import UnsupportedField
 from idp.manifests import Manifest
 from idp.pipeline import APPROVAL, APPROVAL_SHOWS
 from tests.local.conftest import example
@@ -66,8 +68,6 @@ def test_apply_gets_the_answer_exactly_as_the_server_recorded_it(
 def test_the_argo_ui_answer_setting_every_input_is_accepted(manifests: list[Manifest]) -> None:
     """The UI sends every input of the suspend node as an output (workflow-details.tsx,
     `updateOutputParametersForNodeIfRequired`); updateSuspendedNode must accept them all."""
-    import io
-
     prompt = Prompt(read=io.StringIO("YES\n"), write=io.StringIO())
     workflow, executor = run_compiled(manifests, prompt)
     assert "apply" in executor.ran()
@@ -144,8 +144,6 @@ def test_the_finished_workflow_passes_the_official_schema_strictly(
 def test_a_field_idp_local_does_not_implement_stops_the_run_before_it_starts(
     manifests: list[Manifest],
 ) -> None:
-    from idp.local.spec import UnsupportedField
-
     objects = compiled(manifests)
     for manifest in objects:
         if manifest["kind"] == "WorkflowTemplate":

@@ -15,7 +15,9 @@ import pytest
 import yaml
 
 from idp.cli import main
+from idp.local.clock import RunClock
 from idp.local.mutex import lock_file
+from idp.local.run import watcher
 
 # Each test runs `idp local-cron` with the real step programs: slow (`-m 'not slow'` leaves it out).
 pytestmark = pytest.mark.slow
@@ -255,9 +257,6 @@ def test_a_check_waits_while_a_provisioning_run_holds_its_stacks_mutex(tmp_path:
 
 def test_an_items_node_is_shown_by_its_whole_display_name() -> None:
     """An item's description may hold dots; the exit handler's node is still shown short."""
-    from idp.local.clock import RunClock
-    from idp.local.run import watcher
-
     out = io.StringIO()
     show = watcher(out, RunClock())
     show(

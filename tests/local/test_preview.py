@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from idp.catalog import DEFAULT_CATALOG
-from idp.local.compiled import compiled_objects, inputs_for
+from idp.commands.local import compiled_objects, inputs_for
 from idp.local.mutex import try_acquire
 from idp.settings import Settings
 from tests.local.conftest import APPROVER, KINDS, MODULES, POLICIES, LocalPlatform, Run, example

@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 
 from idp.local import mutex
-from idp.local.controller import Answer, Controller, LocalRunError
+from idp.local.controller import Answer, Controller, LocalRunError, set_outputs
 from idp.local.cron import (
     NotScheduled,
     check_runnable,
     infer_scheduled_time,
     workflow_from_cron,
 )
+from idp.local.govaluate import WhenError, should_execute
 from idp.local.mutex import FileLocks, lock_key
 from idp.local.spec import UnsupportedField
 from idp.podnames import fnv32a, node_id
@@ -155,8 +156,6 @@ def test_an_omitted_leaf_takes_the_phase_of_the_branch_that_failed() -> None:
 )
 def test_when_reads_bare_words_as_strings_and_skips_whitespace(when: str, runs: bool) -> None:
     """workflow/controller/steps.go, `shouldExecute`: govaluate, VARIABLE tokens as strings."""
-    from idp.local.govaluate import should_execute
-
     assert should_execute(when) is runs
 
 
@@ -164,8 +163,6 @@ def test_when_reads_bare_words_as_strings_and_skips_whitespace(when: str, runs: 
 def test_a_when_govaluate_cannot_read_is_an_error(when: str) -> None:
     """workflow/controller/steps.go, `shouldExecute`: a parse error; workflow/controller/dag.go
     marks the task's node Error."""
-    from idp.local.govaluate import WhenError, should_execute
-
     with pytest.raises(WhenError):
         should_execute(when)
 
@@ -284,8 +281,6 @@ def test_an_expired_suspend_without_any_default_errors() -> None:
 
 def test_an_answer_sets_a_supplied_output_once() -> None:
     """workflow/util/util.go, `updateSuspendedNode`: a set output is no longer supplied."""
-    from idp.local.controller import set_outputs
-
     node = {
         "type": "Suspend",
         "phase": "Running",
@@ -299,8 +294,6 @@ def test_an_answer_sets_a_supplied_output_once() -> None:
 
 def test_an_answer_for_an_output_the_node_does_not_expect_is_refused() -> None:
     """workflow/util/util.go, `updateSuspendedNode`: `node is not expecting output parameter`."""
-    from idp.local.controller import set_outputs
-
     node = {"type": "Suspend", "phase": "Running", "outputs": {"parameters": []}}
     with pytest.raises(ValueError, match="not expecting output parameter 'summary'"):
         set_outputs(node, {"summary": "x"})

@@ -16,6 +16,9 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+import yaml
+
+from idp.settings import SEVERITIES
 
 # Each test runs checkov on real plans: slow (`-m 'not slow'` leaves it out).
 pytestmark = pytest.mark.slow
@@ -140,10 +143,6 @@ def test_a_resource_without_the_stack_tag_is_found(checkov: str, tmp_path: Path)
 
 
 def test_every_policy_declares_an_id_a_name_and_a_severity() -> None:
-    import yaml
-
-    from idp.settings import SEVERITIES
-
     for path in sorted(POLICIES.glob("*.yaml")):
         metadata = yaml.safe_load(path.read_text())["metadata"]
         assert metadata["id"].startswith("IDP_"), path.name

@@ -20,8 +20,9 @@ from pytest_mock import MockerFixture
 
 from tests.fakes.callback import Callback, running_callback
 from tests.steps.conftest import Steps, compute_request, passed
+from workflows.steps.cli import main
 from workflows.steps.errors import StepError
-from workflows.steps.notify import clean_token, post
+from workflows.steps.post import clean_token, post
 
 REQUEST_ID = compute_request()["request_id"]
 WORKFLOW = "compute-" + REQUEST_ID
@@ -299,8 +300,6 @@ SMTP_ENV = {
 
 
 def run_notify(monkeypatch: pytest.MonkeyPatch, command: str, *args: str, **env: str) -> int:
-    from workflows.steps.cli import main
-
     monkeypatch.setenv("IDP_REQUEST", json.dumps(compute_request()))
     monkeypatch.delenv("IDP_CALLBACK_URL", raising=False)
     for name, value in (SMTP_ENV | env).items():

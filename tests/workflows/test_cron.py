@@ -9,7 +9,7 @@ import pytest
 from idp.catalog import DEFAULT_CATALOG
 from idp.compile import build
 from idp.manifests import Manifest
-from idp.settings import Settings
+from idp.settings import Settings, SettingsError, load_settings
 
 KINDS = sorted(DEFAULT_CATALOG)
 
@@ -104,7 +104,5 @@ def test_only_the_steps_that_start_runs_see_the_webhook_token(
 
 @pytest.mark.parametrize("schedule", ["* * *", "every day", "0 3 * * * *", "@sometimes"])
 def test_a_schedule_cron_cannot_read_is_refused(schedule: str) -> None:
-    from idp.settings import SettingsError, load_settings
-
     with pytest.raises(SettingsError, match="drift"):
         load_settings(env={"IDP_DRIFT__SCHEDULE": schedule})

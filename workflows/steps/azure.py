@@ -1,12 +1,13 @@
 """Azure checks with azure-identity and azure-mgmt-resource: preflight (region, providers), verify.
 
-The SDK is imported inside `connect`, so only the commands that talk to Azure pay for it. The
-credential is the one `settings.azure_auth` names, never a guess through a chain of them:
-workload identity in the pod, the platform Secret's service principal (as variables, or files
-turned into variables by `credentials`), or the Azure CLI's login for a local run. The endpoint
-is `settings.azure_resource_manager` (another one for a sovereign cloud), with the token scope
-that belongs to it. The subscription's locations are read through the client's `send_request`
-(the `SubscriptionClient` left azure-mgmt-resource in version 25).
+The SDK is imported inside the functions that call it, so only the commands that talk to Azure
+pay for it (azure-identity takes some 110 ms, azure-mgmt-resource 40 more, azure-core 20 of
+those). The credential is the one `settings.azure_auth` names, never a guess through a chain of
+them: workload identity in the pod, the platform Secret's service principal (as variables, or
+files turned into variables by `credentials`), or the Azure CLI's login for a local run. The
+endpoint is `settings.azure_resource_manager` (another one for a sovereign cloud), with the token
+scope that belongs to it. The subscription's locations are read through the client's
+`send_request` (the `SubscriptionClient` left azure-mgmt-resource in version 25).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from workflows.steps.credentials import environment_identity
 from workflows.steps.errors import StepError
 
 LOCATIONS_API_VERSION = "2022-12-01"
@@ -38,8 +40,6 @@ REQUIRED_PROVIDERS: Mapping[tuple[str, str], tuple[str, ...]] = {
 def subscription_id(env: Mapping[str, str] | None = None) -> str:
     """The subscription of the request's environment from the settings, else
     AZURE_SUBSCRIPTION_ID, else ARM_SUBSCRIPTION_ID."""
-    from workflows.steps.credentials import environment_identity
-
     env = os.environ if env is None else env
     chosen = environment_identity(env).get(SUBSCRIPTION_ENV[0])
     if chosen:
@@ -69,7 +69,7 @@ def _quiet_sdk() -> None:
 
 def credential(auth: str) -> Any:
     """The azure-identity credential for a `settings.azure_auth` value."""
-    from azure import identity
+    from azure import identity  # noqa: PLC0415  (heavy: 110 ms; only steps reaching Azure need it)
 
     _quiet_sdk()
 
@@ -84,8 +84,9 @@ def credential(auth: str) -> Any:
 def connect(subscription: str, auth: str, endpoint: str) -> Iterator[Any]:
     """A ResourceManagementClient for `subscription` at `endpoint`, with the credential `auth`
     names; Azure errors become one-line StepErrors."""
-    from azure.core.exceptions import AzureError
-    from azure.mgmt.resource.resources import ResourceManagementClient
+    # heavy (azure-core 20 ms, azure-mgmt-resource 40 more): only preflight and verify need them
+    from azure.core.exceptions import AzureError  # noqa: PLC0415
+    from azure.mgmt.resource.resources import ResourceManagementClient  # noqa: PLC0415
 
     base = endpoint.rstrip("/")
     try:
@@ -102,7 +103,7 @@ def connect(subscription: str, auth: str, endpoint: str) -> Iterator[Any]:
 
 def locations(client: Any, subscription: str) -> set[str]:
     """Names of the locations the subscription can use."""
-    from azure.core.rest import HttpRequest
+    from azure.core.rest import HttpRequest  # noqa: PLC0415  (heavy: 20 ms; only preflight)
 
     url: str | None = f"/subscriptions/{subscription}/locations"
     params: dict[str, str] | None = {"api-version": LOCATIONS_API_VERSION}

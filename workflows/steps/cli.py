@@ -17,7 +17,6 @@ import re
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -45,7 +44,8 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def _shown(value: str) -> str:
+def shown_value(value: str) -> str:
+    """A bad argument's value, cut and quoted, for its error."""
     return repr(value[:SHOWN]) + ("..." if len(value) > SHOWN else "")
 
 
@@ -65,41 +65,9 @@ def kind_argument(value: str) -> str:
     """`--kind`: the form of a kind; which kinds exist is the catalog's to say."""
     if not KIND_FORM.fullmatch(value):
         raise argparse.ArgumentTypeError(
-            f"{_shown(value)} is not a kind: lowercase letters, digits and '-', from a letter"
+            f"{shown_value(value)} is not a kind: lowercase letters, digits and '-', from a letter"
         )
     return value
-
-
-def environment_argument(value: str) -> str:
-    """`--environment` of a day-two step: one of the request environments."""
-    from idp.settings import ENVIRONMENTS
-
-    if value not in ENVIRONMENTS:
-        raise argparse.ArgumentTypeError(
-            f"{_shown(value)} is not an environment ({', '.join(ENVIRONMENTS)})"
-        )
-    return value
-
-
-def name_argument(value: str) -> str:
-    """`--name` of a day-two step: a stack name of the contract (it names the stack's files)."""
-    from idp.contract import NAME_PATTERN
-
-    if not re.fullmatch(NAME_PATTERN, value):
-        raise argparse.ArgumentTypeError(
-            f"{_shown(value)} is not a stack name of the contract ({NAME_PATTERN})"
-        )
-    return value
-
-
-def time_argument(value: str) -> datetime:
-    """`--now`: an RFC 3339 time in the years the registry accepts (`registry.read_time`)."""
-    from workflows.steps.registry import RegistryError, read_time
-
-    try:
-        return read_time(value, "")
-    except RegistryError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _parents() -> dict[str, _Parser]:
@@ -246,6 +214,19 @@ def _day_two_command(name: str) -> Handler:
     return run
 
 
+def _day_two_argument(name: str) -> Callable[[str], object]:
+    """An argparse `type` of `workflows.steps.daytwo`, imported when the argument is parsed (the
+    checks read the contract and the settings, which only the day-two commands load)."""
+
+    def check(value: str) -> object:
+        checker: Callable[[str], object] = getattr(
+            importlib.import_module("workflows.steps.daytwo"), name
+        )
+        return checker(value)
+
+    return check
+
+
 def _day_two(add: Callable[..., argparse.ArgumentParser]) -> None:
     """The commands of the drift and expiry CronWorkflows."""
     stacks = add(
@@ -264,9 +245,14 @@ def _day_two(add: Callable[..., argparse.ArgumentParser]) -> None:
         "out",
     )
     drift.add_argument(
-        "--environment", required=True, type=environment_argument, help="the stack's environment"
+        "--environment",
+        required=True,
+        type=_day_two_argument("environment_argument"),
+        help="the stack's environment",
     )
-    drift.add_argument("--name", required=True, type=name_argument, help="the stack's name")
+    drift.add_argument(
+        "--name", required=True, type=_day_two_argument("name_argument"), help="the stack's name"
+    )
     expire = add(
         "expire",
         _day_two_command("expire"),
@@ -277,7 +263,7 @@ def _day_two(add: Callable[..., argparse.ArgumentParser]) -> None:
     expire.add_argument(
         "--now",
         required=True,
-        type=time_argument,
+        type=_day_two_argument("time_argument"),
         help="{{workflow.scheduledTime}} (RFC 3339): the time the reaper judges by",
     )
     for command in (stacks, expire):

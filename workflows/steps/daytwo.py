@@ -25,8 +25,9 @@ in one line on stderr naming it, and skipped; the exit status then says so:
   every other one. A file whose name is not a stack name of the contract is reported and left
   out (only names of the contract's narrow pattern pass through Argo's parameters).
 
-Bad arguments (`--kind`, `--now`, `--environment`, `--name`) are refused by `cli` before
-anything is read or done: one line, exit 2.
+Bad arguments (`--kind`, `--now`, `--environment`, `--name`) are refused by `cli`'s parser
+before anything is read or done: one line, exit 2 (the last three are checked by the
+`*_argument` functions here, which `cli` imports when it parses them).
 """
 
 from __future__ import annotations
@@ -40,28 +41,53 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from idp.catalog import CatalogError, catalog_for, model_for
+from idp.contract import NAME_PATTERN
+from idp.settings import ENVIRONMENTS, Settings
 from idp.times import rfc3339
-from workflows.steps import outputs, registry, workdir
+from workflows.steps import expiry, outputs, registry, request, runs, workdir
+from workflows.steps.cli import shown_value
 from workflows.steps.delivery import deliver
 from workflows.steps.errors import EXIT_INVALID, StepError
+from workflows.steps.notify import Notice
 from workflows.steps.stack import Stack
 from workflows.steps.terraform import Terraform
 
 if TYPE_CHECKING:
-    from idp.settings import Settings
-    from workflows.steps import expiry
-    from workflows.steps.notify import Notice
     from workflows.steps.stackstore import Store
 
 IN_SYNC, DRIFTED, FAILED = "in-sync", "drifted", "failed"
 UNREADABLE = "unreadable"
 
 
+def environment_argument(value: str) -> str:
+    """`--environment` of a day-two step: one of the request environments."""
+    if value not in ENVIRONMENTS:
+        raise argparse.ArgumentTypeError(
+            f"{shown_value(value)} is not an environment ({', '.join(ENVIRONMENTS)})"
+        )
+    return value
+
+
+def name_argument(value: str) -> str:
+    """`--name` of a day-two step: a stack name of the contract (it names the stack's files)."""
+    if not re.fullmatch(NAME_PATTERN, value):
+        raise argparse.ArgumentTypeError(
+            f"{shown_value(value)} is not a stack name of the contract ({NAME_PATTERN})"
+        )
+    return value
+
+
+def time_argument(value: str) -> datetime:
+    """`--now`: an RFC 3339 time in the years the registry accepts (`registry.read_time`)."""
+    try:
+        return registry.read_time(value, "")
+    except registry.RegistryError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     """The settings, once `--kind` is known to be one of their catalog's kinds."""
-    from idp.catalog import CatalogError, catalog_for, model_for
-    from workflows.steps import request
-
     settings = request.settings()
     try:
         model_for(args.kind, catalog_for(settings.catalog))
@@ -73,12 +99,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 def stacks(args: argparse.Namespace) -> int:
     """OUT/stacks: the registered stacks of the kind, `[{"environment": .., "name": ..}]`,
     at most settings.drift.max_stacks of them (the rest are named in the log)."""
-    from idp.contract import NAME_PATTERN
-
     settings = _settings(args)
     _ready(args)
     found: list[dict[str, str]] = []
-    for environment in _environments():
+    for environment in ENVIRONMENTS:
         store = _store_of(args, environment, settings)
         for name in registry.stacks(store, args.kind, environment):
             if not re.fullmatch(NAME_PATTERN, name):
@@ -103,8 +127,6 @@ def _tell(settings: Settings, notice: Notice, email: str) -> str:
 
 
 def _notice(kind: str, entry: registry.Entry, phase: str, **values: Any) -> Notice:
-    from workflows.steps.notify import Notice
-
     return Notice(request_id=entry.request_id, kind=kind, phase=phase, **values)
 
 
@@ -170,8 +192,6 @@ def _plan_registered(
     args: argparse.Namespace, entry: registry.Entry, settings: Settings
 ) -> tuple[str, str | None]:
     """The plan summary, and the changes when the stack differs from its code (None: none)."""
-    from workflows.steps import request
-
     valid = request.recorded(args.kind, dict(entry.request), settings)
     if valid.action != "provision":
         raise StepError(f"the recorded request's action is {valid.action!r}, not provision")
@@ -189,8 +209,6 @@ def _plan_registered(
 
 
 def _remediate(kind: str, entry: registry.Entry, settings: Settings) -> str:
-    from workflows.steps import runs
-
     try:
         sent = runs.start(settings.webhook_url, kind, entry.request, action="provision")
     except StepError as exc:
@@ -223,9 +241,6 @@ class _Sweep:
 
     def entry(self, environment: str, name: str, store: Store) -> None:
         """Read one entry and do what it is due; a failure is this entry's alone."""
-        from idp.contract import NAME_PATTERN
-        from workflows.steps import expiry
-
         where = _shown(self.kind, environment, name)
         try:
             if not re.fullmatch(NAME_PATTERN, name):
@@ -291,7 +306,7 @@ def expire(args: argparse.Namespace) -> int:
     _ready(args)
     now: datetime = args.now  # an RFC 3339 time of sane years: `cli` checked it
     sweep = _Sweep(args.kind, now, settings, _tell_requester(args.kind, settings))
-    for environment in _environments():
+    for environment in ENVIRONMENTS:
         try:
             sweep.environment(environment, _store_of(args, environment, settings))
         except StepError as exc:  # the store or its listing could not be reached
@@ -318,12 +333,6 @@ def _store_of(args: argparse.Namespace, environment: str, settings: Settings) ->
         ) from None
 
 
-def _environments() -> tuple[str, ...]:
-    from idp.settings import ENVIRONMENTS
-
-    return ENVIRONMENTS
-
-
 def _ready(args: argparse.Namespace) -> None:
     """Check the folders before anything is done, so that a step never acts and then cannot say
     what it did: OUT is made, and the local backend's state folder, if there is one, is one."""
@@ -339,8 +348,6 @@ def _ready(args: argparse.Namespace) -> None:
 def _shown(kind: str, environment: str, name: str) -> str:
     """An entry's name for a log line: as it is when it is a stack name of the contract, else
     quoted (a file name may hold any character, a terminal's control sequences too)."""
-    from idp.contract import NAME_PATTERN
-
     if re.fullmatch(NAME_PATTERN, name):
         return registry.entry_name(kind, environment, name)
     return f"{kind}/{environment}/{name[:60]!r}{registry.SUFFIX}"

@@ -19,6 +19,7 @@ from idp.settings import Settings
 from workflows.steps import notify as notifier
 from workflows.steps.errors import StepError
 from workflows.steps.outcome import absent
+from workflows.steps.post import post, shown_url
 
 CALLBACK_TOKEN_ENV = "IDP_CALLBACK_TOKEN"  # noqa: S105 - the variable name, not a token
 
@@ -85,11 +86,11 @@ def _callback(url: str, made: notifier.Notice, delivery: Delivery) -> None:
         print("notify: no callback_url in settings; callback skipped")
         return
     try:
-        code = notifier.post(url, made.payload(), token=os.environ.get(CALLBACK_TOKEN_ENV, ""))
+        code = post(url, made.payload(), token=os.environ.get(CALLBACK_TOKEN_ENV, ""))
     except StepError as exc:
         delivery.problems += exc.lines
         return
-    print(f"notify: {made.phase} sent to {notifier.shown_url(url)} (HTTP {code})")
+    print(f"notify: {made.phase} sent to {shown_url(url)} (HTTP {code})")
     delivery.sent.append("callback")
 
 

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from idp.times import rfc3339
-from workflows.steps import registry, runs
+from workflows.steps import registry, request, runs
 from workflows.steps.errors import StepError
 
 if TYPE_CHECKING:
@@ -67,8 +67,6 @@ def act(
 ) -> dict[str, Any]:
     """Do what `due` said; what happened, for the reaper's report. Nothing is done for an entry
     whose recorded request does not pass today's contract and settings (it is `failed`)."""
-    from workflows.steps import request
-
     done: dict[str, Any] = {
         "environment": entry.environment,
         "name": entry.name,

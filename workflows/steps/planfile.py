@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgpack
+
 from workflows.steps.errors import StepError
 
 _VARIABLES, _BACKEND = 2, 13
@@ -67,8 +69,6 @@ def _fields(data: bytes) -> Iterator[tuple[int, bytes | int]]:
 
 
 def _dynamic(data: bytes) -> Any:
-    import msgpack
-
     for number, value in _fields(data):
         if number == 1 and isinstance(value, bytes):
             return msgpack.unpackb(value, raw=False, strict_map_key=False)

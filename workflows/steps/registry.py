@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from idp.jsontext import JsonTextError, decode_utf8, scan
 from idp.times import parse_time, rfc3339
 from workflows.steps.stackstore import Store, TooLarge
 
@@ -154,8 +155,6 @@ def _time(document: Mapping[str, Any], key: str, where: str, *, required: bool) 
 def _decode(data: bytes, where: str) -> Any:
     """The JSON value of an entry's bytes, checked before Python's json module sees them (it
     takes NaN, UTF-16 and any depth, the last with a RecursionError)."""
-    from idp.jsontext import JsonTextError, decode_utf8, scan
-
     try:
         text = decode_utf8(data)
     except JsonTextError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from idp.catalog import CatalogError, catalog_for, model_for
-from idp.contract import RequestBase, RequestError, parse_request
+from idp.contract import RequestBase, RequestError, parse_request, validate_request
 from idp.settings import Settings, SettingsError, load_settings
 from workflows.steps.errors import EXIT_INVALID, StepError
 
@@ -72,8 +72,6 @@ def check_arguments(request: RequestBase, env: dict[str, str]) -> None:
 def recorded(kind: str, data: object, current: Settings) -> RequestBase:
     """A request recorded in the stack registry, checked again against today's contract and
     settings before anything is done with it."""
-    from idp.contract import validate_request
-
     try:
         model = model_for(kind, catalog_for(current.catalog))
         return validate_request(

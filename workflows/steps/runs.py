@@ -15,9 +15,9 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from idp.image import WEBHOOK_TOKEN_ENV
 from workflows.steps.errors import StepError
-
-WEBHOOK_TOKEN_ENV = "IDP_WEBHOOK_TOKEN"  # noqa: S105 - the variable's name, not a token
+from workflows.steps.post import post
 
 
 def new_request_id() -> str:
@@ -35,8 +35,6 @@ def start(
 ) -> dict[str, Any]:
     """POST `request` with `changes` and a new request id (or `request_id`) to the kind's
     webhook endpoint; the request as sent. StepError when the webhook did not accept it."""
-    from workflows.steps.notify import post
-
     sent = {**request, **changes, "request_id": request_id or new_request_id()}
     token = os.environ.get(WEBHOOK_TOKEN_ENV, "")
     if not token:

@@ -295,8 +295,9 @@ class RetailPrices:
         return found
 
     def _page(self, url: str, params: Mapping[str, str] | None, seconds: float) -> bytes:
-        import requests
-        import urllib3
+        # heavy (requests 35 ms, urllib3 with it): only a cost estimate that asks for prices
+        import requests  # noqa: PLC0415
+        import urllib3  # noqa: PLC0415
 
         if self._session is None:
             self._session = requests.Session()
