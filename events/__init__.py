@@ -1,52 +1,6 @@
-"""Argo Events objects: the EventBus, the webhook EventSource and one Sensor per kind.
+"""The provisioning pipeline's Argo Events side: the EventBus, the webhook EventSource and one
+Sensor per kind (`objects` gathers them), and `render`, the Sensor's rules in plain Python.
 
-Hera is imported only inside `manifests`, as in `workflows`.
+This file imports nothing: the local runner imports `events.render`, and with it this package,
+and must not pay for Hera's import.
 """
-
-from __future__ import annotations
-
-from collections.abc import Mapping
-
-from idp.catalog import Catalog
-from idp.contract import RequestBase
-from idp.manifests import Manifest
-from idp.settings import Settings
-
-
-def manifests(
-    settings: Settings, catalog: Catalog, templates: Mapping[str, Manifest]
-) -> list[Manifest]:
-    """The bus, the webhook, the sensors' RBAC, and a Sensor per kind (on the NATS streaming
-    bus, one per route: `events.sensors.deployed`).
-
-    `templates` maps each kind to its compiled WorkflowTemplate: a sensor's parameters are
-    derived from that template's argument list (a preview template has the same).
-    """
-    from events.eventbus import event_bus
-    from events.rbac import sensor_rbac
-    from events.sensors import deployed, sensor
-    from events.webhook import event_source
-
-    return [
-        event_bus(settings).manifest(),
-        event_source(settings, catalog),
-        *sensor_rbac(settings),
-        *(
-            found
-            for kind, model in catalog.items()
-            for found in deployed(
-                model, templates[kind], sensor(model, templates[kind], settings), settings
-            )
-        ),
-    ]
-
-
-def kind_sensor(model: type[RequestBase], settings: Settings) -> Manifest:
-    """One kind's Sensor, built from that kind's WorkflowTemplate (for `idp render`: on the
-    NATS streaming bus, the Sensors compiled for the kind are its routes, which take each event
-    where this one does)."""
-    from events.sensors import sensor
-    from workflows import objects
-
-    template = objects.templates(settings, {model.kind: model})[model.kind]
-    return sensor(model, template, settings)

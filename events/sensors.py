@@ -42,6 +42,7 @@ from events.webhook import pod_security_context
 from idp import labels
 from idp.contract import LONGEST_REQUEST_ID, RequestBase, takes_preview
 from idp.manifests import PART_OF, Manifest
+from idp.pipeline import preview_template_name
 from idp.settings import Settings
 
 DEPENDENCY = "request"
@@ -93,8 +94,6 @@ def routes(model: type[RequestBase], template: Manifest) -> list[Route]:
     )
     if not takes_preview(model):
         return [request]
-    from workflows.pipeline import preview_template_name
-
     preview = Route(
         PREVIEW_DEPENDENCY,
         f"create-{kind}-preview-workflow",

@@ -14,6 +14,7 @@ neither Hera nor the HTTP stack, re2 or shtab.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -75,8 +76,26 @@ def resolve(target: str) -> Any:
 
 
 def handler(target: str) -> Handler:
-    """The handler of a sub-command (`HANDLERS`)."""
-    found: Handler = resolve(target)
+    """The handler of a sub-command (`HANDLERS`), its modules imported now.
+
+    What a command imports lives as long as the process, so the first command of a process
+    imports with the cyclic collector paused and then sets what it loaded aside (`gc.freeze`):
+    Hera's models are some hundred thousand objects that every full collection of a compile
+    would walk again, about 0.4 s of a 60-kind compile (`benchmarks/bench_compile.py`). Once
+    per process: a process that runs many commands (the tests) freezes only what the first
+    one found.
+    """
+    if gc.get_freeze_count():
+        found: Handler = resolve(target)
+        return found
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        found = resolve(target)
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
     return found
 
 

@@ -21,14 +21,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import events
+from events import objects as events
 from idp.admin import admin_rbac
 from idp.approvers import approver_rbac
 from idp.backstage import FOLDER, compiled_files
 from idp.catalog import DEFAULT_CATALOG, Catalog
 from idp.manifests import Manifest, file_name, kustomization, to_yaml
 from idp.settings import Settings
-from workflows import objects
+from workflows import objects as workflows
 
 MARKER = ".idp-compiled"
 MAX_MARKER = 1 << 20
@@ -41,13 +41,13 @@ class CompileError(RuntimeError):
 
 def build(settings: Settings, catalog: Catalog = DEFAULT_CATALOG) -> list[Manifest]:
     """Every manifest of the platform, in a stable order."""
-    templates = objects.templates(settings, catalog)
+    templates = workflows.templates(settings, catalog)
     try:
         event_objects = events.manifests(settings, catalog, templates)
     except ValueError as exc:  # a request model the Sensor's filters cannot express
         raise CompileError(str(exc)) from exc
     manifests = [
-        *objects.manifests(settings, templates, catalog),
+        *workflows.manifests(settings, templates, catalog),
         *event_objects,
         *admin_rbac(settings),
         *approver_rbac(settings),

@@ -18,6 +18,17 @@ APPLY = "apply"
 NOTIFY_APPROVERS = "notify-approvers"
 TASKS = (PLAN, NOTIFY_APPROVERS, APPROVAL, APPLY)
 
+
+def template_name(kind: str) -> str:
+    """The WorkflowTemplate a kind's sensor and `idp run` submit a request from."""
+    return f"{kind}-provision-workflow"
+
+
+def preview_template_name(kind: str) -> str:
+    """The WorkflowTemplate a kind's sensor and `idp run` submit a preview from."""
+    return f"{kind}-preview-workflow"
+
+
 # The phases of the step programs that reach outside (Azure, checkov), which `idp local --stub
 # PHASE=Succeeded` may stand in for on a machine without them.
 STUBBABLE_PHASES = ("preflight", "policy", "cost", "verify")

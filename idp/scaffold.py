@@ -21,7 +21,7 @@ import re
 import sys
 from pathlib import Path
 
-from events import kind_sensor
+from events.objects import kind_sensor
 from events.render import event_from_text, render
 from idp import tfvars
 from idp.catalog import DEFAULT_CATALOG

@@ -52,7 +52,7 @@ def test_the_authoring_imports_are_what_the_authoring_extra_installs() -> None:
         (["compile", "--out", "out"], "hera"),
         (["local", "compute", EXAMPLE], "hera"),
         (["list"], "hera"),
-        (["render", "compute", EXAMPLE], "re2"),
+        (["render", "compute", EXAMPLE], "hera"),
         (["tfvars", "compute"], "re2"),
         (["completion", "bash"], "shtab"),
     ],

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from events import kind_sensor
+from events.objects import kind_sensor
 from events.render import event_from_text, render
 from idp.catalog import DEFAULT_CATALOG
 from idp.image import LOCAL_STUB_ENV

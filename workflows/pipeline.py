@@ -97,6 +97,8 @@ from idp.pipeline import (
     PLAN_PARAMETERS,
     REJECTED,
     UNANSWERED,
+    preview_template_name,
+    template_name,
 )
 from idp.settings import Settings
 from workflows.pods import (
@@ -108,17 +110,6 @@ from workflows.pods import (
     volumes,
 )
 from workflows.steps.request import argument_env
-
-
-def template_name(kind: str) -> str:
-    """The WorkflowTemplate a kind's sensor and `idp run` submit a request from."""
-    return f"{kind}-provision-workflow"
-
-
-def preview_template_name(kind: str) -> str:
-    """The WorkflowTemplate a kind's sensor and `idp run` submit a preview from."""
-    return f"{kind}-preview-workflow"
-
 
 # What a preview's Workflow is labelled with (`idp list` tells a preview by it).
 ACTION_LABEL = labels.PREFIX + "action"

@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from events import kind_sensor
+from events.objects import kind_sensor
 from events.render import Dropped, TriggerFailed, event_from_text, render
 from idp.argo import status
 from idp.argo.client import ArgoClient

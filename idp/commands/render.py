@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from events import kind_sensor
+from events.objects import kind_sensor
 from events.render import Dropped, Refused, TriggerFailed, event_from_text, render
 from events.sensors import WHOLE_REQUEST
 from idp.catalog import catalog_for, model_for

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from events import kind_sensor
+from events.objects import kind_sensor
 from events.render import event_from_text, render
 from idp.catalog import model_for
 from idp.manifests import Manifest

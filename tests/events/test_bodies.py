@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from events import kind_sensor
+from events.objects import kind_sensor
 from events.render import Dropped, Refused, event_from_text, render, render_all
 from idp.catalog import DEFAULT_CATALOG
 from idp.contract import RequestError, parse_request

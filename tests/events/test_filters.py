@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from events import kind_sensor
 from events.filters import CONTROL, INVISIBLE, SPACES, contract_pattern
+from events.objects import kind_sensor
 from events.render import event_from_text, render
 from events.sensors import SensorError, check
 from idp.catalog import DEFAULT_CATALOG

@@ -9,9 +9,9 @@ from typing import Any, ClassVar, Literal
 
 import pytest
 
-from events import kind_sensor
 from events.eventbus import event_bus
 from events.filters import SPACES, data_filters
+from events.objects import kind_sensor
 from events.render import event_from_text, render, render_all
 from idp.catalog import DEFAULT_CATALOG
 from idp.compile import CompileError, build

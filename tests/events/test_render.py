@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from events import kind_sensor
+from events.objects import kind_sensor
 from events.render import Dropped, event_from_text, render
 from idp.catalog import DEFAULT_CATALOG, argument_defaults
 from idp.cli import main
