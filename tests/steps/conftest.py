@@ -26,7 +26,9 @@ from typing import Any
 import pytest
 
 from idp.image import LOCAL_STUB_ENV
+from tests.argo.fake_webhook import FakeWebhook, serving
 from tests.fakes.azure import SUBSCRIPTION, FakeArm, fake_arm, write_az
+from tests.fakes.callback import Callback, running_callback
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_MODULE = ROOT / "tests" / "fixtures" / "terraform" / "compute"
@@ -250,6 +252,20 @@ def applied(steps: Steps) -> Steps:
     passed(steps.plan("first-plan"))
     passed(steps.apply("first-plan"))
     return steps
+
+
+@pytest.fixture
+def callback() -> Iterator[Callback]:
+    """The callback the notices go to, on loopback, recording each POST."""
+    with running_callback() as server:
+        yield server
+
+
+@pytest.fixture
+def webhook() -> Iterator[FakeWebhook]:
+    """The platform's webhook, as the day-two steps post new runs to it."""
+    with serving(FakeWebhook()) as fake:
+        yield fake
 
 
 @pytest.fixture

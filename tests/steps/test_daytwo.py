@@ -8,32 +8,19 @@ Terraform shows up in a refreshed state; the webhook the reaper starts runs thro
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from tests.argo.fake_webhook import FakeWebhook, serving
-from tests.fakes.callback import Callback, running_callback
+from tests.argo.fake_webhook import FakeWebhook
+from tests.fakes.callback import Callback
 from tests.steps.conftest import Steps, compute_request, passed
 
 # Each test runs the step programs with real Terraform: slow (`-m 'not slow'` leaves it out).
 pytestmark = pytest.mark.slow
 
 STACK = ["--backend", "local"]
-
-
-@pytest.fixture
-def callback() -> Iterator[Callback]:
-    with running_callback() as server:
-        yield server
-
-
-@pytest.fixture
-def webhook() -> Iterator[FakeWebhook]:
-    with serving(FakeWebhook()) as fake:
-        yield fake
 
 
 def provision(steps: Steps, request: dict[str, Any] | None = None) -> None:

@@ -16,15 +16,15 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.argo.fake_webhook import FakeWebhook, serving
-from tests.fakes.callback import Callback, running_callback
+from tests.argo.fake_webhook import FakeWebhook
+from tests.fakes.callback import Callback
 from tests.steps.conftest import Steps, compute_request, passed, pod_environment
 from tests.steps.test_daytwo import provision, reaper_env
 
@@ -50,18 +50,6 @@ def registered(steps: Steps, provisioned: Path) -> Steps:
     """This test's copy of the provisioned stack's state folder, registry entry included."""
     shutil.copytree(provisioned, steps.tmp / "state")
     return steps
-
-
-@pytest.fixture
-def callback() -> Iterator[Callback]:
-    with running_callback() as server:
-        yield server
-
-
-@pytest.fixture
-def webhook() -> Iterator[FakeWebhook]:
-    with serving(FakeWebhook()) as fake:
-        yield fake
 
 
 def entry_path(steps: Steps, name: str = GOOD, environment: str = "dev") -> Path:

@@ -11,7 +11,6 @@ import smtplib
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from unittest.mock import MagicMock
 
@@ -36,12 +35,6 @@ IDENTITY = [
     "--requester-email",
     "ann@example.com",
 ]
-
-
-@pytest.fixture
-def callback() -> Iterator[Callback]:
-    with running_callback() as server:
-        yield server
 
 
 def settings_env(callback: Callback) -> dict[str, str]:
