@@ -14,6 +14,7 @@ last of a key given twice, so before it reads, `checked_variables` refuses, one 
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 from collections.abc import Mapping
@@ -122,8 +123,6 @@ def _unknown(name: str, known: list[str]) -> str:
             f"settings: {name}: IDP_* variables reach one level into a section; "
             f"give {section} as a JSON object instead"
         )
-    import difflib  # noqa: PLC0415  (0.7 ms on every start; only a misspelt IDP_* name needs it)
-
     close = difflib.get_close_matches(name.upper(), [*known, *NOT_SETTINGS], n=1, cutoff=0.6)
     hint = f"did you mean {close[0]}?" if close else "no setting has a similar name"
     return f"settings: {name} is not a setting; {hint} (idp/settings/model.py lists every setting)"
