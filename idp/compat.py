@@ -1,7 +1,7 @@
 """Which releases of the Argo products the compiled objects support, and what each one knows.
 
 One table per product, each fact with the release it was read from. Settings are checked
-against it (a value every supported release accepts), and the README's compatibility table
+against it (a value every supported release accepts), and docs/compatibility.md
 states the same ranges. A product is a `Product` of its own release type, so another product
 (with other facts) fits beside Argo Events without changing the ones here.
 
@@ -146,8 +146,14 @@ RULES = (
         {"v4.0": "v4.0.0", "v4.1": "v4.1.0"},
     ),
     Rule(
-        "a Workflow stopped or terminated while it waits for its mutex ends Failed",
-        "operator.go operate (argo-workflows #16776)",
+        "a Workflow terminated while it waits for its mutex ends Failed",
+        "operator.go releaseLocksForPendingShuttingdownWfs (argo-workflows #16776)",
+        {"v4.0": "v4.0.10", "v4.1": "v4.1.2"},
+    ),
+    Rule(
+        "a node waiting for its template's mutex fails when its Workflow is stopped or "
+        "terminated (the drift CronWorkflow's checks)",
+        "operator.go failNodesWithoutCreatedPodsAfterDeadlineOrShutdown (argo-workflows #16777)",
         {"v4.0": "v4.0.10", "v4.1": "v4.1.2"},
     ),
 )
@@ -156,8 +162,10 @@ RULES = (
 OUT = (
     (
         "v4.0.0 to v4.0.9, v4.1.0, v4.1.1",
-        "a request stopped or terminated while it waits for its stack's mutex ends Succeeded "
-        "(operator.go operate; fixed in v4.0.10 and v4.1.2)",
+        "a request terminated while it waits for its stack's mutex ends Succeeded "
+        "(operator.go releaseLocksForPendingShuttingdownWfs), and a drift check waiting for "
+        "the stack's mutex ignores a stop until the lock frees up "
+        "(failNodesWithoutCreatedPodsAfterDeadlineOrShutdown); both fixed in v4.0.10 and v4.1.2",
     ),
     (
         "v3.7 and older",

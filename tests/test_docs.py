@@ -330,8 +330,17 @@ def test_the_compatibility_page_names_the_support_matrix_and_what_is_out() -> No
     assert compat.release_range(compat.ARGO_EVENTS) in text
     for releases, _ in compat.OUT:
         assert f"| {releases} |" in text
+    rows = {
+        cells[0]: cells[1:]
+        for line in text.replace("`", "").splitlines()
+        if line.startswith("| ")
+        and len(cells := [c.strip() for c in line.strip("|").split("|")]) == 3
+    }
     for rule in compat.RULES:
-        assert rule.name.split(";")[0].replace("`", "") in text.replace("`", "")
+        where, since = rows[rule.name.replace("`", "")]  # the row, word for word
+        assert since == ", ".join(rule.since.values()), rule.name
+        named = set(re.findall(r"[\w./#-]+", where))
+        assert set(re.findall(r"[\w./#-]+", rule.upstream)) <= named, rule.name
 
 
 @pytest.mark.parametrize(

@@ -357,8 +357,8 @@ def test_terminate_runs_no_exit_handler() -> None:
 
 
 def test_global_outputs_are_recorded_on_the_workflow() -> None:
-    """workflow/controller/operator.go, `addParamToGlobalScope`: a globalName output becomes a
-    workflow output."""
+    """workflow/controller/operator.go, `podReconciliation` -> `addOutputsToGlobalScope` ->
+    `addParamToGlobalScope`: a globalName output becomes a workflow output."""
     template = container(
         "a",
         outputs={
@@ -958,8 +958,9 @@ def test_workflow_scheduled_time_is_the_scheduled_time_annotation() -> None:
 
 
 def test_without_the_annotation_workflow_scheduled_time_stays_as_written() -> None:
-    """util/variables/keys/runtime.go, `WorkflowScheduledTime`: on a Workflow no cron made, the
-    tag is left in place."""
+    """workflow/controller/operator.go, `setGlobalParameters`: the tag is set only from the
+    scheduled-time annotation (v4.0.10 as `GlobalVarWorkflowCronScheduleTime`, v4.1.2 through
+    util/variables/keys `WorkflowScheduledTime`), so on a Workflow no cron made it stays."""
     step = container("a")
     step["container"]["args"] = ["{{workflow.scheduledTime}}"]
     _, executor = run([dag({"name": "a", "template": "a"}), step])

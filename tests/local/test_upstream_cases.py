@@ -83,7 +83,8 @@ def test_depends_joins_task_results_with_and_and_or() -> None:
     """test/e2e/functional/dag-depends.yaml, asserted by test/e2e/functional_test.go
     `TestDAGDepends`: beside a passing task and a failing one, a task that accepts the failing
     one's success or failure runs, one that needs either to pass runs, one that needs both to
-    pass is Omitted."""
+    pass is Omitted (workflow/common/ancestry.go `GetTaskDependsLogic` reads the expression,
+    workflow/controller/dag.go `evaluateDependsLogic` decides)."""
     workflow, _ = run(
         [
             dag(
