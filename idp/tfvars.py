@@ -358,10 +358,16 @@ def planned(root: Path, catalog: Catalog) -> dict[Path, str]:
 def write(root: Path, catalog: Catalog) -> dict[Path, bool]:
     """Write every planned variables.tf; each path with whether its text changed."""
     files = planned(root, catalog)
+    odd = [str(path) for path in files if path.exists() and not path.is_file()]
+    if odd:  # refused before anything is written
+        raise TfvarsError(f"not a file, so not written: {', '.join(odd)}")
     changed: dict[Path, bool] = {}
     for path, text in files.items():
-        before = path.read_text(encoding="utf-8") if path.is_file() else None
-        changed[path] = before != text
-        if before != text:
-            path.write_text(text, encoding="utf-8")
+        try:
+            before = path.read_bytes().decode("utf-8", "replace") if path.exists() else None
+            changed[path] = before != text
+            if before != text:
+                path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise TfvarsError(f"{path}: cannot write it ({exc.strerror or exc})") from exc
     return changed

@@ -483,6 +483,21 @@ def test_idp_tfvars_write_writes_nothing_when_a_kind_has_no_module(
     assert not (tmp_path / "terraform" / "compute" / "variables.tf").exists()
 
 
+def test_idp_tfvars_write_refuses_a_folder_where_a_variables_tf_goes_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for kind in KINDS:
+        (tmp_path / "terraform" / kind).mkdir(parents=True)
+    (tmp_path / "terraform" / "storage" / "variables.tf").mkdir()
+
+    assert main(["tfvars", "--write", "--root", str(tmp_path)]) == 1
+
+    err = capsys.readouterr().err
+    assert f"not a file, so not written: {tmp_path}/terraform/storage/variables.tf" in err
+    assert len(err.splitlines()) == 1
+    assert not (tmp_path / "terraform" / "compute" / "variables.tf").exists()
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
