@@ -19,6 +19,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 from events import objects as events
@@ -53,7 +54,7 @@ def build(settings: Settings, catalog: Catalog = DEFAULT_CATALOG) -> list[Manife
         *approver_rbac(settings),
     ]
     names = [file_name(m) for m in manifests]
-    duplicated = sorted({n for n in names if names.count(n) > 1})
+    duplicated = sorted(n for n, count in Counter(names).items() if count > 1)
     if duplicated:
         raise CompileError(f"two objects would be written to the same file: {duplicated}")
     return manifests
@@ -92,9 +93,9 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
-def _marker(folder: Path, names: list[str]) -> str:
+def _marker(digests: dict[str, str]) -> str:
     """The marker's text: a header, then `<sha256>  <name>` for each file written."""
-    return _HEADER + "\n" + "".join(f"{_sha256(folder / n)}  {n}\n" for n in sorted(names))
+    return _HEADER + "\n" + "".join(f"{digests[n]}  {n}\n" for n in sorted(digests))
 
 
 def _recorded(marker: Path) -> dict[str, str] | None:
@@ -146,9 +147,12 @@ def _swap_in(files: dict[str, str], staging: Path, out: Path, folders: tuple[str
     """Fill `staging`, then put it in place of `out` with two renames."""
     for folder in folders:
         (staging / folder).mkdir()
+    digests = {}
     for name, text in files.items():
-        (staging / name).write_text(text, encoding="utf-8")
-    (staging / MARKER).write_text(_marker(staging, list(files)), encoding="utf-8")
+        data = text.encode("utf-8")
+        (staging / name).write_bytes(data)
+        digests[name] = hashlib.sha256(data).hexdigest()
+    (staging / MARKER).write_text(_marker(digests), encoding="utf-8")
     os.chmod(staging, 0o755)  # noqa: S103 - mkdtemp is 0700; output is for everyone to read
     if not out.exists():
         staging.rename(out)
