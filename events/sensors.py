@@ -42,7 +42,7 @@ from events.webhook import pod_security_context
 from idp import labels
 from idp.contract import LONGEST_REQUEST_ID, RequestBase, takes_preview
 from idp.manifests import PART_OF, Manifest
-from idp.pipeline import preview_template_name
+from idp.pipeline import preview_name_prefix, preview_template_name, workflow_name_prefix
 from idp.settings import Settings
 
 DEPENDENCY = "request"
@@ -56,16 +56,6 @@ RATE_LIMIT = em.RateLimit(unit="Second", requests_per_unit=10)
 
 def sensor_name(kind: str) -> str:
     return f"{kind}-provision-sensor"
-
-
-def workflow_name_prefix(kind: str) -> str:
-    """Workflows are named prefix + request_id: the idempotency key makes the name."""
-    return f"{kind}-"
-
-
-def preview_name_prefix(kind: str) -> str:
-    """A preview's Workflow: its own prefix, so that it never takes the request's name."""
-    return f"{kind}-preview-"
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,8 @@ from hera.events.models.io.k8s.apimachinery.pkg.util.intstr import IntOrString
 from events.shape import dump
 from idp.catalog import Catalog
 from idp.manifests import PART_OF, Manifest
+from idp.pipeline import endpoint
 from idp.settings import Settings
-
-
-def endpoint(kind: str) -> str:
-    """The URL path a kind's requests are POSTed to."""
-    return f"/{kind}"
 
 
 def pod_security_context() -> PodSecurityContext:

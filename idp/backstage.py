@@ -32,13 +32,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from events.sensors import workflow_name_prefix
-from events.webhook import endpoint
 from idp.argo.status import ui_link
 from idp.catalog import Catalog
-from idp.contract import RequestBase, field_rules, request_schema
+from idp.contract import PREVIEW, RequestBase, field_rules, request_schema, takes_preview
 from idp.errors import EXIT_USAGE, CommandError
 from idp.manifests import Manifest, to_yaml
+from idp.pipeline import endpoint, preview_name_prefix, workflow_name_prefix
 from idp.settings import PLACEHOLDER_ARGO_UI_URL, Settings
 
 API_VERSION = "scaffolder.backstage.io/v1beta3"
@@ -48,7 +47,6 @@ TOKEN_VARIABLE = "IDP_WEBHOOK_TOKEN"  # noqa: S105 - the name of a variable, not
 FOLDER = "backstage"  # where `idp compile` writes them: not listed in kustomization.yaml
 PROXY_FILE = "app-config.idp.yaml"
 LOCATION_FILE = "catalog-info.yaml"
-PREVIEW = "preview"
 STEP = "request"
 TASK_ID = "context.task.id"
 
@@ -87,11 +85,6 @@ def actions(model: type[RequestBase]) -> tuple[str, ...]:
     """The actions the contract allows, preview first when it is one of them."""
     allowed = field_rules(model)["action"].choices
     return tuple(sorted(allowed, key=lambda action: action != PREVIEW))
-
-
-def offers_preview(model: type[RequestBase]) -> bool:
-    """Whether the contract takes `action: preview`: the form offers it only then."""
-    return PREVIEW in actions(model)
 
 
 def requester(name: str) -> str:
@@ -306,9 +299,11 @@ def _output(model: type[RequestBase], settings: Settings) -> dict[str, Any]:
             "or ask for your Backstage profile to carry them, and start over.",
         }
     ]
-    if offers_preview(model):
+    if takes_preview(model):
         previewed = f"{sent} and parameters.action == '{PREVIEW}'"
-        links.append(_link("The preview in the Argo UI", f"{PREVIEW}-", previewed, kind, settings))
+        links.append(
+            _link("The preview in the Argo UI", preview_name_prefix(kind), previewed, settings)
+        )
         text.append(
             {
                 "title": "Next",
@@ -319,7 +314,7 @@ def _output(model: type[RequestBase], settings: Settings) -> dict[str, Any]:
             }
         )
         sent = f"{sent} and parameters.action != '{PREVIEW}'"
-    links.append(_link("The run in the Argo UI", "", sent, kind, settings))
+    links.append(_link("The run in the Argo UI", workflow_name_prefix(kind), sent, settings))
     text.append(
         {
             "title": "Next",
@@ -331,9 +326,9 @@ def _output(model: type[RequestBase], settings: Settings) -> dict[str, Any]:
     return {"links": links, "text": text}
 
 
-def _link(title: str, infix: str, condition: str, kind: str, settings: Settings) -> dict[str, Any]:
-    """A link to the Workflow `<kind>-<infix><request_id>` in the Argo UI."""
-    name = f"{workflow_name_prefix(kind)}{infix}{expression(TASK_ID)}"
+def _link(title: str, prefix: str, condition: str, settings: Settings) -> dict[str, Any]:
+    """A link to the Workflow `<prefix><request_id>` in the Argo UI."""
+    name = f"{prefix}{expression(TASK_ID)}"
     return {
         "title": title,
         "icon": "dashboard",

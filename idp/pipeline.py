@@ -29,6 +29,21 @@ def preview_template_name(kind: str) -> str:
     return f"{kind}-preview-workflow"
 
 
+def workflow_name_prefix(kind: str) -> str:
+    """A request's Workflow is named prefix + request_id: the idempotency key makes the name."""
+    return f"{kind}-"
+
+
+def preview_name_prefix(kind: str) -> str:
+    """A preview's Workflow: its own prefix, so that it never takes the request's name."""
+    return f"{kind}-preview-"
+
+
+def endpoint(kind: str) -> str:
+    """The webhook's URL path a kind's requests are POSTed to."""
+    return f"/{kind}"
+
+
 # The phases of the step programs that reach outside (Azure, checkov), which `idp local --stub
 # PHASE=Succeeded` may stand in for on a machine without them.
 STUBBABLE_PHASES = ("preflight", "policy", "cost", "verify")

@@ -20,7 +20,8 @@ def loaded(module: str) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "module", ["idp.argo.status", "idp.pipeline", "idp.actor", "idp.tokens", "idp.compat"]
+    "module",
+    ["idp.argo.status", "idp.pipeline", "idp.actor", "idp.tokens", "idp.compat", "idp.backstage"],
 )
 def test_a_shared_module_loads_neither_hera_nor_the_templates(module: str) -> None:
     found = loaded(module)
