@@ -16,7 +16,7 @@ In this order:
    written, or its choices, anchored; a length filter where the pattern does not bound the
    length; for an integer its range; for free text (a string without pattern or choices) its
    length, none of the characters in `CONTROL` (and, where the contract wants printable text,
-   `INVISIBLE`), no `{{` or `}}`, and a character outside `SPACES`.
+   `INVISIBLE`), no `{{`, `}}` or `$`, and a character outside `SPACES`.
 
 Every filter accepts all that the contract accepts (tests hold it). What no filter can check
 is left to the validate step and listed in the README.
@@ -36,7 +36,14 @@ from hera.events import models as em
 
 from events import goregexp
 from events.delivery import BODY
-from idp.contract import MAX_STRING, PREVIEW, FieldRule, RequestBase, field_rules
+from idp.contract import (
+    FORBIDDEN_MARKS,
+    MAX_STRING,
+    PREVIEW,
+    FieldRule,
+    RequestBase,
+    field_rules,
+)
 from idp.settings import Settings
 
 # Refused in every string by the contract (`_no_templating`): C0 controls, DEL, U+FFFD.
@@ -56,7 +63,8 @@ SPACES = (
     r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}"
     r"\x{202F}\x{205F}\x{3000}"
 )
-TEMPLATING = r"\{\{|\}\}"
+# The contract's marks refused in every string (`{{`, `}}`, `$`): one `!=` filter.
+TEMPLATING = "|".join(re.escape(mark) for mark in FORBIDDEN_MARKS)
 _JSON_STRING = r'"(?:[^"\\\x{FFFD}]|\\.)%s"'
 _JSON_INTEGER = r"-?(?:0|[1-9][0-9]*)"
 _UNBOUNDED = re.compile(r"[*+]|\{[0-9]+,\}")

@@ -48,7 +48,14 @@ EMAIL_PATTERN = r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za
 VM_SIZE_PATTERN = r"^Standard_[A-Za-z0-9_]{2,40}$"
 DB_SKU_PATTERN = r"^[A-Za-z0-9_]{1,40}$"
 MAX_DEPTH = 32  # a request is one flat object; deeper text never reaches Python's json
-_FORBIDDEN = re.compile(r"\{\{|\}\}|[\x00-\x1f\x7f\ufffd]")
+# Refused in every string of a request, as written: Argo's templating (`{{`, `}}`: a parameter
+# is substituted into the Workflow's text) and `$` (a pod's environment takes request values,
+# and Kubernetes expands `$(VAR)` in an env value against the container's other variables, the
+# platform's Secret among them; `$$` becomes `$`). The Sensor's filters are built from these.
+FORBIDDEN_MARKS = ("{{", "}}", "$")
+_FORBIDDEN = re.compile(
+    "|".join(re.escape(mark) for mark in FORBIDDEN_MARKS) + r"|[\x00-\x1f\x7f\ufffd]"
+)
 _LONGEST_INT = 4000  # digits; Python's int() refuses more than 4300
 
 
@@ -63,7 +70,8 @@ class RequestError(ValueError):
 def _no_templating(value: str) -> str:
     if _FORBIDDEN.search(value):
         raise ValueError(
-            "must not contain '{{', '}}', control characters or U+FFFD (a mis-decoded character)"
+            "must not contain '{{' or '}}' (Argo templating), '$' (Kubernetes expands $(VAR) "
+            "in a pod's environment), control characters or U+FFFD (a mis-decoded character)"
         )
     return value
 
@@ -186,7 +194,7 @@ class FieldRule:
     max_length: int | None = None
     minimum: int | None = None
     maximum: int | None = None
-    no_templating: bool = False  # no '{{', '}}', control characters or U+FFFD
+    no_templating: bool = False  # no '{{', '}}', '$', control characters or U+FFFD
     printable: bool = False  # printable characters, not only spaces
 
 

@@ -5,7 +5,9 @@ fan-out over the list, `settings.drift.parallelism` at a time): a plan from the 
 never an apply, under the same mutex as the stack's provisioning runs, so a check never reads
 a state a run is changing. Each check publishes its result (in sync, drifted, failed) as a
 parameter and an artifact; a stack that could not be checked fails its node, and the DAG goes on
-with the others (`failFast: false`) and ends Failed. Only stack identities (environment and name,
+with the others (`failFast: false`) and ends Failed. An environment whose registry cannot be
+listed fails the `stacks` node alone: the other environments' stacks are still listed and
+checked, and the run ends Failed. Only stack identities (environment and name,
 both of the contract's narrow patterns) pass through Argo's parameters; the recorded request is
 read by the check itself.
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hera.workflows import DAG, Artifact, CronWorkflow, Task
+from hera.workflows import DAG, Artifact, CronWorkflow, Parameter, Task
 from hera.workflows import models as m
 
 from idp.contract import RequestBase
@@ -29,6 +31,13 @@ from workflows.pipeline import out_parameter, run_spec, stack_mutex
 from workflows.pods import OUT_DIR, WORK_DIR, stack_args, step, webhook_token
 
 DRIFT_ENTRYPOINT = "drift"
+# The checks fan out over what `stacks` listed, also when it failed: an environment whose
+# registry cannot be listed fails the `stacks` node (and so the run) but leaves the others'
+# stacks in its output. The executor saves a failed container's output parameters too, the
+# default when the file is missing (`SaveParameters` after the main container's end, whatever its
+# exit code: cmd/argoexec/commands/wait.go, `waitContainer`, on v4.0; workflow/executor/
+# postmain.go, `PostMain`, on v4.1).
+LISTED = "stacks.Succeeded || stacks.Failed"
 EXPIRY_ENTRYPOINT = "expire"
 HISTORY = 3  # finished runs of each CronWorkflow kept
 
@@ -72,7 +81,11 @@ def drift_cron(model: type[RequestBase], settings: Settings) -> CronWorkflow:
         deadline_seconds=300,
         retry=True,
         request_env=False,
-        outputs=[out_parameter("stacks", "stacks")],
+        # the list of the environments that could be listed, also when another could not
+        # (the node Failed); none at all when nothing was written (its default)
+        outputs=[
+            Parameter(name="stacks", value_from=m.ValueFrom(path=f"{OUT_DIR}/stacks", default="[]"))
+        ],
     )
     check = step(
         "check",
@@ -108,7 +121,7 @@ def drift_cron(model: type[RequestBase], settings: Settings) -> CronWorkflow:
             Task(
                 name="check",
                 template="check",
-                depends="stacks.Succeeded",
+                depends=LISTED,
                 with_param="{{tasks.stacks.outputs.parameters.stacks}}",
                 arguments=m.Arguments(
                     parameters=[

@@ -10,9 +10,10 @@ Flow (an entrypoint DAG, then one exit handler):
 A preview (`action: preview`) runs from its own template, built of the same pieces: the same
 arguments, the same plan step (which plans without the state lock, saves nothing and writes
 `next: done`) and the same exit handler (outcome `previewed`, one notice with the changes, the
-findings and the cost). It has no approval, no apply and no Workflow mutex: nothing it does
-needs the stack to itself, so it never waits behind a request of its stack that holds the
-mutex while it waits for approval.
+findings and the cost) less the arguments that read the approval's and apply's outputs, which
+Argo would refuse in a template that declares none of them. It has no approval, no apply and
+no Workflow mutex: nothing it does needs the stack to itself, so it never waits behind a
+request of its stack that holds the mutex while it waits for approval.
 
 `plan` is one program (validate, preflight, plan, policy) and `apply` one more (decide, apply,
 verify, report): `workflows.steps.commands`. The decisions are theirs, in Python: the plan
@@ -279,51 +280,66 @@ def _notify_approvers_step(kind: str, settings: Settings) -> Container:
     )
 
 
-def _finish_step(kind: str, settings: Settings) -> Container:
-    """The exit handler: decides the outcome from the workflow outputs, sends the one notice."""
+# The finish arguments that carry what only the approval and apply publish (approval, outputs,
+# verified). A preview has neither, and Argo refuses a template whose tag names a workflow output
+# nothing in it declares (workflow/validate/validate.go, `resolveAllVariables`:
+# `workflow.outputs.parameters.X` resolves only once `addOutputsToScope` has met an output with
+# `globalName: X`), so a preview's exit handler leaves them out and the finish program reads
+# them as absent (their default is empty).
+APPROVE_AND_APPLY_FLAGS = ("--approval", "--outputs", "--verified")
+
+
+def _finish_step(kind: str, settings: Settings, *, preview: bool = False) -> Container:
+    """The exit handler: decides the outcome from the workflow outputs, sends the one notice.
+    A preview's passes only the outputs its plan step publishes."""
+    args = [
+        "finish",
+        *notice_identity(kind),
+        "--status",
+        "{{workflow.status}}",
+        "--failures",
+        "{{workflow.failures}}",
+        "--action",
+        "{{workflow.parameters.action}}",
+        "--has-changes",
+        _workflow_output(GLOBAL_HAS_CHANGES),
+        "--summary",
+        _workflow_output(GLOBAL_SUMMARY),
+        "--approval",
+        _workflow_output(GLOBAL_APPROVAL),
+        "--outputs",
+        _workflow_output(GLOBAL_OUTPUTS),
+        "--approval-timeout",
+        settings.approval_timeout,
+        *APPROVER_ARGS,
+        "--plan-sha256",
+        _workflow_output(GLOBAL_PLAN_SHA256),
+        "--verified",
+        _workflow_output(GLOBAL_VERIFIED),
+        "--waived",
+        _workflow_output(GLOBAL_WAIVED),
+        "--changes",
+        _workflow_output(GLOBAL_CHANGES),
+        "--findings",
+        _workflow_output(GLOBAL_FINDINGS),
+        "--cost",
+        _workflow_output(GLOBAL_COST),
+        "--environment",
+        "{{workflow.parameters.environment}}",
+        "--name",
+        "{{workflow.parameters.name}}",
+        "--work",
+        WORK_DIR,
+        "--out",
+        OUT_DIR,
+    ]
+    if preview:
+        for flag in APPROVE_AND_APPLY_FLAGS:
+            at = args.index(flag)
+            del args[at : at + 2]
     return step(
         EXIT_HANDLER,
-        [
-            "finish",
-            *notice_identity(kind),
-            "--status",
-            "{{workflow.status}}",
-            "--failures",
-            "{{workflow.failures}}",
-            "--action",
-            "{{workflow.parameters.action}}",
-            "--has-changes",
-            _workflow_output(GLOBAL_HAS_CHANGES),
-            "--summary",
-            _workflow_output(GLOBAL_SUMMARY),
-            "--approval",
-            _workflow_output(GLOBAL_APPROVAL),
-            "--outputs",
-            _workflow_output(GLOBAL_OUTPUTS),
-            "--approval-timeout",
-            settings.approval_timeout,
-            *APPROVER_ARGS,
-            "--plan-sha256",
-            _workflow_output(GLOBAL_PLAN_SHA256),
-            "--verified",
-            _workflow_output(GLOBAL_VERIFIED),
-            "--waived",
-            _workflow_output(GLOBAL_WAIVED),
-            "--changes",
-            _workflow_output(GLOBAL_CHANGES),
-            "--findings",
-            _workflow_output(GLOBAL_FINDINGS),
-            "--cost",
-            _workflow_output(GLOBAL_COST),
-            "--environment",
-            "{{workflow.parameters.environment}}",
-            "--name",
-            "{{workflow.parameters.name}}",
-            "--work",
-            WORK_DIR,
-            "--out",
-            OUT_DIR,
-        ],
+        args,
         settings,
         deadline_seconds=120,
         retry=True,
@@ -354,7 +370,11 @@ def _preview_templates(
 ) -> list[Container | Suspend | DAG]:
     """A preview's: the plan alone (it writes `next: done`), then the same exit handler."""
     preview_dag = DAG(name=ENTRYPOINT, tasks=[Task(name=PLAN, template=PLAN)])
-    return [preview_dag, _plan_step(model, settings), _finish_step(model.kind, settings)]
+    return [
+        preview_dag,
+        _plan_step(model, settings),
+        _finish_step(model.kind, settings, preview=True),
+    ]
 
 
 def _plan_output(name: str) -> str:

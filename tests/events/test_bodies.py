@@ -539,6 +539,20 @@ CASES = [
         valid=False,
     ),
     Case(
+        "$( in a name (Kubernetes would expand it in the env)",
+        body(requester_name='"$(AZURE_CLIENT_SECRET)"'),
+        DroppedBy("body.requester_name", "matches"),
+        REGEXP,
+        valid=False,
+    ),
+    Case(
+        "$ written as an escape",
+        body(requester_name='"Ada \\u0024"'),
+        DroppedBy("body.requester_name", "matches"),
+        f"{REGEXP}; gjson.go unescape",
+        valid=False,
+    ),
+    Case(
         "{{ in vm_size",
         body(vm_size='"Standard_{{x}}"'),
         DroppedBy('[body.vm_size,!"Standard_D2s_v5"]|0'),

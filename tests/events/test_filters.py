@@ -18,7 +18,7 @@ from events.objects import kind_sensor
 from events.render import event_from_text, render
 from events.sensors import SensorError, check
 from idp.catalog import DEFAULT_CATALOG
-from idp.contract import PersonName, field_rules, parse_request
+from idp.contract import FORBIDDEN_MARKS, PersonName, field_rules, parse_request
 from idp.manifests import Manifest
 from idp.settings import Settings
 from workflows.steps.request import argument_env, check_arguments
@@ -87,7 +87,7 @@ _PRINTABLE = [
 def _name(chooser: random.Random) -> str:
     while True:
         text = "".join(chooser.choice(_PRINTABLE) for _ in range(chooser.randint(1, 100)))
-        if "{{" not in text and "}}" not in text and text.strip():
+        if not any(mark in text for mark in FORBIDDEN_MARKS) and text.strip():
             return text
 
 

@@ -359,6 +359,22 @@ def test_the_check_of_a_broken_entry_fails_in_one_line_naming_it(steps: Steps) -
     assert (steps.out("drift") / "result").read_text() == "failed"
 
 
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ('{"a": 1}'.encode("utf-16"), "UTF-16 or UTF-32 text: an entry is UTF-8 JSON only"),
+        (b'\xef\xbb\xbf{"a": 1}', "not JSON: a byte order mark (U+FEFF): an entry has none"),
+    ],
+)
+def test_an_entry_in_another_encoding_is_refused_as_an_entry_not_a_webhook_body(
+    steps: Steps, content: bytes, reason: str
+) -> None:
+    put(steps, content)
+    result = drift(steps, "--environment", "dev", "--name", BROKEN)
+    assert result.returncode == 1
+    assert result.stderr == f"drift: compute/dev/broken.stack.json: {reason}\n"
+
+
 def test_the_check_of_an_entry_holding_another_stack_fails(registered: Steps) -> None:
     shutil.copy(entry_path(registered, GOOD), entry_path(registered, BROKEN))
     result = drift(registered, "--environment", "dev", "--name", BROKEN)

@@ -67,6 +67,19 @@ def test_every_stack_is_checked_even_after_one_fails(manifests: list[Manifest]) 
     assert templates(cron(manifests, "compute-drift"))["drift"]["dag"]["failFast"] is False
 
 
+def test_the_checks_fan_out_over_what_was_listed_also_when_a_store_failed(
+    manifests: list[Manifest],
+) -> None:
+    """`stacks` exits 1 when an environment's registry cannot be listed, after writing the
+    others' stacks; the executor saves a failed container's outputs (`SaveParameters`), so the
+    checks depend on its end, not its success, and nothing at all reads as no stacks."""
+    drift = templates(cron(manifests, "compute-drift"))
+    check = drift["drift"]["dag"]["tasks"][1]
+    assert check["depends"] == "stacks.Succeeded || stacks.Failed"
+    (listed,) = drift["stacks"]["outputs"]["parameters"]
+    assert listed["valueFrom"]["default"] == "[]"
+
+
 def test_schedules_and_policies_come_from_settings() -> None:
     settings = Settings.model_validate(
         {

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from idp import labels
 from idp.catalog import DEFAULT_CATALOG, argument_defaults
 from idp.compile import build
+from idp.contract import FORBIDDEN_MARKS, FieldRule, field_rules
 from idp.manifests import Manifest
 from idp.settings import Settings
 
@@ -235,7 +237,10 @@ def test_every_container_step_is_locked_down(wt: Manifest) -> None:
 
 # Arguments may carry only request fields whose contract pattern admits no `$(`, `{{` or
 # space (Kubernetes expands `$(VAR)` in args): the notices' identity, the action's word, and
-# the stack (environment, name) whose waiting plan the exit handler removes.
+# the stack (environment, name) whose waiting plan the exit handler removes. The environment is
+# no safer: Kubernetes expands `$(VAR)` in env values too, against the container's variables
+# (the platform's Secret among them), so the request reaches it only because the contract
+# refuses `$` in every string (test_an_env_value_from_a_request_field_admits_no_dollar).
 IDENTITY_ARGUMENTS = {"request_id", "requester_email", "action", "environment", "name"}
 
 
@@ -259,6 +264,40 @@ def test_request_values_reach_steps_only_through_the_environment(wt: Manifest) -
                 field = variable["name"].removeprefix("IDP_ARG_").lower()
                 assert value == f"{{{{workflow.parameters.{field}}}}}"
                 assert template["name"] == "plan"
+
+
+def _admits_no_dollar(name: str, rule: FieldRule, settings: Settings) -> bool:
+    """Whether the contract refuses every value of the field that holds a `$`."""
+    if rule.type == "integer":
+        return True
+    allowed = tuple(settings.allowed_regions) if name == "region" else rule.choices
+    if allowed:
+        return not any("$" in value for value in allowed)
+    return rule.no_templating and "$" in FORBIDDEN_MARKS
+
+
+def test_an_env_value_from_a_request_field_admits_no_dollar(
+    manifests: list[Manifest], settings: Settings
+) -> None:
+    """Kubernetes expands `$(VAR)` in an env value when VAR is defined in the container, its
+    envFrom Secret included, and turns `$$` into `$` (kubelet `makeEnvironmentVariables`,
+    third_party/forked/golang/expansion): a request value in the env must admit no `$`. The
+    whole request (IDP_REQUEST) is JSON of the contract's plain field names and its values."""
+    templates = [m for m in manifests if m["kind"] == "WorkflowTemplate"]
+    assert {t["metadata"]["name"] for t in templates} >= {f"{k}-preview-workflow" for k in KINDS}
+    for wt in templates:
+        rules = field_rules(DEFAULT_CATALOG[wt["metadata"]["labels"][labels.KIND]])
+        for template in wt["spec"]["templates"]:
+            for variable in (template.get("container") or {}).get("env") or []:
+                for field in re.findall(
+                    r"\{\{\s*workflow\.parameters\.([^}\s]+)\s*\}\}", variable.get("value", "")
+                ):
+                    named = list(rules) if field == "request" else [field]
+                    for each in named:
+                        assert _admits_no_dollar(each, rules[each], settings), (
+                            f"{wt['metadata']['name']} {template['name']} {variable['name']}: "
+                            f"{each}"
+                        )
 
 
 def test_the_plan_program_gets_every_argument_to_compare_with_the_request(

@@ -3,8 +3,9 @@
 One sub-command per step, run in the platform-tools image. Inputs are arguments and environment
 variables only (request values never pass through a shell); outputs are plain files under
 `--out` for Argo to collect; a failure is a non-zero exit with one line on stderr naming the
-reason (exit 2: bad request, one line per field, or bad arguments; exit 3: the plan is
-blocked by policy; exit 1: the step failed).
+reason (exit 1: the step failed; exit 2: bad request, one line per field, or bad arguments;
+exit 3: the plan is blocked by policy; exit 4: the plan's cost is over the environment's
+max_monthly_cost; exit 130: interrupted, by SIGINT or SIGTERM, after Terraform stopped).
 This package never imports Hera, and imports pydantic, the Azure SDK, SMTP and HTTP only in
 the commands that use them.
 
@@ -35,15 +36,17 @@ A saved plan waits beside the state (`planstore`), never in OUT; so does the sta
 entry (`registry`).
 
 Commands (each phase is named in the log, the `phases` output and a failure's message, see
-`phases`; IDP_LOCAL_STUB_PHASES stands in for preflight, policy and verify with the local
-backend only):
+`phases`; IDP_LOCAL_STUB_PHASES stands in for the phases it names, those that reach Azure or
+checkov (preflight, policy, cost, verify), with the local backend only):
   plan --kind K --work DIR --out OUT [--module DIR] [--backend B] [--policies DIR]
       validate (the request and the IDP_ARG_* arguments; exit 2), preflight (the region and
       the resource providers in Azure), plan (`init`, `plan -detailed-exitcode -out`,
       `-destroy` for a destroy), policy (checkov and the platform's policies on the redacted
-      plan; a blocking finding exits 3). Outputs: phases, has_changes, summary, changes,
-      sha256, findings, waived, next (approve, apply for a waived destroy, done); artifacts
-      plan.json, plan.txt, policy.json (sensitive values redacted).
+      plan; a blocking finding exits 3), cost (the monthly cost of the change from the Azure
+      Retail Prices API; over the environment's max_monthly_cost exits 4). Outputs: phases,
+      has_changes, summary, changes, sha256, findings, cost, waived, next (approve, apply for
+      a waived destroy, done); artifacts plan.json, plan.txt, policy.json, cost.json
+      (sensitive values redacted).
   apply --kind K --work DIR --out OUT --sha256 HEX --next NEXT [--approval A] [--labels L]
       decide (only exactly YES by someone other than the requester applies; another answer,
       or none after approve, applies nothing and exits 0; none after `--next apply` needs the

@@ -8,7 +8,9 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from workflows.steps.cli import main  # after the variable pydantic reads
 
-# A line reaches the pod's log as it is printed (`kubectl logs -f`, the Argo UI), not when a
-# block of output fills up or the program ends.
+# A line reaches the log as it is printed, not when a block of output fills up or the program
+# ends. In the image PYTHONUNBUFFERED=1 already does that for the pod's log; this is for where
+# nothing sets it: `idp local` runs the program with the template's environment, stdout and
+# stderr into one log file, where line by line they stay in the order they were written.
 sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
 sys.exit(main())

@@ -20,10 +20,13 @@ in one line on stderr naming it, and skipped; the exit status then says so:
 - `drift` checks one stack: its broken entry fails that check (exit 1, OUT/result `failed`, the
   reason in OUT/drift.json). The drift DAG runs the other checks regardless (`failFast: false`)
   and ends Failed.
-- `stacks` reads names, not entries, and exits 0: the checks fan out only when it succeeded
-  (`workflows.cron`), so a broken entry is listed and fails its own check rather than stopping
-  every other one. A file whose name is not a stack name of the contract is reported and left
-  out (only names of the contract's narrow pattern pass through Argo's parameters).
+- `stacks` reads names, not entries, so a broken entry is listed and fails its own check rather
+  than stopping every other one. A file whose name is not a stack name of the contract is
+  reported and left out (only names of the contract's narrow pattern pass through Argo's
+  parameters). An environment whose registry cannot be listed is reported the same way as
+  `expire` reports it, and the other environments are still listed and written to OUT/stacks;
+  then it exits 1. The checks fan out over OUT/stacks whether the listing succeeded or failed
+  (`workflows.cron`), so one unreachable store stops only its own environment's checks.
 
 Bad arguments (`--kind`, `--now`, `--environment`, `--name`) are refused by `cli`'s parser
 before anything is read or done: one line, exit 2 (the last three are checked by the
@@ -98,13 +101,22 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def stacks(args: argparse.Namespace) -> int:
     """OUT/stacks: the registered stacks of the kind, `[{"environment": .., "name": ..}]`,
-    at most settings.drift.max_stacks of them (the rest are named in the log)."""
+    at most settings.drift.max_stacks of them (the rest are named in the log). An environment
+    whose registry cannot be listed is named in one line and the others are still listed;
+    then it exits 1, after writing OUT/stacks."""
     settings = _settings(args)
     _ready(args)
     found: list[dict[str, str]] = []
+    unlisted: list[str] = []
     for environment in ENVIRONMENTS:
-        store = _store_of(args, environment, settings)
-        for name in registry.stacks(store, args.kind, environment):
+        try:  # the store or its listing could not be reached
+            names = registry.stacks(_store_of(args, environment, settings), args.kind, environment)
+        except StepError as exc:
+            where = f"{args.kind}/{environment}/*{registry.SUFFIX}"
+            print(f"stacks: {_named(where, exc)}", file=sys.stderr)
+            unlisted.append(environment)
+            continue
+        for name in names:
             if not re.fullmatch(NAME_PATTERN, name):
                 where = _shown(args.kind, environment, name)
                 print(f"stacks: ignoring {where}: not a stack name of the contract")
@@ -117,6 +129,11 @@ def stacks(args: argparse.Namespace) -> int:
     chosen = found[:most]
     outputs.write(args.out, "stacks", json.dumps(chosen, separators=(",", ":")))
     print(f"stacks: {len(chosen)} {args.kind} stacks registered")
+    if unlisted:
+        raise StepError(
+            f"the registry of {', '.join(unlisted)} could not be listed; the other "
+            "environments' stacks are listed for their checks"
+        )
     return 0
 
 

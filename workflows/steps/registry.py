@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from idp.jsontext import JsonTextError, decode_utf8, scan
+from idp.jsontext import JsonTextError, decode_utf8, is_wide, scan
 from idp.times import parse_time, rfc3339
 from workflows.steps.stackstore import Store, TooLarge
 
@@ -155,10 +155,15 @@ def _time(document: Mapping[str, Any], key: str, where: str, *, required: bool) 
 def _decode(data: bytes, where: str) -> Any:
     """The JSON value of an entry's bytes, checked before Python's json module sees them (it
     takes NaN, UTF-16 and any depth, the last with a RecursionError)."""
+    # idp.jsontext words these two for the webhook's bodies; an entry is the registry's
+    if is_wide(data):
+        raise RegistryError(f"{where}: UTF-16 or UTF-32 text: an entry is UTF-8 JSON only")
     try:
         text = decode_utf8(data)
     except JsonTextError as exc:
         raise RegistryError(f"{where}: {exc}") from None
+    if text.startswith("\ufeff"):
+        raise RegistryError(f"{where}: not JSON: a byte order mark (U+FEFF): an entry has none")
     try:
         scan(text, MAX_ENTRY_DEPTH)
     except JsonTextError as exc:
