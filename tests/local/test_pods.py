@@ -32,7 +32,7 @@ def pod(script: str, outputs: list[dict[str, Any]] | None = None) -> PodSpec:
         "name": "step",
         "container": {
             "command": ["python", "-c", script],
-            "volumeMounts": [{"name": "out", "mountPath": "/tmp/outputs"}],
+            "volumeMounts": [{"name": "out", "mountPath": "/outputs"}],
         },
     }
     if outputs is not None:
@@ -83,7 +83,7 @@ def test_save_parameters_stops_at_the_first_missing_file_as_argo_does(tmp_path: 
             f"open({str(written)!r}, 'w').write('one\\n'); open({str(tmp_path / 'third')!r}, 'w')",
             [
                 {"name": "first", "valueFrom": {"path": str(written)}},
-                {"name": "second", "valueFrom": {"path": "/tmp/outputs/second"}},
+                {"name": "second", "valueFrom": {"path": "/outputs/second"}},
                 {"name": "third", "valueFrom": {"path": str(tmp_path / "third"), "default": "x"}},
             ],
         )
@@ -93,7 +93,7 @@ def test_save_parameters_stops_at_the_first_missing_file_as_argo_does(tmp_path: 
 
     assert ended.phase == "Error"
     assert ended.message == (
-        "wait: Error (exit code 1): open /mainctrfs/tmp/outputs/second: no such file or directory"
+        "wait: Error (exit code 1): open /mainctrfs/outputs/second: no such file or directory"
     )
     assert ended.outputs is not None
     assert ended.outputs["parameters"] == [{"name": "first", "value": "one"}]
