@@ -1,8 +1,9 @@
 """Benchmark: what `idp local` adds to the step processes it runs.
 
 One compute request through the whole compiled pipeline with the fixture module, answered YES,
-the two Azure steps stubbed (no Azure here): the wall time of `idp local`, against the sum of
-the step processes it ran (each timed by the runner, `timings.json` in the run folder) plus one
+the phases that reach outside stubbed but policy (preflight, cost and verify: no Azure and no
+price service here; checkov runs): the wall time of `idp local`, against the sum of the step
+processes it ran (each timed by the runner, `timings.json` in the run folder) plus one
 `idp compile` (`idp local` compiles the platform first). Target: at most 1 s more than that.
 The compile is measured in the same run. Medians of IDP_BENCH_RUNS runs (default 5), the sides
 interleaved so they see the same machine load. Exits 1 when the target is missed.
@@ -57,6 +58,8 @@ def one_round(env: dict[str, str]) -> tuple[float, float, float]:
             "preflight=Succeeded",
             "--stub",
             "verify=Succeeded",
+            "--stub",
+            "cost=Succeeded",
             "--approve",
             "YES",
             "--as",

@@ -36,6 +36,7 @@ from idp.catalog import DEFAULT_CATALOG
 from idp.compile import build
 from idp.contract import ComputeRequest
 from idp.image import CHECKOV_ENV, LOCAL_STUB_ENV
+from idp.local.command import checkov_program
 from idp.settings import Settings
 
 RUNS = int(os.environ.get("IDP_BENCH_RUNS", "7"))
@@ -254,8 +255,10 @@ def pods_against_terraform(env: dict[str, str]) -> bool:
     terraform: list[tuple[float, float]] = []
     policy: list[float] = []
     with_policy = {**env, LOCAL_STUB_ENV: STOOD_IN.replace("policy,", "")}
-    checkov = shutil.which("checkov") or str(ROOT / ".tools" / "checkov" / "bin" / "checkov")
-    with_policy[CHECKOV_ENV] = checkov
+    try:
+        with_policy[CHECKOV_ENV] = checkov_program()
+    except ValueError as exc:
+        raise SystemExit(f"bench_steps: {exc}") from None
     for number in range(RUNS + 1):
         with tempfile.TemporaryDirectory() as one, tempfile.TemporaryDirectory() as other:
             planned = plan_program(Path(one), env)

@@ -40,6 +40,7 @@ from idp.local.run import (
     Interrupted,
     Options,
     Stubs,
+    check_stubs,
     parse_stubs,
     read_secrets,
     run,
@@ -50,6 +51,8 @@ from idp.manifests import Manifest, dump
 from idp.times import parse_time, rfc3339
 
 CHECKOUT = Path(__file__).resolve().parents[2]
+# What stops a run, as Ctrl-C does: Ctrl-C, `kill`, and the terminal closing
+STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ def request_command(
     name = inputs.workflow["metadata"]["name"]
     try:
         stubs = parse_stubs(list(arguments.stubs), task_names(inputs))
+        check_stubs(stubs, inputs)
         checkov = checkov_program() if "policy" not in stubs.phases else ""
     except ValueError as exc:
         raise CommandError(str(exc), EXIT_INVALID) from None
@@ -118,6 +122,7 @@ def cron_command(
     )
     try:
         stubs = parse_stubs(list(arguments.stubs), task_names(inputs))
+        check_stubs(stubs, inputs)
     except ValueError as exc:
         raise CommandError(str(exc), EXIT_INVALID) from None
     try:
@@ -233,10 +238,14 @@ def run_and_report(inputs: Inputs, options: Options, output: str | None) -> int:
     received: list[int] = []
 
     def terminate(signum: int, frame: object) -> None:
+        # The first stops the run; the cleanup it starts (each step stopped and waited for,
+        # the saved plans deleted, the locks released) is not cut short by more. A Python
+        # handler, not SIG_IGN: a step started meanwhile would inherit an ignored SIGINT.
         received.append(signum)
-        raise KeyboardInterrupt
+        if len(received) == 1:
+            raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, terminate)
+    previous = {number: signal.signal(number, terminate) for number in STOPPING_SIGNALS}
     try:
         result = run(inputs, options)
     except Interrupted as exc:
@@ -247,7 +256,8 @@ def run_and_report(inputs: Inputs, options: Options, output: str | None) -> int:
     except LocalRunError as exc:
         raise CommandError(f"local run stopped: {exc}", EXIT_FAILURE) from None
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     if output:
         sys.stdout.write(dump(result, output))
     return 0 if result["status"]["phase"] == "Succeeded" else EXIT_WORKFLOW_FAILED

@@ -258,6 +258,7 @@ class Controller:
         clock: Clock,
         watcher: Watcher | None = None,
         locks: Locks | None = None,
+        on_interrupt: Callable[[Controller], None] | None = None,
     ) -> None:
         if template is None:
             check_workflow_with_spec(workflow)
@@ -274,6 +275,7 @@ class Controller:
         self.executor, self.approver, self.clock = executor, approver, clock
         self.watcher = watcher or (lambda node: None)
         self.locks = locks
+        self.on_interrupt = on_interrupt  # after the steps stopped, before a lock is released
         self.namespace: str = self.workflow["metadata"].get("namespace", "")
         self._workflow_lock = ""  # the key of the Workflow's own mutex, once held
         self._node_locks: dict[str, tuple[str, Held]] = {}  # node id: (lock key, held)
@@ -315,6 +317,8 @@ class Controller:
             # Ctrl-C or SIGTERM: the steps stop as a pod's processes would (Terraform gets the
             # signal it handles), and every lock stays held until they are gone.
             self.interrupted = self.executor.interrupt()
+            if self.on_interrupt is not None:
+                self.on_interrupt(self)
             raise
         finally:
             for node_id in list(self._node_locks):
@@ -322,6 +326,12 @@ class Controller:
             if held is not None:
                 held.close()
         return self.result()
+
+    @property
+    def workflow_lock(self) -> str:
+        """The key of the Workflow's own mutex once this run took it ("" before, or when it has
+        none): while it is held, no other run of the stack runs."""
+        return self._workflow_lock
 
     def result(self) -> dict[str, Any]:
         status = dict(self.status)

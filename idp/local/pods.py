@@ -13,7 +13,8 @@ failed main container, `main: Error (exit code N): <termination message>`
 (`operator.go`, `inferFailedReason`); past `activeDeadlineSeconds` the process is killed and
 the node Failed with Kubernetes' deadline message; a command that cannot start is an Error.
 Output parameters are read from their files with one trailing newline cut, and a missing file
-without a default is an Error (`workflow/executor/executor.go`, `SaveParameters`); output
+without a default is an Error that leaves the parameters after it without a value
+(`workflow/executor/executor.go`, `SaveParameters`, returns at the first); output
 artifacts are copied into the run's artifact store (no template takes an input artifact).
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import posixpath
 import queue
 import re
 import shutil
@@ -48,6 +50,7 @@ _REFERENCE = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
 _TAIL_BYTES = 64 * 1024
 # How long an interrupted run waits for its steps (Terraform finishing what is in flight)
 STOP_GRACE_SECONDS = 600.0
+NOT_STARTED = "not started: the run was interrupted"
 
 
 class PodError(RuntimeError):
@@ -140,6 +143,7 @@ class LocalPods:
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.stopped: set[str] = set()
         self._running = 0
+        self._closing = False  # an interrupt began: no step starts any more
         self._lock = threading.Lock()
         self.logs: dict[str, Path] = {}
         self.seconds: dict[str, float] = {}  # each step process's wall time, by pod name
@@ -153,8 +157,9 @@ class LocalPods:
         with self._lock:
             self._running += 1
         if stub is not None:
+            outputs = stub_outputs(spec.template) if stub.phase == SUCCEEDED else None
             self._finish(
-                PodResult(spec.node_id, stub.phase, "stubbed by idp local", None, time.time())
+                PodResult(spec.node_id, stub.phase, "stubbed by idp local", outputs, time.time())
             )
             return
         try:
@@ -203,6 +208,7 @@ class LocalPods:
         after `grace` seconds is killed. Further interrupts while waiting do not cut the wait
         short. One line per step stopped, saying how it ended."""
         with self._lock:
+            self._closing = True
             running = dict(self.processes)
             self.stopped.update(running)
         for process in running.values():
@@ -304,32 +310,22 @@ class LocalPods:
         started = time.time()
         deadline = None if spec.deadline_seconds is None else started + spec.deadline_seconds
         deadline_message = spec.deadline_message
-        work = pod_dir
         try:
-            with log_path.open("wb") as log:
-                process = subprocess.Popen(
-                    list(command),
-                    cwd=work,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-                with self._lock:
+            with log_path.open("wb") as log, self._lock:
+                # Started and recorded at once, and never once an interrupt began: a step in a
+                # session of its own that `interrupt` does not see would outlive the run.
+                process = None
+                if not self._closing:
+                    process = subprocess.Popen(
+                        list(command),
+                        cwd=pod_dir,
+                        env=env,
+                        stdin=subprocess.DEVNULL,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
                     self.processes[spec.node_id] = process
-                timed_out = False
-                began = time.perf_counter()
-                while True:
-                    left = None if deadline is None else deadline - time.time()
-                    try:
-                        code = process.wait(timeout=None if left is None else max(left, 0.0))
-                        break
-                    except subprocess.TimeoutExpired:
-                        _kill(process)
-                        code = process.wait()
-                        timed_out = True
-                        break
         except OSError as exc:
             self._finish(
                 PodResult(
@@ -341,6 +337,22 @@ class LocalPods:
                 )
             )
             return
+        if process is None:
+            shutil.rmtree(pod_dir / "volumes", ignore_errors=True)
+            self._finish(PodResult(spec.node_id, FAILED, NOT_STARTED, None, time.time()))
+            return
+        timed_out = False
+        began = time.perf_counter()
+        while True:
+            left = None if deadline is None else deadline - time.time()
+            try:
+                code = process.wait(timeout=None if left is None else max(left, 0.0))
+                break
+            except subprocess.TimeoutExpired:
+                _kill(process)
+                code = process.wait()
+                timed_out = True
+                break
         self.seconds[spec.pod_name] = time.perf_counter() - began
         result = self._result(spec, paths, code, timed_out, deadline_message, log_path)
         # A pod's emptyDirs go with the pod (a saved plan in its work folder holds every value
@@ -393,17 +405,23 @@ class LocalPods:
         found: dict[str, Any] = {}
         missing = ""
         parameters = []
+        mounts = [m["mountPath"] for m in spec.template["container"].get("volumeMounts") or []]
         for parameter in declared.get("parameters") or []:
             source = parameter.get("valueFrom") or {}
             if not source.get("path"):
                 continue
             item = {k: v for k, v in parameter.items() if k != "valueFrom"}
             try:
-                text = Path(paths.local(source["path"])).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
+                data = Path(paths.local(source["path"])).read_bytes()
+                text = data.decode("utf-8", errors="replace")
+            except OSError as exc:
                 if source.get("default") is None:
-                    missing = missing or f"open {source['path']}: no such file or directory"
-                    continue
+                    # SaveParameters returns at the first file it cannot read: the parameters
+                    # after it get no value
+                    reason = exc.strerror or "no such file or directory"
+                    reason = reason[:1].lower() + reason[1:]  # as Go says it
+                    missing = f"open {_executor_path(source['path'], mounts)}: {reason}"
+                    break
                 text = str(source["default"])
             item["value"] = text[:-1] if text.endswith("\n") else text
             parameters.append(item)
@@ -420,6 +438,37 @@ class LocalPods:
         if artifacts:
             found["artifacts"] = artifacts
         return found, missing
+
+
+def _executor_path(path: str, mounts: Sequence[str]) -> str:
+    """Where the wait container reads an output parameter's file (`SaveParameters`): on a
+    volume mount, through the main container's filesystem (`/mainctrfs`); else from what the
+    emissary copied out of the image (`GetFileContents`)."""
+    clean = posixpath.normpath(path)
+    for mount in mounts:
+        if clean == mount.rstrip("/") or clean.startswith(mount.rstrip("/") + "/"):
+            return posixpath.normpath("/mainctrfs/" + clean)
+    return posixpath.normpath("/var/run/argo/outputs/parameters/" + clean)
+
+
+def output_parameters(template: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return list((template.get("outputs") or {}).get("parameters") or [])
+
+
+def output_default(parameter: Mapping[str, Any]) -> Any:
+    """An output parameter's `valueFrom.default` (None: it has none)."""
+    return (parameter.get("valueFrom") or {}).get("default")
+
+
+def stub_outputs(template: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What a task stubbed Succeeded outputs: each output parameter's default (`idp local`
+    refuses the stub of a template with an output parameter that has none)."""
+    parameters = [
+        {"name": p["name"], "value": str(output_default(p))}
+        for p in output_parameters(template)
+        if output_default(p) is not None
+    ]
+    return {"parameters": parameters} if parameters else None
 
 
 def _task_of(spec: PodSpec) -> str:

@@ -19,13 +19,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from idp import labels
 from idp.compat import ARGO_WORKFLOWS, tags
 from idp.image import CHECKOV_ENV, LOCAL_STATE_ENV, LOCAL_STUB_ENV, MODULES_ROOT, POLICIES_ROOT
 from idp.local import mutex
 from idp.local.clock import RunClock
 from idp.local.controller import Approver, Controller
 from idp.local.nodes import Node
-from idp.local.pods import Artifacts, LocalPods, PathMap, Stub
+from idp.local.pods import (
+    Artifacts,
+    LocalPods,
+    PathMap,
+    Stub,
+    output_default,
+    output_parameters,
+)
 from idp.pipeline import STUBBABLE_PHASES
 
 SHOWN_TYPES = ("Pod", "Suspend", "Skipped")
@@ -71,14 +79,43 @@ class Stubs:
     phases: tuple[str, ...]
 
 
+def task_templates(inputs: Inputs) -> dict[str, list[Mapping[str, Any]]]:
+    """The names `--stub` can give a task, every DAG task of the run's templates and `onExit`,
+    each with the templates it runs."""
+    spec = (inputs.template or inputs.workflow).get("spec") or {}
+    templates = {t.get("name"): t for t in spec.get("templates") or []}
+    found: dict[str, list[Mapping[str, Any]]] = {"onExit": []}
+    if spec.get("onExit") in templates:
+        found["onExit"].append(templates[spec["onExit"]])
+    for template in templates.values():
+        for task in (template.get("dag") or {}).get("tasks") or []:
+            runs = templates.get(task.get("template"))
+            found.setdefault(str(task.get("name")), []).extend([runs] if runs else [])
+    return found
+
+
 def task_names(inputs: Inputs) -> set[str]:
     """The names `--stub` can give a task: every DAG task of the run's templates, and `onExit`."""
-    spec = (inputs.template or inputs.workflow).get("spec") or {}
-    return {
-        str(task.get("name"))
-        for template in spec.get("templates") or []
-        for task in (template.get("dag") or {}).get("tasks") or []
-    } | {"onExit"}
+    return set(task_templates(inputs))
+
+
+def check_stubs(stubs: Stubs, inputs: Inputs) -> None:
+    """A task stubbed Succeeded runs nothing that writes its output parameters: refused (a
+    ValueError naming them) when its template declares one without a default, which what
+    depends on it could never resolve; the defaults are its outputs otherwise (`Stub`)."""
+    templates = task_templates(inputs)
+    for task, phase in stubs.tasks.items():
+        if phase != "Succeeded":
+            continue
+        for template in templates.get(task, []):
+            names = [p["name"] for p in output_parameters(template) if output_default(p) is None]
+            if names:
+                raise ValueError(
+                    f"--stub {task}=Succeeded: template {template.get('name')} declares output "
+                    f"parameters without a default ({', '.join(names)}), which a stub cannot "
+                    "give and what depends on them needs; stub it Failed or Error, or stub the "
+                    f"phases of its program that reach outside ({', '.join(STUBBABLE_PHASES)})"
+                )
 
 
 def parse_stubs(items: list[str], tasks: set[str]) -> Stubs:
@@ -187,6 +224,15 @@ def run(inputs: Inputs, options: Options) -> dict[str, Any]:
             file=options.out,
         )
 
+    started = time.time()
+    removed: list[int] = []
+
+    def clean_up(stopped: Controller) -> None:
+        # while the stack's lock is still held: no other run of it can be saving a plan
+        if stopped.workflow_lock:
+            folder = plans_folder(options.state_dir, stopped.scope)
+            removed.append(remove_saved_plans(folder, since=started) if folder else 0)
+
     controller = Controller(
         inputs.workflow,
         inputs.template,
@@ -195,18 +241,17 @@ def run(inputs: Inputs, options: Options) -> dict[str, Any]:
         clock=options.clock,
         watcher=watcher(options.out, options.clock),
         locks=mutex.FileLocks(options.state_dir, waiting),
+        on_interrupt=clean_up,
     )
     print(
         f"local     {name}: running on this machine with Argo Workflows {options.argo_version}'s "
         f"rules (files in {options.run_dir})",
         file=options.out,
     )
-    started = time.time()
     try:
         result = controller.run()
     except KeyboardInterrupt:
-        removed = remove_saved_plans(options.state_dir, since=started)
-        raise Interrupted(interrupted(controller.interrupted, removed)) from None
+        raise Interrupted(interrupted(controller.interrupted, sum(removed))) from None
     (options.run_dir / TIMINGS).write_text(json.dumps(pods.seconds, indent=2, sort_keys=True))
     summarize(result, options.out, options.run_dir)
     return result
@@ -217,11 +262,24 @@ class Interrupted(RuntimeError):
     left, in one line."""
 
 
-def remove_saved_plans(state_dir: Path, *, since: float) -> int:
-    """Delete the saved plans this run left beside the states (a plan holds every value in
-    clear, and an interrupted run applies none); how many."""
+def plans_folder(state_dir: Path, scope: Mapping[str, str]) -> Path | None:
+    """The folder of the run's stack's waiting plans, `<kind>/<environment>/<name>.plans`
+    beside its state (`workflows.steps.planstore.plans_prefix`; a test holds the two equal),
+    from the Workflow's kind label and parameters; None for a Workflow without them."""
+    kind = scope.get(f"workflow.labels.{labels.KIND}")
+    environment = scope.get("workflow.parameters.environment")
+    stack = scope.get("workflow.parameters.name")
+    if not (kind and environment and stack):
+        return None
+    return state_dir / kind / environment / f"{stack}.plans"
+
+
+def remove_saved_plans(folder: Path, *, since: float) -> int:
+    """Delete the plans saved in one stack's plans folder since this run started (a plan holds
+    every value in clear, and an interrupted run applies none); how many. Called only while
+    the run holds the stack's lock, so no other run's plan is among them."""
     removed = 0
-    for plan in state_dir.glob("*/*/*.plans/*.tfplan"):
+    for plan in folder.glob("*.tfplan"):
         with contextlib.suppress(OSError):
             if plan.stat().st_mtime >= since:
                 plan.unlink()
