@@ -27,7 +27,7 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 from idp.argo import answers, find, status, steps, streams
-from idp.argo.client import ArgoClient
+from idp.argo.client import ArgoClient, said
 from idp.argo.connection import from_args
 from idp.argo.ending import finish, waiting_lines
 from idp.argo.errors import ArgoError, HttpError, UsageError
@@ -129,7 +129,8 @@ class Watcher:
         except answers.Malformed as exc:
             raise ArgoError(
                 f"Argo Server {self.client.connection.server}: a workflow event is not an Argo "
-                f"Server answer ({exc}); check that --server points at an Argo Server",
+                f"Server answer ({said(self.client.connection, str(exc), 1000)}); check that "
+                "--server points at an Argo Server",
                 EXIT_SERVER_ERROR,
             ) from None
 
