@@ -39,10 +39,11 @@ from urllib3.exceptions import HTTPError
 
 from idp.argo import answers, streams, transport
 from idp.argo.connection import Connection
-from idp.argo.errors import ArgoError, HttpError, UsageError, code_for_status, one_line, reason
+from idp.argo.errors import ArgoError, HttpError, UsageError, code_for_status, reason
 from idp.errors import EXIT_FAILURE, EXIT_REJECTED, EXIT_SERVER_ERROR, EXIT_TLS, EXIT_UNREACHABLE
 from idp.manifests import Manifest
 from idp.settings import is_object_name
+from idp.text import one_line
 
 MANAGED_KINDS = ("WorkflowTemplate", "EventSource", "Sensor")
 _EVENTS = {"EventSource": ("event-sources", "eventSource"), "Sensor": ("sensors", "sensor")}

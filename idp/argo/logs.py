@@ -31,10 +31,10 @@ from idp.argo import find, steps
 from idp.argo.client import ArgoClient, segment
 from idp.argo.connection import from_args
 from idp.argo.errors import ArgoError, UsageError
-from idp.argo.terminal import printable
 from idp.errors import EXIT_NOT_FOUND
 from idp.manifests import Manifest
 from idp.settings import Settings
+from idp.text import printable
 
 Print = Callable[[str], None]
 CONTAINER = "main"

@@ -25,8 +25,9 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from idp.argo import answers
-from idp.argo.errors import ArgoError, HttpError, code_for_status, one_line
+from idp.argo.errors import ArgoError, HttpError, code_for_status
 from idp.errors import EXIT_SERVER_ERROR, EXIT_UNREACHABLE
+from idp.text import one_line
 
 EVENT_STREAM = "text/event-stream"
 IDLE_SECONDS = 60.0

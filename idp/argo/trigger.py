@@ -23,10 +23,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 from idp.argo import transport
 from idp.argo.connection import read_token, refuse_userinfo, token_variable
-from idp.argo.errors import ArgoError, HttpError, UsageError, code_for_status, one_line
+from idp.argo.errors import ArgoError, HttpError, UsageError, code_for_status
 from idp.contract import RequestBase, parse_request
 from idp.errors import EXIT_TLS, EXIT_UNREACHABLE
 from idp.settings import Settings
+from idp.text import one_line
 from idp.tokens import scrub
 
 TOKEN_ENV = "IDP_WEBHOOK_TOKEN"  # noqa: S105 - the name of a variable, not a secret

@@ -31,10 +31,10 @@ from idp.argo.client import ArgoClient, said
 from idp.argo.connection import from_args
 from idp.argo.ending import finish, waiting_lines
 from idp.argo.errors import ArgoError, HttpError, UsageError
-from idp.argo.terminal import printable
 from idp.errors import EXIT_NOT_FOUND, EXIT_SERVER_ERROR, EXIT_TIMEOUT
 from idp.manifests import Manifest
 from idp.settings import Settings
+from idp.text import printable
 
 Print = Callable[[str], None]
 FIRST_PAUSE = 1.0
