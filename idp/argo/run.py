@@ -122,8 +122,6 @@ def command(
     args: argparse.Namespace, settings: Settings, model: type[RequestBase], text: bytes
 ) -> int:
     """`idp run` from parsed arguments."""
-    if args.interval < 0 or args.timeout <= 0:
-        raise UsageError("--interval must be 0 or more and --timeout more than 0 seconds")
     started = time.monotonic()
     connection = from_args(args, settings.namespace)
     workflow = workflow_for(model, text, settings)

@@ -143,8 +143,6 @@ def command(
     args: argparse.Namespace, settings: Settings, model: type[RequestBase], text: bytes
 ) -> int:
     """`idp trigger` from parsed arguments."""
-    if args.retries < 0 or args.timeout <= 0 or args.backoff < 0:
-        raise UsageError("--retries and --backoff must be 0 or more, --timeout more than 0")
     request = parse_request(
         model,
         text,

@@ -30,7 +30,7 @@ from idp.argo import answers, find, status, steps, streams
 from idp.argo.client import ArgoClient, said
 from idp.argo.connection import from_args
 from idp.argo.ending import finish, waiting_lines
-from idp.argo.errors import ArgoError, HttpError, UsageError
+from idp.argo.errors import ArgoError, HttpError
 from idp.errors import EXIT_NOT_FOUND, EXIT_SERVER_ERROR, EXIT_TIMEOUT
 from idp.manifests import Manifest
 from idp.settings import Settings
@@ -191,8 +191,6 @@ class Watcher:
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
     """`idp watch` from parsed arguments."""
-    if args.timeout is not None and args.timeout <= 0:
-        raise UsageError(f"--timeout {args.timeout:g}: must be more than 0 seconds")
     with ArgoClient(from_args(args, settings.namespace)) as client:
         workflow = find.resolve(client, args.request)
         name = str(workflow["metadata"]["name"])
