@@ -10,7 +10,7 @@ Every failure becomes an ArgoError of one line that names the server, the reques
 check, with its own exit code (`idp.argo.errors`). The token never appears in a message, and
 what the server wrote in one (an error's text, its reason phrase, a redirect's target, a stream's
 error) passes through `said`: the token removed (a server may echo the header it was sent), then
-escaped and cut (`idp.argo.terminal`).
+escaped and cut (`idp.text`).
 
 Every answer is read within a cap after decompression (`idp.argo.transport`) and checked before
 it is used (`idp.argo.answers`): a body that is not a JSON object within the bounds, a list whose
