@@ -1,7 +1,8 @@
 """The `idp` command line: argument parsing and error reporting only; the work lives elsewhere.
 
 Every failure is one line on stderr and a distinct exit code, never a traceback; the codes are
-`idp.errors.EXIT_CODES`, which `idp --help` lists.
+`idp.errors.EXIT_CODES`, which `idp --help` lists. Each line is printable (`idp.text`): what a
+request, a settings file or an argument holds is escaped, never sent to the terminal raw.
 
 Options may come before or after the sub-command (`idp --config p.yaml compile` and
 `idp compile --config p.yaml` are the same): options before it are moved after it.
@@ -36,6 +37,7 @@ from idp.errors import (
 )
 from idp.manifests import OUTPUT_FORMATS
 from idp.settings import Settings, SettingsError, load_settings, with_catalog
+from idp.text import printable
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -103,7 +105,7 @@ class Parser(argparse.ArgumentParser):
     """argparse, with a usage error in one line, as every error is, on its own exit code."""
 
     def error(self, message: str) -> NoReturn:
-        shown = " ".join(message.split())
+        shown = printable(" ".join(message.split()))
         self.exit(EXIT_USAGE, f"idp: {shown} (see: {self.prog} --help)\n")
 
 
@@ -374,32 +376,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def _say(line: str) -> None:
+    """One line of a failure on stderr, printable (`idp.text`): a request's key, a settings
+    value or a file name can hold escape sequences, and none reaches the terminal raw."""
+    print(printable(line), file=sys.stderr)
+
+
 def _failure(exc: Exception, source: str, command: str) -> int:
     """Report `exc` on stderr as the module docstring says; returns the exit code."""
     missing = exc.name if isinstance(exc, ModuleNotFoundError) else None
     if missing and missing.partition(".")[0] in AUTHORING_IMPORTS:
-        print(
+        _say(
             f"idp: {command} needs the authoring extra ({missing} is not installed): "
-            f"{AUTHORING_INSTALL}",
-            file=sys.stderr,
+            f"{AUTHORING_INSTALL}"
         )
         return EXIT_FAILURE
     if isinstance(exc, RequestError):
         for line in exc.problems:
-            print(f"{source}: {line}", file=sys.stderr)
+            _say(f"{source}: {line}")
         return EXIT_INVALID
     known = ((SettingsError, EXIT_SETTINGS), (CatalogError, EXIT_USAGE))
     code = exc.code if isinstance(exc, CommandError) else None
     code = next((c for kind, c in known if isinstance(exc, kind)), code)
     if code is not None:
-        print(f"idp: {exc}", file=sys.stderr)
+        _say(f"idp: {exc}")
         return code
     if os.environ.get("IDP_DEBUG") == "1":
         raise exc
-    print(
-        f"idp: internal error: {type(exc).__name__}: {exc} (IDP_DEBUG=1 shows more)",
-        file=sys.stderr,
-    )
+    _say(f"idp: internal error: {type(exc).__name__}: {exc} (IDP_DEBUG=1 shows more)")
     return EXIT_FAILURE
 
 

@@ -2,8 +2,9 @@
 
 The Sensor labels every Workflow it creates with `app.kubernetes.io/part-of` (`PART_OF` in
 `idp.manifests`) and the kind; the WorkflowTemplate's `workflowMetadata` adds the environment,
-the request id and the requester from the Workflow's parameters (`labelsFrom`). `idp list`,
-`idp status` and `idp logs` select Workflows by these keys, so they are written here once.
+the request id and the requester from the Workflow's parameters (`labelsFrom`); a preview's
+template labels its Workflows `ACTION: preview`. `idp list`, `idp status` and `idp logs` select
+Workflows by these keys, so they are written here once.
 
 A label value holds at most 63 characters of `[A-Za-z0-9_.-]`, starting and ending with a
 letter or digit; the requester's e-mail address is made into one by `requester_value`, the
@@ -20,6 +21,8 @@ KIND = PREFIX + "kind"
 ENVIRONMENT = PREFIX + "environment"
 REQUEST_ID = PREFIX + "request-id"
 REQUESTER = PREFIX + "requester"
+ACTION = PREFIX + "action"  # on a preview's Workflow: `preview` (its template's labels)
+PREVIEW = "preview"
 MAX_VALUE = 63
 _NOT_IN_VALUE = re.compile(r"[^A-Za-z0-9_.-]")
 

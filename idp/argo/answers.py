@@ -19,8 +19,8 @@ than a few times `MAX_ANSWER`:
   everything it holds at once; a stored object's name must be a Kubernetes name, as the API
   server makes sure (so it is safe to print and to put in a URL).
 
-`tests/argo/test_hostile.py` runs the commands against such answers within a 512 MiB address
-space.
+`tests/argo/test_bounded_answers.py` runs the commands against such answers within a 512 MiB
+address space, and `tests/argo/test_answer_shapes.py` against answers of the wrong shapes.
 """
 
 from __future__ import annotations
@@ -95,21 +95,27 @@ def _kind(value: Any) -> str:
     )
 
 
-def _fit(model: type[BaseModel], value: Any, where: str) -> None:
-    """Malformed, naming the first field, unless `value` fits `model` (the model is dropped)."""
+def _fit(model: type[BaseModel], value: Any, where: str) -> Manifest:
+    """`value` as `model` read it, back in JSON (the fields it sent, each of the model's type:
+    a time sent as a number is an RFC 3339 string, as a time sent as text is); Malformed,
+    naming the first field, unless `value` fits `model`."""
     try:
-        model.model_validate(value)
+        checked = model.model_validate(value)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in (where, *first["loc"]))
         raise Malformed(f"{field}: {first['msg'].lower()}") from None
+    dumped: Manifest = checked.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return dumped
 
 
-def _metadata(value: Any, where: str) -> None:
+def _metadata(value: Any, where: str) -> Manifest:
+    """The object's `metadata`, checked (`_fit`), with a name."""
     if not isinstance(value, dict):
         raise Malformed(f"{where}: a JSON {_kind(value)}, not an object")
-    _fit(hm.ObjectMeta, value.get("metadata"), f"{where}.metadata")
-    _name(value["metadata"].get("name"), where)
+    checked = _fit(hm.ObjectMeta, value.get("metadata"), f"{where}.metadata")
+    _name(checked.get("name"), where)
+    return checked
 
 
 def _name(found: Any, where: str) -> str:
@@ -122,29 +128,36 @@ def _name(found: Any, where: str) -> str:
 
 
 def workflow(value: Any, where: str = "workflow") -> Manifest:
-    """A Workflow as the server sends it, or only the fields asked for (`fields`), returned as
-    sent once checked: an object whose `metadata` has a name, and whose `metadata`, `spec` and
-    `status` (each node on its own), when present, fit Hera's models."""
-    _metadata(value, where)
+    """A Workflow as the server sends it, or only the fields asked for (`fields`), checked: an
+    object whose `metadata` has a name, and whose `metadata`, `spec` and `status` (each node on
+    its own), when present, fit Hera's models. Returned as the models read it (`_fit`), as
+    `ArgoClient.get_workflow` returns one: a reader meets each field in the model's type only
+    (a node's `startedAt` sent as a number is a time string, never a number to sort with text),
+    and fields the models do not know are left out."""
+    metadata = _metadata(value, where)  # first: it checks that `value` is an object
+    checked: Manifest = {**value, "metadata": metadata}
     if value.get("spec") is not None:
-        _fit(hm.WorkflowSpec, value["spec"], f"{where}.spec")
+        checked["spec"] = _fit(hm.WorkflowSpec, value["spec"], f"{where}.spec")
     state = value.get("status")
     if state is not None:
         nodes = state.get("nodes") if isinstance(state, dict) else None
         if isinstance(nodes, dict):
-            _fit(hm.WorkflowStatus, {**state, "nodes": None}, f"{where}.status")
-            for key, node in nodes.items():
-                _fit(hm.NodeStatus, node, f"{where}.status.nodes.{key}")
+            checked["status"] = {
+                **_fit(hm.WorkflowStatus, {**state, "nodes": None}, f"{where}.status"),
+                "nodes": {
+                    key: _fit(hm.NodeStatus, node, f"{where}.status.nodes.{key}")
+                    for key, node in nodes.items()
+                },
+            }
         else:
-            _fit(hm.WorkflowStatus, state, f"{where}.status")
-    checked: Manifest = value
+            checked["status"] = _fit(hm.WorkflowStatus, state, f"{where}.status")
     return checked
 
 
 def resource(value: Any, where: str) -> Manifest:
     """An object the server stores (an EventSource, a Sensor), returned as sent once checked: a
     JSON object whose `metadata` fits Hera's model and has a name."""
-    _metadata(value, where)
+    _metadata(value, where)  # only checked: the object goes back to the server as it came
     checked: Manifest = value
     return checked
 

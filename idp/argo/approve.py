@@ -32,11 +32,11 @@ from idp.argo import status
 from idp.argo.client import ArgoClient
 from idp.argo.connection import from_args
 from idp.argo.errors import ArgoError, HttpError
-from idp.argo.terminal import printable
 from idp.errors import EXIT_CONFLICT, EXIT_FOUR_EYES, EXIT_NOT_FOUND, EXIT_NOT_WAITING
 from idp.manifests import Manifest
 from idp.pipeline import APPROVAL, APPROVED
 from idp.settings import Settings
+from idp.text import printable
 
 Print = Callable[[str], None]
 Node = status.Node

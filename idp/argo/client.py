@@ -8,7 +8,9 @@ retry strategy, so they cannot carry these objects unchanged.
 
 Every failure becomes an ArgoError of one line that names the server, the request and what to
 check, with its own exit code (`idp.argo.errors`). The token never appears in a message, and
-what the server wrote in one is escaped and cut (`idp.argo.terminal`).
+what the server wrote in one (an error's text, its reason phrase, a redirect's target, a stream's
+error) passes through `said`: the token removed (a server may echo the header it was sent), then
+escaped and cut (`idp.text`).
 
 Every answer is read within a cap after decompression (`idp.argo.transport`) and checked before
 it is used (`idp.argo.answers`): a body that is not a JSON object within the bounds, a list whose
@@ -37,10 +39,11 @@ from urllib3.exceptions import HTTPError
 
 from idp.argo import answers, streams, transport
 from idp.argo.connection import Connection
-from idp.argo.errors import ArgoError, HttpError, UsageError, code_for_status, one_line, reason
+from idp.argo.errors import ArgoError, HttpError, UsageError, code_for_status, reason
 from idp.errors import EXIT_FAILURE, EXIT_REJECTED, EXIT_SERVER_ERROR, EXIT_TLS, EXIT_UNREACHABLE
 from idp.manifests import Manifest
 from idp.settings import is_object_name
+from idp.text import one_line
 
 MANAGED_KINDS = ("WorkflowTemplate", "EventSource", "Sensor")
 _EVENTS = {"EventSource": ("event-sources", "eventSource"), "Sensor": ("sensors", "sensor")}
@@ -68,14 +71,21 @@ def not_argo(server: str, where: str, why: str) -> ArgoError:
     )
 
 
-def _server_message(response: requests.Response) -> str:
+def said(connection: Connection, text: str, limit: int = 300) -> str:
+    """What a server wrote, as a message may show it: without the token (a server may echo the
+    Authorization header it was sent), then on one line, printable and cut to `limit`."""
+    return one_line(connection.hide(text), limit)
+
+
+def _server_message(response: requests.Response, connection: Connection) -> str:
     try:
         body = answers.parse(response.content)
     except answers.Malformed:
-        return one_line(response.content[:2048].decode("utf-8", "replace")) or "(no message)"
+        body = None
     if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return one_line(body["message"])
-    return one_line(response.content[:2048].decode("utf-8", "replace"))
+        return said(connection, body["message"])
+    text = response.content.decode("utf-8", "replace")
+    return said(connection, text) or "(no message)"
 
 
 def _phrase(status: int) -> str:
@@ -136,7 +146,7 @@ def exchange(
         raise ArgoError(f"{server}: {where} failed: {exc.detail}", EXIT_FAILURE) from None
     status = response.status_code
     if 300 <= status < 400:
-        target = one_line(str(response.headers.get("Location") or "nowhere"), MAX_LOCATION)
+        target = said(connection, str(response.headers.get("Location") or "nowhere"), MAX_LOCATION)
         raise HttpError(
             f"{server}: {status} on {where} redirects to {target}; "
             "point --server (and ARGO_BASE_HREF) at the Argo Server itself",
@@ -145,9 +155,10 @@ def exchange(
         )
     if not response.ok:
         hint = _HINTS.get(status, _SERVER_HINT if status >= 500 else _REJECTED_HINT)
-        phrase = one_line(response.reason or "", 60) or _phrase(status)
+        phrase = said(connection, response.reason or "", 60) or _phrase(status)
         raise HttpError(
-            f"{server}: {status} {phrase} on {where}: {_server_message(response)}; {hint}",
+            f"{server}: {status} {phrase} on {where}: {_server_message(response, connection)}; "
+            f"{hint}",
             code_for_status(status),
             status,
         )
@@ -156,7 +167,7 @@ def exchange(
     try:
         return response, answers.parse_object(response.content, containers)
     except answers.Malformed as exc:
-        raise not_argo(server, where, str(exc)) from None
+        raise not_argo(server, where, said(connection, str(exc), 1000)) from None
 
 
 class _Workflows(WorkflowsService):
@@ -332,7 +343,9 @@ class ArgoClient:
 
     def _not_argo(self, method: str, path: str, why: answers.Malformed) -> ArgoError:
         where = f"{method.upper()} {urlsplit(urljoin(self.connection.url, path)).path}"
-        return not_argo(f"Argo Server {self.connection.server}", where, str(why))
+        return not_argo(
+            f"Argo Server {self.connection.server}", where, said(self.connection, str(why), 1000)
+        )
 
     def stream(
         self, path: str, params: dict[str, str], until: float | None = None
@@ -356,7 +369,8 @@ class ArgoClient:
         )
         timer = None if until is None else transport.cut_off(response, until - time.monotonic())
         try:
-            yield from streams.results(streams.lines(self._chunks(response, where), where), where)
+            chunks = streams.lines(self._chunks(response, where), where)
+            yield from streams.results(chunks, where, self.connection.hide)
         finally:
             if timer is not None:
                 timer.cancel()

@@ -20,9 +20,10 @@ newline and one `Bearer ` prefix dropped; a space, a control character or one th
 printable ASCII refused); what is left is sent as `Bearer <token>`. A token file is read up to
 `MAX_TOKEN` bytes and no further (`--token-file /dev/zero`). A refusal never shows the token.
 
-A server URL with a user name or password in it (`http://user:pw@host`) is refused: idp
-authenticates with the bearer token only, and a password in a URL ends up in messages and
-shell histories. The refusal does not show the URL.
+A server URL or base href with `{` or `}` in it is refused (Hera formats the URL with
+`str.format`, and no Argo Server's URL holds braces). A server URL with a user name or password
+in it (`http://user:pw@host`) is refused: idp authenticates with the bearer token only, and a
+password in a URL ends up in messages and shell histories. The refusal does not show the URL.
 """
 
 from __future__ import annotations
@@ -107,6 +108,15 @@ def server_url(server: str, secure: bool, base_href: str = "") -> str:
     """The base URL (ending in `/`) for `host:port` or a full http(s) URL."""
     text = server.strip()
     refuse_userinfo(text, "Argo Server (ARGO_SERVER or --server)")
+    for what, given in (
+        ("ARGO_SERVER or --server", server),
+        ("ARGO_BASE_HREF or --base-href", base_href),
+    ):
+        if "{" in given or "}" in given:
+            raise UsageError(
+                f"{what} {given[:80]!r}: holds '{{' or '}}', which no Argo Server URL has "
+                "(Hera fills such braces in as placeholders)"
+            )
     if "://" not in text:
         text = f"{'https' if secure else 'http'}://{text}"
     parts = urlsplit(text)

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 from idp.argo import status
 from idp.argo.errors import ArgoError
-from idp.argo.terminal import printable
 from idp.errors import EXIT_WORKFLOW_FAILED
 from idp.manifests import Manifest
+from idp.text import printable
 
 Print = Callable[[str], None]
 

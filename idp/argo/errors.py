@@ -2,14 +2,13 @@
 
 A message may carry what a server sent (an error's text, a redirect's target, a workflow's
 message), so every message is made printable and bounded where the error is made
-(`idp.argo.terminal.printable`): no server can reach the terminal through an error.
+(`idp.text.printable`): no server can reach the terminal through an error.
 """
 
 from __future__ import annotations
 
 import re
 
-from idp.argo.terminal import printable
 from idp.errors import (
     EXIT_CONFLICT,
     EXIT_FAILURE,
@@ -22,6 +21,7 @@ from idp.errors import (
     EXIT_USAGE,
     CommandError,
 )
+from idp.text import one_line, printable
 
 MAX_MESSAGE = 4096
 
@@ -68,12 +68,6 @@ def code_for_status(status: int) -> int:
     if status >= 500:
         return EXIT_SERVER_ERROR
     return EXIT_REJECTED
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    """`text` on a single line, printable (`idp.argo.terminal`), cut to `limit` characters."""
-    flat = printable(" ".join(text[: limit * 8].split()), limit * 8)
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 def reason(exc: BaseException) -> str:

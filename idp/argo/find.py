@@ -2,14 +2,19 @@
 
 A request id (the contract's pattern) is looked up by the label the template puts on its
 Workflow (`idp.platform/request-id`, with the platform's `app.kubernetes.io/part-of`): one
-Workflow is that one; several (the same id sent for two kinds, or a run resubmitted) are listed,
-newest first, and none is chosen (exit 19). When no Workflow carries the id, or the text is no
+Workflow is that one. A preview of the request (`<kind>-preview-<id>`, labelled
+`idp.platform/action: preview`) carries the same id: when the request's own Workflow is there
+too, the request id means it, and a note on stderr names the preview. Several others (the same
+id sent for two kinds, or a run resubmitted) are listed, newest first, and none is chosen
+(exit 19). When no Workflow carries the id, or the text is no
 request id, it is taken as a Workflow's name. Neither found is exit 8, naming both lookups.
 """
 
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Callable
 
 from idp import labels
 from idp.argo import listing, status
@@ -19,6 +24,9 @@ from idp.contract import REQUEST_ID_PATTERN
 from idp.errors import EXIT_AMBIGUOUS, EXIT_NOT_FOUND
 from idp.manifests import Manifest
 from idp.settings import is_object_name
+from idp.text import printable
+
+Print = Callable[[str], None]
 
 SHOWN = 10
 _FIELDS = ",".join(
@@ -52,10 +60,33 @@ def _ambiguous(request_id: str, found: list[Manifest]) -> ArgoError:
     )
 
 
-def resolve(client: ArgoClient, text: str) -> Manifest:
+def _is_preview(workflow: Manifest) -> bool:
+    return (workflow["metadata"].get("labels") or {}).get(labels.ACTION) == labels.PREVIEW
+
+
+def _not_previews(request_id: str, found: list[Manifest], note: Print) -> list[Manifest]:
+    """`found` without its previews when a Workflow of the request itself is among them; the
+    previews left out are named (`note`)."""
+    requests = [w for w in found if not _is_preview(w)]
+    if not requests or len(requests) == len(found):
+        return found
+    previews = ", ".join(str(w["metadata"].get("name")) for w in found if _is_preview(w))
+    if len(requests) == 1:
+        note(
+            f"request {request_id} also has a preview ({previews}): this is its request's "
+            f"workflow {requests[0]['metadata'].get('name')}; name the preview to see it"
+        )
+    return requests
+
+
+def _stderr(line: str) -> None:
+    print(printable(f"idp: {line}"), file=sys.stderr)
+
+
+def resolve(client: ArgoClient, text: str, note: Print = _stderr) -> Manifest:
     """The one Workflow `text` names (see the module docstring), as the server has it."""
     if re.fullmatch(REQUEST_ID_PATTERN, text):
-        found = _by_request_id(client, text)
+        found = _not_previews(text, _by_request_id(client, text), note)
         if len(found) > 1:
             raise _ambiguous(text, found)
         if found:

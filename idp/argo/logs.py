@@ -16,7 +16,7 @@ Workflow, not the pod, so a named step is followed until the whole run ends.
 Bounds: `--tail N` asks for the last N lines of each pod (`logOptions.tailLines`); `--grep`
 (the server's `grep`, a Go regular expression, at most 256 characters) keeps matching lines;
 at most `--max-lines` lines are printed in all, each cut at 16 KiB with control characters
-escaped (`idp.argo.terminal`), and never the token. A pod already deleted (podGC deletes the
+escaped (`idp.text`), and never the token. A pod already deleted (podGC deletes the
 pod of a step that succeeded, after a delay) has no log left to read; idp says so.
 """
 
@@ -31,10 +31,10 @@ from idp.argo import find, steps
 from idp.argo.client import ArgoClient, segment
 from idp.argo.connection import from_args
 from idp.argo.errors import ArgoError, UsageError
-from idp.argo.terminal import printable
 from idp.errors import EXIT_NOT_FOUND
 from idp.manifests import Manifest
 from idp.settings import Settings
+from idp.text import printable
 
 Print = Callable[[str], None]
 CONTAINER = "main"

@@ -24,11 +24,11 @@ from idp.argo.client import ArgoClient
 from idp.argo.connection import from_args
 from idp.argo.ending import Print, finish, waiting_lines
 from idp.argo.errors import ArgoError, HttpError, UsageError
-from idp.argo.terminal import printable
 from idp.contract import RequestBase, parse_request
 from idp.errors import EXIT_CONFLICT, EXIT_DROPPED, EXIT_TIMEOUT
 from idp.manifests import Manifest, dump
 from idp.settings import Settings
+from idp.text import printable
 
 
 def workflow_for(model: type[RequestBase], text: bytes, settings: Settings) -> Manifest:
@@ -122,8 +122,6 @@ def command(
     args: argparse.Namespace, settings: Settings, model: type[RequestBase], text: bytes
 ) -> int:
     """`idp run` from parsed arguments."""
-    if args.interval < 0 or args.timeout <= 0:
-        raise UsageError("--interval must be 0 or more and --timeout more than 0 seconds")
     started = time.monotonic()
     connection = from_args(args, settings.namespace)
     workflow = workflow_for(model, text, settings)

@@ -18,7 +18,6 @@ failed before its exit handler ran).
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -157,7 +156,7 @@ def approver(workflow: Manifest) -> str:
     given = workflow_output(workflow, GLOBAL_APPROVAL)
     if not given or given == UNANSWERED:
         return ""
-    recorded = Approver.from_labels(json.dumps(workflow["metadata"].get("labels") or {}))
+    recorded = Approver.from_label_map(workflow["metadata"].get("labels") or {})
     return recorded.shown() if recorded.known else ""
 
 

@@ -20,7 +20,6 @@ from idp.argo import answers, find, status, steps
 from idp.argo.client import ArgoClient
 from idp.argo.connection import from_args
 from idp.argo.status import AWAITING_APPROVAL
-from idp.argo.terminal import printable
 from idp.manifests import Manifest, dump
 from idp.pipeline import (
     GLOBAL_COST,
@@ -31,6 +30,7 @@ from idp.pipeline import (
     UNANSWERED,
 )
 from idp.settings import Settings
+from idp.text import printable
 
 _WIDTH = 10
 

@@ -21,18 +21,20 @@ on each line, not only on data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from idp.argo import answers
-from idp.argo.errors import ArgoError, HttpError, code_for_status, one_line
+from idp.argo.errors import ArgoError, HttpError, code_for_status
 from idp.errors import EXIT_SERVER_ERROR, EXIT_UNREACHABLE
+from idp.text import one_line
 
 EVENT_STREAM = "text/event-stream"
 IDLE_SECONDS = 60.0
 MAX_LINE = 8 * 1024 * 1024
 _DATA = b"data:"
 KEEPALIVE = None  # what `results` yields for a keep-alive line
+_SHOWN = 64 * 1024  # of a message that is no answer, decoded (a token whole), then cut
 
 
 class StreamBroken(ArgoError):
@@ -66,20 +68,28 @@ def lines(chunks: Iterable[bytes], where: str) -> Iterator[bytes]:
         yield bytes(buffer)
 
 
-def _message(line: bytes, where: str) -> Any:
+def _unchanged(text: str) -> str:
+    return text
+
+
+def _message(line: bytes, where: str, hide: Callable[[str], str]) -> Any:
     try:
         return answers.parse_object(line)
     except answers.Malformed as exc:
+        shown = one_line(hide(line[:_SHOWN].decode("utf-8", "replace")), 120)
         raise ArgoError(
-            f"{where}: a streamed message is not an Argo Server answer ({exc}): "
-            f"{one_line(line[:480].decode('utf-8', 'replace'), 120)!r}",
+            f"{where}: a streamed message is not an Argo Server answer ({hide(str(exc))}): "
+            f"{shown!r}",
             EXIT_SERVER_ERROR,
         ) from None
 
 
-def results(raw: Iterable[bytes], where: str) -> Iterator[Any]:
+def results(
+    raw: Iterable[bytes], where: str, hide: Callable[[str], str] = _unchanged
+) -> Iterator[Any]:
     """Each message's `result` in turn, `KEEPALIVE` for a keep-alive or an empty line; an error
-    message raises HttpError with the status it carries (a stream error without one: 500)."""
+    message raises HttpError with the status it carries (a stream error without one: 500).
+    What the server wrote reaches a message through `hide` (`Connection.hide`: no token)."""
     for line in raw:
         text = line.strip()
         if not text or text.startswith(b":"):
@@ -87,12 +97,12 @@ def results(raw: Iterable[bytes], where: str) -> Iterator[Any]:
             continue
         if text.startswith(_DATA):
             text = text[len(_DATA) :].strip()
-        message = _message(text, where)
+        message = _message(text, where, hide)
         if "error" in message:
             error = message["error"] if isinstance(message["error"], dict) else {}
             code = error.get("http_code")
             status = code if type(code) is int and 100 <= code <= 599 else 500
-            detail = one_line(str(error.get("message") or "(no message)")[:2048])
+            detail = one_line(hide(str(error.get("message") or "(no message)"))[:2048])
             raise HttpError(
                 f"{where}: the stream failed: {detail}", code_for_status(status), status
             )

@@ -36,13 +36,13 @@ from idp.argo import kubectl
 from idp.argo.client import MANAGED_KINDS, ArgoClient
 from idp.argo.connection import from_args
 from idp.argo.errors import ArgoError, HttpError, UsageError
-from idp.argo.terminal import printable
 from idp.catalog import catalog_for
 from idp.compat import workflows_problem
 from idp.compile import CompileError, build
 from idp.errors import EXIT_NOT_APPLIED, EXIT_REJECTED, EXIT_UNSUPPORTED
 from idp.manifests import PART_OF, Manifest, to_yaml
 from idp.settings import Settings
+from idp.text import printable
 
 Action = Literal["created", "updated", "unchanged", "deleted"]
 SELECTOR = ",".join(f"{key}={value}" for key, value in PART_OF.items())

@@ -47,6 +47,7 @@ RETRY_STATUSES = (429, 502, 503, 504)
 MAX_BODY = 16 * 1024 * 1024
 MAX_ERROR_BODY = 64 * 1024  # an error's body is only shown, cut to a line
 _CHUNK = 64 * 1024
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization"})  # lower case
 Notify = Callable[[str], None]
 
 
@@ -325,15 +326,21 @@ def call(
     its body read within `limit` bytes (`cut`: cut there rather than refused; see the module
     docstring). With `stream=True` only an error status's body is read.
 
-    Failures without a complete answer raise TransportError, whose detail never holds a header
-    value (a token can be in one).
+    Failures without a complete answer raise TransportError, whose detail never holds the value
+    of a header that carries a secret (`SECRET_HEADERS`: the token, with or without its scheme);
+    other headers (`Accept: text/event-stream`) are no secret and leave the detail as it is.
     """
     kwargs.setdefault("timeout", seconds)
     kwargs["allow_redirects"] = False
     streamed = bool(kwargs.get("stream"))
     kwargs["stream"] = True
     headers = {**made.headers, **(kwargs.get("headers") or {})}
-    secrets = [str(v) for v in headers.values() if v]
+    secrets = [
+        secret
+        for name, value in headers.items()
+        if name.lower() in SECRET_HEADERS and value
+        for secret in (str(value), str(value).partition(" ")[2])  # with its scheme, and bare
+    ]
     deadline = Deadline(seconds)
     try:
         with deadline, warnings.catch_warnings():

@@ -7,7 +7,8 @@ doubling delay (`--retries`, `--backoff`), honouring `Retry-After`; other answer
 `--timeout` bounds the whole delivery, retries included, however slowly the webhook answers.
 Redirects are not followed, so the token goes only to the URL given; a URL with a user name or
 password in it is refused (`idp.argo.connection`). The webhook's answer is read up to
-`MAX_SHOWN` bytes (after decompression) and shown cut and escaped: its status decides.
+`MAX_SHOWN` bytes (after decompression) and shown cut, escaped and without the token (a webhook
+may echo the header it was sent): its status decides.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 from idp.argo import transport
 from idp.argo.connection import read_token, refuse_userinfo, token_variable
-from idp.argo.errors import ArgoError, HttpError, UsageError, code_for_status, one_line
+from idp.argo.errors import ArgoError, HttpError, UsageError, code_for_status
 from idp.contract import RequestBase, parse_request
 from idp.errors import EXIT_TLS, EXIT_UNREACHABLE
 from idp.settings import Settings
+from idp.text import one_line
+from idp.tokens import scrub
 
 TOKEN_ENV = "IDP_WEBHOOK_TOKEN"  # noqa: S105 - the name of a variable, not a secret
 MAX_SHOWN = 2048
@@ -91,7 +94,7 @@ def post(
                 "POST",
                 url,
                 timeout,
-                limit=MAX_SHOWN,
+                limit=MAX_SHOWN + len(headers["Authorization"]),  # a token at the cut: whole
                 cut=True,
                 data=body,
                 headers=headers,
@@ -111,7 +114,8 @@ def post(
                 EXIT_UNREACHABLE,
             ) from None
     status = response.status_code
-    text = response.content.decode("utf-8", "replace")
+    body_text = response.content.decode("utf-8", "replace")
+    text = scrub(body_text, [bearer, headers["Authorization"]])[:MAX_SHOWN]
     attempts = transport.attempts(response)
     if status < 300:
         return Answer(status, text, attempts)
@@ -139,8 +143,6 @@ def command(
     args: argparse.Namespace, settings: Settings, model: type[RequestBase], text: bytes
 ) -> int:
     """`idp trigger` from parsed arguments."""
-    if args.retries < 0 or args.timeout <= 0 or args.backoff < 0:
-        raise UsageError("--retries and --backoff must be 0 or more, --timeout more than 0")
     request = parse_request(
         model,
         text,

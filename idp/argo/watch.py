@@ -27,14 +27,14 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 from idp.argo import answers, find, status, steps, streams
-from idp.argo.client import ArgoClient
+from idp.argo.client import ArgoClient, said
 from idp.argo.connection import from_args
 from idp.argo.ending import finish, waiting_lines
-from idp.argo.errors import ArgoError, HttpError, UsageError
-from idp.argo.terminal import printable
+from idp.argo.errors import ArgoError, HttpError
 from idp.errors import EXIT_NOT_FOUND, EXIT_SERVER_ERROR, EXIT_TIMEOUT
 from idp.manifests import Manifest
 from idp.settings import Settings
+from idp.text import printable
 
 Print = Callable[[str], None]
 FIRST_PAUSE = 1.0
@@ -129,7 +129,8 @@ class Watcher:
         except answers.Malformed as exc:
             raise ArgoError(
                 f"Argo Server {self.client.connection.server}: a workflow event is not an Argo "
-                f"Server answer ({exc}); check that --server points at an Argo Server",
+                f"Server answer ({said(self.client.connection, str(exc), 1000)}); check that "
+                "--server points at an Argo Server",
                 EXIT_SERVER_ERROR,
             ) from None
 
@@ -190,8 +191,6 @@ class Watcher:
 
 def command(args: argparse.Namespace, settings: Settings) -> int:
     """`idp watch` from parsed arguments."""
-    if args.timeout is not None and args.timeout <= 0:
-        raise UsageError(f"--timeout {args.timeout:g}: must be more than 0 seconds")
     with ArgoClient(from_args(args, settings.namespace)) as client:
         workflow = find.resolve(client, args.request)
         name = str(workflow["metadata"]["name"])

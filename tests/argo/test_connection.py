@@ -136,3 +136,26 @@ def test_a_webhook_url_with_a_password_is_refused_before_any_request(
     err = capsys.readouterr().err
     assert err.startswith("idp: --url: the URL holds a user name or password")
     assert PASSWORD not in err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("ARGO_SERVER", "127.0.0.1:2746/{namespace}", "ARGO_SERVER or --server"),
+        ("ARGO_BASE_HREF", "argo}", "ARGO_BASE_HREF or --base-href"),
+    ],
+)
+def test_a_brace_in_the_server_url_is_refused_naming_where_it_came_from(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variable: str,
+    value: str,
+    named: str,
+) -> None:
+    """Hera formats its URLs with str.format: a brace was an internal error."""
+    monkeypatch.setenv("ARGO_SERVER", "127.0.0.1:2746")
+    monkeypatch.setenv(variable, value)
+    assert main(["list"]) == EXIT_USAGE
+    shown = capsys.readouterr().err
+    assert shown.startswith(f"idp: {named} {value!r}: holds '{{' or '}}'")
+    assert len(shown.splitlines()) == 1

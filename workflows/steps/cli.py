@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from idp.image import LOCAL_STATE_ENV, MODULES_ROOT, POLICIES_ROOT
+from idp.text import printable as printable_line
 from workflows.steps.credentials import azure_environment
 from workflows.steps.errors import EXIT_FAILURE, EXIT_INVALID, StepError, write_termination_message
 from workflows.steps.outcome import FACT_FLAGS
@@ -271,8 +272,8 @@ def _day_two(add: Callable[..., argparse.ArgumentParser]) -> None:
 
 
 def _fail(command: str, lines: list[str], code: int) -> int:
-    for line in lines:
-        print(f"{command}: {line}", file=sys.stderr)
+    for line in lines:  # a value from a request or a server: escaped (`idp.text`)
+        print(printable_line(f"{command}: {line}"), file=sys.stderr)
     write_termination_message("\n".join(lines))
     return code
 
