@@ -7,6 +7,7 @@ The callback is a loopback server (tests.fakes.callback); e-mail goes through a 
 from __future__ import annotations
 
 import json
+import signal
 import smtplib
 import socket
 import subprocess
@@ -298,6 +299,16 @@ def run_notify(monkeypatch: pytest.MonkeyPatch, command: str, *args: str, **env:
     for name, value in (SMTP_ENV | env).items():
         monkeypatch.setenv(name, value)
     return main([command, *IDENTITY, *args])
+
+
+def test_a_step_run_in_process_puts_the_sigterm_handler_back(
+    smtp: MagicMock, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """main() turns SIGTERM into an interrupt while it runs, and only then."""
+    before = signal.getsignal(signal.SIGTERM)
+    finished = ["--out", str(tmp_path), "--status", "Succeeded", "--approval", "YES"]
+    assert run_notify(monkeypatch, "finish", *finished) == 0
+    assert signal.getsignal(signal.SIGTERM) == before
 
 
 def test_email_goes_to_the_requester_over_starttls_before_login(

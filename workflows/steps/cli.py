@@ -18,10 +18,10 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from idp.image import LOCAL_STATE_ENV, MODULES_ROOT, POLICIES_ROOT
-from idp.text import printable as printable_line
+from idp.text import one_line, printable
 from workflows.steps.credentials import azure_environment
 from workflows.steps.errors import EXIT_FAILURE, EXIT_INVALID, StepError, write_termination_message
 from workflows.steps.outcome import FACT_FLAGS
@@ -39,12 +39,6 @@ ERROR_SHOWN = 500  # characters of an argument error shown
 Handler = Callable[[argparse.Namespace], int]
 
 
-def printable(text: str) -> str:
-    """`text` with every character that is not printable (control characters, terminal escape
-    sequences, undecodable bytes of an argument) written as a Python escape."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
 def shown_value(value: str) -> str:
     """A bad argument's value, cut and quoted, for its error."""
     return repr(value[:SHOWN]) + ("..." if len(value) > SHOWN else "")
@@ -56,7 +50,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         command = self.prog.removeprefix(PROG).strip() or PROG
-        line = printable(" ".join(message.split()))[:ERROR_SHOWN]
+        line = one_line(message, ERROR_SHOWN)
         print(f"{command}: {line}", file=sys.stderr)
         write_termination_message(line)
         sys.exit(EXIT_INVALID)
@@ -273,26 +267,29 @@ def _day_two(add: Callable[..., argparse.ArgumentParser]) -> None:
 
 def _fail(command: str, lines: list[str], code: int) -> int:
     for line in lines:  # a value from a request or a server: escaped (`idp.text`)
-        print(printable_line(f"{command}: {line}"), file=sys.stderr)
+        print(printable(f"{command}: {line}"), file=sys.stderr)
     write_termination_message("\n".join(lines))
     return code
 
 
-def _interrupt_on_sigterm() -> None:
+def _interrupt_on_sigterm() -> Any:
     """SIGTERM (Kubernetes stopping the pod, `idp local` interrupted) is handled like SIGINT:
-    the program stops what it runs, waits for Terraform to stop cleanly, and says so."""
+    the program stops what it runs, waits for Terraform to stop cleanly, and says so. Returns
+    the handler it replaced, which `main` puts back when it returns."""
 
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
+    previous = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGTERM, interrupt)
+    return signal.SIG_DFL if previous is None else previous  # None: not set from Python
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one step; the exit code to return."""
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
-    _interrupt_on_sigterm()
+    previous = _interrupt_on_sigterm()
     try:
         os.environ.update(azure_environment(os.environ))
         return handler(args)
@@ -305,3 +302,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(args.command, ["input nested too deeply"], EXIT_INVALID)
     except KeyboardInterrupt:
         return _fail(args.command, ["interrupted"], EXIT_INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
+from idp.text import printable
 from workflows.steps.errors import StepError
 
 BLOB_API_VERSION = "2023-11-03"
@@ -199,7 +200,7 @@ class BlobStore:
 def _first_line(exc: Exception, limit: int = 200) -> str:
     """The first line of an exception's text, cut, with control characters escaped."""
     lines = str(exc).strip().splitlines() or [""]
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in lines[0][:limit])
+    return printable(lines[0], limit)
 
 
 def parse_listing(page: bytes) -> tuple[list[str], str]:
