@@ -112,9 +112,6 @@ from workflows.pods import (
 )
 from workflows.steps.request import argument_env
 
-# What a preview's Workflow is labelled with (`idp list` tells a preview by it).
-ACTION_LABEL = labels.PREFIX + "action"
-
 
 def stack_mutex(kind: str, scope: str = "workflow.parameters") -> str:
     """One mutex per stack (kind, environment, name): the same Terraform state. The
@@ -459,7 +456,7 @@ def preview_template(model: type[RequestBase], settings: Settings) -> WorkflowTe
     """The kind's preview WorkflowTemplate: the provision template's arguments, plan step and
     exit handler, with no approval, no apply and no mutex (a preview takes no lock, so it
     never waits behind a request of its stack that holds one while it waits for approval);
-    its Workflows are labelled `ACTION_LABEL: preview`."""
+    its Workflows are labelled `labels.ACTION: preview`."""
     return _workflow_template(
         model,
         settings,
@@ -480,7 +477,7 @@ def _workflow_template(
     action: str | None = None,
 ) -> WorkflowTemplate:
     kind = model.kind
-    marked = {ACTION_LABEL: action} if action else {}
+    marked = {labels.ACTION: action} if action else {}
     template_labels = {
         **PART_OF,
         "app.kubernetes.io/managed-by": "idp-compile",

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from idp import labels
 from idp.catalog import DEFAULT_CATALOG
 from idp.commands.local import compiled_objects, inputs_for
 from idp.local.mutex import try_acquire
@@ -39,7 +40,6 @@ MUTEX_WAIT = "waiting   for mutex"  # what idp local prints while another run ho
 # How long the waiting request waits for its answer before it is told NO: a preview that waited
 # for the mutex would then run late, and the test fail instead of hang.
 PATIENCE = 120.0
-ACTION_LABEL = "idp.platform/action"
 
 
 def preview(kind: str, **changes: Any) -> dict[str, Any]:
@@ -86,7 +86,7 @@ def test_a_preview_runs_the_plan_alone_and_ends_previewed(
 
     assert_previewed(run, kind, request)
     assert run.workflow["spec"]["workflowTemplateRef"] == {"name": f"{kind}-preview-workflow"}
-    assert run.workflow["metadata"]["labels"][ACTION_LABEL] == "preview"
+    assert run.workflow["metadata"]["labels"][labels.ACTION] == labels.PREVIEW
     assert {task: run.ran(task) for task in ("plan", "approve", "notify-approvers", "apply")} == {
         "plan": True,
         "approve": False,
