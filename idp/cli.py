@@ -48,7 +48,7 @@ HANDLERS = {
     "render": "idp.commands.render:command",
     "schema": "idp.commands.request:schema",
     "backstage": "idp.commands.backstage:command",
-    "submit": "idp.argo.submit:command",
+    "submit": "idp.commands.submit:command",
     "run": "idp.commands.run:command",
     "trigger": "idp.commands.trigger:command",
     "approve": "idp.argo.approve:command",

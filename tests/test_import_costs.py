@@ -29,6 +29,21 @@ def test_a_shared_module_loads_neither_hera_nor_the_templates(module: str) -> No
     assert "workflows" not in found and "events" not in found
 
 
+ARGO_CLIENT = sorted(
+    f"idp.argo.{path.stem}"
+    for path in (Path(__file__).resolve().parents[1] / "idp" / "argo").glob("*.py")
+    if path.stem != "__init__"
+)
+
+
+@pytest.mark.parametrize("module", ARGO_CLIENT)
+def test_the_argo_client_loads_neither_the_templates_nor_the_sensors(module: str) -> None:
+    """The client reads names from core (idp.pipeline, idp.labels); what builds the objects it
+    sends (compile, the Sensor) is assembled in idp.commands and handed to it."""
+    found = loaded(module)
+    assert "workflows" not in found and "events" not in found
+
+
 def test_the_check_sees_hera_where_it_is_loaded() -> None:
     assert "hera" in loaded("workflows.pipeline")
 

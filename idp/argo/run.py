@@ -17,36 +17,15 @@ import sys
 import time
 from collections.abc import Callable
 
-from events.objects import kind_sensor
-from events.render import Dropped, TriggerFailed, event_from_text, render
 from idp.argo import status
 from idp.argo.client import ArgoClient
 from idp.argo.connection import from_args
 from idp.argo.ending import Print, finish, waiting_lines
 from idp.argo.errors import ArgoError, HttpError, UsageError
-from idp.contract import RequestBase, parse_request
-from idp.errors import EXIT_CONFLICT, EXIT_DROPPED, EXIT_TIMEOUT
+from idp.errors import EXIT_CONFLICT, EXIT_TIMEOUT
 from idp.manifests import Manifest, dump
 from idp.settings import Settings
 from idp.text import printable
-
-
-def workflow_for(model: type[RequestBase], text: bytes, settings: Settings) -> Manifest:
-    """The Workflow the kind's Sensor would create; RequestError for an invalid request."""
-    cap = settings.webhook_max_payload_bytes
-    parse_request(
-        model,
-        text,
-        settings.allowed_regions,
-        max_bytes=cap,
-        max_ttl_hours=settings.expiry.ttl_limits,
-    )
-    try:
-        return render(kind_sensor(model, settings), event_from_text(text, max_bytes=cap))
-    except Dropped as exc:
-        raise ArgoError(f"dropped by {model.kind}'s sensor: {exc}", EXIT_DROPPED) from None
-    except TriggerFailed as exc:
-        raise ArgoError(f"{model.kind}'s sensor could not build the Workflow: {exc}") from None
 
 
 def create(client: ArgoClient, workflow: Manifest, *, dry_run: bool = False) -> Manifest:
@@ -118,13 +97,10 @@ def follow(
         sleep(min(interval, left))
 
 
-def command(
-    args: argparse.Namespace, settings: Settings, model: type[RequestBase], text: bytes
-) -> int:
-    """`idp run` from parsed arguments."""
+def command(args: argparse.Namespace, settings: Settings, workflow: Manifest) -> int:
+    """`idp run` from parsed arguments: submit `workflow` (as the kind's Sensor makes it)."""
     started = time.monotonic()
     connection = from_args(args, settings.namespace)
-    workflow = workflow_for(model, text, settings)
     name = workflow["metadata"]["name"]
     if workflow["metadata"].get("namespace", connection.namespace) != connection.namespace:
         raise UsageError(

@@ -36,9 +36,7 @@ from idp.argo import kubectl
 from idp.argo.client import MANAGED_KINDS, ArgoClient
 from idp.argo.connection import from_args
 from idp.argo.errors import ArgoError, HttpError, UsageError
-from idp.catalog import catalog_for
 from idp.compat import workflows_problem
-from idp.compile import CompileError, build
 from idp.errors import EXIT_NOT_APPLIED, EXIT_REJECTED, EXIT_UNSUPPORTED
 from idp.manifests import PART_OF, Manifest, to_yaml
 from idp.settings import Settings
@@ -275,14 +273,9 @@ def submit(
     return outcomes
 
 
-def command(args: argparse.Namespace, settings: Settings) -> int:
-    """`idp submit` from parsed arguments: the catalog is the settings'."""
-    catalog = catalog_for(settings.catalog)
+def command(args: argparse.Namespace, settings: Settings, manifests: list[Manifest]) -> int:
+    """`idp submit` from parsed arguments: `manifests` are what `idp compile` writes."""
     connection = from_args(args, settings.namespace)
-    try:
-        manifests = build(settings, catalog)
-    except CompileError as exc:
-        raise ArgoError(str(exc)) from None
     others = [m for m in manifests if m["kind"] not in MANAGED_KINDS]
     tool = None if args.no_kubectl or not others else kubectl.find()
     manual = kubectl.manual_command(others, args.config)
