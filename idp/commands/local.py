@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 import hera  # noqa: F401  (the authoring extra's, which compiling needs: named first when missing)
 
@@ -61,20 +62,24 @@ def compiled_objects(settings: Settings, catalog: Catalog, folder: Path | None) 
     """Every compiled object, parsed from the YAML `idp compile` writes (or wrote to `folder`)."""
     if folder is not None:
         return compiled.parse_objects(compiled.read_folder(folder))
-    return compiled.parse_objects(list(render_files(build(settings, catalog)).values()))
+    return compiled.parse_objects(render_files(build(settings, catalog)))
+
+
+def _at(value: Any, *keys: str) -> Any:
+    """`value[k1][k2]...`, or None where a step is not a mapping (a hand-edited --compiled)."""
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
 
 
 def _created_from(sensor: Manifest) -> set[str]:
     """The WorkflowTemplates a Sensor's triggers create Workflows from."""
+    triggers = _at(sensor, "spec", "triggers")
+    path = ("template", "k8s", "source", "resource", "spec", "workflowTemplateRef", "name")
     return {
-        t["template"]
-        .get("k8s", {})
-        .get("source", {})
-        .get("resource", {})
-        .get("spec", {})
-        .get("workflowTemplateRef", {})
-        .get("name")
-        for t in sensor["spec"].get("triggers", [])
+        name
+        for trigger in (triggers if isinstance(triggers, list) else [])
+        if isinstance(name := _at(trigger, *path), str)
     }
 
 
@@ -84,8 +89,7 @@ def inputs_for(kind: str, body: bytes, objects: list[Manifest]) -> Inputs:
     templates = {
         o["metadata"]["name"]: o
         for o in objects
-        if o.get("kind") == "WorkflowTemplate"
-        and o["metadata"].get("labels", {}).get(labels.KIND) == kind
+        if o.get("kind") == "WorkflowTemplate" and _at(o, "metadata", "labels", labels.KIND) == kind
     }
     if not templates:
         raise CommandError(

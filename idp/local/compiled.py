@@ -17,19 +17,70 @@ import yaml
 from idp.errors import EXIT_INVALID, CommandError
 from idp.manifests import Manifest
 
+MAX_FILE_BYTES = 4 << 20  # a compiled object is tens of KiB; a catalog of 60 kinds, 100 KiB each
 
-def read_folder(folder: Path) -> list[str]:
-    """The YAML texts `idp compile` wrote to `folder` (`--compiled`), in its files' order."""
+
+def read_folder(folder: Path) -> dict[str, str]:
+    """The YAML texts `idp compile` wrote to `folder` (`--compiled`), by file name, in order.
+    Each is read within MAX_FILE_BYTES and must be UTF-8: anything else is refused, naming it."""
     if not folder.is_dir():
         raise CommandError(
             f"--compiled {folder}: not a folder written by idp compile", EXIT_INVALID
         )
-    return [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.yaml"))]
+    texts = {}
+    for path in sorted(folder.glob("*.yaml")):
+        where = f"--compiled {path}"
+        if not path.is_file():
+            raise CommandError(f"{where}: not a file", EXIT_INVALID)
+        try:
+            with path.open("rb") as stream:
+                data = stream.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                raise CommandError(f"{where}: larger than {MAX_FILE_BYTES >> 20} MiB", EXIT_INVALID)
+            texts[path.name] = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise CommandError(f"{where}: not UTF-8 text", EXIT_INVALID) from None
+        except OSError as exc:
+            raise CommandError(f"{where}: {exc.strerror or exc}", EXIT_INVALID) from None
+    return texts
 
 
-def parse_objects(texts: list[str]) -> list[Manifest]:
-    """The compiled objects in `idp compile`'s YAML texts (a text holding none is left out)."""
-    return [doc for doc in (load_yaml(text) for text in texts) if isinstance(doc, dict)]
+def parse_objects(files: dict[str, str]) -> list[Manifest]:
+    """The compiled objects in `idp compile`'s YAML files (a file holding none is left out).
+    A file that is not YAML, or not what idp compile writes (a YAML alias, an object without a
+    kind or a name), is refused, naming it."""
+    objects = []
+    for name, text in files.items():
+        try:
+            doc = load_yaml(text)
+        except (yaml.YAMLError, RecursionError) as exc:
+            line = " ".join(str(exc).split())[:300] or "nested too deeply"
+            raise CommandError(f"{name}: not YAML: {line}", EXIT_INVALID) from None
+        if isinstance(doc, dict):
+            _check_object(name, doc)
+            objects.append(doc)
+    return objects
+
+
+def _check_object(name: str, doc: dict[str, Any]) -> None:
+    """Refuse what idp compile never writes and the runner would stumble on."""
+    seen: set[int] = set()
+    stack: list[Any] = [doc]
+    while stack:  # each container once: a YAML alias makes one object appear twice
+        item = stack.pop()
+        if isinstance(item, dict | list):
+            if id(item) in seen:
+                raise CommandError(
+                    f"{name}: holds a YAML alias, which idp compile never writes", EXIT_INVALID
+                )
+            seen.add(id(item))
+            stack.extend(item.values() if isinstance(item, dict) else item)
+    metadata = doc.get("metadata")
+    named = isinstance(metadata, dict) and isinstance(metadata.get("name"), str)
+    if not isinstance(doc.get("kind"), str) or not (named or doc["kind"] == "Kustomization"):
+        raise CommandError(
+            f"{name}: not an object idp compile writes (a kind and a metadata.name)", EXIT_INVALID
+        )
 
 
 def load_yaml(text: str) -> Any:

@@ -141,3 +141,44 @@ def test_the_end_of_input_at_the_prompt_is_its_default_no(platform: LocalPlatfor
         sys.stdin = stdin
     assert (run.phase, run.outcome) == ("Failed", "rejected")
     assert "NO (end of input: the default)" in run.log
+
+
+@pytest.fixture(scope="module")
+def compiled_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dist = tmp_path_factory.mktemp("compiled") / "dist"
+    assert idp("compile", "--out", str(dist))[0] == 0
+    return dist
+
+
+HOSTILE_FILES = [
+    ("x.yaml", b"a: [\n", "x.yaml: not YAML: "),
+    ("x.yaml", b"[" * 5000, "x.yaml: not YAML: "),
+    (
+        "x.yaml",
+        b"a: &a [1, 1]\nb: [*a, *a]\nkind: ConfigMap\nmetadata: {name: x}\n",
+        "x.yaml: holds a YAML alias, which idp compile never writes",
+    ),
+    ("x.yaml", b"kind: WorkflowTemplate\n", "x.yaml: not an object idp compile writes"),
+    ("x.yaml", b"kind: ConfigMap\nmetadata: {name: \xff}\n", "x.yaml: not UTF-8 text"),
+    ("x.yaml", b"#" * (4 * 1024 * 1024 + 1), "x.yaml: larger than 4 MiB"),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "message"), HOSTILE_FILES)
+def test_a_compiled_folder_with_a_file_idp_compile_never_writes_is_refused_naming_it(
+    compiled_once: Path, tmp_path: Path, name: str, data: bytes, message: str
+) -> None:
+    folder = tmp_path / "dist"
+    folder.mkdir()
+    for path in compiled_once.glob("*.yaml"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / name).write_bytes(data)
+    request = write(tmp_path, example("compute"))
+    code, _, err = idp(
+        "local", "compute", request, "--compiled", str(folder), "--modules", str(MODULES),
+        "--run-dir", str(tmp_path / "run"),
+    )  # fmt: skip
+    assert code == 2
+    assert message in err
+    assert len(err.splitlines()) == 1
+    assert not (tmp_path / "run").exists()
