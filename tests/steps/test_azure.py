@@ -180,12 +180,6 @@ def test_verify_after_destroy_fails_when_something_of_the_stack_remains(
     assert applied.entry_file().is_file() and applied.state_file().is_file()
 
 
-def test_verify_after_destroy_ignores_what_another_stack_left(arm: FakeArm, applied: Steps) -> None:
-    arm.leftovers = [{"id": CLUSTER_ID, "tags": {"idp-stack": "compute-dev-other"}}]
-    passed(applied.plan("destroy-plan", request=DESTROY))
-    passed(applied.apply("destroy-plan", request=DESTROY))
-
-
 # A terraform that applies, then leaves a resource in the state: a state that still holds
 # something after a destroy said it was done.
 LEAVES_ONE = """#!{python}
