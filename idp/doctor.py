@@ -21,11 +21,11 @@ from idp.argo import kubectl
 from idp.argo.client import MANAGED_KINDS, ArgoClient
 from idp.argo.connection import Connection
 from idp.argo.errors import ArgoError
-from idp.argo.terminal import printable
 from idp.compat import ARGO_EVENTS, ARGO_WORKFLOWS, tags, workflows_problem
 from idp.errors import EXIT_FORBIDDEN, EXIT_UNAUTHORIZED
 from idp.manifests import Manifest, dump
 from idp.settings import Settings, unusable
+from idp.text import printable
 
 WORKFLOWS_VERSION = tags(ARGO_WORKFLOWS)[-1]
 EVENTS_VERSION = tags(ARGO_EVENTS)[-1]

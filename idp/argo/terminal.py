@@ -12,8 +12,6 @@ from collections.abc import Sequence
 
 from idp.text import printable
 
-__all__ = ["printable", "table"]  # `printable` is `idp.text`'s, named here for its users
-
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     """Lines of a table: columns as wide as their widest cell, two spaces apart; an empty cell

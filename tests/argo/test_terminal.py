@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from idp.argo.terminal import printable, table
+from idp.argo.terminal import table
+from idp.text import printable
 
 
 def test_control_characters_are_escaped_and_tab_is_kept() -> None:
