@@ -17,6 +17,7 @@ import yaml
 from idp.errors import EXIT_INVALID, CommandError
 from idp.manifests import Manifest
 
+MAX_VALUES = 200_000  # an object's values; idp compile's largest holds a few thousand
 MAX_FILE_BYTES = 4 << 20  # a compiled object is tens of KiB; a catalog of 60 kinds, 100 KiB each
 
 
@@ -47,8 +48,8 @@ def read_folder(folder: Path) -> dict[str, str]:
 
 def parse_objects(files: dict[str, str]) -> list[Manifest]:
     """The compiled objects in `idp compile`'s YAML files (a file holding none is left out).
-    A file that is not YAML, or not what idp compile writes (a YAML alias, an object without a
-    kind or a name), is refused, naming it."""
+    A file that is not YAML, or not what idp compile writes (an object without a kind or a
+    name, or more values than MAX_VALUES once its aliases are expanded), is refused, naming it."""
     objects = []
     for name, text in files.items():
         try:
@@ -64,17 +65,19 @@ def parse_objects(files: dict[str, str]) -> list[Manifest]:
 
 def _check_object(name: str, doc: dict[str, Any]) -> None:
     """Refuse what idp compile never writes and the runner would stumble on."""
-    seen: set[int] = set()
+    budget = MAX_VALUES
     stack: list[Any] = [doc]
-    while stack:  # each container once: a YAML alias makes one object appear twice
+    while stack:  # every value as the runner will walk it, YAML aliases expanded
         item = stack.pop()
-        if isinstance(item, dict | list):
-            if id(item) in seen:
-                raise CommandError(
-                    f"{name}: holds a YAML alias, which idp compile never writes", EXIT_INVALID
-                )
-            seen.add(id(item))
-            stack.extend(item.values() if isinstance(item, dict) else item)
+        budget -= 1
+        if budget < 0:
+            raise CommandError(
+                f"{name}: more than {MAX_VALUES} values (YAML aliases expanded)", EXIT_INVALID
+            )
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     metadata = doc.get("metadata")
     named = isinstance(metadata, dict) and isinstance(metadata.get("name"), str)
     if not isinstance(doc.get("kind"), str) or not (named or doc["kind"] == "Kustomization"):

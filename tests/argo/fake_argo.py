@@ -217,8 +217,8 @@ class FakeArgo:
             method, parts.path, query, raw, headers.get("content-type", "")
         )
         gate = self.read_gate
-        if gate is not None and method == "GET" and gate.wait() == 0:
-            self.read_gate = None  # the clients all read once before any of them writes
+        if gate is not None and method == "GET":
+            gate.wait()  # the clients all read once before any of them writes (see race())
         with self.lock:
             record = Recorded(
                 method,

@@ -224,7 +224,11 @@ def test_the_fake_refuses_a_second_set_of_a_supplied_output_as_the_server_does(
 
 def race(fake: FakeArgo, name: str) -> dict[str, int]:
     """`idp approve --yes` and `--no` started together; both read before either writes."""
-    fake.read_gate = threading.Barrier(2, timeout=30)
+
+    def open_gate() -> None:  # run once, before either client is let go: no read waits again
+        fake.read_gate = None
+
+    fake.read_gate = threading.Barrier(2, action=open_gate, timeout=30)
     codes: dict[str, int] = {}
 
     def answer(flag: str) -> None:

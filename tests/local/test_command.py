@@ -155,8 +155,13 @@ HOSTILE_FILES = [
     ("x.yaml", b"[" * 5000, "x.yaml: not YAML: "),
     (
         "x.yaml",
-        b"a: &a [1, 1]\nb: [*a, *a]\nkind: ConfigMap\nmetadata: {name: x}\n",
-        "x.yaml: holds a YAML alias, which idp compile never writes",
+        b"kind: ConfigMap\nmetadata: {name: x}\na: &a [1, 1, 1, 1, 1, 1, 1, 1]\n"
+        + b"".join(
+            b"%c: &%c [%s]\n"
+            % (ord("b") + n, ord("b") + n, b", ".join([b"*%c" % (ord("a") + n)] * 8))
+            for n in range(6)
+        ),
+        "x.yaml: more than 200000 values (YAML aliases expanded)",
     ),
     ("x.yaml", b"kind: WorkflowTemplate\n", "x.yaml: not an object idp compile writes"),
     ("x.yaml", b"kind: ConfigMap\nmetadata: {name: \xff}\n", "x.yaml: not UTF-8 text"),

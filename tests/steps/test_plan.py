@@ -94,7 +94,7 @@ def test_plan_passes_every_request_field_with_defaults_to_terraform(steps: Steps
 
 
 def test_request_values_reach_terraform_verbatim_and_never_a_shell(steps: Steps) -> None:
-    hostile = "Ann $(touch pwned) `touch pwned`; touch pwned"
+    hostile = "Ann `touch pwned`; touch pwned | touch pwned && touch 'pwned'"  # $ is refused
     passed(steps.plan("plan", request=compute_request(requester_name=hostile)))
     variables = json.loads(steps.output("plan", "plan.json"))["variables"]
     assert variables["requester_name"]["value"] == hostile
